@@ -1,0 +1,151 @@
+"""The `graphapi` command: load, query, serve, export-schema (api.md). Thin by design.
+
+Each command parses its arguments and calls one library function. Any expected failure
+(missing file, unknown format, corrupt snapshot) prints one line to stderr and exits 1; a
+traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from graphapi.errors import GraphAPIError, UsageError
+from graphapi.schema import Context, schema
+from graphapi.snapshot import read_snapshot, write_snapshot
+from graphapi.store.networkx_store import NetworkXStore
+from loaders.errors import LoaderError
+
+__all__ = ["main"]
+
+DEFAULT_DB = "graphapi.db"
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return str(args.db or os.environ.get("GRAPHAPI_DB") or DEFAULT_DB)
+
+
+def _check_store_choice(args: argparse.Namespace) -> None:
+    neo4j_uri = getattr(args, "neo4j", None)
+    if neo4j_uri:
+        raise UsageError("the Neo4j store is not available in this version; use --db PATH")
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from graphapi.loading import load_sources
+    from loaders.companies import load_company_map
+
+    _check_store_choice(args)
+    path = _db_path(args)
+    store = read_snapshot(path, missing_ok=True)
+    summary = load_sources(store, args.sources, load_company_map(args.company_map))
+    write_snapshot(store, path)
+    print(summary.line())
+    for reason, count in sorted(summary.defect_reasons.items()):
+        print(f"  defective: {count} x {reason}")
+    return 0
+
+
+def run_query(store: NetworkXStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """Execute one GraphQL query in-process; the JSON-able response."""
+    result = schema.execute_sync(query, variable_values=variables, context_value=Context(store=store))
+    response: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        response["errors"] = [error.formatted for error in result.errors]
+    return response
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    _check_store_choice(args)
+    variables = _parse_variables(args.variables)
+    store = read_snapshot(_db_path(args))
+    response = run_query(store, args.query, variables)
+    print(json.dumps(response, indent=2, ensure_ascii=False))
+    return 1 if "errors" in response else 0
+
+
+def _parse_variables(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--variables is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+    if not isinstance(value, dict):
+        raise UsageError("--variables must be a JSON object")
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from graphapi.app import create_app
+
+    _check_store_choice(args)
+    store = read_snapshot(_db_path(args))
+    origins = [o for o in (args.cors_origin or []) if o]
+    print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
+    uvicorn.run(create_app(store, cors_origins=origins), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_export_schema(_: argparse.Namespace) -> int:
+    print(schema.as_str())
+    return 0
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--db", help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})")
+    group.add_argument("--neo4j", metavar="URI", default=None, help="Neo4j URI (also $NEO4J_URI)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="graphapi", description="Kernel mailing-list traffic as a graph, over GraphQL.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    load = commands.add_parser("load", help="parse sources and add them to the graph")
+    load.add_argument("sources", nargs="+", metavar="SOURCE")
+    _add_store_options(load)
+    load.add_argument("--format", help="force a format instead of auto-detection")
+    load.add_argument("--range", dest="range_spec", metavar="A..B", help="public-inbox commit range")
+    load.add_argument("--company-map", metavar="FILE", help="extra 'domain: Company' lines overriding the built-in map")
+    load.set_defaults(func=cmd_load)
+
+    query = commands.add_parser("query", help="run one GraphQL query and print the JSON response")
+    query.add_argument("query")
+    query.add_argument("--variables", metavar="JSON")
+    _add_store_options(query)
+    query.set_defaults(func=cmd_query)
+
+    serve = commands.add_parser("serve", help="serve /graphql and /healthz")
+    _add_store_options(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--cors-origin", action="append", metavar="ORIGIN", help="allow this browser origin (repeatable)")
+    serve.set_defaults(func=cmd_serve)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (GraphAPIError, LoaderError) as exc:
+        print(f"graphapi: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("graphapi: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

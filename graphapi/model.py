@@ -1,0 +1,121 @@
+"""The one ontology: node kinds, edge kinds, their keys, and the batch a load writes.
+
+Both stores and the GraphQL layer use these names; nothing else spells a kind or a key.
+A node is identified by `(kind, key)`: a person by canonical address, a message by
+Message-ID, a series by its cover (or first patch) Message-ID, a file by path, a company by
+its slug. `node_id` joins the two for global IDs and graph views.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "EdgeKind",
+    "EdgeRecord",
+    "GraphBatch",
+    "NodeData",
+    "NodeKind",
+    "NodeRecord",
+    "node_id",
+    "split_node_id",
+]
+
+
+class NodeKind(enum.Enum):
+    PERSON = "Person"
+    COMPANY = "Company"
+    SERIES = "Series"
+    PATCH = "Patch"
+    MESSAGE = "Message"
+    FILE = "File"
+    REF = "Ref"  # a git tree, commit or other URL a series depends on
+
+
+class EdgeKind(enum.Enum):
+    AUTHORED = "AUTHORED"  # Person -> Patch | Series | Message
+    CONTRIBUTED = "CONTRIBUTED"  # Person -> Series (named in a cover letter's shortlog)
+    PART_OF = "PART_OF"  # Patch -> Series
+    COVER = "COVER"  # Series -> Message (its cover letter)
+    TRAILER = "TRAILER"  # Person -> Patch (Reviewed-by, Acked-by, ...)
+    TOUCHES = "TOUCHES"  # Patch -> File
+    EMPLOYED_BY = "EMPLOYED_BY"  # Person -> Company
+    PREVIOUS_VERSION = "PREVIOUS_VERSION"  # Series -> older Series of the same lineage
+    DEPENDS_ON = "DEPENDS_ON"  # Series -> Series | Ref
+    REPLY_TO = "REPLY_TO"  # Message -> Message
+
+
+def node_id(kind: NodeKind, key: str) -> str:
+    """The global, opaque-enough ID of a node: `Kind:key` (keys may contain ':')."""
+    return f"{kind.value}:{key}"
+
+
+def split_node_id(value: str) -> tuple[NodeKind, str] | None:
+    """Inverse of `node_id`; None when the ID names no known kind."""
+    kind_name, sep, key = value.partition(":")
+    if not sep or not key:
+        return None
+    try:
+        return NodeKind(kind_name), key
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    """A node to merge into the graph.
+
+    `props` replace stored values when the record is `authoritative` (it comes from the
+    thing itself, e.g. a loaded series); a non-authoritative record (a placeholder known only
+    because something points at it) only fills properties the node does not have yet.
+    `counters` are added up across writes of distinct sources (e.g. how often a name is seen).
+    """
+
+    kind: NodeKind
+    key: str
+    props: dict[str, Any] = field(default_factory=dict)
+    authoritative: bool = True
+    name_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRecord:
+    """An edge to merge; `(source, kind, target, discriminator)` identifies it."""
+
+    kind: EdgeKind
+    source: tuple[NodeKind, str]
+    target: tuple[NodeKind, str]
+    props: dict[str, Any] = field(default_factory=dict)
+    discriminator: str = ""
+
+
+@dataclass(slots=True)
+class GraphBatch:
+    """What one load writes: nodes and edges, applied together or not at all."""
+
+    nodes: list[NodeRecord] = field(default_factory=list)
+    edges: list[EdgeRecord] = field(default_factory=list)
+
+    def node(self, record: NodeRecord) -> None:
+        self.nodes.append(record)
+
+    def edge(self, record: EdgeRecord) -> None:
+        self.edges.append(record)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeData:
+    """A node as a store returns it."""
+
+    kind: NodeKind
+    key: str
+    props: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return node_id(self.kind, self.key)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.props.get(name, default)

@@ -1,0 +1,65 @@
+"""The GraphQL schema (api.md), its limits, and helpers to run it in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from graphapi.schema.context import Context
+from graphapi.schema.errors import ApiError
+from graphapi.schema.query import Query
+from graphapi.schema.types import Company, File, Message, Patch, Person, Series
+
+__all__ = ["Context", "build_schema", "schema"]
+
+MAX_QUERY_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+class TimeBudget(SchemaExtension):
+    """Refuses to resolve further fields once a request has used its time budget."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        context = info.context
+        if isinstance(context, Context) and context.over_budget():
+            raise ApiError(
+                f"request exceeded its time budget of {context.budget_seconds:g}s "
+                "(limit: per-request time budget)"
+            )
+        return _next(root, info, *args, **kwargs)
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; client mistakes (validation, ApiError) keep their message."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def _extensions() -> Iterator[Any]:
+    yield QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)
+    yield MaxAliasesLimiter(max_alias_count=MAX_ALIASES)
+    yield MaxTokensLimiter(max_token_count=MAX_TOKENS)
+    yield TimeBudget
+    yield MaskErrors(should_mask_error=_is_internal, error_message="Internal error (details are in the server log).")
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Person, Company, Series, Patch, Message, File],
+        extensions=list(_extensions()),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,224 @@
+"""The root Query type, graph views and stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graphapi.model import NodeKind, split_node_id
+from graphapi.schema.common import Connection, Direction, NetworkLevel, Node, build_connection, decode_cursor
+from graphapi.schema.context import Info
+from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
+from graphapi.schema.types import (
+    Company,
+    File,
+    NameCount,
+    Patch,
+    Person,
+    PersonCount,
+    Series,
+    TrailerKindEnum,
+    _kinds,
+    to_node,
+)
+from graphapi.store.base import ViewGraph
+from graphapi.views import cytoscape_json, graphology_json
+
+__all__ = ["Query"]
+
+MAX_DEPTH = 10
+MAX_NEIGHBORHOOD_DEPTH = 3
+
+
+@strawberry.type(description="A graph node ready for drawing.")
+class GraphNode:
+    id: strawberry.ID
+    kind: str
+    label: str
+    weight: float | None
+
+
+@strawberry.type(description="A graph edge ready for drawing.")
+class GraphEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    kind: str
+    weight: float | None
+
+
+@strawberry.type(description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping.")
+class GraphView:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    _view: strawberry.Private[ViewGraph]
+
+    @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
+    def cytoscape(self) -> JSON:
+        return cytoscape_json(self._view)
+
+    @strawberry.field(description="The same data as Graphology's serialised JSON (`graph.import(...)`).")
+    def graphology(self) -> JSON:
+        return graphology_json(self._view)
+
+    @staticmethod
+    def of(view: ViewGraph) -> GraphView:
+        return GraphView(
+            nodes=[GraphNode(id=strawberry.ID(n.id), kind=n.kind, label=n.label, weight=n.weight) for n in view.nodes],
+            edges=[GraphEdge(source=strawberry.ID(e.source), target=strawberry.ID(e.target), kind=e.kind, weight=e.weight) for e in view.edges],
+            _view=view,
+        )
+
+
+@strawberry.type(description="Counts, and the tallies a list digest prints — by person and company.")
+class Stats:
+    messages: int
+    people: int
+    companies: int
+    series: int
+    patches: int
+    files: int
+    _top_domains: strawberry.Private[list[tuple[str, int]]]
+    _top_companies: strawberry.Private[list[tuple[str, int]]]
+    _top_contributors: strawberry.Private[list[PersonCount]]
+
+    @strawberry.field(name="topDomains", description="Address domains by patches contributed.")
+    def top_domains(self, first: int = 15) -> list[NameCount]:
+        return [NameCount(name=n, count=c) for n, c in self._top_domains[: check_first(first)]]
+
+    @strawberry.field(name="topCompanies", description="Companies by patches contributed.")
+    def top_companies(self, first: int = 15) -> list[NameCount]:
+        return [NameCount(name=n, count=c) for n, c in self._top_companies[: check_first(first)]]
+
+    @strawberry.field(name="topContributors", description="People by patches contributed.")
+    def top_contributors(self, first: int = 15) -> list[PersonCount]:
+        return self._top_contributors[: check_first(first)]
+
+
+def _series_key(info: Info, id_or_message: str) -> str:
+    parsed = split_node_id(id_or_message)
+    if parsed is not None and parsed[0] is NodeKind.SERIES:
+        return parsed[1]
+    found = info.context.store.series_by_message(id_or_message)
+    if found is None:
+        raise ApiError(f"no series with id or message-id {id_or_message!r}")
+    return found.key
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any node by its global ID.")
+    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        parsed = split_node_id(str(id))
+        if parsed is None:
+            raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
+        found = info.context.store.get_many(parsed[0], [parsed[1]])[0]
+        return to_node(found) if found else None
+
+    @strawberry.field(description="A person by any of their addresses (case-insensitive).")
+    def person(self, info: Info, email: str) -> Person | None:
+        found = info.context.store.person_by_email(email)
+        return Person.of(found) if found else None
+
+    @strawberry.field(description="People, optionally searched by name or address fragment, or by company.")
+    def people(self, info: Info, search: str | None = None, company: str | None = None,
+               first: int | None = 20, after: str | None = None) -> Connection[Person]:
+        store = info.context.store
+        related = None
+        if company is not None:
+            found = store.company_by_name(company)
+            if found is None:
+                raise ApiError(f"no company named {company!r}")
+            from graphapi.model import EdgeKind
+            related = (EdgeKind.EMPLOYED_BY, NodeKind.COMPANY, found.key)
+        page = store.list_nodes(NodeKind.PERSON, search=search, related_to=related,
+                                offset=decode_cursor(after), first=check_first(first))
+        return build_connection(page, Person.of)
+
+    @strawberry.field(description="A company by name or by any of its domains.")
+    def company(self, info: Info, name: str) -> Company | None:
+        found = info.context.store.company_by_name(name)
+        return Company.of(found) if found else None
+
+    @strawberry.field
+    def companies(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Company]:
+        page = info.context.store.list_nodes(NodeKind.COMPANY, offset=decode_cursor(after), first=check_first(first))
+        return build_connection(page, Company.of)
+
+    @strawberry.field(description="A series by the message-id of its cover or of any of its patches, or by ID.")
+    def series(self, info: Info, message_id: str | None = None, id: strawberry.ID | None = None) -> Series | None:
+        if (message_id is None) == (id is None):
+            raise ApiError("give exactly one of 'messageId' or 'id'")
+        store = info.context.store
+        if id is not None:
+            parsed = split_node_id(str(id))
+            if parsed is None or parsed[0] is not NodeKind.SERIES:
+                raise ApiError(f"{id!r} is not a series id")
+            found = store.get_many(NodeKind.SERIES, [parsed[1]])[0]
+        else:
+            found = store.series_by_message(message_id or "")
+        return Series.of(found) if found else None
+
+    @strawberry.field(name="allSeries", description="Series, newest first, optionally searched by title words or author.")
+    def all_series(self, info: Info, search: str | None = None, author: str | None = None,
+                   first: int | None = 20, after: str | None = None) -> Connection[Series]:
+        store = info.context.store
+        related = None
+        if author is not None:
+            person = store.person_by_email(author)
+            if person is None:
+                raise ApiError(f"no person with address {author!r}")
+            from graphapi.model import EdgeKind
+            related = (EdgeKind.AUTHORED, NodeKind.PERSON, person.key)
+        page = store.list_nodes(NodeKind.SERIES, search=search, related_to=related,
+                                offset=decode_cursor(after), first=check_first(first))
+        return build_connection(page, Series.of)
+
+    @strawberry.field
+    def patch(self, info: Info, message_id: str) -> Patch | None:
+        found = info.context.store.get_many(NodeKind.PATCH, [message_id.strip().strip("<>")])[0]
+        return Patch.of(found) if found else None
+
+    @strawberry.field
+    def file(self, info: Info, path: str) -> File | None:
+        found = info.context.store.get_many(NodeKind.FILE, [path])[0]
+        return File.of(found) if found else None
+
+    @strawberry.field(name="reviewNetwork", description="Who reviews whom, weighted by distinct patches.")
+    def review_network(self, info: Info, level: NetworkLevel = NetworkLevel.PERSON,
+                       kinds: list[TrailerKindEnum] | None = None, since: datetime | None = None,
+                       until: datetime | None = None, min_weight: int = 1, first: int = 100) -> GraphView:
+        view = info.context.store.review_network(
+            level=level.value, kinds=_kinds(kinds), since=since, until=until,
+            min_weight=min_weight, first=check_first(first, MAX_FIRST),
+        )
+        return GraphView.of(view)
+
+    @strawberry.field(name="dependencyGraph", description="Series a series depends on (or that depend on it), transitively.")
+    def dependency_graph(self, info: Info, series: strawberry.ID, direction: Direction = Direction.UPSTREAM,
+                         max_depth: int = 10) -> GraphView:
+        if not 0 <= max_depth <= MAX_DEPTH:
+            raise ApiError(f"'maxDepth' must be between 0 and {MAX_DEPTH}, got {max_depth}")
+        key = _series_key(info, str(series))
+        return GraphView.of(info.context.store.dependency_graph(key, direction.value, max_depth))
+
+    @strawberry.field(description="Every node within `depth` edges of a node.")
+    def neighborhood(self, info: Info, id: strawberry.ID, depth: int = 1) -> GraphView:
+        if not 0 <= depth <= MAX_NEIGHBORHOOD_DEPTH:
+            raise ApiError(f"'depth' must be between 0 and {MAX_NEIGHBORHOOD_DEPTH}, got {depth}")
+        parsed = split_node_id(str(id))
+        if parsed is None:
+            raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
+        return GraphView.of(info.context.store.neighborhood(parsed[0], parsed[1], depth))
+
+    @strawberry.field
+    def stats(self, info: Info) -> Stats:
+        raw = info.context.store.stats(MAX_FIRST)
+        counts = raw["counts"]
+        return Stats(
+            messages=counts["Message"], people=counts["Person"], companies=counts["Company"],
+            series=counts["Series"], patches=counts["Patch"], files=counts["File"],
+            _top_domains=raw["topDomains"], _top_companies=raw["topCompanies"],
+            _top_contributors=[PersonCount(person=Person.of(p), count=c) for p, c in raw["topContributors"]],
+        )

@@ -1,0 +1,137 @@
+"""The store seam: the bulk write and the read queries the API needs, nothing more.
+
+`NetworkXStore` (embedded default) and a Neo4j store implement `GraphStore`; the GraphQL
+layer only ever talks to this protocol, and one contract test suite demands identical
+answers from every implementation. Each read returns plain data (`NodeData`, tuples), so a
+resolver level costs one store call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind
+
+__all__ = [
+    "Direction",
+    "GraphStore",
+    "Page",
+    "Related",
+    "Tie",
+    "ViewEdge",
+    "ViewGraph",
+    "ViewNode",
+]
+
+Direction = str  # "out" | "in"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: items from `offset`, and how many there are in all."""
+
+    items: list[NodeData]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A neighbour and the properties of the edge that leads to it."""
+
+    node: NodeData
+    edge: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """An aggregated review relation: `count` distinct patches, `lineages` distinct lineages."""
+
+    node: NodeData
+    count: int
+    lineages: int = 0
+    patch_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewNode:
+    id: str
+    kind: str
+    label: str
+    weight: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEdge:
+    source: str
+    target: str
+    kind: str
+    weight: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewGraph:
+    nodes: list[ViewNode]
+    edges: list[ViewEdge]
+
+
+class GraphStore(Protocol):
+    """What the API needs from a graph backend."""
+
+    def write(self, batch: GraphBatch) -> None: ...
+
+    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]: ...
+
+    def person_by_email(self, email: str) -> NodeData | None: ...
+
+    def company_by_name(self, name: str) -> NodeData | None: ...
+
+    def series_by_message(self, message_id: str) -> NodeData | None: ...
+
+    def list_nodes(
+        self,
+        kind: NodeKind,
+        *,
+        search: str | None = None,
+        related_to: tuple[EdgeKind, NodeKind, str] | None = None,
+        offset: int = 0,
+        first: int = 20,
+    ) -> Page: ...
+
+    def related(
+        self, kind: NodeKind, key: str, edge: EdgeKind, direction: Direction
+    ) -> list[Related]: ...
+
+    def review_ties(
+        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[Tie]: ...
+
+    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]: ...
+
+    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]: ...
+
+    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]: ...
+
+    def lineage(self, series_key: str) -> list[NodeData]: ...
+
+    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph: ...
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph: ...
+
+    def review_network(
+        self,
+        *,
+        level: str,
+        kinds: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        min_weight: int,
+        first: int,
+    ) -> ViewGraph: ...
+
+    def stats(self, first: int) -> dict[str, Any]: ...

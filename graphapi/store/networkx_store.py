@@ -1,0 +1,173 @@
+"""The embedded store: one networkx MultiDiGraph in memory, persisted as a snapshot file.
+
+Nodes are `Kind:key` strings with attributes `kind`, `key`, `props` (and `names` for
+people); parallel edges are keyed by `EDGEKIND:discriminator`, so writing the same record
+twice changes nothing. Analytics live in `graphapi.store.nx_queries` as plain functions
+over the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from graphapi.identity import display_name
+from graphapi.model import (
+    EdgeKind,
+    EdgeRecord,
+    GraphBatch,
+    NodeData,
+    NodeKind,
+    NodeRecord,
+    node_id,
+)
+from graphapi.store import nx_queries as q
+from graphapi.store.base import Page, Related, Tie, ViewGraph
+
+__all__ = ["NetworkXStore"]
+
+_UNION_PROPS = ("emails", "domains")
+
+
+class NetworkXStore:
+    """`GraphStore` over an in-memory networkx graph."""
+
+    def __init__(self, graph: Any | None = None) -> None:
+        self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
+
+    # -- writing ---------------------------------------------------------------------
+    def write(self, batch: GraphBatch) -> None:
+        for record in batch.nodes:
+            self._merge_node(record)
+        for edge in batch.edges:
+            self._merge_edge(edge)
+
+    def _merge_node(self, record: NodeRecord) -> None:
+        nid = node_id(record.kind, record.key)
+        attrs = self.graph.nodes.get(nid)
+        if attrs is None:
+            props = dict(record.props)
+            self.graph.add_node(
+                nid, kind=record.kind, key=record.key, props=props,
+                names=dict(record.name_counts), placeholder=not record.authoritative,
+            )
+            self._refresh_name(nid)
+            return
+        _merge_props(attrs, record)
+        names: dict[str, int] = attrs["names"]
+        for name, count in record.name_counts.items():
+            names[name] = max(names.get(name, 0), count)
+        self._refresh_name(nid)
+
+    def _refresh_name(self, nid: str) -> None:
+        attrs = self.graph.nodes[nid]
+        if attrs["kind"] is NodeKind.PERSON:
+            attrs["props"]["name"] = display_name(attrs["names"], attrs["props"].get("emails", []))
+
+    def _merge_edge(self, edge: EdgeRecord) -> None:
+        source = node_id(*edge.source)
+        target = node_id(*edge.target)
+        for nid, (kind, key) in ((source, edge.source), (target, edge.target)):
+            if nid not in self.graph:
+                self._merge_node(NodeRecord(kind, key, {}, False))
+        ekey = f"{edge.kind.value}:{edge.discriminator}"
+        self.graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
+
+    # -- lookups ---------------------------------------------------------------------
+    def node(self, nid: str) -> NodeData | None:
+        attrs = self.graph.nodes.get(nid)
+        return q.to_data(attrs) if attrs is not None else None
+
+    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+        return [self.node(node_id(kind, key)) for key in keys]
+
+    def person_by_email(self, email: str) -> NodeData | None:
+        return self.node(node_id(NodeKind.PERSON, email.strip().lower()))
+
+    def company_by_name(self, name: str) -> NodeData | None:
+        wanted = name.strip().lower()
+        for attrs in q.nodes_of(self.graph, NodeKind.COMPANY):
+            props = attrs["props"]
+            if props.get("name", "").lower() == wanted or wanted in props.get("domains", []):
+                return q.to_data(attrs)
+        return None
+
+    def series_by_message(self, message_id: str) -> NodeData | None:
+        key = message_id.strip().strip("<>")
+        found = self.node(node_id(NodeKind.SERIES, key))
+        if found is not None:
+            return found
+        for target in q.out_nodes(self.graph, node_id(NodeKind.PATCH, key), EdgeKind.PART_OF):
+            return q.to_data(self.graph.nodes[target])
+        return None
+
+    def list_nodes(
+        self,
+        kind: NodeKind,
+        *,
+        search: str | None = None,
+        related_to: tuple[EdgeKind, NodeKind, str] | None = None,
+        offset: int = 0,
+        first: int = 20,
+    ) -> Page:
+        items = q.list_nodes(self.graph, kind, search, related_to)
+        return Page(items[offset : offset + first], len(items), offset)
+
+    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
+        return q.related(self.graph, node_id(kind, key), edge, direction)
+
+    # -- analytics -------------------------------------------------------------------
+    def review_ties(
+        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[Tie]:
+        return q.review_ties(self.graph, person_key, as_reviewer, set(kinds))[:first]
+
+    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
+        return q.company_ties(self.graph, company_key, as_reviewer)[:first]
+
+    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
+        return q.file_people(self.graph, path, reviewers)[:first]
+
+    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
+        return q.series_reviewers(self.graph, series_key, set(kinds))[:first]
+
+    def lineage(self, series_key: str) -> list[NodeData]:
+        return q.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
+
+    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
+        return q.dependency_graph(self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth)
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+        return q.neighborhood(self.graph, node_id(kind, key), depth)
+
+    def review_network(
+        self,
+        *,
+        level: str,
+        kinds: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        min_weight: int,
+        first: int,
+    ) -> ViewGraph:
+        return q.review_network(self.graph, level, set(kinds), since, until, min_weight, first)
+
+    def stats(self, first: int) -> dict[str, Any]:
+        return q.stats(self.graph, first)
+
+
+def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:
+    """Authoritative records overwrite; placeholders only fill what is missing."""
+    props: dict[str, Any] = attrs["props"]
+    take_all = record.authoritative
+    if take_all and attrs.get("placeholder"):
+        attrs["placeholder"] = False
+        props.pop("ghost", None)
+    for name, value in record.props.items():
+        if name in _UNION_PROPS:
+            props[name] = sorted(set(props.get(name, [])) | set(value))
+        elif take_all or props.get(name) in (None, "", []):
+            props[name] = value

@@ -1,0 +1,403 @@
+"""Graph queries as plain functions over the networkx graph of `NetworkXStore`.
+
+Each answers one question of the API in one pass; orderings are total (count, then key)
+so every store can reproduce them exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
+from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.views import node_label
+
+__all__ = [
+    "company_ties",
+    "dependency_graph",
+    "file_people",
+    "lineage",
+    "list_nodes",
+    "neighborhood",
+    "related",
+    "review_network",
+    "review_ties",
+    "series_reviewers",
+    "stats",
+    "to_data",
+]
+
+Graph = Any
+
+
+def to_data(attrs: dict[str, Any]) -> NodeData:
+    props = dict(attrs["props"])
+    props["placeholder"] = attrs.get("placeholder", False)
+    return NodeData(attrs["kind"], attrs["key"], props)
+
+
+def nodes_of(graph: Graph, kind: NodeKind) -> Iterator[dict[str, Any]]:
+    for _, attrs in graph.nodes(data=True):
+        if attrs["kind"] is kind:
+            yield attrs
+
+
+def out_nodes(graph: Graph, nid: str, kind: EdgeKind) -> Iterator[str]:
+    if nid not in graph:
+        return
+    for _, target, data in graph.out_edges(nid, data=True):
+        if data["kind"] is kind:
+            yield target
+
+
+def in_nodes(graph: Graph, nid: str, kind: EdgeKind) -> Iterator[str]:
+    if nid not in graph:
+        return
+    for source, _, data in graph.in_edges(nid, data=True):
+        if data["kind"] is kind:
+            yield source
+
+
+def _sort_key(data: NodeData) -> tuple[Any, ...]:
+    if data.kind is NodeKind.SERIES:
+        return (_neg_date(data.get("date")), data.key)
+    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
+
+
+def _neg_date(value: str | None) -> str:
+    """Newest first under an ascending sort: invert the ISO string's characters."""
+    if not value:
+        return "~"
+    return "".join(chr(0x7F - ord(c)) for c in value)
+
+
+def _matches(data: NodeData, search: str) -> bool:
+    words = search.lower().split()
+    haystack = " ".join(
+        str(v) for k, v in data.props.items() if k in ("name", "title", "path", "emails", "domains")
+    ).lower()
+    return all(word in haystack for word in words)
+
+
+def list_nodes(
+    graph: Graph,
+    kind: NodeKind,
+    search: str | None,
+    related_to: tuple[EdgeKind, NodeKind, str] | None,
+) -> list[NodeData]:
+    """Nodes of a kind, optionally searched and limited to those linked to another node."""
+    if related_to is not None:
+        edge, other_kind, other_key = related_to
+        other = node_id(other_kind, other_key)
+        ids = set(in_nodes(graph, other, edge)) | set(out_nodes(graph, other, edge))
+        candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
+    else:
+        candidates = [to_data(a) for a in nodes_of(graph, kind) if not a.get("placeholder")]
+    if search:
+        candidates = [c for c in candidates if _matches(c, search)]
+    return sorted(candidates, key=_sort_key)
+
+
+def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Related]:
+    """Neighbours over one edge kind with the edge's properties, in a stable order."""
+    if nid not in graph:
+        return []
+    edges = graph.out_edges(nid, data=True) if direction == "out" else graph.in_edges(nid, data=True)
+    found: list[Related] = []
+    for source, target, data in edges:
+        if data["kind"] is edge:
+            other = target if direction == "out" else source
+            props = {k: v for k, v in data.items() if k != "kind"}
+            found.append(Related(to_data(graph.nodes[other]), props))
+    found.sort(key=lambda r: (r.edge.get("order", 0), r.edge.get("number", 0), r.node.key))
+    return found
+
+
+def _trailer_edges(graph: Graph, kinds: set[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for source, target, data in graph.edges(data=True):
+        if data["kind"] is EdgeKind.TRAILER and data.get("trailerKind") in kinds:
+            yield source, target, data
+
+
+def _author_of(graph: Graph, patch: str) -> str | None:
+    return next(in_nodes(graph, patch, EdgeKind.AUTHORED), None)
+
+
+def _ties(graph: Graph, pairs: dict[str, set[str]]) -> list[Tie]:
+    """Aggregate `other -> patches` into ties ordered by count, then key."""
+    ties = []
+    for other, patches in pairs.items():
+        lineages = {graph.nodes[p]["props"].get("lineage", p) for p in patches}
+        ties.append(Tie(to_data(graph.nodes[other]), len(patches), len(lineages), tuple(sorted(patches))))
+    ties.sort(key=lambda t: (-t.count, t.node.key))
+    return ties
+
+
+def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str]) -> list[Tie]:
+    """Who reviewed this person's patches (or whose patches this person reviewed)."""
+    person = node_id(NodeKind.PERSON, person_key)
+    pairs: dict[str, set[str]] = defaultdict(set)
+    if as_reviewer:
+        for patch, data in _out_trailers(graph, person, kinds):
+            author = _author_of(graph, patch)
+            if author is not None and author != person:
+                pairs[author].add(patch)
+    else:
+        for patch in out_nodes(graph, person, EdgeKind.AUTHORED):
+            for reviewer, _, data in graph.in_edges(patch, data=True):
+                if _is_review(data, kinds) and reviewer != person:
+                    pairs[reviewer].add(patch)
+    return _ties(graph, pairs)
+
+
+def _is_review(data: dict[str, Any], kinds: set[str]) -> bool:
+    return bool(data["kind"] is EdgeKind.TRAILER and data.get("trailerKind") in kinds)
+
+
+def _out_trailers(graph: Graph, person: str, kinds: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    if person not in graph:
+        return
+    for _, patch, data in graph.out_edges(person, data=True):
+        if _is_review(data, kinds):
+            yield patch, data
+
+
+def company_of(graph: Graph, person: str) -> str | None:
+    return next(out_nodes(graph, person, EdgeKind.EMPLOYED_BY), None)
+
+
+def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]:
+    """Companies reviewing this company's patches (or reviewed by it); count = patches."""
+    company = node_id(NodeKind.COMPANY, company_key)
+    pairs: dict[str, set[str]] = defaultdict(set)
+    for reviewer, author, patch in _review_triples(graph, DEFAULT_KINDS, None, None):
+        rc, ac = company_of(graph, reviewer), company_of(graph, author)
+        if rc is None or ac is None or rc == ac:
+            continue
+        if as_reviewer and rc == company:
+            pairs[ac].add(patch)
+        elif not as_reviewer and ac == company:
+            pairs[rc].add(patch)
+    return _ties(graph, pairs)
+
+
+DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
+
+
+def _review_triples(
+    graph: Graph, kinds: set[str] | frozenset[str], since: datetime | None, until: datetime | None
+) -> Iterator[tuple[str, str, str]]:
+    """(reviewer, author, patch) for every review trailer, self-reviews excluded."""
+    for reviewer, patch, _ in _trailer_edges(graph, set(kinds)):
+        if not _in_window(graph.nodes[patch]["props"].get("date"), since, until):
+            continue
+        author = _author_of(graph, patch)
+        if author is not None and author != reviewer:
+            yield reviewer, author, patch
+
+
+def _in_window(date: str | None, since: datetime | None, until: datetime | None) -> bool:
+    if since is None and until is None:
+        return True
+    if not date:
+        return False
+    value = datetime.fromisoformat(date)
+    return (since is None or value >= since) and (until is None or value <= until)
+
+
+def file_people(graph: Graph, path: str, reviewers: bool) -> list[Tie]:
+    """Authors (or reviewers) of the patches touching a file, by patch count."""
+    pairs: dict[str, set[str]] = defaultdict(set)
+    for patch in in_nodes(graph, node_id(NodeKind.FILE, path), EdgeKind.TOUCHES):
+        if graph.nodes[patch]["kind"] is not NodeKind.PATCH:
+            continue
+        if reviewers:
+            for person, _, data in graph.in_edges(patch, data=True):
+                if _is_review(data, set(DEFAULT_KINDS)):
+                    pairs[person].add(patch)
+        else:
+            for person in in_nodes(graph, patch, EdgeKind.AUTHORED):
+                pairs[person].add(patch)
+    return _ties(graph, pairs)
+
+
+def series_reviewers(graph: Graph, series_key: str, kinds: set[str]) -> list[Tie]:
+    series = node_id(NodeKind.SERIES, series_key)
+    pairs: dict[str, set[str]] = defaultdict(set)
+    for patch in in_nodes(graph, series, EdgeKind.PART_OF):
+        author = _author_of(graph, patch)
+        for person, _, data in graph.in_edges(patch, data=True):
+            if _is_review(data, kinds) and person != author:
+                pairs[person].add(patch)
+    return _ties(graph, pairs)
+
+
+def lineage(graph: Graph, series: str) -> list[NodeData]:
+    """The whole version chain through `series`, oldest first (cycle-safe)."""
+    if series not in graph:
+        return []
+    older = _walk(graph, series, out=True)
+    newer = _walk(graph, series, out=False)
+    chain = [*reversed(older), series, *newer]
+    return [to_data(graph.nodes[n]) for n in chain]
+
+
+def _walk(graph: Graph, start: str, out: bool) -> list[str]:
+    seen = {start}
+    chain: list[str] = []
+    current = start
+    while True:
+        step = out_nodes if out else in_nodes
+        following = sorted(n for n in step(graph, current, EdgeKind.PREVIOUS_VERSION) if n not in seen)
+        if not following:
+            return chain
+        current = following[0]
+        seen.add(current)
+        chain.append(current)
+
+
+def _view_node(graph: Graph, nid: str, weight: float | None = None) -> ViewNode:
+    data = to_data(graph.nodes[nid])
+    return ViewNode(nid, data.kind.value, node_label(data), weight, _view_data(data))
+
+
+def _view_data(data: NodeData) -> dict[str, Any]:
+    keep = ("resolved", "version", "isRfc", "messageId", "url", "placeholder")
+    return {k: data.props[k] for k in keep if k in data.props}
+
+
+def dependency_graph(graph: Graph, start: str, direction: str, max_depth: int) -> ViewGraph:
+    """Series reachable over DEPENDS_ON, up- or downstream, breadth first, cycle-safe."""
+    if start not in graph:
+        return ViewGraph([], [])
+    seen = {start}
+    frontier = [start]
+    edges: list[ViewEdge] = []
+    for _ in range(max_depth):
+        following: list[str] = []
+        for nid in frontier:
+            for source, target, data in _dependency_edges(graph, nid, direction):
+                edges.append(ViewEdge(source, target, data["depKind"], None, _dep_data(data)))
+                other = target if source == nid else source
+                if other not in seen:
+                    seen.add(other)
+                    following.append(other)
+        frontier = sorted(following)
+    nodes = [_view_node(graph, n) for n in sorted(seen)]
+    unique = {(e.source, e.target, e.kind): e for e in edges}
+    return ViewGraph(nodes, sorted(unique.values(), key=lambda e: (e.source, e.target, e.kind)))
+
+
+def _dependency_edges(graph: Graph, nid: str, direction: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    if direction in ("UPSTREAM", "BOTH"):
+        for s, t, d in graph.out_edges(nid, data=True):
+            if d["kind"] is EdgeKind.DEPENDS_ON:
+                yield s, t, d
+    if direction in ("DOWNSTREAM", "BOTH"):
+        for s, t, d in graph.in_edges(nid, data=True):
+            if d["kind"] is EdgeKind.DEPENDS_ON:
+                yield s, t, d
+
+
+def _dep_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {"declared": data.get("declared"), "label": data.get("label"), "url": data.get("url")}
+
+
+def neighborhood(graph: Graph, start: str, depth: int) -> ViewGraph:
+    """Every node within `depth` edges of `start` (either direction) and the edges among them."""
+    if start not in graph:
+        return ViewGraph([], [])
+    seen = {start}
+    frontier = {start}
+    for _ in range(depth):
+        following = {n for f in frontier for n in (*graph.successors(f), *graph.predecessors(f))}
+        frontier = following - seen
+        seen |= frontier
+    nodes = [_view_node(graph, n) for n in sorted(seen)]
+    edges = sorted(
+        {(s, t, d["kind"].value) for s, t, d in graph.subgraph(seen).edges(data=True)}
+    )
+    return ViewGraph(nodes, [ViewEdge(s, t, k) for s, t, k in edges])
+
+
+def review_network(
+    graph: Graph,
+    level: str,
+    kinds: set[str],
+    since: datetime | None,
+    until: datetime | None,
+    min_weight: int,
+    first: int,
+) -> ViewGraph:
+    """Reviewer -> author edges weighted by distinct patches, at person or company level."""
+    weights: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for reviewer, author, patch in _review_triples(graph, kinds, since, until):
+        if level == "COMPANY":
+            reviewer, author = company_of(graph, reviewer) or "", company_of(graph, author) or ""
+            if not reviewer or not author or reviewer == author:
+                continue
+        weights[(reviewer, author)].add(patch)
+    ranked = sorted(
+        ((pair, len(p)) for pair, p in weights.items() if len(p) >= min_weight),
+        key=lambda item: (-item[1], item[0]),
+    )[:first]
+    edges = [ViewEdge(s, t, "REVIEWED", float(w)) for (s, t), w in ranked]
+    totals: dict[str, float] = defaultdict(float)
+    for edge in edges:
+        totals[edge.source] += edge.weight or 0
+        totals[edge.target] += edge.weight or 0
+    nodes = [_view_node(graph, n, totals[n]) for n in sorted(totals)]
+    return ViewGraph(nodes, edges)
+
+
+def stats(graph: Graph, first: int) -> dict[str, Any]:
+    """Counts per kind and the top domains, companies and contributors by patches."""
+    counts: dict[NodeKind, int] = defaultdict(int)
+    for _, attrs in graph.nodes(data=True):
+        if not attrs.get("placeholder"):
+            counts[attrs["kind"]] += 1
+    per_person = _patches_per_person(graph)
+    domains: dict[str, int] = defaultdict(int)
+    companies: dict[str, int] = defaultdict(int)
+    for person, count in per_person.items():
+        emails = graph.nodes[person]["props"].get("emails") or []
+        if emails:
+            domains[emails[0].rpartition("@")[2]] += count
+        company = company_of(graph, person)
+        if company is not None:
+            companies[graph.nodes[company]["props"]["name"]] += count
+    return {
+        "counts": {kind.value: counts[kind] for kind in NodeKind},
+        "topDomains": _top(domains, first),
+        "topCompanies": _top(companies, first),
+        "topContributors": [
+            (to_data(graph.nodes[p]), c) for p, c in _top(per_person, first)
+        ],
+    }
+
+
+def _top(counts: dict[str, int], first: int) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:first]
+
+
+def _patches_per_person(graph: Graph) -> dict[str, int]:
+    """Patches contributed: a cover's shortlog counts for its series, else authored patches."""
+    totals: dict[str, int] = defaultdict(int)
+    for attrs in nodes_of(graph, NodeKind.SERIES):
+        series = node_id(NodeKind.SERIES, attrs["key"])
+        contributed = [
+            (s, d.get("count", 0))
+            for s, _, d in graph.in_edges(series, data=True)
+            if d["kind"] is EdgeKind.CONTRIBUTED
+        ]
+        if contributed:
+            for person, count in contributed:
+                totals[person] += count
+            continue
+        for patch in in_nodes(graph, series, EdgeKind.PART_OF):
+            for person in in_nodes(graph, patch, EdgeKind.AUTHORED):
+                totals[person] += 1
+    return totals

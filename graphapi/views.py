@@ -1,0 +1,71 @@
+"""Graph views for front ends: labels, Cytoscape.js and Graphology JSON from a `ViewGraph`.
+
+A view is sent as one JSON value ready for the drawing library, not thousands of typed
+fields: that is what front ends consume and what keeps the resolver cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphapi.model import NodeData, NodeKind
+from graphapi.store.base import ViewGraph
+
+__all__ = ["cytoscape_json", "graphology_json", "node_label"]
+
+
+def node_label(data: NodeData) -> str:
+    """What a node is called on screen."""
+    props = data.props
+    if data.kind is NodeKind.SERIES:
+        version = props.get("version") or 1
+        prefix = "RFC " if props.get("isRfc") else ""
+        return f"{props.get('title') or data.key} ({prefix}v{version})"
+    for name in ("name", "title", "path", "subject", "url"):
+        value = props.get(name)
+        if value:
+            return str(value)
+    return data.key
+
+
+def cytoscape_json(view: ViewGraph) -> dict[str, Any]:
+    """`{"elements": {"nodes": [{"data": ...}], "edges": [...]}}` for `cy.add()`."""
+    nodes = [
+        {"data": {"id": n.id, "kind": n.kind, "label": n.label, "weight": n.weight, **n.data}}
+        for n in view.nodes
+    ]
+    edges = [
+        {
+            "data": {
+                "id": f"{e.source}->{e.target}:{e.kind}",
+                "source": e.source,
+                "target": e.target,
+                "kind": e.kind,
+                "weight": e.weight,
+                **e.data,
+            }
+        }
+        for e in view.edges
+    ]
+    return {"elements": {"nodes": nodes, "edges": edges}}
+
+
+def graphology_json(view: ViewGraph) -> dict[str, Any]:
+    """Graphology's serialised form (`graph.import(...)`)."""
+    return {
+        "attributes": {},
+        "options": {"type": "directed", "multi": True, "allowSelfLoops": False},
+        "nodes": [
+            {"key": n.id, "attributes": {"kind": n.kind, "label": n.label, "weight": n.weight, **n.data}}
+            for n in view.nodes
+        ],
+        "edges": [
+            {
+                "key": f"{e.source}->{e.target}:{e.kind}",
+                "source": e.source,
+                "target": e.target,
+                "attributes": {"kind": e.kind, "weight": e.weight, **e.data},
+            }
+            for e in view.edges
+        ],
+    }

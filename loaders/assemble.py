@@ -1,0 +1,164 @@
+"""Assembly: parsed messages -> series, patches, version links, dependencies, people.
+
+The one place where messages meet each other. Pure: the same messages give the same
+records, in the same order, so a re-load writes exactly what is already there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse
+from loaders.files import FileResolver, files_of
+from loaders.records import Address, FileChange, Message, TrailerSource
+from loaders.replies import reply_trailers
+from loaders.threads import SeriesGroup, dedupe, group_series
+from loaders.versions import dependency_targets, version_lineage
+
+__all__ = ["assemble", "lineage_key", "normalise_title"]
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_title(title: str) -> str:
+    """Title compared across versions: case and whitespace folded."""
+    return _SPACES.sub(" ", title).strip().lower()
+
+
+def lineage_key(author: Address | None, title: str) -> str:
+    """Patches of one lineage (v3 1/4 and v4 1/5 of the same change) share this key."""
+    return f"{author.email if author else ''}|{normalise_title(title)}"
+
+
+def assemble(messages: Iterable[Message], people: Iterable[Address] = ()) -> Assembly:
+    """Turn parsed messages of one load into records (see module docstring)."""
+    unique, duplicates = dedupe(messages)
+    result = Assembly(messages=unique, duplicates=duplicates, people=list(people))
+    groups = group_series(unique)
+    resolver = FileResolver(unique)
+    given = reply_trailers(unique, groups)
+    for group in groups:
+        _add_group(result, group, resolver, given)
+    result.people.extend(_people_of(unique))
+    return result
+
+
+def _add_group(
+    result: Assembly,
+    group: SeriesGroup,
+    resolver: FileResolver,
+    given: dict[str, list[TrailerUse]],
+) -> None:
+    series = _series_record(group, resolver)
+    result.series.append(series)
+    full_titles = _shortlog_titles(group)
+    for patch in sorted(group.patches, key=lambda m: m.subject.number or 0):
+        result.patches.append(_patch_record(patch, series, resolver, full_titles, given))
+    placeholders, edges = version_lineage(series, group.first)
+    result.series.extend(placeholders)
+    result.versions.extend(edges)
+    result.series.extend(dependency_targets(series))
+
+
+def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
+    first = group.first
+    subject = first.subject
+    info = first.info
+    return SeriesRecord(
+        key=group.key,
+        title=subject.title,
+        version=subject.version,
+        is_rfc=subject.is_rfc,
+        total=subject.total or max((p.subject.number or 1 for p in group.patches), default=1),
+        message_id=first.message_id,
+        author=_author(first),
+        date=first.date,
+        cover_key=group.cover.key if group.cover else None,
+        numbers_seen=tuple(sorted({p.subject.number or 1 for p in group.patches})),
+        base_commit=info.base_commit,
+        base_ref=info.base_ref,
+        change_id=info.change_id,
+        dependencies=info.dependencies,
+        files=_series_files(group, resolver),
+        contributors=tuple((g.author_name, g.count) for g in info.shortlog),
+    )
+
+
+def _series_files(group: SeriesGroup, resolver: FileResolver) -> tuple[FileChange, ...]:
+    if group.cover is not None and group.cover.info.diffstat is not None:
+        return files_of(group.cover, resolver)
+    seen: dict[str, FileChange] = {}
+    for patch in group.patches:
+        for change in files_of(patch, resolver):
+            seen.setdefault(change.path, change)
+    return tuple(seen.values())
+
+
+def _shortlog_titles(group: SeriesGroup) -> list[str]:
+    if group.cover is None:
+        return []
+    return [title for block in group.cover.info.shortlog for title in block.titles]
+
+
+def _full_title(title: str, full_titles: list[str]) -> str:
+    """A digest subject cut at a line fold, completed from the cover's shortlog."""
+    wanted = normalise_title(title)
+    matches = [t for t in full_titles if normalise_title(t).startswith(wanted)]
+    return min(matches, key=len) if matches else title
+
+
+def _author(message: Message) -> Address | None:
+    return message.info.from_override or message.author
+
+
+def _patch_record(
+    patch: Message,
+    series: SeriesRecord,
+    resolver: FileResolver,
+    full_titles: list[str],
+    given: dict[str, list[TrailerUse]],
+) -> PatchRecord:
+    subject = patch.subject
+    title = _full_title(subject.title, full_titles)
+    author = _author(patch)
+    files = files_of(patch, resolver)
+    stat = patch.info.diffstat
+    body_trailers = tuple(TrailerUse(t, TrailerSource.BODY, patch.key) for t in patch.info.trailers)
+    return PatchRecord(
+        key=patch.key,
+        message_id=patch.message_id,
+        subject=subject.raw,
+        title=title,
+        number=subject.number if subject.number is not None else 1,
+        total=subject.total or 1,
+        version=subject.version,
+        is_rfc=subject.is_rfc,
+        series_key=series.key,
+        lineage=lineage_key(author, title),
+        author=author,
+        date=patch.date,
+        trailers=body_trailers + tuple(given.get(patch.key, ())),
+        files=files,
+        insertions=_total(stat.insertions if stat else None, [f.insertions for f in files]),
+        deletions=_total(stat.deletions if stat else None, [f.deletions for f in files]),
+    )
+
+
+def _total(summary: int | None, parts: list[int | None]) -> int | None:
+    if summary is not None:
+        return summary
+    known = [p for p in parts if p is not None]
+    return sum(known) if known else None
+
+
+def _people_of(messages: list[Message]) -> list[Address]:
+    """Everyone named as author or in a person trailer, in order of appearance."""
+    people: list[Address] = []
+    for message in messages:
+        if message.author is not None:
+            people.append(message.author)
+        if message.info.from_override is not None:
+            people.append(message.info.from_override)
+        people.extend(t.person for t in message.info.trailers if t.person is not None)
+    return people

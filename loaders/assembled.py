@@ -1,0 +1,113 @@
+"""Records that assembly produces: series, patches, trailers in context, people seen.
+
+These are still loader records (no store, no graph): `graphapi.ingest` maps them onto the
+graph ontology. Keys are stable across loads so writing the same records twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from loaders.records import (
+    Address,
+    DependencyRef,
+    FileChange,
+    Message,
+    Trailer,
+    TrailerSource,
+)
+
+__all__ = [
+    "Assembly",
+    "PatchRecord",
+    "SeriesRecord",
+    "TrailerUse",
+    "VersionEdge",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailerUse:
+    """A trailer placed on a patch, with where it came from and who sent it.
+
+    `mismatch` marks a reply trailer naming someone other than the reply's sender (someone
+    passing on another's tag): kept, but flagged, as b4 does.
+    """
+
+    trailer: Trailer
+    source: TrailerSource = TrailerSource.BODY
+    message_key: str = ""
+    mismatch: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PatchRecord:
+    """One patch (`M/N`, M >= 1, or an unnumbered single patch) of a series."""
+
+    key: str
+    message_id: str | None
+    subject: str
+    title: str
+    number: int
+    total: int
+    version: int
+    is_rfc: bool
+    series_key: str
+    lineage: str
+    author: Address | None = None
+    date: datetime | None = None
+    trailers: tuple[TrailerUse, ...] = ()
+    files: tuple[FileChange, ...] = ()
+    insertions: int | None = None
+    deletions: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRecord:
+    """A series: the cover (optional) and its patches; or a placeholder pointed at.
+
+    A placeholder (`resolved=False`) is known only because something links to it (an
+    earlier version, a dependency) and carries what the link said (message-id, version,
+    label). It resolves when a load brings the series itself under the same key.
+    """
+
+    key: str
+    title: str
+    version: int
+    is_rfc: bool
+    total: int
+    resolved: bool = True
+    message_id: str | None = None
+    author: Address | None = None
+    date: datetime | None = None
+    cover_key: str | None = None
+    numbers_seen: tuple[int, ...] = ()
+    base_commit: str | None = None
+    base_ref: str | None = None
+    change_id: str | None = None
+    url: str | None = None
+    dependencies: tuple[DependencyRef, ...] = ()
+    files: tuple[FileChange, ...] = ()
+    contributors: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEdge:
+    """`newer` is the next version after `older` in one lineage."""
+
+    newer: str
+    older: str
+
+
+@dataclass(slots=True)
+class Assembly:
+    """Everything one load adds, ready to be written to a store."""
+
+    messages: list[Message] = field(default_factory=list)
+    series: list[SeriesRecord] = field(default_factory=list)
+    patches: list[PatchRecord] = field(default_factory=list)
+    versions: list[VersionEdge] = field(default_factory=list)
+    people: list[Address] = field(default_factory=list)
+    duplicates: int = 0

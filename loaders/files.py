@@ -1,0 +1,50 @@
+"""Files a message touches: the diff when there is one, else the diffstat.
+
+Diffstats shorten long paths (`.../kvm/arm64/set_id_regs.c`); a `FileResolver` completes
+them from the full paths seen elsewhere in the same load, so one file is one node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from loaders.records import FileChange, Message
+
+__all__ = ["FileResolver", "files_of"]
+
+_SHORT = ".../"
+
+
+class FileResolver:
+    """Completes `.../tail` paths against the full paths known in a load."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        self._known: set[str] = set()
+        for message in messages:
+            for change in _raw_files(message):
+                if not change.shortened and _SHORT not in change.path:
+                    self._known.add(change.path)
+
+    def resolve(self, change: FileChange) -> FileChange:
+        """The change with its full path when exactly one known path ends with the tail."""
+        if _SHORT not in change.path:
+            return change
+        tail = change.path.split(_SHORT, 1)[1]
+        candidates = [p for p in self._known if p.endswith("/" + tail) or p == tail]
+        if len(candidates) != 1:
+            return change
+        return replace(change, path=candidates[0], shortened=False)
+
+
+def _raw_files(message: Message) -> tuple[FileChange, ...]:
+    info = message.info
+    if info.diff_files:
+        return info.diff_files
+    if info.diffstat is not None:
+        return info.diffstat.files
+    return ()
+
+
+def files_of(message: Message, resolver: FileResolver) -> tuple[FileChange, ...]:
+    """The files of one message, shortened paths completed where possible."""
+    return tuple(resolver.resolve(change) for change in _raw_files(message))

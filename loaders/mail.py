@@ -1,0 +1,447 @@
+"""Parse one raw RFC 822 message into a `records.Message`.
+
+Why not just `email.message_from_bytes`: the stdlib parser builds a full header list, a
+`Message` tree and decodes every header, which costs more than this project's whole per-message
+budget (performance.md, section 1). Almost all list traffic is a single `text/plain` part, so
+the fast path splits headers from body on bytes, pulls out only the dozen headers the graph
+uses with one regex, and decodes the body itself (7bit, 8bit, quoted-printable or base64, all
+single-part). Only MIME containers (multipart, message/*, non-text parts) go through the
+stdlib, with `compat32`, the cheapest policy.
+
+Malformed input never raises: each problem becomes a short reason in `Message.defects`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import dataclasses
+import email
+import hashlib
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from email.message import Message as EmailMessage
+from email.policy import compat32
+from email.utils import parsedate_tz
+
+from loaders.addresses import normalise_name, parse_address
+from loaders.body import parse_body
+from loaders.records import Address, BodyInfo, FileChange, Message
+from loaders.subject import parse_subject
+
+__all__ = ["MAX_BODY_BYTES", "parse_mail"]
+
+#: Body text kept per message; the rest is only scanned for `diff --git` file names.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+_WANTED = (
+    "message-id|in-reply-to|references|from|subject|date|content-type"
+    "|content-transfer-encoding|x-original-from|reply-to|list-id"
+)
+# Anchored on a newline literal (the header block gets one prepended) so the regex engine
+# can skip quickly between line starts; continuation lines start with a space or tab.
+_HEADER = re.compile(
+    rb"\n(" + _WANTED.encode() + rb")[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE
+)
+_FIRST_LINE_IS_HEADER = re.compile(rb"[!-9;-~]+[ \t]*:")
+_FOLD = re.compile(r"\r?\n")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_ANGLE = re.compile(r"<([^<>]*)>")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+_VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE | re.DOTALL)
+_DIFF_GIT = re.compile(rb"\ndiff --git a/(\S+) b/(\S+)")
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
+_HTML_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_SIMPLE_CTE = frozenset({"", "7bit", "8bit", "binary", "quoted-printable", "base64"})
+_PATCH_TYPES = frozenset({"text/x-patch", "text/x-diff", "application/x-patch"})
+_MAX_ZONE_SECONDS = 14 * 3600  # real zones run from -12:00 to +14:00
+
+
+def parse_mail(raw: bytes, origin: str, *, max_body: int = MAX_BODY_BYTES) -> Message:
+    """Parse `raw` (one RFC 822 message) into a Message; problems go to `defects`."""
+    defects: list[str] = []
+    if b"\x00" in raw:
+        defects.append("NUL bytes")
+    headers, body_start = _split_headers(raw, defects)
+    message_id = _message_id(headers.get("message-id", ""))
+    if message_id is None:
+        defects.append("no Message-ID")
+    references = _msgids(headers.get("references", ""))
+    reply_to_ids = _msgids(headers.get("in-reply-to", ""))
+    text, extra_files = _body_text(raw, body_start, headers, max_body, defects)
+    info = parse_body(text)
+    if extra_files:
+        info = _with_files(info, extra_files)
+    author = _author(headers, defects)
+    if info.from_override is not None:
+        author = info.from_override
+    return Message(
+        key=message_id or _synthetic_key(raw),
+        origin=origin,
+        subject=parse_subject(headers.get("subject", "")),
+        author=author,
+        body=text,
+        info=info,
+        message_id=message_id,
+        date=_date(headers.get("date", ""), defects),
+        in_reply_to=reply_to_ids[0] if reply_to_ids else None,
+        references=references,
+        source_kind="mail",
+        defects=tuple(defects),
+    )
+
+
+# --- headers ---------------------------------------------------------------------------
+
+
+def _split_headers(raw: bytes, defects: list[str]) -> tuple[dict[str, str], int]:
+    """Decoded wanted headers (first occurrence wins) and the offset where the body starts."""
+    start = 0
+    if raw.startswith(b"From "):  # an mbox separator line left in front
+        start = raw.find(b"\n") + 1 or len(raw)
+    if not _FIRST_LINE_IS_HEADER.match(raw, start):
+        defects.append("no headers")
+        return {}, start
+    end, body_start = _header_end(raw, start)
+    if end < 0:
+        cut = not raw.endswith(b"\n")
+        defects.append("truncated: header cut mid-line" if cut else "truncated: no body")
+        end = body_start = len(raw)
+    block = b"\n" + raw[start:end]
+    headers: dict[str, str] = {}
+    for match in _HEADER.finditer(block):
+        name = match.group(1).lower().decode("ascii")
+        if name not in headers:
+            headers[name] = _header_text(match.group(2), name, defects)
+    return headers, body_start
+
+
+def _header_end(raw: bytes, start: int) -> tuple[int, int]:
+    """(end of header block, start of body) at the first blank line, LF or CRLF; -1 if none."""
+    lf = raw.find(b"\n\n", start)
+    crlf = raw.find(b"\n\r\n", start)
+    if crlf >= 0 and (lf < 0 or crlf < lf):
+        return crlf, crlf + 3
+    if lf >= 0:
+        return lf, lf + 2
+    return -1, -1
+
+
+def _header_text(value: bytes, name: str, defects: list[str]) -> str:
+    """Unfold, decode raw 8-bit text (utf-8, else latin-1) and RFC 2047 encoded words."""
+    try:
+        text = value.decode("ascii")
+    except UnicodeDecodeError:
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+            defects.append(f"undecodable bytes in {name}")
+    if "\n" in text:
+        text = _FOLD.sub("", text)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = text.strip()
+    if "=?" in text:
+        text = _decode_words(text, name, defects)
+    return text
+
+
+def _decode_words(text: str, name: str, defects: list[str]) -> str:
+    """RFC 2047, tolerantly.
+
+    Hand-written rather than `email.header.make_header(decode_header(...))`: the stdlib raises
+    on raw 8-bit text mixed with encoded words and on unknown charsets, and silently drops bad
+    base64. Adjacent words are joined before decoding because mailers split multi-byte
+    characters across them.
+    """
+    out: list[str] = []
+    pending = bytearray()
+    pending_charset = ""
+    seen_word = False
+    pos = 0
+    for match in _ENCODED_WORD.finditer(text):
+        gap = text[pos : match.start()]
+        charset = match.group(1).split("*", 1)[0].lower()
+        between_words = seen_word and (not gap or gap.isspace())
+        if not between_words or charset != pending_charset:
+            out.append(_decode_charset(bytes(pending), pending_charset, name, defects))
+            pending.clear()
+        if not between_words:
+            out.append(gap)
+        pending_charset = charset
+        pending += _word_bytes(match.group(2), match.group(3), name, defects)
+        seen_word = True
+        pos = match.end()
+    out.append(_decode_charset(bytes(pending), pending_charset, name, defects))
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _word_bytes(encoding: str, payload: str, name: str, defects: list[str]) -> bytes:
+    data = payload.encode("ascii", "replace")
+    if encoding in "qQ":
+        return binascii.a2b_qp(data, header=True)
+    decoded, bad = _base64(data)
+    if bad:
+        defects.append(f"bad base64 in {name}")
+    return decoded
+
+
+def _decode_charset(data: bytes, charset: str, where: str, defects: list[str]) -> str:
+    """Decode with the declared charset, then utf-8, then latin-1 (which cannot fail)."""
+    if not data:
+        return ""
+    if charset and charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        try:
+            return data.decode(charset)
+        except LookupError:
+            defects.append(f"unknown charset {charset[:40]!r} in {where}")
+        except UnicodeDecodeError:
+            defects.append(f"{where} is not valid {charset[:40]}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        defects.append(f"undecodable bytes in {where}")
+        return data.decode("latin-1")
+
+
+def _message_id(value: str) -> str | None:
+    """The msgid without `<>` and whitespace, case kept; None when there is none."""
+    ids = _msgids(value)
+    return ids[0] if ids else None
+
+
+def _msgids(value: str) -> tuple[str, ...]:
+    """Every `<msgid>` in order (duplicates dropped); bare `a@b` tokens when no brackets."""
+    if not value:
+        return ()
+    found = _ANGLE.findall(value)
+    if found:
+        candidates = ["".join(item.split()) for item in found]
+    else:
+        tokens = value.split()
+        candidates = [t.strip("<>") for t in tokens if "@" in t] or tokens[:1]
+    return tuple(dict.fromkeys(c for c in candidates if c))
+
+
+def _synthetic_key(raw: bytes) -> str:
+    return "synthetic:" + hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]
+
+
+# --- author and date -------------------------------------------------------------------
+
+
+def _author(headers: dict[str, str], defects: list[str]) -> Address | None:
+    """The From person, undoing DMARC munging (`Name via List <list@...>`)."""
+    text = headers.get("from", "")
+    if not text:
+        defects.append("no From")
+        return None
+    address = parse_address(text)
+    if address is None:
+        defects.append("unparsable From")
+        return None
+    via = _VIA.match(_display_name(text))
+    if via is None:
+        return address
+    original = parse_address(headers.get("x-original-from", ""))
+    if original is not None:
+        return original
+    name = normalise_name(via.group(1).strip().strip("'\"").strip())
+    reply_to = headers.get("reply-to", "")
+    person = parse_address(reply_to) if reply_to.count("@") == 1 else None
+    if person is not None and person.email != address.email:
+        return Address(name=name or person.name, email=person.email, raw=text)
+    defects.append("DMARC-munged From without the original address")
+    return Address(name=name, email=address.email, raw=text)
+
+
+def _display_name(text: str) -> str:
+    """The part of an address before `<`, unquoted (where `via` munging shows)."""
+    name = text.rsplit("<", 1)[0] if "<" in text else ""
+    return name.strip().strip('"').strip()
+
+
+def _date(text: str, defects: list[str]) -> datetime | None:
+    """A UTC datetime; unknown or missing zones are UTC, impossible values are None."""
+    if not text:
+        defects.append("no Date")
+        return None
+    try:
+        parts = parsedate_tz(text)
+    except (ValueError, IndexError, TypeError):
+        parts = None
+    if parts is None:
+        defects.append("unparsable Date")
+        return None
+    offset = parts[9] or 0
+    if abs(offset) > _MAX_ZONE_SECONDS:
+        defects.append("bogus time zone in Date")
+        offset = 0
+    try:
+        local = datetime(*parts[:6], tzinfo=UTC)
+        return local - timedelta(seconds=offset)
+    except (ValueError, OverflowError):
+        defects.append("impossible Date")
+        return None
+
+
+# --- body ------------------------------------------------------------------------------
+
+
+def _body_text(
+    raw: bytes, start: int, headers: dict[str, str], max_body: int, defects: list[str]
+) -> tuple[str, tuple[FileChange, ...]]:
+    """The body as text, capped at `max_body` bytes, plus diff files seen beyond the cap."""
+    ctype = headers.get("content-type", "")
+    kind = ctype.split(";", 1)[0].strip().lower()
+    cte = headers.get("content-transfer-encoding", "").strip().lower()
+    if (kind.startswith("text/") or not kind) and cte in _SIMPLE_CTE:
+        data = _transfer_decode(memoryview(raw)[start:], cte, defects)
+        text, extra = _capped_text(data, _charset(ctype), max_body, defects)
+        return (_html_to_text(text) if kind == "text/html" else text), extra
+    try:
+        return _mime_text(raw, max_body, defects)
+    except Exception as exc:  # the stdlib parser is lenient, but hostile MIME can still trip it
+        defects.append(f"MIME parse failed: {type(exc).__name__}")
+        text, extra = _capped_text(memoryview(raw)[start:], "", max_body, defects)
+        return text, extra
+
+
+def _charset(ctype: str) -> str:
+    match = _CHARSET.search(ctype)
+    return match.group(1).lower() if match else ""
+
+
+def _transfer_decode(data: memoryview, cte: str, defects: list[str]) -> bytes | memoryview:
+    """Undo quoted-printable or base64; other encodings pass through without a copy."""
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(data)
+    if cte == "base64":
+        decoded, bad = _base64(bytes(data))
+        if bad:
+            defects.append("bad base64")
+        return decoded
+    return data
+
+
+def _base64(data: bytes) -> tuple[bytes, bool]:
+    """Decode base64 strictly when possible, else leniently; the flag says it was bad."""
+    compact = b"".join(data.split())
+    try:
+        return binascii.a2b_base64(compact, strict_mode=True), False
+    except binascii.Error:
+        cleaned = _NOT_BASE64.sub(b"", compact.split(b"=", 1)[0])
+        cleaned = cleaned[: len(cleaned) - (len(cleaned) % 4 == 1)]
+        return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4)), True
+
+
+def _capped_text(
+    data: bytes | memoryview, charset: str, max_body: int, defects: list[str]
+) -> tuple[str, tuple[FileChange, ...]]:
+    """Decode at most `max_body` bytes (cut at a line end); list diff files in the rest."""
+    extra: tuple[FileChange, ...] = ()
+    if len(data) > max_body:
+        cut = bytes(data[:max_body]).rfind(b"\n") + 1 or max_body
+        extra = tuple(
+            FileChange(path=m.group(2).decode("utf-8", "replace"))
+            for m in _DIFF_GIT.finditer(data, cut - 1)
+        )
+        defects.append(f"body truncated at {cut} bytes")
+        data = data[:cut]
+    text = _decode_charset(bytes(data), charset, "body", defects)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text, extra
+
+
+def _with_files(info: BodyInfo, extra: tuple[FileChange, ...]) -> BodyInfo:
+    """Add diff files found past the body cap to those parse_body saw."""
+    known = {change.path for change in info.diff_files}
+    new = tuple(change for change in extra if change.path not in known)
+    return dataclasses.replace(
+        info, diff_files=info.diff_files + tuple(dict.fromkeys(new)), has_diff=True
+    )
+
+
+def _html_to_text(text: str) -> str:
+    """Crude HTML to text: drop scripts and styles, break at block ends, strip tags."""
+    text = _HTML_DROP.sub("", text)
+    text = _HTML_BREAK.sub("\n", text)
+    return html.unescape(_HTML_TAG.sub("", text))
+
+
+# --- MIME fallback ---------------------------------------------------------------------
+
+
+def _mime_text(raw: bytes, max_body: int, defects: list[str]) -> tuple[str, tuple[FileChange, ...]]:
+    """Body of a MIME message: its inline text/plain parts, then patch attachments.
+
+    HTML is used only when no text/plain part exists. Forwarded messages (message/*) are
+    skipped: they are someone else's mail.
+    """
+    root = email.message_from_bytes(raw, policy=compat32)
+    texts: list[str] = []
+    patches: list[str] = []
+    htmls: list[str] = []
+    parts = list(_leaves(root))
+    for part in parts:
+        _collect(part, texts, patches, htmls, defects)
+    for part in [root, *parts]:
+        defects.extend(_defect_name(d) for d in part.defects)
+    body = "\n".join(texts) if texts else _html_to_text("\n".join(htmls))
+    for patch in patches:
+        body = body + ("" if body.endswith("\n") or not body else "\n") + patch
+    text, extra = _capped_text(body.encode("utf-8", "replace"), "utf-8", max_body, defects)
+    return text, extra
+
+
+def _leaves(part: EmailMessage) -> list[EmailMessage]:
+    """Non-container parts in order, not descending into attached messages."""
+    if part.get_content_maintype() == "message":
+        return []
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return [part]
+    return [leaf for sub in payload if isinstance(sub, EmailMessage) for leaf in _leaves(sub)]
+
+
+def _collect(
+    part: EmailMessage,
+    texts: list[str],
+    patches: list[str],
+    htmls: list[str],
+    defects: list[str],
+) -> None:
+    """Sort one leaf part into body text, patch attachment, HTML, or ignored."""
+    kind = part.get_content_type()
+    filename = (part.get_filename() or "").lower()
+    attached = str(part.get("Content-Disposition", "")).lower().startswith("attachment")
+    if kind in _PATCH_TYPES or filename.endswith((".patch", ".diff")):
+        patches.append(_part_text(part, defects))
+    elif (kind == "text/plain" or part.get_content_maintype() == "multipart") and not (
+        attached and filename
+    ):
+        texts.append(_part_text(part, defects))
+    elif kind == "text/html" and not attached:
+        htmls.append(_part_text(part, defects))
+
+
+def _part_text(part: EmailMessage, defects: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    return _decode_charset(data, part.get_content_charset() or "", "body", defects)
+
+
+def _defect_name(defect: Exception) -> str:
+    name = type(defect).__name__
+    if name.startswith("InvalidBase64"):
+        return "bad base64"
+    if name in ("StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect"):
+        return "truncated or malformed multipart"
+    return "MIME: " + name.removesuffix("Defect")

@@ -1,0 +1,94 @@
+"""Version lineage and dependency targets as placeholder series.
+
+Versions of a series are rarely threaded together; the changelog links them ("Link to v3:",
+"RFC v2: <url>", "Changes from v2 [1]"). Each link names an earlier version by Message-ID;
+that version becomes a placeholder series under the same key it will have when its own mail
+is loaded (its cover's Message-ID), so it resolves by itself. Links are chained newest to
+oldest: v4 -> v3 -> v2 -> v1, an RFC before the non-RFC of the same number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from loaders.assembled import SeriesRecord, VersionEdge
+from loaders.records import DependencyRef, Message, VersionLink
+
+__all__ = ["dependency_key", "dependency_targets", "version_lineage", "version_order"]
+
+_VERSION_IN_LABEL = re.compile(r"\b[vV](\d{1,3})\b")
+
+
+def version_order(version: int, is_rfc: bool) -> tuple[int, int]:
+    """Sort key: RFC v2 comes before v2, which comes before v3."""
+    return (version, 0 if is_rfc else 1)
+
+
+def _placeholder(series: SeriesRecord, link: VersionLink, version: int) -> SeriesRecord:
+    return SeriesRecord(
+        key=link.message_id or link.url,
+        title=series.title,
+        version=version,
+        is_rfc=link.is_rfc,
+        total=0,
+        resolved=False,
+        message_id=link.message_id,
+        author=series.author,
+        url=link.url,
+    )
+
+
+def version_lineage(
+    series: SeriesRecord, first: Message
+) -> tuple[list[SeriesRecord], list[VersionEdge]]:
+    """Placeholders for the earlier versions `first` links to, and the edges between them."""
+    current = version_order(series.version, series.is_rfc)
+    older: dict[str, SeriesRecord] = {}
+    for link in first.info.version_links:
+        if not link.message_id or link.message_id == series.key:
+            continue
+        version = link.version if link.version is not None else max(series.version - 1, 1)
+        if version_order(version, link.is_rfc) >= current:
+            continue
+        older.setdefault(link.message_id, _placeholder(series, link, version))
+    chain = sorted(older.values(), key=lambda s: version_order(s.version, s.is_rfc), reverse=True)
+    keys = [series.key, *(s.key for s in chain)]
+    edges = [VersionEdge(newer, older_key) for newer, older_key in zip(keys, keys[1:], strict=False)]
+    return chain, edges
+
+
+def dependency_key(ref: DependencyRef) -> str | None:
+    """The series key a dependency points at, or None for a tree/commit URL."""
+    if ref.message_id:
+        return ref.message_id
+    if ref.change_id:
+        suffix = f":v{ref.version}" if ref.version else ""
+        return f"change-id:{ref.change_id}{suffix}"
+    if ref.patch_id:
+        return f"patch-id:{ref.patch_id}"
+    return None
+
+
+def dependency_targets(series: SeriesRecord) -> list[SeriesRecord]:
+    """Placeholder series for every dependency that names a series."""
+    targets: list[SeriesRecord] = []
+    for ref in series.dependencies:
+        key = dependency_key(ref)
+        if key is None:
+            continue
+        match = _VERSION_IN_LABEL.search(ref.label)
+        version = ref.version or (int(match.group(1)) if match else 1)
+        targets.append(
+            SeriesRecord(
+                key=key,
+                title=ref.label or key,
+                version=version,
+                is_rfc="rfc" in ref.label.lower(),
+                total=0,
+                resolved=False,
+                message_id=ref.message_id,
+                change_id=ref.change_id,
+                url=ref.url,
+            )
+        )
+    return targets
