@@ -138,7 +138,7 @@ class _Builder:
         source = (NodeKind.SERIES, record.key)
         for index, ref in enumerate(record.dependencies):
             key = dependency_key(ref)
-            target = (NodeKind.SERIES, key) if key else self.ref(ref.url or ref.label)
+            target = (NodeKind.SERIES, key) if key else self.ref(ref.url or ref.label, ref.label)
             props = {
                 "depKind": ref.kind.value,
                 "declared": ref.declared,
@@ -150,8 +150,8 @@ class _Builder:
             disc = f"{ref.kind.value}:{ref.url or ref.label}"
             self.batch.edge(EdgeRecord(EdgeKind.DEPENDS_ON, source, target, props, disc))
 
-    def ref(self, url: str) -> tuple[NodeKind, str]:
-        self.batch.node(NodeRecord(NodeKind.REF, url, {"url": url}))
+    def ref(self, url: str, label: str) -> tuple[NodeKind, str]:
+        self.batch.node(NodeRecord(NodeKind.REF, url, {"url": url, "title": label or url}))
         return NodeKind.REF, url
 
     def patch(self, record: PatchRecord) -> None:

@@ -102,7 +102,7 @@ def _decode_rfc2047(name: str) -> str:
 
 
 def _flip_last_first(text: str) -> str:
-    """"Edgecombe, Rick P" -> "Rick P Edgecombe" when nothing else looks suspicious."""
+    """ "Edgecombe, Rick P" -> "Rick P Edgecombe" when nothing else looks suspicious."""
     if text.count(",") != 1:
         return text
     last, first = (part.strip() for part in text.split(","))

@@ -22,13 +22,15 @@ _CITE_PREV_OK = "\"'“”‘’("
 _MAX_WORDS = 6
 _CONTEXT_LINES = 4
 _STOP_WORDS = frozenset(
-    "with and or on in of at to from by for see via into onto upon under as than is are was "
-    "were be been since per against vs vs. versus also after before like using uses here there "
-    "which where when while but so then it its".split()
+    {"with", "and", "or", "on", "in", "of", "at", "to", "from", "by", "for", "see", "via"}
+    | {"into", "onto", "upon", "under", "as", "than", "is", "are", "was", "were", "be", "been"}
+    | {"since", "per", "against", "vs", "vs.", "versus", "also", "after", "before", "like"}
+    | {"using", "uses", "here", "there", "which", "where", "when", "while", "but", "so", "then"}
+    | {"it", "its"}
 )
 _ARTICLES = frozenset({"the", "a", "an"})
 _CLAUSE_END = ",;:.!?"
-_QUOTES = "\"“”"
+_QUOTES = '"“”'
 _MSGID_HOSTS = frozenset({"lore.kernel.org", "lkml.kernel.org"})
 _BARE_MSGID_HOSTS = frozenset({"patch.msgid.link", "msgid.link"})
 

@@ -218,9 +218,8 @@ def _msgids(value: str) -> tuple[str, ...]:
     """Every `<msgid>` in order (duplicates dropped); bare `a@b` tokens when no brackets."""
     if not value:
         return ()
-    found = _ANGLE.findall(value)
-    if found:
-        candidates = ["".join(item.split()) for item in found]
+    if "<" in value:  # an unclosed `<...` (a cut header) is not an id
+        candidates = ["".join(item.split()) for item in _ANGLE.findall(value)]
     else:
         tokens = value.split()
         candidates = [t.strip("<>") for t in tokens if "@" in t] or tokens[:1]
@@ -396,7 +395,7 @@ def _mime_text(raw: bytes, max_body: int, defects: list[str]) -> tuple[str, tupl
         defects.extend(_defect_name(d) for d in part.defects)
     body = "\n".join(texts) if texts else _html_to_text("\n".join(htmls))
     for patch in patches:
-        body = body + ("" if body.endswith("\n") or not body else "\n") + patch
+        body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + patch
     text, extra = _capped_text(body.encode("utf-8", "replace"), "utf-8", max_body, defects)
     return text, extra
 

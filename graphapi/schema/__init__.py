@@ -25,6 +25,7 @@ __all__ = ["Context", "build_schema", "schema"]
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+MASKED_MESSAGE = "Internal error (details are in the server log)."
 
 
 class TimeBudget(SchemaExtension):
@@ -47,11 +48,11 @@ def _is_internal(error: GraphQLError) -> bool:
 
 
 def _extensions() -> Iterator[Any]:
-    yield QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)
-    yield MaxAliasesLimiter(max_alias_count=MAX_ALIASES)
-    yield MaxTokensLimiter(max_token_count=MAX_TOKENS)
+    yield lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)
+    yield lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)
+    yield lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS)
     yield TimeBudget
-    yield MaskErrors(should_mask_error=_is_internal, error_message="Internal error (details are in the server log).")
+    yield lambda: MaskErrors(should_mask_error=_is_internal, error_message=MASKED_MESSAGE)
 
 
 def build_schema() -> strawberry.Schema:

@@ -131,7 +131,8 @@ def _ties(graph: Graph, pairs: dict[str, set[str]]) -> list[Tie]:
     ties = []
     for other, patches in pairs.items():
         lineages = {graph.nodes[p]["props"].get("lineage", p) for p in patches}
-        ties.append(Tie(to_data(graph.nodes[other]), len(patches), len(lineages), tuple(sorted(patches))))
+        keys = tuple(sorted(graph.nodes[p]["key"] for p in patches))
+        ties.append(Tie(to_data(graph.nodes[other]), len(patches), len(lineages), keys))
     ties.sort(key=lambda t: (-t.count, t.node.key))
     return ties
 

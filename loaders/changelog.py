@@ -1,0 +1,312 @@
+"""Links a series body makes to other mail: earlier versions, its base, what it depends on.
+
+Versions of a series are not threaded together, so the changelog's `Link to v3: ...`,
+`v2: https://lore...` or `Changes from v2 [1]` lines are how the graph links them. Bases and
+dependencies come declared (b4's `base-commit`/`prerequisite-*`, Patchwork's `Depends-on`,
+Patchew's `Based-on`) or only in prose ("This is based on ... [1]"); prose ones are marked
+declared=False so the graph can say which links were inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from loaders.footnotes import citation_phrase, message_id_from_url
+from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
+from loaders.text import clean_url, find_urls, is_quoted, paragraphs, sentences, split_lines
+
+__all__ = ["find_base", "find_change_id", "find_dependencies", "find_version_links"]
+
+# --- version links -----------------------------------------------------------------------
+
+_LINK_PREFIX_RE = re.compile(
+    r"\s*(?:[-*•]\s*)?(?:\[\d+\]:?\s*)?(?:link\s+to\s+)?(rfc\s*)?(?:patch\s*)?"
+    r"(?:v(\d+))?\s*(?:series|posting)?\s*[:=-]?\s*[(<]?\s*",
+    re.IGNORECASE,
+)
+_VERSION_LABEL_RE = re.compile(
+    r"(?:link\s+to\s+)?(rfc\s*)?(?:patch\s*)?(?:v(\d+))?(?:\s+(?:series|posting|version))?",
+    re.IGNORECASE,
+)
+_PREVIOUS_LABEL_RE = re.compile(r"(?:previous|prior|last)\s+(?:versions?|postings?|series)", re.I)
+_VERSION_CITE_RE = re.compile(
+    r"(?<![\w/.-])(?:(rfc)[ \t]*)?v(\d+)[ \t]*:?[ \t]*\[(\d{1,3})\]", re.I
+)
+_CITE_LEAD_WORDS = frozenset(
+    {"", "-", "*", "(", "from", "since", "of", "in", "vs", "vs.", "versus", "to", "against"}
+    | {"over", "changes", "changelog", "previous", "the", "at", "see", "and", "with"}
+)
+_MAX_PREFIX = 80
+
+
+def find_version_links(text: str, footnotes: tuple[Footnote, ...]) -> tuple[VersionLink, ...]:
+    """Pointers to earlier versions: `Link to v3: url`, `RFC v2: url`, `Changes from v2 [1]`."""
+    found = [*_line_links(text), *_footnote_links(footnotes), *_cited_links(text, footnotes)]
+    return _merge_links(found)
+
+
+def _line_links(text: str) -> Iterable[VersionLink]:
+    """Lines whose only words before the URL name a version (`- Link to v3:`, `v2:`)."""
+    for line in split_lines(text):
+        if "://" not in line or is_quoted(line):
+            continue
+        urls = find_urls(line)
+        if not urls or urls[0][0] > _MAX_PREFIX:
+            continue
+        start, url = urls[0]
+        match = _LINK_PREFIX_RE.fullmatch(line[:start])
+        if match and (match.group(1) or match.group(2)):
+            yield _version_link(url, match.group(1), match.group(2))
+
+
+def _footnote_links(footnotes: tuple[Footnote, ...]) -> Iterable[VersionLink]:
+    """Footnotes labelled with a version only (`[0] RFC v2: url`) or as "previous version"."""
+    for note in footnotes:
+        label = note.label.strip()
+        match = _VERSION_LABEL_RE.fullmatch(label)
+        if label and match and (match.group(1) or match.group(2)):
+            yield _version_link(note.url, match.group(1), match.group(2))
+        elif _PREVIOUS_LABEL_RE.fullmatch(label):
+            yield _version_link(note.url, None, None)
+
+
+def _cited_links(text: str, footnotes: tuple[Footnote, ...]) -> Iterable[VersionLink]:
+    """`Changes from v2 [1]`, `v1: [1]`: a bare version citing a footnote that names a message."""
+    by_number = {note.number: note for note in footnotes}
+    for line in split_lines(text):
+        if "[" not in line or is_quoted(line):
+            continue
+        for match in _VERSION_CITE_RE.finditer(line):
+            note = by_number.get(match.group(3))
+            lead = line[: match.start()].split()[-1:] or [""]
+            if note is None or lead[0].lower() not in _CITE_LEAD_WORDS:
+                continue
+            if message_id_from_url(note.url):
+                yield _version_link(note.url, match.group(1), match.group(2))
+
+
+def _version_link(url: str, rfc: str | None, version: str | None) -> VersionLink:
+    url = clean_url(url)
+    return VersionLink(
+        url=url,
+        message_id=message_id_from_url(url),
+        version=int(version) if version else None,
+        is_rfc=bool(rfc),
+    )
+
+
+def _merge_links(links: list[VersionLink]) -> tuple[VersionLink, ...]:
+    """One link per URL, in order of discovery, keeping the most specific version info."""
+    merged: dict[str, VersionLink] = {}
+    for link in links:
+        known = merged.get(link.url)
+        if known is None or (known.version is None and link.version is not None):
+            merged[link.url] = link
+    return tuple(merged.values())
+
+
+# --- base and change-id ------------------------------------------------------------------
+
+_BASE_COMMIT_RE = re.compile(r"^base-commit:[ \t]*([0-9a-fA-F]{7,40})\b", re.MULTILINE)
+_BASED_ON_RE = re.compile(r"\bbased\s+on\b", re.IGNORECASE)
+_CHANGE_ID_RE = re.compile(r"^change-id:[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_GERRIT_ID_RE = re.compile(r"I[0-9a-f]{40}")
+_FILLERS = frozenset(
+    {"top", "of", "the", "latest", "current", "recent", "linux", "linus'", "kernel"}
+    | {"mainline", "upstream", "tag", "branch", "tree", "commit", "git"}
+)
+_REF_RES = (
+    re.compile(r"v?\d+(?:\.\d+)+(?:-rc\d+)?"),  # 6.19-rc4, v6.18
+    re.compile(r"[A-Za-z][\w.+-]*-v?\d[\w.+-]*"),  # next-20251201, kvmarm-6.17
+    re.compile(r"[a-z0-9][a-z0-9.-]*-(?:next|unstable|stable|fixes|queue)"),  # mm-unstable
+    re.compile(r"[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+"),  # kvm/next, tip/x86/core
+)
+_HEX_RE = re.compile(r"[0-9a-f]{12,40}")
+_TOKEN_STRIP = "\"'`([{<"
+_TOKEN_RSTRIP = "\"'`)]}>.,;:!?"
+
+
+def find_base(text: str) -> tuple[str | None, str | None]:
+    """(base_commit, base_ref) from `base-commit: <hex>` and "based on <ref>" prose.
+
+    A ref must look like a version, a tag or a tree/branch path: "based on the latest WIP
+    code [1]" names a series (a dependency), not a ref.
+    """
+    commit_match = _BASE_COMMIT_RE.search(text)
+    commit = commit_match.group(1).lower() if commit_match else None
+    ref = None
+    for match in _BASED_ON_RE.finditer(text):
+        token = _ref_after(text[match.end() : match.end() + 200])
+        if token and _HEX_RE.fullmatch(token):
+            commit = commit or token
+        elif token:
+            ref = token
+            break
+    return commit, ref
+
+
+def _ref_after(following: str) -> str | None:
+    """The first non-filler word after "based on", if it looks like a ref or a commit id."""
+    for word in following.split()[:8]:
+        token = word.strip(_TOKEN_STRIP).rstrip(_TOKEN_RSTRIP)
+        if token.lower() in _FILLERS:
+            continue
+        if "://" not in token and any(pattern.fullmatch(token) for pattern in _REF_RES):
+            return token
+        return token if _HEX_RE.fullmatch(token) else None
+    return None
+
+
+def find_change_id(text: str) -> str | None:
+    """b4's `change-id: 20251030-topic-96fe0d2b178e` (not Gerrit's `Change-Id: I<hex>`)."""
+    for match in _CHANGE_ID_RE.finditer(text):
+        if not _GERRIT_ID_RE.fullmatch(match.group(1)):
+            return match.group(1)
+    return None
+
+
+# --- dependencies ------------------------------------------------------------------------
+
+_DECLARED_RE = re.compile(
+    r"^(prerequisite-change-id|prerequisite-message-id|prerequisite-patch-id|depends-on|based-on)"
+    r":[ \t]*(\S[^\n]*)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_DECLARED_KINDS = {
+    "depends-on": DependencyKind.DEPENDS_ON,
+    "based-on": DependencyKind.BASED_ON,
+}
+_CUE_RE = re.compile(
+    r"\b(?:(?:re)?based\s+(?:on|upon|onto)|depends?\s+on|dependent\s+on|rel(?:ies|y|ying)\s+on"
+    r"|on\s+top\s+of|built\s+(?:on|upon)|applies\s+(?:on|to)|prerequisites?)\b",
+    re.IGNORECASE,
+)
+_DEPEND_CUE_RE = re.compile(r"depend|rel[iy]|prerequisite", re.IGNORECASE)
+_FIXUP_RE = re.compile(r"\bfix-?ups?\b", re.IGNORECASE)
+_FOOTNOTE_LINE_RE = re.compile(r"\[\d{1,3}\]")
+_CITE_RE = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[\"'(]))\[(\d{1,3})\]")
+
+
+def find_dependencies(
+    text: str,
+    footnotes: tuple[Footnote, ...],
+    version_links: tuple[VersionLink, ...],
+) -> tuple[DependencyRef, ...]:
+    """Declared dependencies (b4, Depends-on, Based-on), then ones inferred from prose.
+
+    Footnotes that are version links (earlier versions of this series) are not dependencies;
+    a prose mention of something already declared is not repeated.
+    """
+    declared = list(dict.fromkeys(_declared(n, v) for n, v in _DECLARED_RE.findall(text)))
+    seen_ids = {ref.message_id for ref in declared if ref.message_id}
+    seen_urls: set[str | None] = {link.url for link in version_links}
+    seen_urls.update(ref.url for ref in declared if ref.url)
+    inferred: list[DependencyRef] = []
+    for ref in _inferred(text, footnotes, {link.url for link in version_links}):
+        if ref.url not in seen_urls and ref.message_id not in seen_ids:
+            seen_urls.add(ref.url)
+            inferred.append(ref)
+    return (*declared, *inferred)
+
+
+def _declared(name: str, value: str) -> DependencyRef:
+    """One `prerequisite-*:`, `Depends-on:` or `Based-on:` line."""
+    key, value = name.lower(), value.strip()
+    prerequisite = DependencyKind.PREREQUISITE
+    if key == "prerequisite-change-id":
+        change_id, sep, version = value.rpartition(":v")
+        if sep and version.isdigit():
+            return DependencyRef(prerequisite, True, change_id=change_id, version=int(version))
+        return DependencyRef(prerequisite, True, change_id=value)
+    if key == "prerequisite-message-id":
+        return DependencyRef(prerequisite, True, message_id=value.split()[0].strip("<>"))
+    if key == "prerequisite-patch-id":
+        return DependencyRef(prerequisite, True, patch_id=value.split()[0])
+    return _declared_target(_DECLARED_KINDS[key], value)
+
+
+def _declared_target(kind: DependencyKind, value: str) -> DependencyRef:
+    """`<msgid>`, a bare msgid, a URL, or `series-1234 ("title")` (kept as the label)."""
+    urls = find_urls(value)
+    if urls:
+        url = urls[0][1]
+        return DependencyRef(kind, True, url=url, message_id=message_id_from_url(url))
+    token = value.split()[0].strip("<>,")
+    if "@" in token:
+        return DependencyRef(kind, True, message_id=token)
+    return DependencyRef(kind, True, label=value)
+
+
+def _inferred(text: str, footnotes: tuple[Footnote, ...], skip: set[str]) -> list[DependencyRef]:
+    """Footnotes and URLs cited in sentences that say "based on", "depends on", "relies on"."""
+    notes = {note.number: note for note in footnotes if note.url not in skip}
+    found: list[DependencyRef] = []
+    for sentence in _cue_sentences(text):
+        cues = [
+            (match.start(), match.end(), match.group(0)) for match in _CUE_RE.finditer(sentence)
+        ]
+        for match in _CITE_RE.finditer(sentence):
+            note = notes.get(match.group(1))
+            if note is not None:
+                found.append(_from_note(note, sentence, match.start(), cues))
+        for start, url in find_urls(sentence):
+            if url not in skip:
+                found.append(_from_url(url, sentence, start, cues))
+    return found
+
+
+def _cue_sentences(text: str) -> Iterable[str]:
+    """Prose sentences holding a dependency cue; footnote and quoted lines left out."""
+    lines = [
+        "" if is_quoted(line) or _is_footnote_line(line) else line for line in split_lines(text)
+    ]
+    for paragraph in paragraphs(lines):
+        joined = " ".join(line.strip() for line in paragraph)
+        if _CUE_RE.search(joined):
+            yield from (sentence for sentence in sentences(joined) if _CUE_RE.search(sentence))
+
+
+def _is_footnote_line(line: str) -> bool:
+    """`[3] DPAMT v4: https://...` (or its label line when the URL wraps)."""
+    stripped = line.strip()
+    return bool(_FOOTNOTE_LINE_RE.match(stripped)) and ("://" in stripped or stripped[-1] == ":")
+
+
+def _kind_at(
+    sentence: str, position: int, cues: list[tuple[int, int, str]], label: str
+) -> DependencyKind:
+    """The cue nearest before `position` (else the first after) decides the kind."""
+    before = [cue for cue in cues if cue[1] <= position]
+    start, end, words = before[-1] if before else cues[0]
+    between = sentence[end:position] if end <= position else sentence[position:start]
+    if _FIXUP_RE.search(between) or _FIXUP_RE.search(label):
+        return DependencyKind.FIXUP
+    if _DEPEND_CUE_RE.search(words):
+        return DependencyKind.DEPENDS_ON
+    return DependencyKind.BASED_ON
+
+
+def _from_note(
+    note: Footnote, sentence: str, position: int, cues: list[tuple[int, int, str]]
+) -> DependencyRef:
+    label = note.label or note.citation or citation_phrase(sentence[:position])
+    return DependencyRef(
+        kind=_kind_at(sentence, position, cues, note.label),
+        declared=False,
+        label=label,
+        url=note.url,
+        message_id=message_id_from_url(note.url),
+    )
+
+
+def _from_url(
+    url: str, sentence: str, position: int, cues: list[tuple[int, int, str]]
+) -> DependencyRef:
+    return DependencyRef(
+        kind=_kind_at(sentence, position, cues, ""),
+        declared=False,
+        label=citation_phrase(sentence[:position]),
+        url=url,
+        message_id=message_id_from_url(url),
+    )

@@ -1,0 +1,78 @@
+"""The `git shortlog` block of a cover letter: who wrote which patch of the series.
+
+A digest cuts subjects at a line fold, but the cover letter's shortlog has the full titles
+and the patch authors (who may differ from the sender). git wraps long titles onto a
+further-indented line; those are joined back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loaders.addresses import normalise_name
+from loaders.records import ShortlogGroup
+from loaders.text import split_lines
+
+__all__ = ["parse_shortlog"]
+
+_MAX_NAME = 100
+
+
+@dataclass(slots=True)
+class _Group:
+    """A group being read: header, base indentation of its titles, titles so far."""
+
+    name: str
+    count: int
+    indent: int = -1
+    titles: list[str] = field(default_factory=list)
+
+
+def parse_shortlog(text: str) -> tuple[ShortlogGroup, ...]:
+    """Every `Author Name (N):` block with its indented (and unwrapped) titles."""
+    groups: list[ShortlogGroup] = []
+    current: _Group | None = None
+    for line in split_lines(text):
+        if current is not None and _add_title(current, line):
+            continue
+        if current is not None and current.titles:
+            groups.append(_finish(current))
+        current = _header(line)
+    if current is not None and current.titles:
+        groups.append(_finish(current))
+    return tuple(groups)
+
+
+def _header(line: str) -> _Group | None:
+    """`Edgecombe, Rick P (1):` -> a group for "Rick P Edgecombe" with count 1."""
+    stripped = line.rstrip()
+    if not stripped.endswith("):") or stripped[:1].isspace() or len(stripped) > _MAX_NAME:
+        return None
+    open_at = stripped.rfind("(")
+    count = stripped[open_at + 1 : -2]
+    name = stripped[:open_at].strip()
+    if open_at <= 0 or not count.isdigit() or not name or ":" in name:
+        return None
+    return _Group(name=normalise_name(name), count=int(count))
+
+
+def _add_title(group: _Group, line: str) -> bool:
+    """Take an indented line as a new title or, indented deeper, as a wrapped continuation."""
+    line = line.expandtabs(8)
+    content = line.strip()
+    indent = len(line) - len(line.lstrip())
+    if not content or indent == 0:
+        return False
+    if group.indent < 0:
+        group.indent = indent
+    if indent > group.indent and group.titles:
+        group.titles[-1] += " " + content
+    elif indent >= group.indent:
+        group.titles.append(content)
+    else:
+        return False
+    return True
+
+
+def _finish(group: _Group) -> ShortlogGroup:
+    return ShortlogGroup(author_name=group.name, count=group.count, titles=tuple(group.titles))
