@@ -43,8 +43,12 @@ def create_app(store: GraphStore, *, cors_origins: list[str] | None = None) -> S
     middleware = []
     if cors_origins:
         middleware.append(
-            Middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["content-type"])
+            Middleware(
+                CORSMiddleware,
+                allow_origins=cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type"],
+            )
         )
     routes = [Route("/graphql", graphql_app, methods=["GET", "POST"]), Route("/healthz", healthz)]
     return Starlette(routes=routes, middleware=middleware)

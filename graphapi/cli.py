@@ -42,17 +42,21 @@ def cmd_load(args: argparse.Namespace) -> int:
     _check_store_choice(args)
     path = _db_path(args)
     store = read_snapshot(path, missing_ok=True)
-    summary = load_sources(store, args.sources, load_company_map(args.company_map))
+    summary = load_sources(store, args.sources, load_company_map(args.company_map), args.range_spec)
     write_snapshot(store, path)
     print(summary.line())
     for reason, count in sorted(summary.defect_reasons.items()):
         print(f"  defective: {count} x {reason}")
+    for reason, count in sorted(summary.skip_reasons.items()):
+        print(f"  skipped: {count} x {reason}")
     return 0
 
 
 def run_query(store: NetworkXStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
     """Execute one GraphQL query in-process; the JSON-able response."""
-    result = schema.execute_sync(query, variable_values=variables, context_value=Context(store=store))
+    result = schema.execute_sync(
+        query, variable_values=variables, context_value=Context(store=store)
+    )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [error.formatted for error in result.errors]
@@ -89,7 +93,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = read_snapshot(_db_path(args))
     origins = [o for o in (args.cors_origin or []) if o]
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(create_app(store, cors_origins=origins), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(store, cors_origins=origins), host=args.host, port=args.port, log_level="warning"
+    )
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from graphapi.sample import write_sample_mbox
+
+    try:
+        count = write_sample_mbox(args.output, series_count=args.series, seed=args.seed)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror}") from exc
+    print(f"wrote {count} synthetic messages to {args.output}")
     return 0
 
 
@@ -100,20 +117,30 @@ def cmd_export_schema(_: argparse.Namespace) -> int:
 
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--db", help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})")
+    group.add_argument(
+        "--db", help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})"
+    )
     group.add_argument("--neo4j", metavar="URI", default=None, help="Neo4j URI (also $NEO4J_URI)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="graphapi", description="Kernel mailing-list traffic as a graph, over GraphQL.")
+    parser = argparse.ArgumentParser(
+        prog="graphapi", description="Kernel mailing-list traffic as a graph, over GraphQL."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     load = commands.add_parser("load", help="parse sources and add them to the graph")
     load.add_argument("sources", nargs="+", metavar="SOURCE")
     _add_store_options(load)
     load.add_argument("--format", help="force a format instead of auto-detection")
-    load.add_argument("--range", dest="range_spec", metavar="A..B", help="public-inbox commit range")
-    load.add_argument("--company-map", metavar="FILE", help="extra 'domain: Company' lines overriding the built-in map")
+    load.add_argument(
+        "--range", dest="range_spec", metavar="A..B", help="public-inbox commit range"
+    )
+    load.add_argument(
+        "--company-map",
+        metavar="FILE",
+        help="extra 'domain: Company' lines overriding the built-in map",
+    )
     load.set_defaults(func=cmd_load)
 
     query = commands.add_parser("query", help="run one GraphQL query and print the JSON response")
@@ -126,8 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--cors-origin", action="append", metavar="ORIGIN", help="allow this browser origin (repeatable)")
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="allow this browser origin (repeatable)",
+    )
     serve.set_defaults(func=cmd_serve)
+
+    sample = commands.add_parser(
+        "sample", help="write a synthetic mailing list (mboxrd) to try things on"
+    )
+    sample.add_argument("output", metavar="FILE")
+    sample.add_argument("--series", type=int, default=24, help="how many series (default 24)")
+    sample.add_argument("--seed", type=int, default=1)
+    sample.set_defaults(func=cmd_sample)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)

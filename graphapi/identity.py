@@ -16,7 +16,8 @@ __all__ = ["display_name"]
 def display_name(names: Mapping[str, int], emails: Sequence[str]) -> str:
     """The best display name from name sightings; the address when there is no name.
 
-    >>> display_name({"marcandre.lureau": 3, "Marc-André Lureau": 1}, ["marcandre.lureau@redhat.com"])
+    >>> names = {"marcandre.lureau": 3, "Marc-André Lureau": 1}
+    >>> display_name(names, ["marcandre.lureau@redhat.com"])
     'Marc-André Lureau'
     """
     email = emails[0] if emails else ""

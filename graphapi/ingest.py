@@ -131,7 +131,9 @@ class _Builder:
         self.touches(node, record.files)
         self.dependencies(record)
         for name, count in record.contributors:
-            edge = EdgeRecord(EdgeKind.CONTRIBUTED, self.person_by_name(name), node, {"count": count})
+            edge = EdgeRecord(
+                EdgeKind.CONTRIBUTED, self.person_by_name(name), node, {"count": count}
+            )
             self.batch.edge(edge)
 
     def dependencies(self, record: SeriesRecord) -> None:
@@ -169,7 +171,9 @@ class _Builder:
             "deletions": record.deletions,
             "lineage": record.lineage,
             "otherTrailers": [
-                _trailer_props(use, i) for i, use in enumerate(record.trailers) if not use.trailer.person
+                _trailer_props(use, i)
+                for i, use in enumerate(record.trailers)
+                if not use.trailer.person
             ],
         }
         self.batch.node(NodeRecord(NodeKind.PATCH, record.key, props))
@@ -219,5 +223,7 @@ def batch_from_assembly(assembly: Assembly, companies: CompanyMap) -> GraphBatch
         builder.patch(patch)
     for edge in assembly.versions:
         source = (NodeKind.SERIES, edge.newer)
-        builder.batch.edge(EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, (NodeKind.SERIES, edge.older)))
+        builder.batch.edge(
+            EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, (NodeKind.SERIES, edge.older))
+        )
     return builder.batch

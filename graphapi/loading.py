@@ -15,10 +15,13 @@ from pathlib import Path
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import NodeKind
 from graphapi.store.base import GraphStore
+from loaders import maildir, mbox, publicinbox
 from loaders.assemble import assemble
 from loaders.companies import CompanyMap
-from loaders.digest import is_digest, read_digest
+from loaders.detect import SourceFormat, detect_format
+from loaders.digest import read_digest
 from loaders.errors import SourceError
+from loaders.mail import parse_mail
 from loaders.records import Address, Message
 
 __all__ = ["LoadSummary", "load_sources"]
@@ -36,6 +39,7 @@ class LoadSummary:
     series: int = 0
     patches: int = 0
     defect_reasons: dict[str, int] = field(default_factory=dict)
+    skip_reasons: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (
@@ -49,34 +53,74 @@ class LoadSummary:
 class _Source:
     messages: list[Message]
     people: list[Address]
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
-def _read_source(path: Path) -> _Source:
+def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
+    return [parse_mail(raw, origin) for origin, raw in items]
+
+
+def _read_inbox(path: Path, range_spec: str | None) -> _Source:
+    source = _Source([], [])
+    for entry in publicinbox.iter_entries(path, range_spec):
+        if entry.deleted:
+            source.skipped["deleted from the archive"] = (
+                source.skipped.get("deleted from the archive", 0) + 1
+            )
+            continue
+        source.messages.append(parse_mail(entry.raw, entry.origin))
+    return source
+
+
+def _read_source(path: Path, range_spec: str | None) -> _Source:
     """Parse one source file or directory into messages (and people it names)."""
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
-    if path.is_dir():
-        raise SourceError(f"{path}: a directory that is not a known archive (Maildir, public-inbox)")
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if b"\x00" in head:
-        raise SourceError(f"{path}: binary file, not a mail archive or digest")
-    if not head.strip():
-        raise SourceError(f"{path}: empty file")
-    if is_digest(head.decode("utf-8", "replace")):
+    fmt = detect_format(path)
+    if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
+        raise SourceError(f"{path}: --range applies to public-inbox git archives only")
+    if fmt is SourceFormat.DIGEST:
         digest = read_digest(path)
         return _Source(list(digest.messages), [a for a, _ in digest.contributor_tally])
-    raise SourceError(f"{path}: unknown format (expected a digest, mbox, Maildir or public-inbox)")
+    if fmt is SourceFormat.MBOX:
+        return _Source(_parse_raw(mbox.iter_messages(path)), [])
+    if fmt is SourceFormat.MAILDIR:
+        return _Source(_parse_raw(maildir.iter_messages(path)), [])
+    if fmt is SourceFormat.PUBLIC_INBOX:
+        return _read_inbox(path, range_spec)
+    raise SourceError(_unknown_reason(path, fmt))
+
+
+def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
+    if fmt in (SourceFormat.MAINTAINERS, SourceFormat.MAILMAP):
+        return f"{path}: loading {fmt.value} files is not supported yet"
+    if path.is_dir():
+        return f"{path}: a directory that is not a known archive (Maildir, public-inbox git)"
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        return f"{path}: empty file"
+    if b"\x00" in head:
+        return f"{path}: binary file, not a mail archive or digest"
+    return f"{path}: unknown format (expected a digest, mbox, Maildir or public-inbox git)"
 
 
 def load_sources(
-    store: GraphStore, sources: Sequence[str | os.PathLike[str]], companies: CompanyMap
+    store: GraphStore,
+    sources: Sequence[str | os.PathLike[str]],
+    companies: CompanyMap,
+    range_spec: str | None = None,
 ) -> LoadSummary:
     """Read every source, then write them to `store` as one batch."""
-    parsed = [_read_source(Path(source)) for source in sources]
+    parsed = [_read_source(Path(source), range_spec) for source in sources]
     messages = [m for source in parsed for m in source.messages]
     people = [p for source in parsed for p in source.people]
-    summary = LoadSummary(read=len(messages))
+    skipped: dict[str, int] = {}
+    for source in parsed:
+        for reason, count in source.skipped.items():
+            skipped[reason] = skipped.get(reason, 0) + count
+    summary = LoadSummary(read=len(messages) + sum(skipped.values()), skipped=sum(skipped.values()))
+    summary.skip_reasons = skipped
     known = _already_loaded(store, messages)
     fresh = [m for m in messages if m.key not in known]
     assembly = assemble(messages, people)

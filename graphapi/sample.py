@@ -40,8 +40,16 @@ _AREAS = [
     ("RISC-V: KVM", "arch/riscv/kvm", ["vcpu.c", "mmu.c"]),
 ]
 _VERBS = ["Fix", "Rework", "Add", "Drop", "Harden", "Document", "Split", "Introduce"]
-_OBJECTS = ["page splitting", "dirty logging", "nested paging", "vCPU reset", "MMIO caching",
-            "huge page mapping", "register save/restore", "interrupt injection"]
+_OBJECTS = [
+    "page splitting",
+    "dirty logging",
+    "nested paging",
+    "vCPU reset",
+    "MMIO caching",
+    "huge page mapping",
+    "register save/restore",
+    "interrupt injection",
+]
 _REVIEW_KINDS = ["Reviewed-by", "Reviewed-by", "Acked-by", "Tested-by"]
 
 
@@ -64,13 +72,24 @@ def _diff(rng: random.Random, area: tuple[str, str, list[str]]) -> tuple[str, st
     plus, minus = rng.randint(1, 30), rng.randint(0, 12)
     stat = f" {path} | {plus + minus} {'+' * min(plus, 20)}{'-' * min(minus, 10)}\n"
     stat += f" 1 file changed, {plus} insertions(+), {minus} deletions(-)\n"
-    body = [f"diff --git a/{path} b/{path}", f"--- a/{path}", f"+++ b/{path}", f"@@ -1,{minus} +1,{plus} @@"]
+    body = [
+        f"diff --git a/{path} b/{path}",
+        f"--- a/{path}",
+        f"+++ b/{path}",
+        f"@@ -1,{minus} +1,{plus} @@",
+    ]
     body += [f"-old line {i}" for i in range(minus)] + [f"+new line {i}" for i in range(plus)]
     return stat, "\n".join(body) + "\n"
 
 
-def _mail(frm: tuple[str, str], msgid: str, subject: str, when: datetime, body: str,
-          reply_to: list[str] | None = None) -> bytes:
+def _mail(
+    frm: tuple[str, str],
+    msgid: str,
+    subject: str,
+    when: datetime,
+    body: str,
+    reply_to: list[str] | None = None,
+) -> bytes:
     headers = [
         f"From: {frm[0]} <{frm[1]}>",
         "To: kvm@vger.kernel.org",
@@ -94,8 +113,14 @@ def generate_messages(series_count: int = 24, seed: int = 1) -> Iterator[bytes]:
         author = rng.choice(_PEOPLE)
         area = rng.choice(_AREAS)
         title = f"{area[0]}: {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}"
-        series = _Series(author, title, area, f"{when:%Y%m%d}-s{index}-{rng.randrange(16**8):08x}",
-                         rng.randint(1, 4), [])
+        series = _Series(
+            author,
+            title,
+            area,
+            f"{when:%Y%m%d}-s{index}-{rng.randrange(16**8):08x}",
+            rng.randint(1, 4),
+            [],
+        )
         prerequisite = earlier[-1].msgids[-1] if earlier and rng.random() < 0.25 else None
         for version in range(1, rng.randint(1, 3) + 1):
             yield from _send_version(rng, series, version, when, prerequisite)
@@ -104,17 +129,21 @@ def generate_messages(series_count: int = 24, seed: int = 1) -> Iterator[bytes]:
         when += timedelta(hours=rng.randint(1, 30))
 
 
-def _send_version(rng: random.Random, series: _Series, version: int, when: datetime,
-                  prerequisite: str | None) -> Iterator[bytes]:
+def _send_version(
+    rng: random.Random, series: _Series, version: int, when: datetime, prerequisite: str | None
+) -> Iterator[bytes]:
     tag = "PATCH" if version == 1 else f"PATCH v{version}"
     total = series.patches
     cover_id = _msgid(rng, when, series.author[1], 0)
-    links = "".join(f"- Link to v{v + 1}: https://patch.msgid.link/{m}\n" for v, m in enumerate(series.msgids))
+    links = "".join(
+        f"- Link to v{v + 1}: https://patch.msgid.link/{m}\n" for v, m in enumerate(series.msgids)
+    )
+    links = links or "- First version.\n"
     prereq = f"prerequisite-message-id: <{prerequisite}>\n" if prerequisite else ""
     cover_body = (
         f"This series reworks {series.title.split(': ', 1)[1].lower()}.\n\n"
         f"Signed-off-by: {series.author[0]} <{series.author[1]}>\n---\n"
-        f"Changes in v{version}:\n{links or '- First version.\n'}\n"
+        f"Changes in v{version}:\n{links}\n"
         f"---\nbase-commit: {rng.randrange(16**40):040x}\nchange-id: {series.change_id}\n{prereq}\n"
         f"Best regards,\n-- \n{series.author[0]}\n"
     )
@@ -125,24 +154,37 @@ def _send_version(rng: random.Random, series: _Series, version: int, when: datet
         pid = _msgid(rng, when, series.author[1], number)
         patch_ids.append(pid)
         stat, diff = _diff(rng, series.area)
-        body = (f"Part {number} of the work.\n\nSigned-off-by: {series.author[0]} <{series.author[1]}>\n"
-                f"---\n{stat}\n{diff}--\n2.43.0\n")
+        body = (
+            f"Part {number} of the work.\n\n"
+            f"Signed-off-by: {series.author[0]} <{series.author[1]}>\n"
+            f"---\n{stat}\n{diff}--\n2.43.0\n"
+        )
         subject = f"[{tag} {number}/{total}] {series.title} (part {number})"
         yield _mail(series.author, pid, subject, when + timedelta(seconds=number), body, [cover_id])
     yield from _replies(rng, series, cover_id, patch_ids, when)
 
 
-def _replies(rng: random.Random, series: _Series, cover_id: str, patch_ids: list[str],
-             when: datetime) -> Iterator[bytes]:
+def _replies(
+    rng: random.Random, series: _Series, cover_id: str, patch_ids: list[str], when: datetime
+) -> Iterator[bytes]:
     others = [p for p in _PEOPLE if p != series.author]
     for reviewer in rng.sample(others, rng.randint(0, 3)):
         to_cover = rng.random() < 0.3
         target = cover_id if to_cover else rng.choice(patch_ids)
         kind = rng.choice(_REVIEW_KINDS)
-        body = f"> Part of the work.\n\nLooks good to me.\n\n{kind}: {reviewer[0]} <{reviewer[1]}>\n"
+        body = (
+            f"> Part of the work.\n\nLooks good to me.\n\n{kind}: {reviewer[0]} <{reviewer[1]}>\n"
+        )
         later = when + timedelta(hours=rng.randint(2, 200))
         parents = [cover_id] if to_cover else [cover_id, target]
-        yield _mail(reviewer, _msgid(rng, later, reviewer[1], 99), f"Re: {series.title}", later, body, parents)
+        yield _mail(
+            reviewer,
+            _msgid(rng, later, reviewer[1], 99),
+            f"Re: {series.title}",
+            later,
+            body,
+            parents,
+        )
 
 
 def write_sample_mbox(path: str | os.PathLike[str], series_count: int = 24, seed: int = 1) -> int:

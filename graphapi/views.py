@@ -56,7 +56,10 @@ def graphology_json(view: ViewGraph) -> dict[str, Any]:
         "attributes": {},
         "options": {"type": "directed", "multi": True, "allowSelfLoops": False},
         "nodes": [
-            {"key": n.id, "attributes": {"kind": n.kind, "label": n.label, "weight": n.weight, **n.data}}
+            {
+                "key": n.id,
+                "attributes": {"kind": n.kind, "label": n.label, "weight": n.weight, **n.data},
+            }
             for n in view.nodes
         ],
         "edges": [

@@ -47,11 +47,18 @@ def find_version_links(text: str, footnotes: tuple[Footnote, ...]) -> tuple[Vers
 
 
 def _line_links(text: str) -> Iterable[VersionLink]:
-    """Lines whose only words before the URL name a version (`- Link to v3:`, `v2:`)."""
-    for line in split_lines(text):
-        if "://" not in line or is_quoted(line):
+    """Lines whose only words before the URL name a version (`- Link to v3:`, `v2:`).
+
+    The URL may be wrapped onto the next line (`- Link to v2:` / `  https://...`).
+    """
+    lines = split_lines(text)
+    for index, line in enumerate(lines):
+        if is_quoted(line) or len(line) > 2000:
             continue
         urls = find_urls(line)
+        if not urls and line.rstrip().endswith(":") and index + 1 < len(lines):
+            line = line.rstrip() + " " + lines[index + 1].strip()
+            urls = find_urls(line)
         if not urls or urls[0][0] > _MAX_PREFIX:
             continue
         start, url = urls[0]
@@ -116,13 +123,19 @@ _FILLERS = frozenset(
     {"top", "of", "the", "latest", "current", "recent", "linux", "linus'", "kernel"}
     | {"mainline", "upstream", "tag", "branch", "tree", "commit", "git"}
 )
-_REF_RES = (
+_PLAIN_REF_RES = (
     re.compile(r"v?\d+(?:\.\d+)+(?:-rc\d+)?"),  # 6.19-rc4, v6.18
     re.compile(r"[A-Za-z][\w.+-]*-v?\d[\w.+-]*"),  # next-20251201, kvmarm-6.17
     re.compile(r"[a-z0-9][a-z0-9.-]*-(?:next|unstable|stable|fixes|queue)"),  # mm-unstable
-    re.compile(r"[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+"),  # kvm/next, tip/x86/core
 )
+_PATH_REF_RE = re.compile(r"[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+")  # kvm/next, tip/x86/core
 _HEX_RE = re.compile(r"[0-9a-f]{12,40}")
+_MAX_REF = 120
+_REF_FOLLOWERS = frozenset(
+    {"branch", "tree", "repo", "plus", "with", "and", "where", "but", "which", "that", "at"}
+    | {"as", "from", "in", "of", "on", "for", "since", "to", "because", "so", "commit", "tag"}
+    | {"head", "after", "before", "rather", "instead", "using", "while", "or", "then", "now"}
+)
 _TOKEN_STRIP = "\"'`([{<"
 _TOKEN_RSTRIP = "\"'`)]}>.,;:!?"
 
@@ -148,14 +161,32 @@ def find_base(text: str) -> tuple[str | None, str | None]:
 
 def _ref_after(following: str) -> str | None:
     """The first non-filler word after "based on", if it looks like a ref or a commit id."""
-    for word in following.split()[:8]:
+    words = following.split()[:9]
+    for index, word in enumerate(words[:8]):
         token = word.strip(_TOKEN_STRIP).rstrip(_TOKEN_RSTRIP)
         if token.lower() in _FILLERS:
             continue
-        if "://" not in token and any(pattern.fullmatch(token) for pattern in _REF_RES):
+        if _HEX_RE.fullmatch(token):
             return token
-        return token if _HEX_RE.fullmatch(token) else None
+        ends_phrase = token != word.strip(_TOKEN_STRIP) or index + 1 == len(words)
+        next_word = "" if ends_phrase else words[index + 1]
+        return token if _looks_like_ref(token, next_word) else None
     return None
+
+
+def _looks_like_ref(token: str, next_word: str) -> bool:
+    """A version, tag or branch name; a `tree/branch` path only where the phrase ends.
+
+    "based on kvm/next." and "based on vfio/next plus ..." name a branch; "based on
+    failure/pass counts" is prose: a path followed by a plain word is not a ref.
+    """
+    if "://" in token or len(token) > _MAX_REF:
+        return False
+    if any(pattern.fullmatch(token) for pattern in _PLAIN_REF_RES):
+        return True
+    if not _PATH_REF_RE.fullmatch(token) or token != token.lower():
+        return False
+    return not next_word.isalpha() or next_word.lower() in _REF_FOLLOWERS
 
 
 def find_change_id(text: str) -> str | None:

@@ -89,11 +89,11 @@ def _file_format(path: str) -> SourceFormat:
     if base == ".mailmap" or base.endswith(".mailmap"):
         return SourceFormat.MAILMAP
     head = _head(path)
+    first_lines = b"\n".join(head.splitlines()[:5])
+    if _DIGEST_TITLE.search(first_lines):  # before mbox: a digest starts "From A to B"
+        return SourceFormat.DIGEST
     if head.startswith(b"\x1f\x8b") or head.startswith(b"From "):
         return SourceFormat.MBOX
-    first_lines = b"\n".join(head.splitlines()[:5])
-    if _DIGEST_TITLE.search(first_lines):
-        return SourceFormat.DIGEST
     if _MAINTAINERS_TITLE.search(head) or len(_MAINTAINERS_FIELD.findall(head)) >= 3:
         return SourceFormat.MAINTAINERS
     return SourceFormat.UNKNOWN

@@ -53,12 +53,33 @@ def parse_diffstat(text: str) -> Diffstat | None:
 def _with_summary(files: list[FileChange], summary: re.Match[str]) -> Diffstat:
     """Attach the `N files changed, X insertions(+), Y deletions(-)` numbers."""
     changed, added, removed = summary.groups()
+    insertions = int(added) if added else 0
+    deletions = int(removed) if removed else 0
     return Diffstat(
-        files=tuple(files),
+        files=_fill_unknown(files, insertions, deletions),
         files_changed=int(changed),
-        insertions=int(added) if added else 0,
-        deletions=int(removed) if removed else 0,
+        insertions=insertions,
+        deletions=deletions,
     )
+
+
+def _fill_unknown(
+    files: list[FileChange], insertions: int, deletions: int
+) -> tuple[FileChange, ...]:
+    """When one file's scaled graph hid its counts, the summary minus the others gives them."""
+    unknown = [index for index, item in enumerate(files) if item.insertions is None]
+    if len(unknown) != 1:
+        return tuple(files)
+    others = [item for item in files if item.insertions is not None]
+    added = insertions - sum(item.insertions or 0 for item in others)
+    removed = deletions - sum(item.deletions or 0 for item in others)
+    target = files[unknown[0]]
+    if added < 0 or removed < 0 or added + removed != target.changes:
+        return tuple(files)
+    filled = FileChange(
+        target.path, added, removed, target.shortened, target.binary, target.changes
+    )
+    return tuple(filled if index == unknown[0] else item for index, item in enumerate(files))
 
 
 def _diffstat_line(line: str) -> FileChange | None:

@@ -26,7 +26,7 @@ _STOP_WORDS = frozenset(
     | {"into", "onto", "upon", "under", "as", "than", "is", "are", "was", "were", "be", "been"}
     | {"since", "per", "against", "vs", "vs.", "versus", "also", "after", "before", "like"}
     | {"using", "uses", "here", "there", "which", "where", "when", "while", "but", "so", "then"}
-    | {"it", "its"}
+    | {"it", "its", "please"}
 )
 _ARTICLES = frozenset({"the", "a", "an"})
 _CLAUSE_END = ",;:.!?"

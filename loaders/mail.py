@@ -121,7 +121,7 @@ def _split_headers(raw: bytes, defects: list[str]) -> tuple[dict[str, str], int]
 def _header_end(raw: bytes, start: int) -> tuple[int, int]:
     """(end of header block, start of body) at the first blank line, LF or CRLF; -1 if none."""
     lf = raw.find(b"\n\n", start)
-    crlf = raw.find(b"\n\r\n", start)
+    crlf = raw.find(b"\n\r\n", start, lf + 2 if lf >= 0 else len(raw))
     if crlf >= 0 and (lf < 0 or crlf < lf):
         return crlf, crlf + 3
     if lf >= 0:

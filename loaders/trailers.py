@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from loaders.addresses import parse_address
 from loaders.records import Trailer, TrailerKind
@@ -38,9 +39,11 @@ _KINDS = {kind.value.lower(): kind for kind in TrailerKind if kind is not Traile
 _ALIASES = {"co-authored-by": TrailerKind.CO_DEVELOPED_BY}
 _BY_KINDS = tuple(name for name in _KINDS if name.endswith("-by"))
 # Real trailers that sit one typo away from a known kind but mean something else.
+_PROSE_WORDS = 4
 _NEVER_FUZZY = frozenset({"nacked-by", "naked-by", "asked-by", "tested-on", "requested-by"})
 
 
+@lru_cache(maxsize=4096)
 def classify_trailer_name(name: str) -> TrailerKind:
     """Map a raw trailer name to its kind: case-insensitive, tolerant of small typos."""
     lowered = name.strip().lower()
@@ -143,10 +146,9 @@ def _read_block(paragraph: list[str]) -> _Block:
             block.entries[-1].value += " " + stripped
             block.trailer_lines += 1
             continue
-        match = _LINE_RE.match(line)
-        if match and not match.group(2).startswith("//"):
-            name, value = match.group(1), match.group(2).strip()
-            block.entries.append(_Entry(name, value, classify_trailer_name(name)))
+        entry = _trailer_line(line)
+        if entry is not None:
+            block.entries.append(entry)
             block.trailer_lines += 1
             after_trailer = True
         elif _is_note(stripped):
@@ -156,6 +158,23 @@ def _read_block(paragraph: list[str]) -> _Block:
             block.trailing_from = len(block.entries)
             after_trailer = False
     return block
+
+
+def _trailer_line(line: str) -> _Entry | None:
+    """`Name: value`, unless it is a URL or prose that merely starts with `Word:`."""
+    match = _LINE_RE.match(line)
+    if match is None or match.group(2).startswith("//"):
+        return None
+    name, value = match.group(1), match.group(2).strip()
+    kind = classify_trailer_name(name)
+    if kind is TrailerKind.OTHER and "-" not in name and _prose_value(value):
+        return None  # `Note: this is ...`, `WARNING: CPU: 1 PID: ...`, `nit: extra line`
+    return _Entry(name, value, kind)
+
+
+def _prose_value(value: str) -> bool:
+    """Several words and no address or URL: a sentence, not a trailer value."""
+    return len(value.split()) >= _PROSE_WORDS and "@" not in value and "://" not in value
 
 
 def _is_note(stripped: str) -> bool:

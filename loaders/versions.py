@@ -9,6 +9,7 @@ oldest: v4 -> v3 -> v2 -> v1, an RFC before the non-RFC of the same number.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from loaders.assembled import SeriesRecord, VersionEdge
@@ -53,7 +54,7 @@ def version_lineage(
         older.setdefault(link.message_id, _placeholder(series, link, version))
     chain = sorted(older.values(), key=lambda s: version_order(s.version, s.is_rfc), reverse=True)
     keys = [series.key, *(s.key for s in chain)]
-    edges = [VersionEdge(newer, older_key) for newer, older_key in zip(keys, keys[1:], strict=False)]
+    edges = [VersionEdge(newer, older_key) for newer, older_key in itertools.pairwise(keys)]
     return chain, edges
 
 

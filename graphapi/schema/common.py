@@ -22,7 +22,6 @@ __all__ = [
     "NetworkLevel",
     "Node",
     "PageInfo",
-    "TrailerKindEnum",
     "build_connection",
     "decode_cursor",
     "parse_date",
@@ -30,15 +29,15 @@ __all__ = [
 
 T = TypeVar("T")
 
-TrailerKindEnum = strawberry.enum(TrailerKind, name="TrailerKind", description="Kinds of trailer lines.")
-TrailerSourceEnum = strawberry.enum(
+# Registering the loaders' enums with Strawberry (in place): the GraphQL enum values are the
+# member names (REVIEWED_BY, ...), the Python values stay the trailer spellings.
+strawberry.enum(TrailerKind, name="TrailerKind", description="Kinds of trailer lines.")
+strawberry.enum(
     TrailerSource,
     name="TrailerSource",
-    description="Where a trailer was found: the patch body, a reply to it, or a reply to its cover.",
+    description="Where a trailer was found: the patch body, a reply, or a reply to the cover.",
 )
-DependencyKindEnum = strawberry.enum(
-    DependencyKind, name="DependencyKind", description="How one series needs another."
-)
+strawberry.enum(DependencyKind, name="DependencyKind", description="How one series needs another.")
 
 
 @strawberry.enum(description="Aggregate a review network by person or by company.")
@@ -47,7 +46,9 @@ class NetworkLevel(enum.Enum):
     COMPANY = "COMPANY"
 
 
-@strawberry.enum(description="Follow dependencies towards what is needed (UPSTREAM) or what needs it.")
+@strawberry.enum(
+    description="Follow dependencies towards what is needed (UPSTREAM) or what needs it."
+)
 class Direction(enum.Enum):
     UPSTREAM = "UPSTREAM"
     DOWNSTREAM = "DOWNSTREAM"

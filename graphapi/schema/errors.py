@@ -17,5 +17,7 @@ def check_first(first: int | None, default: int = 20) -> int:
     """The page size asked for, refused beyond the `first <= 100` limit of api.md."""
     value = default if first is None else first
     if value < 0 or value > MAX_FIRST:
-        raise ApiError(f"'first' must be between 0 and {MAX_FIRST} (limit: first <= {MAX_FIRST}), got {value}")
+        raise ApiError(
+            f"'first' must be between 0 and {MAX_FIRST} (limit: first <= {MAX_FIRST}), got {value}"
+        )
     return value

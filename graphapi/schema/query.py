@@ -8,7 +8,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphapi.model import NodeKind, split_node_id
-from graphapi.schema.common import Connection, Direction, NetworkLevel, Node, build_connection, decode_cursor
+from graphapi.schema.common import (
+    Connection,
+    Direction,
+    NetworkLevel,
+    Node,
+    build_connection,
+    decode_cursor,
+)
 from graphapi.schema.context import Info
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
 from graphapi.schema.types import (
@@ -19,12 +26,12 @@ from graphapi.schema.types import (
     Person,
     PersonCount,
     Series,
-    TrailerKindEnum,
     _kinds,
     to_node,
 )
 from graphapi.store.base import ViewGraph
 from graphapi.views import cytoscape_json, graphology_json
+from loaders.records import TrailerKind
 
 __all__ = ["Query"]
 
@@ -48,7 +55,9 @@ class GraphEdge:
     weight: float | None
 
 
-@strawberry.type(description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping.")
+@strawberry.type(
+    description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping."
+)
 class GraphView:
     nodes: list[GraphNode]
     edges: list[GraphEdge]
@@ -56,22 +65,37 @@ class GraphView:
 
     @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
     def cytoscape(self) -> JSON:
-        return cytoscape_json(self._view)
+        return JSON(cytoscape_json(self._view))
 
-    @strawberry.field(description="The same data as Graphology's serialised JSON (`graph.import(...)`).")
+    @strawberry.field(
+        description="The same data as Graphology's serialised JSON (`graph.import(...)`)."
+    )
     def graphology(self) -> JSON:
-        return graphology_json(self._view)
+        return JSON(graphology_json(self._view))
 
     @staticmethod
     def of(view: ViewGraph) -> GraphView:
         return GraphView(
-            nodes=[GraphNode(id=strawberry.ID(n.id), kind=n.kind, label=n.label, weight=n.weight) for n in view.nodes],
-            edges=[GraphEdge(source=strawberry.ID(e.source), target=strawberry.ID(e.target), kind=e.kind, weight=e.weight) for e in view.edges],
+            nodes=[
+                GraphNode(id=strawberry.ID(n.id), kind=n.kind, label=n.label, weight=n.weight)
+                for n in view.nodes
+            ],
+            edges=[
+                GraphEdge(
+                    source=strawberry.ID(e.source),
+                    target=strawberry.ID(e.target),
+                    kind=e.kind,
+                    weight=e.weight,
+                )
+                for e in view.edges
+            ],
             _view=view,
         )
 
 
-@strawberry.type(description="Counts, and the tallies a list digest prints — by person and company.")
+@strawberry.type(
+    description="Counts, and the tallies a list digest prints — by person and company."
+)
 class Stats:
     messages: int
     people: int
@@ -121,9 +145,17 @@ class Query:
         found = info.context.store.person_by_email(email)
         return Person.of(found) if found else None
 
-    @strawberry.field(description="People, optionally searched by name or address fragment, or by company.")
-    def people(self, info: Info, search: str | None = None, company: str | None = None,
-               first: int | None = 20, after: str | None = None) -> Connection[Person]:
+    @strawberry.field(
+        description="People, optionally searched by name or address fragment, or by company."
+    )
+    def people(
+        self,
+        info: Info,
+        search: str | None = None,
+        company: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Person]:
         store = info.context.store
         related = None
         if company is not None:
@@ -131,9 +163,15 @@ class Query:
             if found is None:
                 raise ApiError(f"no company named {company!r}")
             from graphapi.model import EdgeKind
+
             related = (EdgeKind.EMPLOYED_BY, NodeKind.COMPANY, found.key)
-        page = store.list_nodes(NodeKind.PERSON, search=search, related_to=related,
-                                offset=decode_cursor(after), first=check_first(first))
+        page = store.list_nodes(
+            NodeKind.PERSON,
+            search=search,
+            related_to=related,
+            offset=decode_cursor(after),
+            first=check_first(first),
+        )
         return build_connection(page, Person.of)
 
     @strawberry.field(description="A company by name or by any of its domains.")
@@ -142,12 +180,20 @@ class Query:
         return Company.of(found) if found else None
 
     @strawberry.field
-    def companies(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Company]:
-        page = info.context.store.list_nodes(NodeKind.COMPANY, offset=decode_cursor(after), first=check_first(first))
+    def companies(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Company]:
+        page = info.context.store.list_nodes(
+            NodeKind.COMPANY, offset=decode_cursor(after), first=check_first(first)
+        )
         return build_connection(page, Company.of)
 
-    @strawberry.field(description="A series by the message-id of its cover or of any of its patches, or by ID.")
-    def series(self, info: Info, message_id: str | None = None, id: strawberry.ID | None = None) -> Series | None:
+    @strawberry.field(
+        description="A series by the message-id of its cover or of any of its patches, or by ID."
+    )
+    def series(
+        self, info: Info, message_id: str | None = None, id: strawberry.ID | None = None
+    ) -> Series | None:
         if (message_id is None) == (id is None):
             raise ApiError("give exactly one of 'messageId' or 'id'")
         store = info.context.store
@@ -160,9 +206,18 @@ class Query:
             found = store.series_by_message(message_id or "")
         return Series.of(found) if found else None
 
-    @strawberry.field(name="allSeries", description="Series, newest first, optionally searched by title words or author.")
-    def all_series(self, info: Info, search: str | None = None, author: str | None = None,
-                   first: int | None = 20, after: str | None = None) -> Connection[Series]:
+    @strawberry.field(
+        name="allSeries",
+        description="Series, newest first, optionally searched by title words or author.",
+    )
+    def all_series(
+        self,
+        info: Info,
+        search: str | None = None,
+        author: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Series]:
         store = info.context.store
         related = None
         if author is not None:
@@ -170,9 +225,15 @@ class Query:
             if person is None:
                 raise ApiError(f"no person with address {author!r}")
             from graphapi.model import EdgeKind
+
             related = (EdgeKind.AUTHORED, NodeKind.PERSON, person.key)
-        page = store.list_nodes(NodeKind.SERIES, search=search, related_to=related,
-                                offset=decode_cursor(after), first=check_first(first))
+        page = store.list_nodes(
+            NodeKind.SERIES,
+            search=search,
+            related_to=related,
+            offset=decode_cursor(after),
+            first=check_first(first),
+        )
         return build_connection(page, Series.of)
 
     @strawberry.field
@@ -185,19 +246,40 @@ class Query:
         found = info.context.store.get_many(NodeKind.FILE, [path])[0]
         return File.of(found) if found else None
 
-    @strawberry.field(name="reviewNetwork", description="Who reviews whom, weighted by distinct patches.")
-    def review_network(self, info: Info, level: NetworkLevel = NetworkLevel.PERSON,
-                       kinds: list[TrailerKindEnum] | None = None, since: datetime | None = None,
-                       until: datetime | None = None, min_weight: int = 1, first: int = 100) -> GraphView:
+    @strawberry.field(
+        name="reviewNetwork", description="Who reviews whom, weighted by distinct patches."
+    )
+    def review_network(
+        self,
+        info: Info,
+        level: NetworkLevel = NetworkLevel.PERSON,
+        kinds: list[TrailerKind] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_weight: int = 1,
+        first: int = 100,
+    ) -> GraphView:
         view = info.context.store.review_network(
-            level=level.value, kinds=_kinds(kinds), since=since, until=until,
-            min_weight=min_weight, first=check_first(first, MAX_FIRST),
+            level=level.value,
+            kinds=_kinds(kinds),
+            since=since,
+            until=until,
+            min_weight=min_weight,
+            first=check_first(first, MAX_FIRST),
         )
         return GraphView.of(view)
 
-    @strawberry.field(name="dependencyGraph", description="Series a series depends on (or that depend on it), transitively.")
-    def dependency_graph(self, info: Info, series: strawberry.ID, direction: Direction = Direction.UPSTREAM,
-                         max_depth: int = 10) -> GraphView:
+    @strawberry.field(
+        name="dependencyGraph",
+        description="Series a series depends on (or that depend on it), transitively.",
+    )
+    def dependency_graph(
+        self,
+        info: Info,
+        series: strawberry.ID,
+        direction: Direction = Direction.UPSTREAM,
+        max_depth: int = 10,
+    ) -> GraphView:
         if not 0 <= max_depth <= MAX_DEPTH:
             raise ApiError(f"'maxDepth' must be between 0 and {MAX_DEPTH}, got {max_depth}")
         key = _series_key(info, str(series))
@@ -217,8 +299,15 @@ class Query:
         raw = info.context.store.stats(MAX_FIRST)
         counts = raw["counts"]
         return Stats(
-            messages=counts["Message"], people=counts["Person"], companies=counts["Company"],
-            series=counts["Series"], patches=counts["Patch"], files=counts["File"],
-            _top_domains=raw["topDomains"], _top_companies=raw["topCompanies"],
-            _top_contributors=[PersonCount(person=Person.of(p), count=c) for p, c in raw["topContributors"]],
+            messages=counts["Message"],
+            people=counts["Person"],
+            companies=counts["Company"],
+            series=counts["Series"],
+            patches=counts["Patch"],
+            files=counts["File"],
+            _top_domains=raw["topDomains"],
+            _top_companies=raw["topCompanies"],
+            _top_contributors=[
+                PersonCount(person=Person.of(p), count=c) for p, c in raw["topContributors"]
+            ],
         )

@@ -14,10 +14,7 @@ import strawberry
 from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.schema.common import (
     Connection,
-    DependencyKindEnum,
     Node,
-    TrailerKindEnum,
-    TrailerSourceEnum,
     build_connection,
     decode_cursor,
     parse_date,
@@ -40,7 +37,14 @@ def _related(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> list
     return info.context.store.related(data.kind, data.key, edge, direction)
 
 
-def _page(info: Info, kind: NodeKind, owner: NodeData, edge: EdgeKind, first: int | None, after: str | None) -> Any:
+def _page(
+    info: Info,
+    kind: NodeKind,
+    owner: NodeData,
+    edge: EdgeKind,
+    first: int | None,
+    after: str | None,
+) -> Any:
     size = check_first(first)
     return info.context.store.list_nodes(
         kind, related_to=(edge, owner.kind, owner.key), offset=decode_cursor(after), first=size
@@ -53,40 +57,67 @@ class Person(Node):
     emails: list[str]
     _data: strawberry.Private[NodeData]
 
-    @strawberry.field(description="The person's employer, from the address domain and the company map.")
+    @strawberry.field(
+        description="The person's employer, from the address domain and the company map."
+    )
     def company(self, info: Info) -> Company | None:
         found = _related(info, self._data, EdgeKind.EMPLOYED_BY, "out")
         return Company.of(found[0].node) if found else None
 
     @strawberry.field(description="Series this person authored, newest first.")
-    def series(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Series]:
-        return build_connection(_page(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after), Series.of)
+    def series(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Series]:
+        return build_connection(
+            _page(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after), Series.of
+        )
 
     @strawberry.field(description="Patches this person authored.")
-    def patches(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Patch]:
-        return build_connection(_page(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after), Patch.of)
+    def patches(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Patch]:
+        return build_connection(
+            _page(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after), Patch.of
+        )
 
-    @strawberry.field(description="Who gave review trailers on this person's patches, most first. "
-                      "kinds defaults to REVIEWED_BY, ACKED_BY, TESTED_BY; count = distinct patches.")
-    def reviewers(self, info: Info, kinds: list[TrailerKindEnum] | None = None, first: int = 20) -> list[ReviewTie]:
-        ties = info.context.store.review_ties(self._data.key, as_reviewer=False, kinds=_kinds(kinds), first=check_first(first))
+    @strawberry.field(
+        description="Who gave review trailers on this person's patches, most first. "
+        "kinds defaults to REVIEWED_BY, ACKED_BY, TESTED_BY; count = distinct patches."
+    )
+    def reviewers(
+        self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
+    ) -> list[ReviewTie]:
+        ties = info.context.store.review_ties(
+            self._data.key, as_reviewer=False, kinds=_kinds(kinds), first=check_first(first)
+        )
         return [ReviewTie.of(t) for t in ties]
 
     @strawberry.field(description="Whose patches this person gave review trailers on, most first.")
-    def reviewees(self, info: Info, kinds: list[TrailerKindEnum] | None = None, first: int = 20) -> list[ReviewTie]:
-        ties = info.context.store.review_ties(self._data.key, as_reviewer=True, kinds=_kinds(kinds), first=check_first(first))
+    def reviewees(
+        self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
+    ) -> list[ReviewTie]:
+        ties = info.context.store.review_ties(
+            self._data.key, as_reviewer=True, kinds=_kinds(kinds), first=check_first(first)
+        )
         return [ReviewTie.of(t) for t in ties]
 
     @staticmethod
     def of(data: NodeData) -> Person:
-        return Person(id=strawberry.ID(data.id), name=data.get("name") or data.key, emails=list(data.get("emails") or []), _data=data)
+        return Person(
+            id=strawberry.ID(data.id),
+            name=data.get("name") or data.key,
+            emails=list(data.get("emails") or []),
+            _data=data,
+        )
 
 
 @strawberry.type(description="A review relation between two people.")
 class ReviewTie:
     person: Person
     count: int = strawberry.field(description="Distinct patches reviewed.")
-    lineages: int = strawberry.field(description="Distinct patch lineages (v3 1/4 and v4 1/5 of one change are one).")
+    lineages: int = strawberry.field(
+        description="Distinct patch lineages (v3 1/4 and v4 1/5 of one change are one)."
+    )
     _patch_keys: strawberry.Private[tuple[str, ...]]
 
     @strawberry.field(description="The patches behind this tie.")
@@ -96,7 +127,12 @@ class ReviewTie:
 
     @staticmethod
     def of(tie: Tie) -> ReviewTie:
-        return ReviewTie(person=Person.of(tie.node), count=tie.count, lineages=tie.lineages, _patch_keys=tie.patch_keys)
+        return ReviewTie(
+            person=Person.of(tie.node),
+            count=tie.count,
+            lineages=tie.lineages,
+            _patch_keys=tie.patch_keys,
+        )
 
 
 @strawberry.type(description="A company, known by the address domains of its people.")
@@ -106,22 +142,39 @@ class Company(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="People employed by this company.")
-    def people(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Person]:
-        return build_connection(_page(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after), Person.of)
+    def people(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        return build_connection(
+            _page(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after), Person.of
+        )
 
-    @strawberry.field(description="Companies whose people reviewed this company's patches, most first.")
+    @strawberry.field(
+        description="Companies whose people reviewed this company's patches, most first."
+    )
     def reviewers(self, info: Info, first: int = 20) -> list[CompanyTie]:
-        ties = info.context.store.company_ties(self._data.key, as_reviewer=False, first=check_first(first))
+        ties = info.context.store.company_ties(
+            self._data.key, as_reviewer=False, first=check_first(first)
+        )
         return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
 
-    @strawberry.field(description="Companies whose patches this company's people reviewed, most first.")
+    @strawberry.field(
+        description="Companies whose patches this company's people reviewed, most first."
+    )
     def reviewees(self, info: Info, first: int = 20) -> list[CompanyTie]:
-        ties = info.context.store.company_ties(self._data.key, as_reviewer=True, first=check_first(first))
+        ties = info.context.store.company_ties(
+            self._data.key, as_reviewer=True, first=check_first(first)
+        )
         return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
 
     @staticmethod
     def of(data: NodeData) -> Company:
-        return Company(id=strawberry.ID(data.id), name=data.get("name") or data.key, domains=list(data.get("domains") or []), _data=data)
+        return Company(
+            id=strawberry.ID(data.id),
+            name=data.get("name") or data.key,
+            domains=list(data.get("domains") or []),
+            _data=data,
+        )
 
 
 @strawberry.type(description="A review relation between two companies; count = distinct patches.")
@@ -132,12 +185,14 @@ class CompanyTie:
 
 @strawberry.type(description="One trailer line of a patch, from its body or from a reply.")
 class Trailer:
-    kind: TrailerKindEnum
+    kind: TrailerKind
     name: str = strawberry.field(description="The name as written, typos included.")
     value: str
     person: Person | None
-    source: TrailerSourceEnum
-    mismatch: bool = strawberry.field(description="A reply trailer naming someone other than its sender.")
+    source: TrailerSource
+    mismatch: bool = strawberry.field(
+        description="A reply trailer naming someone other than its sender."
+    )
 
 
 @strawberry.type(description="A file touched by a patch or series, with line counts when known.")
@@ -149,7 +204,11 @@ class FileTouch:
 
 def _touches(info: Info, data: NodeData) -> list[FileTouch]:
     return [
-        FileTouch(file=File.of(r.node), insertions=r.edge.get("insertions"), deletions=r.edge.get("deletions"))
+        FileTouch(
+            file=File.of(r.node),
+            insertions=r.edge.get("insertions"),
+            deletions=r.edge.get("deletions"),
+        )
         for r in sorted(_related(info, data, EdgeKind.TOUCHES, "out"), key=lambda r: r.node.key)
     ]
 
@@ -178,12 +237,18 @@ class Patch(Node):
         return Person.of(found[0].node) if found else None
 
     @strawberry.field(description="Trailers in body order, then those given in replies.")
-    def trailers(self, info: Info, kinds: list[TrailerKindEnum] | None = None) -> list[Trailer]:
+    def trailers(self, info: Info, kinds: list[TrailerKind] | None = None) -> list[Trailer]:
         wanted = {k.name for k in kinds} if kinds else None
-        rows = [(r.edge, Person.of(r.node)) for r in _related(info, self._data, EdgeKind.TRAILER, "in")]
+        rows: list[tuple[dict[str, Any], Person | None]] = [
+            (r.edge, Person.of(r.node)) for r in _related(info, self._data, EdgeKind.TRAILER, "in")
+        ]
         rows += [(t, None) for t in self._data.get("otherTrailers") or []]
         rows.sort(key=lambda row: row[0].get("order", 0))
-        return [_trailer(edge, person) for edge, person in rows if wanted is None or edge["trailerKind"] in wanted]
+        return [
+            _trailer(edge, person)
+            for edge, person in rows
+            if wanted is None or edge["trailerKind"] in wanted
+        ]
 
     @strawberry.field
     def files(self, info: Info) -> list[FileTouch]:
@@ -191,22 +256,35 @@ class Patch(Node):
 
     @strawberry.field(description="The commits this patch fixes (values of its Fixes: trailers).")
     def fixes(self) -> list[str]:
-        return [t["value"] for t in self._data.get("otherTrailers") or [] if t["trailerKind"] == "FIXES"]
+        return [
+            t["value"] for t in self._data.get("otherTrailers") or [] if t["trailerKind"] == "FIXES"
+        ]
 
     @staticmethod
     def of(data: NodeData) -> Patch:
         return Patch(
-            id=strawberry.ID(data.id), message_id=data.get("messageId"), subject=data.get("subject") or "",
-            title=data.get("title") or "", number=data.get("number") or 0, total=data.get("total") or 0,
-            version=data.get("version") or 1, date=parse_date(data.get("date")),
-            insertions=data.get("insertions"), deletions=data.get("deletions"), _data=data,
+            id=strawberry.ID(data.id),
+            message_id=data.get("messageId"),
+            subject=data.get("subject") or "",
+            title=data.get("title") or "",
+            number=data.get("number") or 0,
+            total=data.get("total") or 0,
+            version=data.get("version") or 1,
+            date=parse_date(data.get("date")),
+            insertions=data.get("insertions"),
+            deletions=data.get("deletions"),
+            _data=data,
         )
 
 
 def _trailer(edge: dict[str, Any], person: Person | None) -> Trailer:
     return Trailer(
-        kind=TrailerKind[edge["trailerKind"]], name=edge["name"], value=edge["value"], person=person,
-        source=TrailerSource(edge["source"]), mismatch=bool(edge.get("mismatch")),
+        kind=TrailerKind[edge["trailerKind"]],
+        name=edge["name"],
+        value=edge["value"],
+        person=person,
+        source=TrailerSource(edge["source"]),
+        mismatch=bool(edge.get("mismatch")),
     )
 
 
@@ -226,27 +304,38 @@ class Message(Node):
     @staticmethod
     def of(data: NodeData) -> Message:
         return Message(
-            id=strawberry.ID(data.id), message_id=data.get("messageId"), subject=data.get("subject") or "",
-            date=parse_date(data.get("date")), body=data.get("body") or "", _data=data,
+            id=strawberry.ID(data.id),
+            message_id=data.get("messageId"),
+            subject=data.get("subject") or "",
+            date=parse_date(data.get("date")),
+            body=data.get("body") or "",
+            _data=data,
         )
 
 
 @strawberry.type(description="Something a series needs: another series, or a tree/commit URL.")
 class Dependency:
-    kind: DependencyKindEnum
-    declared: bool = strawberry.field(description="False when inferred from prose rather than declared.")
+    kind: DependencyKind
+    declared: bool = strawberry.field(
+        description="False when inferred from prose rather than declared."
+    )
     label: str | None
     url: str | None
     message_id: str | None
-    series: Series | None = strawberry.field(description="The target series (resolved or a placeholder); null for a tree or commit URL.")
+    series: Series | None = strawberry.field(
+        description="The target series (resolved or a placeholder); null for a tree or commit URL."
+    )
 
 
 def _dependency(related: Related, target_is_other: bool) -> Dependency:
     node = related.node
     edge = related.edge
     return Dependency(
-        kind=DependencyKind(edge["depKind"]), declared=bool(edge.get("declared")), label=edge.get("label"),
-        url=edge.get("url"), message_id=edge.get("messageId"),
+        kind=DependencyKind(edge["depKind"]),
+        declared=bool(edge.get("declared")),
+        label=edge.get("label"),
+        url=edge.get("url"),
+        message_id=edge.get("messageId"),
         series=Series.of(node) if node.kind is NodeKind.SERIES and target_is_other else None,
     )
 
@@ -258,7 +347,9 @@ class Series(Node):
     version: int
     is_rfc: bool
     total: int
-    resolved: bool = strawberry.field(description="False for a series known only because something points at it.")
+    resolved: bool = strawberry.field(
+        description="False for a series known only because something points at it."
+    )
     date: datetime | None
     base_commit: str | None
     base_ref: str | None = strawberry.field(description='"6.19-rc4", "kvm/next" when stated.')
@@ -295,18 +386,28 @@ class Series(Node):
 
     @strawberry.field(description="What this series needs.")
     def dependencies(self, info: Info) -> list[Dependency]:
-        return [_dependency(r, True) for r in _related(info, self._data, EdgeKind.DEPENDS_ON, "out")]
+        return [
+            _dependency(r, True) for r in _related(info, self._data, EdgeKind.DEPENDS_ON, "out")
+        ]
 
     @strawberry.field(description="What needs this series (each entry's series is the dependent).")
     def dependents(self, info: Info) -> list[Dependency]:
         found = _related(info, self._data, EdgeKind.DEPENDS_ON, "in")
         return [
-            Dependency(kind=DependencyKind(r.edge["depKind"]), declared=bool(r.edge.get("declared")), label=r.edge.get("label"),
-                       url=r.edge.get("url"), message_id=r.edge.get("messageId"), series=Series.of(r.node))
+            Dependency(
+                kind=DependencyKind(r.edge["depKind"]),
+                declared=bool(r.edge.get("declared")),
+                label=r.edge.get("label"),
+                url=r.edge.get("url"),
+                message_id=r.edge.get("messageId"),
+                series=Series.of(r.node),
+            )
             for r in found
         ]
 
-    @strawberry.field(description="Files the series touches (the cover's diffstat, else its patches').")
+    @strawberry.field(
+        description="Files the series touches (the cover's diffstat, else its patches')."
+    )
     def files(self, info: Info) -> list[FileTouch]:
         return _touches(info, self._data)
 
@@ -315,18 +416,30 @@ class Series(Node):
         ties = info.context.store.series_reviewers(self._data.key, _kinds(None), check_first(first))
         return [ReviewTie.of(t) for t in ties]
 
-    @strawberry.field(description="People named in the cover letter's shortlog, with their patch counts.")
+    @strawberry.field(
+        description="People named in the cover letter's shortlog, with their patch counts."
+    )
     def contributors(self, info: Info) -> list[PersonCount]:
         found = _related(info, self._data, EdgeKind.CONTRIBUTED, "in")
-        return [PersonCount(person=Person.of(r.node), count=int(r.edge.get("count", 0))) for r in found]
+        return [
+            PersonCount(person=Person.of(r.node), count=int(r.edge.get("count", 0))) for r in found
+        ]
 
     @staticmethod
     def of(data: NodeData) -> Series:
         return Series(
-            id=strawberry.ID(data.id), message_id=data.get("messageId"), title=data.get("title") or data.key,
-            version=data.get("version") or 1, is_rfc=bool(data.get("isRfc")), total=data.get("total") or 0,
-            resolved=bool(data.get("resolved")), date=parse_date(data.get("date")), base_commit=data.get("baseCommit"),
-            base_ref=data.get("baseRef"), change_id=data.get("changeId"), _data=data,
+            id=strawberry.ID(data.id),
+            message_id=data.get("messageId"),
+            title=data.get("title") or data.key,
+            version=data.get("version") or 1,
+            is_rfc=bool(data.get("isRfc")),
+            total=data.get("total") or 0,
+            resolved=bool(data.get("resolved")),
+            date=parse_date(data.get("date")),
+            base_commit=data.get("baseCommit"),
+            base_ref=data.get("baseRef"),
+            change_id=data.get("changeId"),
+            _data=data,
         )
 
 
@@ -337,22 +450,35 @@ class File(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field
-    def patches(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[Patch]:
-        return build_connection(_page(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after), Patch.of)
+    def patches(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Patch]:
+        return build_connection(
+            _page(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after), Patch.of
+        )
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
     def authors(self, info: Info, first: int = 20) -> list[PersonCount]:
-        ties = info.context.store.file_people(self._data.key, reviewers=False, first=check_first(first))
+        ties = info.context.store.file_people(
+            self._data.key, reviewers=False, first=check_first(first)
+        )
         return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
 
     @strawberry.field(description="Reviewers of patches touching this file, by patch count.")
     def reviewers(self, info: Info, first: int = 20) -> list[PersonCount]:
-        ties = info.context.store.file_people(self._data.key, reviewers=True, first=check_first(first))
+        ties = info.context.store.file_people(
+            self._data.key, reviewers=True, first=check_first(first)
+        )
         return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
 
     @staticmethod
     def of(data: NodeData) -> File:
-        return File(id=strawberry.ID(data.id), path=data.get("path") or data.key, directory=data.get("directory") or "", _data=data)
+        return File(
+            id=strawberry.ID(data.id),
+            path=data.get("path") or data.key,
+            directory=data.get("directory") or "",
+            _data=data,
+        )
 
 
 @strawberry.type
@@ -380,4 +506,3 @@ _CONVERTERS = {
 def to_node(data: NodeData) -> Node | None:
     convert = _CONVERTERS.get(data.kind)
     return convert(data) if convert else None
-

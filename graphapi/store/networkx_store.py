@@ -51,8 +51,12 @@ class NetworkXStore:
         if attrs is None:
             props = dict(record.props)
             self.graph.add_node(
-                nid, kind=record.kind, key=record.key, props=props,
-                names=dict(record.name_counts), placeholder=not record.authoritative,
+                nid,
+                kind=record.kind,
+                key=record.key,
+                props=props,
+                names=dict(record.name_counts),
+                placeholder=not record.authoritative,
             )
             self._refresh_name(nid)
             return
@@ -138,7 +142,9 @@ class NetworkXStore:
         return q.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
 
     def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
-        return q.dependency_graph(self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth)
+        return q.dependency_graph(
+            self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth
+        )
 
     def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
         return q.neighborhood(self.graph, node_id(kind, key), depth)

@@ -105,7 +105,9 @@ def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Rela
     """Neighbours over one edge kind with the edge's properties, in a stable order."""
     if nid not in graph:
         return []
-    edges = graph.out_edges(nid, data=True) if direction == "out" else graph.in_edges(nid, data=True)
+    edges = (
+        graph.out_edges(nid, data=True) if direction == "out" else graph.in_edges(nid, data=True)
+    )
     found: list[Related] = []
     for source, target, data in edges:
         if data["kind"] is edge:
@@ -142,7 +144,7 @@ def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str
     person = node_id(NodeKind.PERSON, person_key)
     pairs: dict[str, set[str]] = defaultdict(set)
     if as_reviewer:
-        for patch, data in _out_trailers(graph, person, kinds):
+        for patch, _ in _out_trailers(graph, person, kinds):
             author = _author_of(graph, patch)
             if author is not None and author != person:
                 pairs[author].add(patch)
@@ -158,7 +160,9 @@ def _is_review(data: dict[str, Any], kinds: set[str]) -> bool:
     return bool(data["kind"] is EdgeKind.TRAILER and data.get("trailerKind") in kinds)
 
 
-def _out_trailers(graph: Graph, person: str, kinds: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _out_trailers(
+    graph: Graph, person: str, kinds: set[str]
+) -> Iterator[tuple[str, dict[str, Any]]]:
     if person not in graph:
         return
     for _, patch, data in graph.out_edges(person, data=True):
@@ -252,7 +256,9 @@ def _walk(graph: Graph, start: str, out: bool) -> list[str]:
     current = start
     while True:
         step = out_nodes if out else in_nodes
-        following = sorted(n for n in step(graph, current, EdgeKind.PREVIOUS_VERSION) if n not in seen)
+        following = sorted(
+            n for n in step(graph, current, EdgeKind.PREVIOUS_VERSION) if n not in seen
+        )
         if not following:
             return chain
         current = following[0]
@@ -292,7 +298,9 @@ def dependency_graph(graph: Graph, start: str, direction: str, max_depth: int) -
     return ViewGraph(nodes, sorted(unique.values(), key=lambda e: (e.source, e.target, e.kind)))
 
 
-def _dependency_edges(graph: Graph, nid: str, direction: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _dependency_edges(
+    graph: Graph, nid: str, direction: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
     if direction in ("UPSTREAM", "BOTH"):
         for s, t, d in graph.out_edges(nid, data=True):
             if d["kind"] is EdgeKind.DEPENDS_ON:
@@ -318,9 +326,7 @@ def neighborhood(graph: Graph, start: str, depth: int) -> ViewGraph:
         frontier = following - seen
         seen |= frontier
     nodes = [_view_node(graph, n) for n in sorted(seen)]
-    edges = sorted(
-        {(s, t, d["kind"].value) for s, t, d in graph.subgraph(seen).edges(data=True)}
-    )
+    edges = sorted({(s, t, d["kind"].value) for s, t, d in graph.subgraph(seen).edges(data=True)})
     return ViewGraph(nodes, [ViewEdge(s, t, k) for s, t, k in edges])
 
 
@@ -374,9 +380,7 @@ def stats(graph: Graph, first: int) -> dict[str, Any]:
         "counts": {kind.value: counts[kind] for kind in NodeKind},
         "topDomains": _top(domains, first),
         "topCompanies": _top(companies, first),
-        "topContributors": [
-            (to_data(graph.nodes[p]), c) for p, c in _top(per_person, first)
-        ],
+        "topContributors": [(to_data(graph.nodes[p]), c) for p, c in _top(per_person, first)],
     }
 
 

@@ -24,7 +24,9 @@ def digest_store() -> NetworkXStore:
 
 def run(store: NetworkXStore, query: str, **variables: Any) -> dict[str, Any]:
     """Execute a query in-process; fail the test on any GraphQL error."""
-    result = schema.execute_sync(query, variable_values=variables or None, context_value=Context(store=store))
+    result = schema.execute_sync(
+        query, variable_values=variables or None, context_value=Context(store=store)
+    )
     assert result.errors is None, result.errors
     assert result.data is not None
     return result.data
@@ -32,6 +34,8 @@ def run(store: NetworkXStore, query: str, **variables: Any) -> dict[str, Any]:
 
 def run_errors(store: NetworkXStore, query: str, **variables: Any) -> list[str]:
     """The error messages a query gets (it must get some)."""
-    result = schema.execute_sync(query, variable_values=variables or None, context_value=Context(store=store))
+    result = schema.execute_sync(
+        query, variable_values=variables or None, context_value=Context(store=store)
+    )
     assert result.errors, "expected the query to be refused"
     return [e.message for e in result.errors]

@@ -40,12 +40,22 @@ def test_reload_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert json.loads(capsys.readouterr().out) == again
 
 
-def test_query_with_variables_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_query_with_variables_and_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "g.db"
     _load(db, SMALL_DIGEST)
     capsys.readouterr()
-    code = main(["query", "--db", str(db), "query($e: String!) { person(email: $e) { name } }",
-                 "--variables", '{"e": "ana.lopez@intel.com"}'])
+    code = main(
+        [
+            "query",
+            "--db",
+            str(db),
+            "query($e: String!) { person(email: $e) { name } }",
+            "--variables",
+            '{"e": "ana.lopez@intel.com"}',
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["data"]["person"]["name"] == "Ana Lopez"
     assert main(["query", "--db", str(db), "{ nosuchfield }"]) == 1
@@ -77,7 +87,9 @@ def test_bad_source_gives_one_line_and_keeps_snapshot(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("g.db")] == ["g.db"]
 
 
-def test_missing_source_and_plain_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_source_and_plain_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "g.db"
     assert _load(db, tmp_path / "nope.txt") == 1
     assert "no such file" in capsys.readouterr().err
@@ -89,7 +101,9 @@ def test_missing_source_and_plain_directory(tmp_path: Path, capsys: pytest.Captu
     assert not db.exists()
 
 
-def test_truncated_digest_counts_defects(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_truncated_digest_counts_defects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = SMALL_DIGEST.read_text("utf-8")
     cut = text[: text.index("Author: Tom Berg")]  # the last but one entry loses its Author line
     cut += "\n"
@@ -101,12 +115,16 @@ def test_truncated_digest_counts_defects(tmp_path: Path, capsys: pytest.CaptureF
     assert "no parsable Author" in out
 
 
-def test_query_without_graph_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_query_without_graph_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["query", "--db", str(tmp_path / "none.db"), "{ stats { people } }"]) == 1
     assert "graphapi load" in capsys.readouterr().err
 
 
-def test_corrupt_snapshot_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_corrupt_snapshot_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "bad.db"
     db.write_bytes(b"GRAPHAPI-SNAPSHOT 1\n" + b"garbage")
     assert main(["query", "--db", str(db), "{ stats { people } }"]) == 1
