@@ -53,7 +53,7 @@ def _line_links(text: str) -> Iterable[VersionLink]:
     """
     lines = split_lines(text)
     for index, line in enumerate(lines):
-        if is_quoted(line) or len(line) > 2000:
+        if "http" not in line and not line.endswith(":") or len(line) > 2000 or is_quoted(line):
             continue
         urls = find_urls(line)
         if not urls and line.rstrip().endswith(":") and index + 1 < len(lines):
@@ -131,6 +131,7 @@ _PLAIN_REF_RES = (
 _PATH_REF_RE = re.compile(r"[A-Za-z0-9][\w.+-]*(?:/[\w.+-]+)+")  # kvm/next, tip/x86/core
 _HEX_RE = re.compile(r"[0-9a-f]{12,40}")
 _MAX_REF = 120
+_MAX_BASED_ON = 1000  # no real body says "based on" more often; bounds adversarial input
 _REF_FOLLOWERS = frozenset(
     {"branch", "tree", "repo", "plus", "with", "and", "where", "but", "which", "that", "at"}
     | {"as", "from", "in", "of", "on", "for", "since", "to", "because", "so", "commit", "tag"}
@@ -149,7 +150,9 @@ def find_base(text: str) -> tuple[str | None, str | None]:
     commit_match = _BASE_COMMIT_RE.search(text)
     commit = commit_match.group(1).lower() if commit_match else None
     ref = None
-    for match in _BASED_ON_RE.finditer(text):
+    for count, match in enumerate(_BASED_ON_RE.finditer(text)):
+        if count >= _MAX_BASED_ON:
+            break
         token = _ref_after(text[match.end() : match.end() + 200])
         if token and _HEX_RE.fullmatch(token):
             commit = commit or token

@@ -54,6 +54,8 @@ def _definitions(lines: list[str]) -> list[tuple[str, str, str, int]]:
     found: list[tuple[str, str, str, int]] = []
     seen: set[str] = set()
     for index, line in enumerate(lines):
+        if "[" not in line:
+            continue
         parsed = _definition(line, lines[index + 1] if index + 1 < len(lines) else "")
         if parsed is None or parsed[0] in seen:
             continue
