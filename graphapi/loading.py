@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphapi.corpus import Corpus
 from graphapi.ingest import batch_from_assembly
-from graphapi.model import NodeKind
-from graphapi.store.base import GraphStore
+from graphapi.store.networkx_store import NetworkXStore
 from loaders import maildir, mbox, publicinbox
 from loaders.assemble import assemble
 from loaders.companies import CompanyMap
@@ -60,9 +60,15 @@ def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
     return [parse_mail(raw, origin) for origin, raw in items]
 
 
-def _read_inbox(path: Path, range_spec: str | None) -> _Source:
+def _read_inbox(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
+    """Messages of a public-inbox archive; without a range, only what arrived since last time."""
+    position = os.path.realpath(path)
+    last = corpus.inbox_heads.get(position)
+    if range_spec is None and last is not None:
+        range_spec = f"{last}.."
     source = _Source([], [])
     for entry in publicinbox.iter_entries(path, range_spec):
+        corpus.inbox_heads[position] = entry.commit
         if entry.deleted:
             source.skipped["deleted from the archive"] = (
                 source.skipped.get("deleted from the archive", 0) + 1
@@ -72,7 +78,7 @@ def _read_inbox(path: Path, range_spec: str | None) -> _Source:
     return source
 
 
-def _read_source(path: Path, range_spec: str | None) -> _Source:
+def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     """Parse one source file or directory into messages (and people it names)."""
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -87,7 +93,7 @@ def _read_source(path: Path, range_spec: str | None) -> _Source:
     if fmt is SourceFormat.MAILDIR:
         return _Source(_parse_raw(maildir.iter_messages(path)), [])
     if fmt is SourceFormat.PUBLIC_INBOX:
-        return _read_inbox(path, range_spec)
+        return _read_inbox(path, range_spec, corpus)
     raise SourceError(_unknown_reason(path, fmt))
 
 
@@ -106,48 +112,31 @@ def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
 
 
 def load_sources(
-    store: GraphStore,
+    store: NetworkXStore,
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap,
     range_spec: str | None = None,
 ) -> LoadSummary:
-    """Read every source, then write them to `store` as one batch."""
-    parsed = [_read_source(Path(source), range_spec) for source in sources]
+    """Parse the sources, add their new messages to the corpus, rebuild the graph from it."""
+    corpus = store.corpus
+    parsed = [_read_source(Path(source), range_spec, corpus) for source in sources]
     messages = [m for source in parsed for m in source.messages]
-    people = [p for source in parsed for p in source.people]
     skipped: dict[str, int] = {}
     for source in parsed:
+        corpus.add_people(source.people)
         for reason, count in source.skipped.items():
             skipped[reason] = skipped.get(reason, 0) + count
+    added = corpus.add_messages(messages)
     summary = LoadSummary(read=len(messages) + sum(skipped.values()), skipped=sum(skipped.values()))
     summary.skip_reasons = skipped
-    known = _already_loaded(store, messages)
-    fresh = [m for m in messages if m.key not in known]
-    assembly = assemble(messages, people)
-    store.write(batch_from_assembly(assembly, companies))
-    unique_fresh = _first_of_each(fresh)
-    summary.duplicates = len(messages) - len(unique_fresh)
-    summary.loaded = summary.read - summary.duplicates - summary.skipped
-    _count_defects(summary, unique_fresh)
+    summary.duplicates = len(messages) - len(added)
+    summary.loaded = len(added)
+    _count_defects(summary, added)
+    assembly = assemble(corpus.messages.values(), corpus.people.values())
+    store.replace(batch_from_assembly(assembly, companies))
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary
-
-
-def _already_loaded(store: GraphStore, messages: list[Message]) -> set[str]:
-    keys = list({m.key for m in messages})
-    found = store.get_many(NodeKind.MESSAGE, keys)
-    return {k for k, node in zip(keys, found, strict=True) if node and not node.get("placeholder")}
-
-
-def _first_of_each(messages: Iterable[Message]) -> list[Message]:
-    seen: set[str] = set()
-    unique = []
-    for message in messages:
-        if message.key not in seen:
-            seen.add(message.key)
-            unique.append(message)
-    return unique
 
 
 def _count_defects(summary: LoadSummary, messages: list[Message]) -> None:

@@ -15,7 +15,6 @@ from loaders.text import collapse_ws
 
 __all__ = ["is_login_like", "normalise_name", "parse_address"]
 
-_PAREN_RE = re.compile(r"(\S+@\S+)\s*\(([^()]*)\)")
 _ADDR_STRIP = "<>()[]{},;:'\"`"
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d."})
 _NAME_PART_RE = re.compile(r"[^\W\d_][\w.'\-]*(?: [^\W\d_][\w.'\-]*){0,3}")
@@ -51,11 +50,12 @@ def _angle_form(raw: str) -> tuple[str, str] | None:
 
 def _paren_form(raw: str) -> tuple[str, str] | None:
     """The old `addr (Name)` form."""
-    match = _PAREN_RE.match(raw)
-    if match is None:
+    address, paren, rest = raw.partition("(")
+    address = address.strip()
+    if not paren or not rest.endswith(")") or "@" not in address or " " in address:
         return None
-    email = _clean_email(match.group(1))
-    return (match.group(2), email) if email else None
+    email = _clean_email(address)
+    return (rest[:-1], email) if email else None
 
 
 def _bare_form(raw: str) -> tuple[str, str] | None:

@@ -14,30 +14,32 @@ from collections.abc import Iterable
 
 from loaders.footnotes import citation_phrase, message_id_from_url
 from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
-from loaders.text import clean_url, find_urls, is_quoted, paragraphs, sentences, split_lines
+from loaders.text import clean_url, find_urls, is_quoted, prose_blocks, sentences, split_lines
 
 __all__ = ["find_base", "find_change_id", "find_dependencies", "find_version_links"]
 
 # --- version links -----------------------------------------------------------------------
 
+# Possessive quantifiers (`*+`): adjacent optional parts must not re-split a run of spaces.
 _LINK_PREFIX_RE = re.compile(
-    r"\s*(?:[-*•]\s*)?(?:\[\d+\]:?\s*)?(?:link\s+to\s+)?(rfc\s*)?(?:patch\s*)?"
-    r"(?:v(\d+))?\s*(?:series|posting)?\s*[:=-]?\s*[(<]?\s*",
+    r"\s*+(?:[-*•]\s*+)?(?:\[\d+\]:?\s*+)?(?:link\s++to\s++)?(rfc\s*+)?(?:patch\s*+)?"
+    r"(?:v(\d+))?\s*+(?:(?:series|posting)\s*+)?(?:[:=-]\s*+)?(?:[(<]\s*+)?",
     re.IGNORECASE,
 )
 _VERSION_LABEL_RE = re.compile(
-    r"(?:link\s+to\s+)?(rfc\s*)?(?:patch\s*)?(?:v(\d+))?(?:\s+(?:series|posting|version))?",
+    r"(?:link\s++to\s++)?(rfc\s*+)?(?:patch\s*+)?(?:v(\d+))?(?:\s++(?:series|posting|version))?",
     re.IGNORECASE,
 )
 _PREVIOUS_LABEL_RE = re.compile(r"(?:previous|prior|last)\s+(?:versions?|postings?|series)", re.I)
 _VERSION_CITE_RE = re.compile(
-    r"(?<![\w/.-])(?:(rfc)[ \t]*)?v(\d+)[ \t]*:?[ \t]*\[(\d{1,3})\]", re.I
+    r"(?<![\w/.-])(?:(rfc)[ \t]*+)?v(\d+)[ \t]*+:?[ \t]*+\[(\d{1,3})\]", re.I
 )
 _CITE_LEAD_WORDS = frozenset(
     {"", "-", "*", "(", "from", "since", "of", "in", "vs", "vs.", "versus", "to", "against"}
     | {"over", "changes", "changelog", "previous", "the", "at", "see", "and", "with"}
 )
 _MAX_PREFIX = 80
+_MAX_LINE = 2000
 
 
 def find_version_links(text: str, footnotes: tuple[Footnote, ...]) -> tuple[VersionLink, ...]:
@@ -53,12 +55,13 @@ def _line_links(text: str) -> Iterable[VersionLink]:
     """
     lines = split_lines(text)
     for index, line in enumerate(lines):
-        if "http" not in line and not line.endswith(":") or len(line) > 2000 or is_quoted(line):
+        if len(line) > _MAX_LINE or is_quoted(line):
             continue
-        urls = find_urls(line)
-        if not urls and line.rstrip().endswith(":") and index + 1 < len(lines):
+        if "http" not in line:
+            if not line.rstrip().endswith(":") or index + 1 == len(lines):
+                continue
             line = line.rstrip() + " " + lines[index + 1].strip()
-            urls = find_urls(line)
+        urls = find_urls(line)
         if not urls or urls[0][0] > _MAX_PREFIX:
             continue
         start, url = urls[0]
@@ -295,10 +298,9 @@ def _cue_sentences(text: str) -> Iterable[str]:
     lines = [
         "" if is_quoted(line) or _is_footnote_line(line) else line for line in split_lines(text)
     ]
-    for paragraph in paragraphs(lines):
-        joined = " ".join(line.strip() for line in paragraph)
-        if _CUE_RE.search(joined):
-            yield from (sentence for sentence in sentences(joined) if _CUE_RE.search(sentence))
+    for block in prose_blocks(lines):
+        if _CUE_RE.search(block):
+            yield from (sentence for sentence in sentences(block) if _CUE_RE.search(sentence))
 
 
 def _is_footnote_line(line: str) -> bool:

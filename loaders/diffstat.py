@@ -67,10 +67,10 @@ def _fill_unknown(
     files: list[FileChange], insertions: int, deletions: int
 ) -> tuple[FileChange, ...]:
     """When one file's scaled graph hid its counts, the summary minus the others gives them."""
-    unknown = [index for index, item in enumerate(files) if item.insertions is None]
+    unknown = [i for i, item in enumerate(files) if item.insertions is None and not item.binary]
     if len(unknown) != 1:
         return tuple(files)
-    others = [item for item in files if item.insertions is not None]
+    others = [item for item in files if item.insertions is not None]  # binary files count 0
     added = insertions - sum(item.insertions or 0 for item in others)
     removed = deletions - sum(item.deletions or 0 for item in others)
     target = files[unknown[0]]

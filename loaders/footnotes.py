@@ -29,7 +29,8 @@ _STOP_WORDS = frozenset(
     | {"it", "its", "please"}
 )
 _ARTICLES = frozenset({"the", "a", "an"})
-_CLAUSE_END = ",;:.!?"
+_CLAUSE_END = ",;:.!?)]"  # a closed parenthesis or bracket ends an earlier phrase
+_SEPARATORS = frozenset({"+", "&", "/", "-", "--", "="})
 _QUOTES = '"“”'
 _MSGID_HOSTS = frozenset({"lore.kernel.org", "lkml.kernel.org"})
 _BARE_MSGID_HOSTS = frozenset({"patch.msgid.link", "msgid.link"})
@@ -158,7 +159,7 @@ def _units_backwards(words: list[str]) -> list[str]:
 
 def _classify_unit(unit: str) -> tuple[bool, str]:
     """(stop here?, text to keep) for one unit, read backwards from the citation."""
-    if unit[-1] in _CLAUSE_END or unit.endswith("]") or unit.lower() in _STOP_WORDS:
+    if unit[-1] in _CLAUSE_END or unit in _SEPARATORS or unit.lower() in _STOP_WORDS:
         return True, ""
     if unit.startswith("("):
         word = unit[1:]

@@ -34,9 +34,11 @@ __all__ = ["MAX_BODY_BYTES", "parse_mail"]
 #: Body text kept per message; the rest is only scanned for `diff --git` file names.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
+# List-Id is left out on purpose: a cross-posted copy carries the delivering list's id, so it
+# says nothing about the message, and `Message` has no field for it.
 _WANTED = (
     "message-id|in-reply-to|references|from|subject|date|content-type"
-    "|content-transfer-encoding|x-original-from|reply-to|list-id"
+    "|content-transfer-encoding|x-original-from|reply-to"
 )
 # Anchored on a newline literal (the header block gets one prepended) so the regex engine
 # can skip quickly between line starts; continuation lines start with a space or tab.
@@ -50,12 +52,14 @@ _ANGLE = re.compile(r"<([^<>]*)>")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE | re.DOTALL)
 _DIFF_GIT = re.compile(rb"\ndiff --git a/(\S+) b/(\S+)")
+_DIFF_GIT_STR = re.compile(r"\ndiff --git a/(\S+) b/(\S+)")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _HTML_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]*>")
 _SIMPLE_CTE = frozenset({"", "7bit", "8bit", "binary", "quoted-printable", "base64"})
 _PATCH_TYPES = frozenset({"text/x-patch", "text/x-diff", "application/x-patch"})
+_MIME_LIMIT_FACTOR = 2  # MIME messages are parsed up to this many times `max_body` bytes
 _MAX_ZONE_SECONDS = 14 * 3600  # real zones run from -12:00 to +14:00
 
 
@@ -89,7 +93,7 @@ def parse_mail(raw: bytes, origin: str, *, max_body: int = MAX_BODY_BYTES) -> Me
         in_reply_to=reply_to_ids[0] if reply_to_ids else None,
         references=references,
         source_kind="mail",
-        defects=tuple(defects),
+        defects=tuple(dict.fromkeys(defects)),
     )
 
 
@@ -382,8 +386,13 @@ def _mime_text(raw: bytes, max_body: int, defects: list[str]) -> tuple[str, tupl
     """Body of a MIME message: its inline text/plain parts, then patch attachments.
 
     HTML is used only when no text/plain part exists. Forwarded messages (message/*) are
-    skipped: they are someone else's mail.
+    skipped: they are someone else's mail. The stdlib parser needs several times the
+    message's size in memory, so a giant MIME message is cut before parsing.
     """
+    limit = max(_MIME_LIMIT_FACTOR * max_body, 1 << 20)
+    if len(raw) > limit:
+        defects.append(f"MIME message truncated at {limit} bytes")
+        raw = raw[:limit]
     root = email.message_from_bytes(raw, policy=compat32)
     texts: list[str] = []
     patches: list[str] = []
@@ -394,10 +403,19 @@ def _mime_text(raw: bytes, max_body: int, defects: list[str]) -> tuple[str, tupl
     for part in [root, *parts]:
         defects.extend(_defect_name(d) for d in part.defects)
     body = "\n".join(texts) if texts else _html_to_text("\n".join(htmls))
-    for patch in patches:
-        body = (body.rstrip("\n") + "\n\n" if body.strip() else "") + patch
-    text, extra = _capped_text(body.encode("utf-8", "replace"), "utf-8", max_body, defects)
-    return text, extra
+    if patches:
+        body = "\n\n".join([body.rstrip("\n")] * bool(body.strip()) + patches)
+    return _capped_str(body, max_body, defects)
+
+
+def _capped_str(text: str, max_body: int, defects: list[str]) -> tuple[str, tuple[FileChange, ...]]:
+    """`_capped_text` for text that is already decoded."""
+    if len(text) <= max_body:
+        return text, ()
+    cut = text.rfind("\n", 0, max_body) + 1 or max_body
+    extra = tuple(FileChange(path=m.group(2)) for m in _DIFF_GIT_STR.finditer(text, cut - 1))
+    defects.append(f"body truncated at {cut} characters")
+    return text[:cut], extra
 
 
 def _leaves(part: EmailMessage) -> list[EmailMessage]:

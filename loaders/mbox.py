@@ -54,7 +54,7 @@ def _split(stream: io.BufferedIOBase) -> Iterator[bytes]:
     """Scan 1 MiB blocks; `pieces` holds the current message's bytes already scanned."""
     pieces: list[bytes] = []
     data = b"\n\n"  # as if the file started after a blank line: a leading `From ` separates
-    pos = 0  # where the current message's unsaved bytes start in `data`
+    pos = 2  # where the current message's unsaved bytes start in `data`
     scan = 0
     in_separator = False
     while True:
@@ -77,10 +77,11 @@ def _split(stream: io.BufferedIOBase) -> Iterator[bytes]:
             in_separator, scan = True, hit + 1
         if not chunk:
             break
-        keep = max(pos, len(data) - _KEEP)
-        if keep > pos:
-            pieces.append(data[pos:keep])
-        data, pos, scan = data[keep:], 0, max(0, scan - keep)
+        cut = max(0, len(data) - _KEEP)  # the tail stays: context for the next search
+        if cut > pos:
+            pieces.append(data[pos:cut])
+            pos = cut
+        data, pos, scan = data[cut:], pos - cut, max(0, scan - cut)
     yield _strip_final_blank(b"".join([*pieces, data[pos:]]))
 
 
@@ -96,7 +97,7 @@ def _find_separator(data: bytes, start: int) -> int:
 
 def _strip_final_blank(raw: bytes) -> bytes:
     """The last message keeps the blank line the writer appended: drop it."""
-    if raw.endswith(b"\r\n\r\n"):
+    if raw.endswith(b"\n\r\n"):
         return raw[:-2]
     if raw.endswith(b"\n\n"):
         return raw[:-1]

@@ -16,10 +16,10 @@ from loaders.text import collapse_ws
 __all__ = ["parse_subject"]
 
 # `Re:`, `RE[2]:`, `Aw:`, `Fwd:`, `Fw:` at the very start (any case).
-_REPLY_RE = re.compile(r"(?:re|aw|fwd?)\s*(?:\[\d+\])?\s*:\s*", re.IGNORECASE)
+_REPLY_RE = re.compile(r"(?:re|aw|fwd?)\s*+(?:\[\d+\]\s*+)?:\s*+", re.IGNORECASE)
 # One bracket group at the start; no nesting, so no backtracking.
 _GROUP_RE = re.compile(r"\[([^\[\]]*)\]\s*")
-_OF_RE = re.compile(r"(\d+)\s+of\s+(\d+)", re.IGNORECASE)
+_OF_RE = re.compile(r"(?<!\d)(\d++)\s++of\s++(\d++)", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(\d+)/(\d+)")
 _VERSION_RE = re.compile(r"v(\d+)", re.IGNORECASE)
 _GLUED_RE = re.compile(r"(patch|rfc)[-_]?v(\d+)", re.IGNORECASE)

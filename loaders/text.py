@@ -18,6 +18,7 @@ __all__ = [
     "is_quoted",
     "normalise_newlines",
     "paragraphs",
+    "prose_blocks",
     "sentences",
     "split_lines",
     "strip_signature",
@@ -29,6 +30,7 @@ URL_RE = re.compile(r"https?://[^\s<>\"'`]+")
 
 _TRAILING_PUNCT = ".,;:!?'\"`>"
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])")
+_BULLET_RE = re.compile(r"\s*(?:[-*+•]|\(?\d{1,2}[.)])\s")
 
 
 def collapse_ws(text: str) -> str:
@@ -81,6 +83,22 @@ def paragraphs(lines: list[str]) -> Iterator[list[str]]:
             current = []
     if current:
         yield current
+
+
+def prose_blocks(lines: list[str]) -> Iterator[str]:
+    """Paragraphs joined into single lines, with each list item (`- foo`, `1) bar`) apart.
+
+    A changelog bullet is its own statement: "- Rebased on v6.19" must not run into the
+    next bullet's "- Link to v1: <url>".
+    """
+    for paragraph in paragraphs(lines):
+        item: list[str] = []
+        for line in paragraph:
+            if item and _BULLET_RE.match(line):
+                yield " ".join(item)
+                item = []
+            item.append(line.strip())
+        yield " ".join(item)
 
 
 def sentences(paragraph: str) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 
+from graphapi.corpus import Corpus
 from graphapi.identity import display_name
 from graphapi.model import (
     EdgeKind,
@@ -37,6 +38,22 @@ class NetworkXStore:
 
     def __init__(self, graph: Any | None = None) -> None:
         self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
+
+    @property
+    def corpus(self) -> Corpus:
+        """The parsed messages this graph was built from (kept in the snapshot)."""
+        corpus = self.graph.graph.get("corpus")
+        if corpus is None:
+            corpus = self.graph.graph["corpus"] = Corpus()
+        assert isinstance(corpus, Corpus)
+        return corpus
+
+    def replace(self, batch: GraphBatch) -> None:
+        """Rebuild the graph from `batch` alone, keeping the corpus; swapped in at the end."""
+        fresh = NetworkXStore()
+        fresh.graph.graph["corpus"] = self.corpus
+        fresh.write(batch)
+        self.graph = fresh.graph
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:

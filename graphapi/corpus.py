@@ -1,0 +1,39 @@
+"""The parsed messages behind the embedded graph, kept in its snapshot.
+
+The embedded graph is a pure function of every message loaded so far: each load adds the new
+messages here and the graph is re-assembled from all of them. So the order of loads cannot
+matter (a series whose cover arrives in a later load than its patches is still one series,
+a reply in a later epoch still finds its patch), and loading an archive in two halves gives
+the same graph as loading it at once. Parsing, the expensive part, happens once per message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from loaders.records import Address, Message
+
+__all__ = ["Corpus"]
+
+
+@dataclass(slots=True)
+class Corpus:
+    """Messages by key in arrival order, people named outside messages, archive positions."""
+
+    messages: dict[str, Message] = field(default_factory=dict)
+    people: dict[tuple[str, str], Address] = field(default_factory=dict)
+    inbox_heads: dict[str, str] = field(default_factory=dict)
+
+    def add_messages(self, messages: Iterable[Message]) -> list[Message]:
+        """Add the messages not seen before; returns them (first of each key)."""
+        added = []
+        for message in messages:
+            if message.key not in self.messages:
+                self.messages[message.key] = message
+                added.append(message)
+        return added
+
+    def add_people(self, people: Iterable[Address]) -> None:
+        for person in people:
+            self.people.setdefault((person.email, person.name), person)
