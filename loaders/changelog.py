@@ -10,6 +10,7 @@ declared=False so the graph can say which links were inferred.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
 from loaders.footnotes import citation_phrase, message_id_from_url
@@ -89,7 +90,7 @@ def _cited_links(text: str, footnotes: tuple[Footnote, ...]) -> Iterable[Version
             continue
         for match in _VERSION_CITE_RE.finditer(line):
             note = by_number.get(match.group(3))
-            lead = line[: match.start()].split()[-1:] or [""]
+            lead = line[max(0, match.start() - _MAX_PREFIX) : match.start()].split()[-1:] or [""]
             if note is None or lead[0].lower() not in _CITE_LEAD_WORDS:
                 continue
             if message_id_from_url(note.url):
@@ -222,6 +223,7 @@ _CUE_RE = re.compile(
 _DEPEND_CUE_RE = re.compile(r"depend|rel[iy]|prerequisite", re.IGNORECASE)
 _FIXUP_RE = re.compile(r"\bfix-?ups?\b", re.IGNORECASE)
 _FOOTNOTE_LINE_RE = re.compile(r"\[\d{1,3}\]")
+_WINDOW = 400  # characters of a sentence read around one citation
 _CITE_RE = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[\"'(]))\[(\d{1,3})\]")
 
 
@@ -276,21 +278,51 @@ def _declared_target(kind: DependencyKind, value: str) -> DependencyRef:
 
 
 def _inferred(text: str, footnotes: tuple[Footnote, ...], skip: set[str]) -> list[DependencyRef]:
-    """Footnotes and URLs cited in sentences that say "based on", "depends on", "relies on"."""
+    """Footnotes and URLs cited in sentences that say "based on", "depends on", "relies on".
+
+    Each footnote or URL is read once (its first telling sentence), which also keeps the
+    work linear on a body that repeats one citation endlessly.
+    """
     notes = {note.number: note for note in footnotes if note.url not in skip}
+    seen = set(skip)
     found: list[DependencyRef] = []
     for sentence in _cue_sentences(text):
-        cues = [
-            (match.start(), match.end(), match.group(0)) for match in _CUE_RE.finditer(sentence)
-        ]
+        cues = _Cues(sentence)
         for match in _CITE_RE.finditer(sentence):
-            note = notes.get(match.group(1))
-            if note is not None:
-                found.append(_from_note(note, sentence, match.start(), cues))
+            note = notes.pop(match.group(1), None)
+            if note is not None and note.url not in seen:
+                seen.add(note.url)
+                found.append(_from_note(note, cues, match.start()))
         for start, url in find_urls(sentence):
-            if url not in skip:
-                found.append(_from_url(url, sentence, start, cues))
+            if url not in seen:
+                seen.add(url)
+                found.append(_from_url(url, cues, start))
     return found
+
+
+class _Cues:
+    """The dependency cues of one sentence, for finding the one that governs a citation."""
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        matches = list(_CUE_RE.finditer(sentence))
+        self.spans = [(match.start(), match.end(), match.group(0)) for match in matches]
+        self.ends = [match.end() for match in matches]
+
+    def kind_at(self, position: int, label: str) -> DependencyKind:
+        """The cue nearest before `position` (else the first after) decides the kind."""
+        index = bisect_right(self.ends, position)
+        start, end, words = self.spans[index - 1] if index else self.spans[0]
+        window = (end, position) if end <= position else (position, start)
+        between = self.sentence[window[0] : window[1]][-_WINDOW:]
+        if _FIXUP_RE.search(between) or _FIXUP_RE.search(label):
+            return DependencyKind.FIXUP
+        if _DEPEND_CUE_RE.search(words):
+            return DependencyKind.DEPENDS_ON
+        return DependencyKind.BASED_ON
+
+    def phrase_before(self, position: int) -> str:
+        return citation_phrase(self.sentence[max(0, position - _WINDOW) : position])
 
 
 def _cue_sentences(text: str) -> Iterable[str]:
@@ -309,26 +341,10 @@ def _is_footnote_line(line: str) -> bool:
     return bool(_FOOTNOTE_LINE_RE.match(stripped)) and ("://" in stripped or stripped[-1] == ":")
 
 
-def _kind_at(
-    sentence: str, position: int, cues: list[tuple[int, int, str]], label: str
-) -> DependencyKind:
-    """The cue nearest before `position` (else the first after) decides the kind."""
-    before = [cue for cue in cues if cue[1] <= position]
-    start, end, words = before[-1] if before else cues[0]
-    between = sentence[end:position] if end <= position else sentence[position:start]
-    if _FIXUP_RE.search(between) or _FIXUP_RE.search(label):
-        return DependencyKind.FIXUP
-    if _DEPEND_CUE_RE.search(words):
-        return DependencyKind.DEPENDS_ON
-    return DependencyKind.BASED_ON
-
-
-def _from_note(
-    note: Footnote, sentence: str, position: int, cues: list[tuple[int, int, str]]
-) -> DependencyRef:
-    label = note.label or note.citation or citation_phrase(sentence[:position])
+def _from_note(note: Footnote, cues: _Cues, position: int) -> DependencyRef:
+    label = note.label or note.citation or cues.phrase_before(position)
     return DependencyRef(
-        kind=_kind_at(sentence, position, cues, note.label),
+        kind=cues.kind_at(position, note.label),
         declared=False,
         label=label,
         url=note.url,
@@ -336,13 +352,11 @@ def _from_note(
     )
 
 
-def _from_url(
-    url: str, sentence: str, position: int, cues: list[tuple[int, int, str]]
-) -> DependencyRef:
+def _from_url(url: str, cues: _Cues, position: int) -> DependencyRef:
     return DependencyRef(
-        kind=_kind_at(sentence, position, cues, ""),
+        kind=cues.kind_at(position, ""),
         declared=False,
-        label=citation_phrase(sentence[:position]),
+        label=cues.phrase_before(position),
         url=url,
         message_id=message_id_from_url(url),
     )

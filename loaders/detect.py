@@ -2,7 +2,8 @@
 
 Only the start of a file is read, so detection stays cheap on a 500 MB mbox. The order of
 checks matters: structure (directories, gzip magic, file names) before content sniffing, and
-the specific digest title before the generic "looks like mail" test.
+the specific digest and MAINTAINERS shapes before the generic "looks like mail" test. A
+single raw message file (`.eml`) is reported as MBOX: the mbox reader yields it as one message.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ _DIGEST_TITLE = re.compile(rb"mailing list update from", re.IGNORECASE)
 _MAINTAINERS_FIELD = re.compile(rb"^[A-Z]:\t", re.MULTILINE)
 _MAINTAINERS_TITLE = re.compile(rb"^List of maintainers", re.MULTILINE)
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:[ \t]")
+_MAIL_HEADER = re.compile(rb"^(?:from|message-id):", re.IGNORECASE | re.MULTILINE)
 _MAX_PROBED_FILES = 5
 
 
@@ -96,6 +98,8 @@ def _file_format(path: str) -> SourceFormat:
         return SourceFormat.MBOX
     if _MAINTAINERS_TITLE.search(head) or len(_MAINTAINERS_FIELD.findall(head)) >= 3:
         return SourceFormat.MAINTAINERS
+    if _HEADER_LINE.match(head) and _MAIL_HEADER.search(head.split(b"\n\n", 1)[0]):
+        return SourceFormat.MBOX  # one raw message (`.eml`): an mbox without a separator
     return SourceFormat.UNKNOWN
 
 

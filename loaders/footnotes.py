@@ -21,6 +21,8 @@ _CITE_RE = re.compile(r"\[(\d{1,3})\]")
 _CITE_PREV_OK = "\"'“”‘’("
 _MAX_WORDS = 6
 _CONTEXT_LINES = 4
+_WINDOW = 400  # characters before a citation that can hold its phrase
+_MAX_TRIES = 20
 _STOP_WORDS = frozenset(
     {"with", "and", "or", "on", "in", "of", "at", "to", "from", "by", "for", "see", "via"}
     | {"into", "onto", "upon", "under", "as", "than", "is", "are", "was", "were", "be", "been"}
@@ -90,17 +92,24 @@ def _clean_label(label: str) -> str:
 
 
 def _citations(lines: list[str], numbers: set[str], skip: set[int]) -> dict[str, str]:
-    """For each footnote number, the phrase before its first telling citation in the prose."""
+    """For each footnote number, the phrase before its first telling citation in the prose.
+
+    A citation right after "see" or "in" names nothing, so later citations are tried too
+    (a bounded number of times).
+    """
     found: dict[str, str] = {}
+    tries = dict.fromkeys(numbers, _MAX_TRIES)
     for index, line in enumerate(lines):
         if "[" not in line or index in skip or is_quoted(line):
             continue
         for match in _CITE_RE.finditer(line):
             number = match.group(1)
-            if number not in numbers or found.get(number) or not _cite_boundary(line, match):
+            if not tries.get(number) or not _cite_boundary(line, match):
                 continue
-            before = _context(lines, index) + " " + line[: match.start()]
-            found[number] = citation_phrase(before)
+            start = match.start()
+            before = _context(lines, index) + " " + line[max(0, start - _WINDOW) : start]
+            found[number] = citation_phrase(before[-_WINDOW:])
+            tries[number] = 0 if found[number] else tries[number] - 1
     return found
 
 
@@ -116,7 +125,7 @@ def _context(lines: list[str], index: int) -> str:
     for previous in range(index - 1, max(index - 1 - _CONTEXT_LINES, -1), -1):
         if not lines[previous].strip() or is_quoted(lines[previous]):
             break
-        context.append(lines[previous])
+        context.append(lines[previous][-_WINDOW:])
     return " ".join(reversed(context))
 
 

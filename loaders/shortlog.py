@@ -25,7 +25,7 @@ class _Group:
     name: str
     count: int
     indent: int = -1
-    titles: list[str] = field(default_factory=list)
+    titles: list[list[str]] = field(default_factory=list)  # each title's wrapped lines
 
 
 def parse_shortlog(text: str) -> tuple[ShortlogGroup, ...]:
@@ -66,13 +66,14 @@ def _add_title(group: _Group, line: str) -> bool:
     if group.indent < 0:
         group.indent = indent
     if indent > group.indent and group.titles:
-        group.titles[-1] += " " + content
+        group.titles[-1].append(content)
     elif indent >= group.indent:
-        group.titles.append(content)
+        group.titles.append([content])
     else:
         return False
     return True
 
 
 def _finish(group: _Group) -> ShortlogGroup:
-    return ShortlogGroup(author_name=group.name, count=group.count, titles=tuple(group.titles))
+    titles = tuple(" ".join(lines) for lines in group.titles)
+    return ShortlogGroup(author_name=group.name, count=group.count, titles=titles)

@@ -46,20 +46,21 @@ def parse_subject(subject: str) -> SubjectParts:
     """
     text = collapse_ws(subject)
     flags = _Flags()
+    position = 0
     while True:
-        reply = _REPLY_RE.match(text)
+        reply = _REPLY_RE.match(text, position)
         if reply:
             flags.is_reply = True
-            text = text[reply.end() :]
+            position = reply.end()
             continue
-        group = _GROUP_RE.match(text)
+        group = _GROUP_RE.match(text, position)
         if group is None:
             break
         _read_group(group.group(1), flags)
-        text = text[group.end() :]
+        position = group.end()
     return SubjectParts(
         raw=subject,
-        title=text.strip(),
+        title=text[position:].strip(),
         version=flags.version if flags.version is not None else 1,
         number=flags.number,
         total=flags.total,

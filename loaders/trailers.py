@@ -10,7 +10,7 @@ are taken. Quoted lines (`>`) and anything after a `-- ` signature are never tra
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from loaders.addresses import parse_address
@@ -100,6 +100,7 @@ class _Entry:
     name: str
     value: str
     kind: TrailerKind
+    continued: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -143,7 +144,7 @@ def _read_block(paragraph: list[str]) -> _Block:
     for line in paragraph:
         stripped = line.strip()
         if after_trailer and line[:1] in (" ", "\t"):
-            block.entries[-1].value += " " + stripped
+            block.entries[-1].continued.append(stripped)
             block.trailer_lines += 1
             continue
         entry = _trailer_line(line)
@@ -157,6 +158,9 @@ def _read_block(paragraph: list[str]) -> _Block:
             block.prose_lines += 1
             block.trailing_from = len(block.entries)
             after_trailer = False
+    for entry in block.entries:
+        if entry.continued:
+            entry.value = " ".join([entry.value, *entry.continued])
     return block
 
 

@@ -54,7 +54,9 @@ def bare_repo(path: Path) -> Path:
         ("kernel.mailmap", b"# comment\n", SourceFormat.MAILMAP),
         ("notes.txt", b"just some notes\n", SourceFormat.UNKNOWN),
         ("empty", b"", SourceFormat.UNKNOWN),
-        ("single.eml", MAIL, SourceFormat.UNKNOWN),
+        ("single.eml", MAIL, SourceFormat.MBOX),
+        ("crlf.eml", b"Return-Path: <a@b>\r\nFrom: A <a@b>\r\n\r\nx\r\n", SourceFormat.MBOX),
+        ("config.yaml", b"name: x\nvalue: y\n", SourceFormat.UNKNOWN),
     ],
 )
 def test_files(tmp_path: Path, name: str, data: bytes, expected: SourceFormat) -> None:
