@@ -11,32 +11,36 @@ from loaders.records import Address
 @pytest.mark.parametrize(
     ("text", "name", "email"),
     [
-        ("Yan Zhao <yan.y.zhao@intel.com>", "Yan Zhao", "yan.y.zhao@intel.com"),
+        ("Lena Hartmann <lena.hartmann@example.com>", "Lena Hartmann", "lena.hartmann@example.com"),
         (
-            '"Edgecombe, Rick P" <rick.p.edgecombe@intel.com>',
-            "Rick P Edgecombe",
-            "rick.p.edgecombe@intel.com",
+            '"Okafor, Chidi N" <chidi.n.okafor@example.com>',
+            "Chidi N Okafor",
+            "chidi.n.okafor@example.com",
         ),
         (
-            "Edgecombe, Rick P <rick.p.edgecombe@intel.com>",
-            "Rick P Edgecombe",
-            "rick.p.edgecombe@intel.com",
+            "Okafor, Chidi N <chidi.n.okafor@example.com>",
+            "Chidi N Okafor",
+            "chidi.n.okafor@example.com",
         ),
         (
-            '"Kirill A. Shutemov" <kirill.shutemov@linux.intel.com>',
-            "Kirill A. Shutemov",
-            "kirill.shutemov@linux.intel.com",
+            '"Tomas J. Brandt" <tomas.brandt@linux.example.com>',
+            "Tomas J. Brandt",
+            "tomas.brandt@linux.example.com",
         ),
-        ("Sascha Bischoff <Sascha.Bischoff@arm.com>", "Sascha Bischoff", "sascha.bischoff@arm.com"),
+        ("Ines Varga <Ines.Varga@Example.COM>", "Ines Varga", "ines.varga@example.com"),
         (
-            "Marc-André Lureau <marcandre.lureau@redhat.com>",
-            "Marc-André Lureau",
-            "marcandre.lureau@redhat.com",
+            "José-María Núñez <josemaria.nunez@example.org>",
+            "José-María Núñez",
+            "josemaria.nunez@example.org",
         ),
         ("  stable@vger.kernel.org  ", "", "stable@vger.kernel.org"),
         ("<stable@vger.kernel.org>", "", "stable@vger.kernel.org"),
         ("jdoe@example.com (John Doe)", "John Doe", "jdoe@example.com"),
-        ("=?utf-8?q?J=C3=B6rg_R=C3=B6del?= <joro@example.org>", "Jörg Rödel", "joro@example.org"),
+        (
+            "=?utf-8?q?J=C3=B6rn_R=C3=B6=C3=9Fler?= <jr@example.org>",
+            "Jörn Rößler",
+            "jr@example.org",
+        ),
         ("Ann   Example\t<ann@example.com>", "Ann Example", "ann@example.com"),
     ],
 )
@@ -45,9 +49,7 @@ def test_parse_address(text: str, name: str, email: str) -> None:
     assert address == Address(name=name, email=email, raw=text.strip())
 
 
-@pytest.mark.parametrize(
-    "text", ["", "Sean Christopherson", "<>", "Name <nobody>", "@", "a@", "@b"]
-)
+@pytest.mark.parametrize("text", ["", "Nadia Petrova", "<>", "Name <nobody>", "@", "a@", "@b"])
 def test_no_usable_address_gives_none(text: str) -> None:
     assert parse_address(text) is None
 
@@ -55,10 +57,10 @@ def test_no_usable_address_gives_none(text: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "normalised"),
     [
-        ('"Edgecombe, Rick P"', "Rick P Edgecombe"),
+        ('"Okafor, Chidi N"', "Chidi N Okafor"),
         ("  'Jane Doe'  ", "Jane Doe"),
         ("Jane    Doe", "Jane Doe"),
-        ("Marc-André Lureau", "Marc-André Lureau"),
+        ("José-María Núñez", "José-María Núñez"),
         ("van der Berg, Jan", "Jan van der Berg"),
         ("Smith, Jr.", "Smith, Jr."),
         ("Intel, Corp, Inc", "Intel, Corp, Inc"),
@@ -73,15 +75,15 @@ def test_normalise_name(raw: str, normalised: str) -> None:
 @pytest.mark.parametrize(
     ("name", "email", "login"),
     [
-        ("marcandre.lureau", "marcandre.lureau@redhat.com", True),
-        ("broonie", "broonie@kernel.org", True),
+        ("josemaria.nunez", "josemaria.nunez@example.org", True),
+        ("kvmhacker", "kvmhacker@example.org", True),
         ("", "someone@example.com", True),
         ("  ", "someone@example.com", True),
         ("jdoe@example.com", "jdoe@example.com", True),
-        ("marc-andre_lureau", "marcandre.lureau@redhat.com", True),
-        ("Marc-André Lureau", "marcandre.lureau@redhat.com", False),
-        ("Yan Zhao", "yan.y.zhao@intel.com", False),
-        ("Linus", "torvalds@linux-foundation.org", False),
+        ("jose-maria_nunez", "josemaria.nunez@example.org", True),
+        ("José-María Núñez", "josemaria.nunez@example.org", False),
+        ("Lena Hartmann", "lena.hartmann@example.com", False),
+        ("Helga", "h.berg@example.org", False),
     ],
 )
 def test_is_login_like(name: str, email: str, login: bool) -> None:

@@ -8,25 +8,25 @@ from loaders.changelog import find_base, find_change_id, find_dependencies, find
 from loaders.footnotes import find_footnotes
 from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
 
-MSGID_V3 = "20251219-kvm-arm64-set-id-regs-aarch64-v3-0-bfa474ec3218@kernel.org"
+MSGID_V3 = "20260120-kvm-x86-pmu-fixes-v3-0-0a1b2c3d4e5f@example.org"
 
 
 def test_link_to_lines() -> None:
     text = (
         "Changes in v4:\n- Fix a check.\n"
         f"- Link to v3: https://patch.msgid.link/{MSGID_V3}\n\n"
-        "Changes in v3:\n- Link to v2:\n  https://lore.kernel.org/r/20251114-x-v2-0-aaa@kernel.org\n"
-        "- Link to RFC: https://patchwork.ozlabs.org/cover/1202235/\n"
+        "Changes in v3:\n- Link to v2:\n  https://lore.kernel.org/r/20260111-x-v2-0-aaa@example.org\n"
+        "- Link to RFC: https://patchwork.ozlabs.org/cover/1234567/\n"
     )
     assert find_version_links(text, ()) == (
         VersionLink(f"https://patch.msgid.link/{MSGID_V3}", MSGID_V3, 3, False),
         VersionLink(
-            "https://lore.kernel.org/r/20251114-x-v2-0-aaa@kernel.org",
-            "20251114-x-v2-0-aaa@kernel.org",
+            "https://lore.kernel.org/r/20260111-x-v2-0-aaa@example.org",
+            "20260111-x-v2-0-aaa@example.org",
             2,
             False,
         ),
-        VersionLink("https://patchwork.ozlabs.org/cover/1202235/", None, None, True),
+        VersionLink("https://patchwork.ozlabs.org/cover/1234567/", None, None, True),
     )
 
 
@@ -50,7 +50,7 @@ def test_version_url_lines(line: str, version: int, rfc: bool) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "gmem-population rework v2: https://lore.kernel.org/r/a@b.c",
+        "policy refcount v2: https://lore.kernel.org/r/a@b.c",
         "See https://lore.kernel.org/r/a@b.c for v2",
         "> v2: https://lore.kernel.org/r/a@b.c",
         "Link: https://lore.kernel.org/r/a@b.c",
@@ -62,19 +62,19 @@ def test_lines_that_are_not_version_links(line: str) -> None:
 
 def test_footnote_label_and_citation_forms() -> None:
     text = (
-        "Changes from v2 [1]:\n- Rebased\n\nv1: [2]\n\nBuilt with DPAMT v4 [3].\n\n"
+        "Changes from v2 [1]:\n- Rebased\n\nv1: [2]\n\nBuilt with PAMT-lite v5 [3].\n\n"
         "[0] RFC v1: https://github.com/example/tree/rfc-v1\n"
-        "[1] https://lore.kernel.org/all/20251215165155.3451819-1-tabba@example.com/\n"
-        "[2] https://lore.kernel.org/all/20251101000000.1-1-tabba@example.com/\n"
-        "[3] https://lore.kernel.org/kvm/20251121005125.417831-1-rick@example.com\n"
+        "[1] https://lore.kernel.org/all/20260109140000.3131-1-dev@example.com/\n"
+        "[2] https://lore.kernel.org/all/20260101000000.1-1-dev@example.com/\n"
+        "[3] https://lore.kernel.org/kvm/20260106093000.4242-1-pamt@example.com\n"
         "[4] previous version: https://lore.kernel.org/r/prev@example.com\n"
     )
     links = find_version_links(text, find_footnotes(text))
     assert [(link.message_id, link.version, link.is_rfc) for link in links] == [
         (None, 1, True),
         ("prev@example.com", None, False),
-        ("20251215165155.3451819-1-tabba@example.com", 2, False),
-        ("20251101000000.1-1-tabba@example.com", 1, False),
+        ("20260109140000.3131-1-dev@example.com", 2, False),
+        ("20260101000000.1-1-dev@example.com", 1, False),
     ]
 
 
@@ -92,16 +92,19 @@ def test_citation_of_a_footnote_without_message_is_not_a_version_link() -> None:
         ),
         ("Based on Linux 6.19-rc4.\n", (None, "6.19-rc4")),
         ("This series is based on kvm/next\n", (None, "kvm/next")),
-        ("This series is based on kvm-x86/next (13e98294d7ce) + [2].\n", (None, "kvm-x86/next")),
+        ("This series is based on kvm-x86/next (0a1b2c3d4e5f) + [2].\n", (None, "kvm-x86/next")),
         ("It is based on v6.18, and tested.\n", (None, "v6.18")),
         ("Based on top of tip/x86/core.\n", (None, "tip/x86/core")),
-        ("This patch is based on the s390/features branch.\n", (None, "s390/features")),
-        ("This is based on mm-unstable.\n", (None, "mm-unstable")),
+        (
+            "This patch is based on the arm64/for-next/sysregs branch.\n",
+            (None, "arm64/for-next/sysregs"),
+        ),
+        ("It is based on net-next.\n", (None, "net-next")),
         ("Based on next-20260105.\n", (None, "next-20260105")),
-        ("This is based on the latest WIP hugetlb-based guest_memfd code [1].\n", (None, None)),
-        ("- Rebased on 6.19-rc4\n- Rebased on top of DPAMT v4.\n", (None, None)),
-        ("exit with a status code based on failure/pass counts\n", (None, None)),
-        ("Based on comments from Sean, reworked it.\n", (None, None)),
+        ("This is based on the in-progress shmem-backed mempolicy code [1].\n", (None, None)),
+        ("- Rebased on 6.19-rc4\n- Rebased on top of PAMT-lite v5.\n", (None, None)),
+        ("pick the exit status based on pass/fail totals\n", (None, None)),
+        ("Based on comments from Ravi, reworked it.\n", (None, None)),
         ("split based on I/O size\n", (None, None)),
         ("Based on commit 0123456789abcdef\n", ("0123456789abcdef", None)),
         (
@@ -117,9 +120,9 @@ def test_find_base(text: str, expected: tuple[str | None, str | None]) -> None:
 def test_find_change_id() -> None:
     text = (
         "Change-Id: I0123456789abcdef0123456789abcdef01234567\n"
-        "change-id: 20251030-kvm-arm64-set-id-regs-aarch64-96fe0d2b178e\n"
+        "change-id: 20260102-kvm-x86-pmu-fixes-5e4d3c2b1a09\n"
     )
-    assert find_change_id(text) == "20251030-kvm-arm64-set-id-regs-aarch64-96fe0d2b178e"
+    assert find_change_id(text) == "20260102-kvm-x86-pmu-fixes-5e4d3c2b1a09"
     assert find_change_id("Change-Id: I0123456789abcdef0123456789abcdef01234567\n") is None
     assert find_change_id(" change-id: indented-is-not-b4\n") is None
 
@@ -129,8 +132,8 @@ def test_declared_dependencies() -> None:
         "prerequisite-change-id: 20260714-foo-41e5d1ca0dc3:v2\n"
         "prerequisite-change-id: 20260715-bar-51e5d1ca0dc3\n"
         "prerequisite-message-id: <20260101-foo-v2-0-abc@example.com>\n"
-        "prerequisite-patch-id: cb345fc0d814a351df2b5788b76eee0eef9de549\n"
-        "prerequisite-patch-id: cb345fc0d814a351df2b5788b76eee0eef9de549\n"
+        "prerequisite-patch-id: 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c\n"
+        "prerequisite-patch-id: 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c\n"
         "Depends-on: <20260202.1-1-dep@example.com>\n"
         'Depends-on: series-1234 ("net: add the thing")\n'
         "Depends-on: https://lore.kernel.org/r/20260303-x@example.com\n"
@@ -146,7 +149,7 @@ def test_declared_dependencies() -> None:
         DependencyRef(prerequisite, True, change_id="20260714-foo-41e5d1ca0dc3", version=2),
         DependencyRef(prerequisite, True, change_id="20260715-bar-51e5d1ca0dc3"),
         DependencyRef(prerequisite, True, message_id="20260101-foo-v2-0-abc@example.com"),
-        DependencyRef(prerequisite, True, patch_id="cb345fc0d814a351df2b5788b76eee0eef9de549"),
+        DependencyRef(prerequisite, True, patch_id="0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"),
         DependencyRef(depends, True, message_id="20260202.1-1-dep@example.com"),
         DependencyRef(depends, True, label='series-1234 ("net: add the thing")'),
         DependencyRef(
@@ -160,24 +163,24 @@ def test_declared_dependencies() -> None:
 
 
 BASE_SECTION = """\
-This is v3, addressing the comments on RFC v2 [0].
+This is v3; it takes in the review of RFC v2 [0].
 
-This is based on the latest WIP hugetlb-based guest_memfd code [1], with
-"Rework preparation/population" series v2 [2] and DPAMT v4 [3] rebased on
-it. For the full stack see [4].
+The series is based on the in-progress shmem-backed mempolicy code [1];
+"Refcount the policy/inode" series v2 [2] and PAMT-lite v5 [3] sit on top
+of it. The whole tree is at [4].
 
-So, this series also depends on the four fixup patches included in [4]:
+It also relies on two fixup patches that live in [4]:
 
-[FIXUP] KVM: guest_memfd: Allow gmem slot lpage even with non-aligned uaddr
+[FIXUP] mm: shmem: Keep the inode policy across truncate
 
 The selftests are described in [5].
 
-[0] RFC v2: https://lore.kernel.org/all/20250807093950.4395-1-y.z@example.com
-[1] hugetlb-based gmem: https://github.com/example/linux-cc/tree/wip-gmem
-[2] gmem-population rework v2: https://lore.kernel.org/all/20251215153411.3613928-1-m.r@example.com
-[3] DPAMT v4: https://lore.kernel.org/kvm/20251121005125.417831-1-r.e@example.com
-[4] kernel full stack: https://github.com/example/tdx/tree/huge_page_v3
-[5] https://github.com/example/tdx/commit/8747667feb0b37daabcaee7132c398f9e62a6edd
+[0] RFC v2: https://lore.kernel.org/all/20260102081500.7711-1-y.z@example.com
+[1] shmem policy: https://github.com/example/linux-mm/tree/wip-policy
+[2] policy refcount v2: https://lore.kernel.org/all/20260104121212.80808-1-m.r@example.com
+[3] PAMT-lite v5: https://lore.kernel.org/kvm/20260106093000.4242-1-r.e@example.com
+[4] full tree: https://github.com/example/vmm/tree/topic_v3
+[5] https://github.com/example/vmm/commit/1a2b3c4d5e6f70819293a4b5c6d7e8f90a1b2c3d
 """
 
 
@@ -189,25 +192,23 @@ def test_inferred_dependencies_from_prose_and_footnotes() -> None:
     based, fixup = DependencyKind.BASED_ON, DependencyKind.FIXUP
     assert deps == (
         DependencyRef(
-            based, False, "hugetlb-based gmem", "https://github.com/example/linux-cc/tree/wip-gmem"
+            based, False, "shmem policy", "https://github.com/example/linux-mm/tree/wip-policy"
         ),
         DependencyRef(
             based,
             False,
-            "gmem-population rework v2",
-            "https://lore.kernel.org/all/20251215153411.3613928-1-m.r@example.com",
-            "20251215153411.3613928-1-m.r@example.com",
+            "policy refcount v2",
+            "https://lore.kernel.org/all/20260104121212.80808-1-m.r@example.com",
+            "20260104121212.80808-1-m.r@example.com",
         ),
         DependencyRef(
             based,
             False,
-            "DPAMT v4",
-            "https://lore.kernel.org/kvm/20251121005125.417831-1-r.e@example.com",
-            "20251121005125.417831-1-r.e@example.com",
+            "PAMT-lite v5",
+            "https://lore.kernel.org/kvm/20260106093000.4242-1-r.e@example.com",
+            "20260106093000.4242-1-r.e@example.com",
         ),
-        DependencyRef(
-            fixup, False, "kernel full stack", "https://github.com/example/tdx/tree/huge_page_v3"
-        ),
+        DependencyRef(fixup, False, "full tree", "https://github.com/example/vmm/tree/topic_v3"),
     )
 
 
@@ -260,3 +261,21 @@ def test_changelog_bullets_do_not_run_into_each_other() -> None:
 def test_unused_footnote_argument_is_harmless() -> None:
     stray = (Footnote("9", "https://example.com/x"),)
     assert find_dependencies("Nothing here.\n", stray, ()) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "v2" + " " * 100_000 + "x [1]\n",
+        "RFC" + " " * 100_000 + "v2" + " " * 100_000 + ":" + " " * 100_000 + "x\n",
+        "based on " * 20_000,
+        "based on a" + "-1" * 50_000 + "x y",
+        ("This depends on [1] " * 20_000) + "\n\n[1] https://lore.kernel.org/r/a@b\n",
+        " " * 79 + "x https://lore.kernel.org/r/a@b\n",
+    ],
+)
+def test_adversarial_inputs_finish(text: str) -> None:
+    footnotes = find_footnotes(text)
+    links = find_version_links(text, footnotes)
+    find_dependencies(text, footnotes, links)
+    assert find_base(text)[0] is None

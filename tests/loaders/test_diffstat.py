@@ -12,17 +12,17 @@ from tests.conftest import FIXTURES
 def test_plain_diffstat_with_summary() -> None:
     text = (
         "---\n"
-        " arch/x86/kvm/svm/svm.c | 27 +++++++++++++++++++++++++--\n"
-        " arch/x86/kvm/x86.c     |  3 ---\n"
-        " 2 files changed, 25 insertions(+), 5 deletions(-)\n"
+        " arch/x86/kvm/svm/nested.c | 14 ++++++++++++--\n"
+        " arch/x86/kvm/x86.c        |  3 ---\n"
+        " 2 files changed, 12 insertions(+), 5 deletions(-)\n"
     )
     assert parse_diffstat(text) == Diffstat(
         files=(
-            FileChange("arch/x86/kvm/svm/svm.c", 25, 2, changes=27),
+            FileChange("arch/x86/kvm/svm/nested.c", 12, 2, changes=14),
             FileChange("arch/x86/kvm/x86.c", 0, 3, changes=3),
         ),
         files_changed=2,
-        insertions=25,
+        insertions=12,
         deletions=5,
     )
 
@@ -67,29 +67,29 @@ def test_shortened_binary_and_rename_lines() -> None:
 
 def test_scaled_graph_counts_are_unknown_unless_one_sided_or_derivable() -> None:
     text = (
-        " arch/x86/kvm/mmu/mmu.c     |  90 +++++++++--\n"
-        " arch/x86/kvm/mmu/tdp_mmu.c | 204 ++++++++++++++++---\n"
-        " arch/x86/kvm/vmx/tdx.h     |   5 +\n"
-        " virt/kvm/guest_memfd.c     |  67 +++++++\n"
-        " 4 files changed, 300 insertions(+), 66 deletions(-)\n"
+        " arch/x86/kvm/lapic.c     | 120 +++++++++---\n"
+        " arch/x86/kvm/hyperv.c    | 310 ++++++++++++++++----\n"
+        " arch/x86/kvm/ioapic.h    |   4 +\n"
+        " virt/kvm/eventfd.c       |  55 ++++++\n"
+        " 4 files changed, 380 insertions(+), 109 deletions(-)\n"
     )
     stat = parse_diffstat(text)
     assert stat is not None
     assert [(f.insertions, f.deletions, f.changes) for f in stat.files] == [
-        (None, None, 90),
-        (None, None, 204),
-        (5, 0, 5),
-        (67, 0, 67),
+        (None, None, 120),
+        (None, None, 310),
+        (4, 0, 4),
+        (55, 0, 55),
     ]
 
 
 def test_single_scaled_file_is_derived_from_the_summary() -> None:
     stat = parse_diffstat(
-        " set_id_regs.c | 74 +++++++++++++++++++------\n"
-        " 1 file changed, 57 insertions(+), 17 deletions(-)\n"
+        " pmu_counters_test.c | 83 +++++++++++++++++++-------\n"
+        " 1 file changed, 61 insertions(+), 22 deletions(-)\n"
     )
     assert stat is not None
-    assert stat.files == (FileChange("set_id_regs.c", 57, 17, changes=74),)
+    assert stat.files == (FileChange("pmu_counters_test.c", 61, 22, changes=83),)
 
 
 def test_diffstat_without_summary_and_none_without_diffstat() -> None:

@@ -9,19 +9,19 @@ from loaders.records import Footnote
 
 COVER = """\
 This is v3 of the series. It folds in the comments on RFC v2 [0] and
-switches to the shared cache to align with DPAMT v4 [3].
+moves the lock so that it lines up with PAMT-lite v5 [3].
 
-This is based on the latest WIP hugetlb-based guest_memfd code [1], with
-"Rework preparation/population" series v2 [2] and DPAMT v4 [3] rebased on
-it. For the full stack see [4]. Some code uses array[2] indexing.
+This is based on the in-progress shmem-backed mempolicy code [1], with
+"Refcount the policy/inode" series v2 [2] and PAMT-lite v5 [3] stacked on
+top. The whole tree is at [4]. Some code uses array[2] indexing.
 
 > [7] https://lore.kernel.org/all/quoted@example.com
 
-[0] RFC v2: https://lore.kernel.org/all/20250807093950.4395-1-a.b@example.com
-[1] hugetlb-based gmem: https://github.com/example/linux-cc/tree/wip-gmem
-[2]: https://lore.kernel.org/all/20251215153411.3613928-1-c.d@example.com
-[3] DPAMT v4: <https://lore.kernel.org/kvm/20251121005125.417831-1-e.f@example.com>.
-[4] https://github.com/example/tdx/tree/huge_page_v3
+[0] RFC v2: https://lore.kernel.org/all/20260102081500.7711-1-a.b@example.com
+[1] shmem policy: https://github.com/example/linux-mm/tree/wip-policy
+[2]: https://lore.kernel.org/all/20260104121212.80808-1-c.d@example.com
+[3] PAMT-lite v5: <https://lore.kernel.org/kvm/20260106093000.4242-1-e.f@example.com>.
+[4] https://github.com/example/vmm/tree/topic_v3
 [5] not a footnote: no url here
 """
 
@@ -30,29 +30,29 @@ def test_definitions_labels_and_citations() -> None:
     assert find_footnotes(COVER) == (
         Footnote(
             "0",
-            "https://lore.kernel.org/all/20250807093950.4395-1-a.b@example.com",
+            "https://lore.kernel.org/all/20260102081500.7711-1-a.b@example.com",
             "RFC v2",
             "RFC v2",
         ),
         Footnote(
             "1",
-            "https://github.com/example/linux-cc/tree/wip-gmem",
-            "hugetlb-based gmem",
-            "latest WIP hugetlb-based guest_memfd code",
+            "https://github.com/example/linux-mm/tree/wip-policy",
+            "shmem policy",
+            "in-progress shmem-backed mempolicy code",
         ),
         Footnote(
             "2",
-            "https://lore.kernel.org/all/20251215153411.3613928-1-c.d@example.com",
+            "https://lore.kernel.org/all/20260104121212.80808-1-c.d@example.com",
             "",
-            '"Rework preparation/population" series v2',
+            '"Refcount the policy/inode" series v2',
         ),
         Footnote(
             "3",
-            "https://lore.kernel.org/kvm/20251121005125.417831-1-e.f@example.com",
-            "DPAMT v4",
-            "DPAMT v4",
+            "https://lore.kernel.org/kvm/20260106093000.4242-1-e.f@example.com",
+            "PAMT-lite v5",
+            "PAMT-lite v5",
         ),
-        Footnote("4", "https://github.com/example/tdx/tree/huge_page_v3", "", ""),
+        Footnote("4", "https://github.com/example/vmm/tree/topic_v3", "", ""),
     )
 
 
@@ -79,21 +79,21 @@ def test_no_footnotes() -> None:
     ("before", "phrase"),
     [
         (
-            'with "Rework preparation/population" series v2 ',
-            '"Rework preparation/population" series v2',
+            'with "Refcount the policy/inode" series v2 ',
+            '"Refcount the policy/inode" series v2',
         ),
-        ("and DPAMT v4 ", "DPAMT v4"),
+        ("and PAMT-lite v5 ", "PAMT-lite v5"),
         ("comments of RFC v2 ", "RFC v2"),
         ("Changes from v2 ", "v2"),
         ("The full stack is available at ", ""),
-        ("as Vishal pointed out in [7], the new guest_memfd ", "new guest_memfd"),
+        ("as Priya pointed out in [7], the new inode cache ", "new inode cache"),
         (
             '(also shown in commit "KVM: selftests: Switch init mem" ',
             'commit "KVM: selftests: Switch init mem"',
         ),
         ("one two three four five six seven eight ", "three four five six seven eight"),
         ("based on kvm-x86/next (13e98294d7ce) + ", ""),
-        ("DPAMT v4 [3] and ", ""),
+        ("PAMT-lite v5 [3] and ", ""),
         ("", ""),
     ],
 )
@@ -105,29 +105,29 @@ def test_citation_phrase(before: str, phrase: str) -> None:
     ("url", "message_id"),
     [
         (
-            "https://lore.kernel.org/kvm/20251121005125.417831-1-a@b.com",
-            "20251121005125.417831-1-a@b.com",
+            "https://lore.kernel.org/kvm/20260106093000.4242-1-a@b.com",
+            "20260106093000.4242-1-a@b.com",
         ),
         (
-            "https://lore.kernel.org/r/20251219-x-v3-0-abc@kernel.org",
-            "20251219-x-v3-0-abc@kernel.org",
+            "https://lore.kernel.org/r/20260108-x-v3-0-abc@example.org",
+            "20260108-x-v3-0-abc@example.org",
         ),
         (
-            "https://lore.kernel.org/all/20251215165155.3451819-1-a@b.com/",
-            "20251215165155.3451819-1-a@b.com",
+            "https://lore.kernel.org/all/20260109140000.3131-1-a@b.com/",
+            "20260109140000.3131-1-a@b.com",
         ),
         (
-            "https://lore.kernel.org/all/aGSoDnODoG2%2FpbYn@desk.example.com",
-            "aGSoDnODoG2/pbYn@desk.example.com",
+            "https://lore.kernel.org/all/xQ7pLm2Rz0a%2FkT4w@desk.example.com",
+            "xQ7pLm2Rz0a/kT4w@desk.example.com",
         ),
         (
-            "https://lore.kernel.org/all/aGSoDnODoG2/pbYn@desk.example.com/",
-            "aGSoDnODoG2/pbYn@desk.example.com",
+            "https://lore.kernel.org/all/xQ7pLm2Rz0a/kT4w@desk.example.com/",
+            "xQ7pLm2Rz0a/kT4w@desk.example.com",
         ),
         ("https://lore.kernel.org/kvm/abc@x.com/T/#u", "abc@x.com"),
         (
-            "<https://patch.msgid.link/20251219-x-v3-0-abc@kernel.org>",
-            "20251219-x-v3-0-abc@kernel.org",
+            "<https://patch.msgid.link/20260108-x-v3-0-abc@example.org>",
+            "20260108-x-v3-0-abc@example.org",
         ),
         ("https://lkml.kernel.org/r/20200101.1234-1-a@b.com", "20200101.1234-1-a@b.com"),
         ("https://lore.kernel.org/r/%3C20200101.1234-1-a@b.com%3E", "20200101.1234-1-a@b.com"),
@@ -135,8 +135,8 @@ def test_citation_phrase(before: str, phrase: str) -> None:
             "https://patchwork.kernel.org/project/kvm/patch/20250101-x-1-a@b.com/",
             "20250101-x-1-a@b.com",
         ),
-        ("https://github.com/intel-staging/tdx/tree/huge_page_v3", None),
-        ("https://github.com/x/y/commit/a8aedac2df44e29247773db3444bc65f7100daa1", None),
+        ("https://github.com/example/vmm/tree/topic_v3", None),
+        ("https://github.com/x/y/commit/0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c", None),
         ("https://lore.kernel.org/kvm/", None),
         ("https://lore.kernel.org/kvm/?q=foo", None),
         ("not a url", None),

@@ -7,35 +7,35 @@ from loaders.shortlog import parse_shortlog
 
 COVER_TAIL = """\
 Thanks,
-Yan
+Lena
 
-Edgecombe, Rick P (1):
-  KVM: x86/mmu: Disallow page merging (huge page adjustment) for mirror
-    root
+Okafor, Chidi N (1):
+  KVM: x86/mmu: Skip the rmap walk for read-only (write-protected) leaf
+    SPTEs
 
-Kiryl Shutsemau (2):
-  KVM: TDX: Get/Put DPAMT page pair only when mapping size is 4KB
-  x86/tdx: Pass guest memory's PFN info to demote for updating
-    pamt_refcount
+Lena Hartmann (2):
+  KVM: VMX: Load the guest PAT only when it changed
+  x86/virt: Pass the vCPU's APIC page to the posted-interrupt
+    helpers
 
- arch/x86/kvm/mmu/mmu.c | 90 +++++++++--
- 1 file changed, 80 insertions(+), 10 deletions(-)
+ arch/x86/kvm/vmx/vmx.c | 42 +++++++++--
+ 1 file changed, 35 insertions(+), 7 deletions(-)
 """
 
 
 def test_groups_with_wrapped_titles_and_last_first_names() -> None:
     assert parse_shortlog(COVER_TAIL) == (
         ShortlogGroup(
-            "Rick P Edgecombe",
+            "Chidi N Okafor",
             1,
-            ("KVM: x86/mmu: Disallow page merging (huge page adjustment) for mirror root",),
+            ("KVM: x86/mmu: Skip the rmap walk for read-only (write-protected) leaf SPTEs",),
         ),
         ShortlogGroup(
-            "Kiryl Shutsemau",
+            "Lena Hartmann",
             2,
             (
-                "KVM: TDX: Get/Put DPAMT page pair only when mapping size is 4KB",
-                "x86/tdx: Pass guest memory's PFN info to demote for updating pamt_refcount",
+                "KVM: VMX: Load the guest PAT only when it changed",
+                "x86/virt: Pass the vCPU's APIC page to the posted-interrupt helpers",
             ),
         ),
     )

@@ -69,9 +69,9 @@ def test_reply_prefixes_are_stripped(subject: str) -> None:
 
 def test_folded_whitespace_is_normalised() -> None:
     parts = parse_subject(
-        "[PATCH v4 1/5] KVM: selftests: arm64: Report set_id_reg reads of\n\ttest  registers"
+        "[PATCH v2 3/6] KVM: selftests: x86: Check the PMU counters of\n\tevery  vCPU"
     )
-    assert parts.title == "KVM: selftests: arm64: Report set_id_reg reads of test registers"
+    assert parts.title == "KVM: selftests: x86: Check the PMU counters of every vCPU"
 
 
 def test_brackets_later_in_the_title_belong_to_it() -> None:
