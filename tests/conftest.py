@@ -7,6 +7,7 @@ when `CI=true` (CI always has it, so a skip there would hide a broken setup).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,12 @@ def corpus_file(name: str) -> Path:
             pytest.fail(message + " (CI=true: corpora must be present)")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> Iterator[str]:
+    """A real Neo4j for the session: `NEO4J_URI` when set, else one started from Maven artifacts."""
+    from tests.neo4j_server import neo4j_server
+
+    with neo4j_server() as uri:
+        yield uri

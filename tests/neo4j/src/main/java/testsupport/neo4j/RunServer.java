@@ -9,10 +9,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +53,7 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  *
  * <p>Options:
  * <ul>
- *   <li>{@code --port N}: Bolt port (default 0: the OS picks a free one).</li>
+ *   <li>{@code --port N}: Bolt port (default 0: a free one is picked).</li>
  *   <li>{@code --exit-on-stdin-eof}: also shut down when standard input reaches end of file, so
  *       the server dies with the process that started it through a pipe. Do not use it when
  *       standard input is /dev/null or closed: the server would stop at once.</li>
@@ -55,6 +61,10 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  */
 public final class RunServer {
     private static final String DATABASE = GraphDatabaseSettings.DEFAULT_DATABASE_NAME;
+    private static final String HOME_PREFIX = "neo4j-test-server-";
+    private static final String OWNER_LOCK = "owner.lock";
+    /** Static, so that the channel (and its lock) is never garbage-collected. */
+    private static FileChannel ownerLock;
 
     private RunServer() {}
 
@@ -78,7 +88,13 @@ public final class RunServer {
                 new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
 
-        Path home = Files.createTempDirectory("neo4j-test-server-");
+        sweepStaleHomes();
+        Path home = Files.createTempDirectory(HOME_PREFIX);
+        // Held until this JVM dies (even by SIGKILL), so that a later server can tell a leftover
+        // home from one in use and delete it.
+        ownerLock = FileChannel.open(home.resolve(OWNER_LOCK),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        ownerLock.lock();
         Log4jLogProvider userLog = new Log4jLogProvider(System.err, Level.WARN);
         AtomicReference<DatabaseManagementService> started = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -114,8 +130,8 @@ public final class RunServer {
                 }
                 System.err.println("neo4j-test-server: start on port " + boltPort + " failed ("
                         + e + "), retrying on another port");
-                deleteRecursively(home);
-                Files.createDirectories(home);
+                deleteRecursively(home.resolve("data"));
+                deleteRecursively(home.resolve("logs"));
             }
         }
         final DatabaseManagementService service = dbms;
@@ -196,6 +212,44 @@ public final class RunServer {
         Package p = DatabaseManagementService.class.getPackage();
         String v = p == null ? null : p.getImplementationVersion();
         return v == null ? "5.26" : v;
+    }
+
+    /**
+     * Deletes the homes that servers killed by SIGKILL left behind in the temporary directory:
+     * those at least a minute old whose owner lock no process holds.
+     */
+    private static void sweepStaleHomes() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long cutoff = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(1);
+        try (DirectoryStream<Path> homes = Files.newDirectoryStream(tmp, HOME_PREFIX + "*")) {
+            for (Path home : homes) {
+                try {
+                    if (!Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)
+                            || Files.getLastModifiedTime(home).toMillis() > cutoff) {
+                        continue;
+                    }
+                    Path lock = home.resolve(OWNER_LOCK);
+                    if (!Files.exists(lock)) {
+                        deleteRecursively(home);
+                        continue;
+                    }
+                    try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.WRITE);
+                            FileLock held = channel.tryLock()) {
+                        if (held == null) {
+                            continue; // a live server owns it
+                        }
+                    } catch (OverlappingFileLockException e) {
+                        continue;
+                    }
+                    System.err.println("neo4j-test-server: deleting stale " + home);
+                    deleteRecursively(home);
+                } catch (IOException e) {
+                    // not ours to worry about
+                }
+            }
+        } catch (IOException e) {
+            // no sweep this time
+        }
     }
 
     private static void deleteRecursively(Path root) {
