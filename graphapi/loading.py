@@ -14,6 +14,8 @@ from pathlib import Path
 
 from graphapi.corpus import Corpus
 from graphapi.ingest import batch_from_assembly
+from graphapi.model import NodeKind
+from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import maildir, mbox, publicinbox
 from loaders.assemble import assemble
@@ -24,7 +26,7 @@ from loaders.errors import SourceError
 from loaders.mail import parse_mail
 from loaders.records import Address, Message
 
-__all__ = ["LoadSummary", "load_sources"]
+__all__ = ["LoadSummary", "load_into_store", "load_sources"]
 
 
 @dataclass(slots=True)
@@ -111,6 +113,38 @@ def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
     return f"{path}: unknown format (expected a digest, mbox, Maildir or public-inbox git)"
 
 
+@dataclass(slots=True)
+class _Parsed:
+    messages: list[Message]
+    people: list[Address]
+    skipped: dict[str, int]
+
+
+def _parse_sources(
+    sources: Sequence[str | os.PathLike[str]], range_spec: str | None, corpus: Corpus
+) -> _Parsed:
+    parsed = [_read_source(Path(source), range_spec, corpus) for source in sources]
+    skipped: dict[str, int] = {}
+    for source in parsed:
+        for reason, count in source.skipped.items():
+            skipped[reason] = skipped.get(reason, 0) + count
+    return _Parsed(
+        [m for source in parsed for m in source.messages],
+        [p for source in parsed for p in source.people],
+        skipped,
+    )
+
+
+def _summary(parsed: _Parsed, added: list[Message]) -> LoadSummary:
+    skipped = sum(parsed.skipped.values())
+    summary = LoadSummary(read=len(parsed.messages) + skipped, skipped=skipped)
+    summary.skip_reasons = parsed.skipped
+    summary.duplicates = len(parsed.messages) - len(added)
+    summary.loaded = len(added)
+    _count_defects(summary, added)
+    return summary
+
+
 def load_sources(
     store: NetworkXStore,
     sources: Sequence[str | os.PathLike[str]],
@@ -119,21 +153,38 @@ def load_sources(
 ) -> LoadSummary:
     """Parse the sources, add their new messages to the corpus, rebuild the graph from it."""
     corpus = store.corpus
-    parsed = [_read_source(Path(source), range_spec, corpus) for source in sources]
-    messages = [m for source in parsed for m in source.messages]
-    skipped: dict[str, int] = {}
-    for source in parsed:
-        corpus.add_people(source.people)
-        for reason, count in source.skipped.items():
-            skipped[reason] = skipped.get(reason, 0) + count
-    added = corpus.add_messages(messages)
-    summary = LoadSummary(read=len(messages) + sum(skipped.values()), skipped=sum(skipped.values()))
-    summary.skip_reasons = skipped
-    summary.duplicates = len(messages) - len(added)
-    summary.loaded = len(added)
-    _count_defects(summary, added)
+    parsed = _parse_sources(sources, range_spec, corpus)
+    corpus.add_people(parsed.people)
+    summary = _summary(parsed, corpus.add_messages(parsed.messages))
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     store.replace(batch_from_assembly(assembly, companies))
+    summary.series = sum(1 for s in assembly.series if s.resolved)
+    summary.patches = len(assembly.patches)
+    return summary
+
+
+def load_into_store(
+    store: GraphStore,
+    sources: Sequence[str | os.PathLike[str]],
+    companies: CompanyMap,
+    range_spec: str | None = None,
+) -> LoadSummary:
+    """Incremental load for a store that keeps no corpus (Neo4j): merge this load's records.
+
+    The records are assembled from this load's messages only, then merged idempotently; a
+    message already in the store counts as a duplicate.
+    """
+    parsed = _parse_sources(sources, range_spec, Corpus())
+    keys = list(dict.fromkeys(m.key for m in parsed.messages))
+    stored = store.get_many(NodeKind.MESSAGE, keys)
+    known = {
+        k for k, node in zip(keys, stored, strict=True) if node and not node.get("placeholder")
+    }
+    fresh = Corpus()
+    added = fresh.add_messages(m for m in parsed.messages if m.key not in known)
+    summary = _summary(parsed, added)
+    assembly = assemble(parsed.messages, parsed.people)
+    store.write(batch_from_assembly(assembly, companies))
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary
