@@ -36,8 +36,9 @@ def _iso(value: Any) -> str | None:
 class _Builder:
     """Accumulates one batch; methods are the per-record mappings."""
 
-    def __init__(self, companies: CompanyMap) -> None:
+    def __init__(self, companies: CompanyMap, aliases: dict[str, str]) -> None:
         self.batch = GraphBatch()
+        self.aliases = aliases
         self.companies = companies
         self.name_index: dict[str, str] = {}
 
@@ -140,6 +141,7 @@ class _Builder:
         source = (NodeKind.SERIES, record.key)
         for index, ref in enumerate(record.dependencies):
             key = dependency_key(ref)
+            key = self.aliases.get(key, key) if key else None
             target = (NodeKind.SERIES, key) if key else self.ref(ref.url or ref.label, ref.label)
             props = {
                 "depKind": ref.kind.value,
@@ -210,7 +212,7 @@ def _trailer_props(use: TrailerUse, index: int) -> dict[str, Any]:
 
 def batch_from_assembly(assembly: Assembly, companies: CompanyMap) -> GraphBatch:
     """The nodes and edges one load writes."""
-    builder = _Builder(companies)
+    builder = _Builder(companies, assembly.aliases)
     for address in assembly.people:
         builder.person(address)
     patch_keys = {p.key for p in assembly.patches}

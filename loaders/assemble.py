@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse
+from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse, VersionEdge
+from loaders.dedupe import drop_digest_copies
 from loaders.files import FileResolver, files_of
+from loaders.lineage import lineage_edges
 from loaders.records import Address, FileChange, Message, TrailerSource
 from loaders.replies import reply_trailers
 from loaders.threads import SeriesGroup, dedupe, group_series
@@ -34,14 +36,45 @@ def lineage_key(author: Address | None, title: str) -> str:
 def assemble(messages: Iterable[Message], people: Iterable[Address] = ()) -> Assembly:
     """Turn parsed messages of one load into records (see module docstring)."""
     unique, duplicates = dedupe(messages)
-    result = Assembly(messages=unique, duplicates=duplicates, people=list(people))
+    unique, copies = drop_digest_copies(unique)
+    result = Assembly(messages=unique, duplicates=duplicates + copies, people=list(people))
     groups = group_series(unique)
     resolver = FileResolver(unique)
     given = reply_trailers(unique, groups)
     for group in groups:
         _add_group(result, group, resolver, given)
+    result.aliases = _aliases(groups)
+    _resolve_versions(result)
     result.people.extend(_people_of(unique))
     return result
+
+
+def _aliases(groups: list[SeriesGroup]) -> dict[str, str]:
+    """Message key of every cover and patch -> the key of its series (where they differ)."""
+    aliases: dict[str, str] = {}
+    for group in groups:
+        members = [group.cover, *group.patches] if group.cover else group.patches
+        for message in members:
+            if message.key != group.key:
+                aliases.setdefault(message.key, group.key)
+    return aliases
+
+
+def _resolve_versions(result: Assembly) -> None:
+    """Point links at loaded series, drop placeholders that resolved, add implicit lineage."""
+    loaded = {s.key for s in result.series if s.resolved}
+    result.series = [
+        s
+        for s in result.series
+        if s.resolved or (s.key not in loaded and s.key not in result.aliases)
+    ]
+    linked: dict[tuple[str, str], VersionEdge] = {}
+    for edge in result.versions:
+        older = result.series_key(edge.older)
+        if older != edge.newer:
+            linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older))
+    result.versions = list(linked.values())
+    result.versions += lineage_edges(result.series, result.versions)
 
 
 def _add_group(
@@ -78,6 +111,7 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
         numbers_seen=tuple(sorted({p.subject.number or 1 for p in group.patches})),
         base_commit=info.base_commit,
         base_ref=info.base_ref,
+        is_resend=subject.is_resend,
         change_id=info.change_id,
         dependencies=info.dependencies,
         files=_series_files(group, resolver),

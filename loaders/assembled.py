@@ -91,6 +91,7 @@ class SeriesRecord:
     dependencies: tuple[DependencyRef, ...] = ()
     files: tuple[FileChange, ...] = ()
     contributors: tuple[tuple[str, int], ...] = ()
+    is_resend: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +112,8 @@ class Assembly:
     versions: list[VersionEdge] = field(default_factory=list)
     people: list[Address] = field(default_factory=list)
     duplicates: int = 0
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def series_key(self, key: str) -> str:
+        """The loaded series a message-id names (a patch's id names its series)."""
+        return self.aliases.get(key, key)

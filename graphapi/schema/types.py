@@ -356,6 +356,20 @@ class Series(Node):
     change_id: str | None = strawberry.field(description="b4 change-id shared by every version.")
     _data: strawberry.Private[NodeData]
 
+    @strawberry.field(
+        description="Patch numbers that arrived (a series may miss some, or have extras)."
+    )
+    def received(self) -> list[int]:
+        return [int(n) for n in self._data.get("numbersSeen") or []]
+
+    @strawberry.field(description="Patch numbers 1..total that never arrived.")
+    def missing(self) -> list[int]:
+        seen = set(self._data.get("numbersSeen") or [])
+        total = int(self._data.get("total") or 0)
+        return (
+            [n for n in range(1, total + 1) if n not in seen] if self._data.get("resolved") else []
+        )
+
     @strawberry.field
     def author(self, info: Info) -> Person | None:
         found = _related(info, self._data, EdgeKind.AUTHORED, "in")

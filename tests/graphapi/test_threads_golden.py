@@ -1,0 +1,78 @@
+"""Golden tests of series assembly: one small mbox per case, expected summary beside it.
+
+Each `tests/fixtures/threads/NAME.mbox` (or the sources named in SOURCES) is loaded into a
+fresh graph and summarised through the GraphQL API; the summary must equal
+`NAME.expected.json`, written by hand from reading the fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphapi.loading import load_sources
+from graphapi.store.networkx_store import NetworkXStore
+from loaders.companies import load_company_map
+from tests.conftest import FIXTURES
+from tests.graphapi.conftest import run
+
+THREADS = FIXTURES / "threads"
+SOURCES = {"digest_copy": ["out_of_order.mbox", "digest_copy.txt"]}
+CASES = sorted(p.name.removesuffix(".expected.json") for p in THREADS.glob("*.expected.json"))
+QUERY = """{ stats { messages } allSeries(first: 100) { nodes { title version total received date
+  coverLetter { id } previousVersion { title version }
+  patches { number trailers(kinds: [REVIEWED_BY, ACKED_BY, TESTED_BY]) {
+    kind source mismatch person { emails } } } } } }"""
+
+
+def _summary(store: NetworkXStore) -> dict[str, Any]:
+    data = run(store, QUERY)
+    series = sorted(data["allSeries"]["nodes"], key=lambda s: (s["title"], s["version"], s["date"]))
+    return {"messages": data["stats"]["messages"], "series": [_series(s) for s in series]}
+
+
+def _series(node: dict[str, Any]) -> dict[str, Any]:
+    previous = node["previousVersion"]
+    return {
+        "title": node["title"],
+        "version": node["version"],
+        "total": node["total"],
+        "received": node["received"],
+        "cover": node["coverLetter"] is not None,
+        "previous": f"{previous['title']} v{previous['version']}" if previous else None,
+        "patches": [
+            {"number": p["number"], "reviews": sorted(_review(t) for t in p["trailers"])}
+            for p in node["patches"]
+        ],
+    }
+
+
+def _review(trailer: dict[str, Any]) -> list[Any]:
+    return [trailer["kind"], trailer["person"]["emails"][0], trailer["source"], trailer["mismatch"]]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_assembly_matches_golden(case: str) -> None:
+    store = NetworkXStore()
+    names = SOURCES.get(case, [f"{case}.mbox"])
+    load_sources(store, [THREADS / name for name in names], load_company_map())
+    expected = json.loads((THREADS / f"{case}.expected.json").read_text("utf-8"))
+    assert _summary(store) == expected
+
+
+def test_every_fixture_has_an_expected_summary() -> None:
+    inputs = {p.stem for p in THREADS.glob("*.mbox")} - {"digest_copy"}
+    assert inputs <= set(CASES)
+
+
+def test_load_order_does_not_matter(tmp_path: Path) -> None:
+    forward, backward = NetworkXStore(), NetworkXStore()
+    names = ["reply_trailers.mbox", "implicit_versions.mbox"]
+    for name in names:
+        load_sources(forward, [THREADS / name], load_company_map())
+    for name in reversed(names):
+        load_sources(backward, [THREADS / name], load_company_map())
+    assert _summary(forward) == _summary(backward)
