@@ -301,6 +301,15 @@ class Message(Node):
         found = _related(info, self._data, EdgeKind.AUTHORED, "in")
         return Person.of(found[0].node) if found else None
 
+    @strawberry.field(name="inReplyTo", description="The message this one answers, when known.")
+    def in_reply_to(self, info: Info) -> Message | None:
+        found = _related(info, self._data, EdgeKind.REPLY_TO, "out")
+        return Message.of(found[0].node) if found else None
+
+    @strawberry.field(description="Messages answering this one.")
+    def replies(self, info: Info) -> list[Message]:
+        return [Message.of(r.node) for r in _related(info, self._data, EdgeKind.REPLY_TO, "in")]
+
     @staticmethod
     def of(data: NodeData) -> Message:
         return Message(

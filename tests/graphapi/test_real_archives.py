@@ -74,6 +74,8 @@ def kvm_cc() -> NetworkXStore:
     store = NetworkXStore()
     summary = _load(store, corpus_file("kvm-cc-2025plus.mbox.gz"))
     assert _adds_up(summary) and summary.read == 9587
+    # The digest repeats some of this traffic (set_id_regs v4): it must not add copies.
+    _load(store, corpus_file("kvm-digest-810a535b1..2da7ebe7a.txt"))
     return store
 
 
@@ -105,3 +107,12 @@ def test_reply_reviews_land_on_v3_patches(kvm_cc: NetworkXStore) -> None:
         if t["person"]["emails"] == ["ben.horgan@arm.com"] and t["source"] == "REPLY"
     }
     assert reviewed == {1, 2, 3}
+
+
+def test_digest_and_mbox_of_the_same_traffic_give_one_series(kvm_cc: NetworkXStore) -> None:
+    nodes = _set_id_regs(kvm_cc)
+    assert sorted(n["version"] for n in nodes) == [1, 2, 3, 4]
+    v4 = next(n for n in nodes if n["version"] == 4)
+    first = v4["patches"][0]
+    assert first["number"] == 1
+    assert [t["source"] for t in first["trailers"]] == ["BODY"]

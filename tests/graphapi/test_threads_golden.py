@@ -76,3 +76,30 @@ def test_load_order_does_not_matter(tmp_path: Path) -> None:
     for name in reversed(names):
         load_sources(backward, [THREADS / name], load_company_map())
     assert _summary(forward) == _summary(backward)
+
+
+def test_review_network_time_window_and_replies() -> None:
+    store = NetworkXStore()
+    load_sources(store, [THREADS / "reply_trailers.mbox"], load_company_map())
+    query = (
+        "query($s: DateTime, $u: DateTime) {"
+        " reviewNetwork(since: $s, until: $u) { edges { source } } }"
+    )
+    before = run(store, query, u="2025-03-04T00:00:00+00:00")["reviewNetwork"]["edges"]
+    during = run(store, query, s="2025-03-05T00:00:00+00:00", u="2025-03-06T00:00:00+00:00")
+    assert before == []
+    assert {e["source"] for e in during["reviewNetwork"]["edges"]} == {
+        "Person:raj.iyer@google.com",
+        "Person:mia.wong@redhat.com",
+        "Person:noah.berg@redhat.com",
+    }
+    cover = run(
+        store,
+        '{ series(messageId: "rc-1@intel.com") { coverLetter { date'
+        " replies { author { name } inReplyTo { messageId } } } } }",
+    )
+    letter = cover["series"]["coverLetter"]
+    assert letter["date"] == "2025-03-05T08:00:00+00:00"
+    assert {"author": {"name": "Raj Iyer"}, "inReplyTo": {"messageId": "rc-0@intel.com"}} in letter[
+        "replies"
+    ]
