@@ -207,6 +207,7 @@ def _trailer_props(use: TrailerUse, index: int) -> dict[str, Any]:
         "mismatch": use.mismatch,
         "order": order,
         "messageKey": use.message_key,
+        "date": _iso(use.date),
     }
 
 

@@ -32,6 +32,7 @@ class NodeKind(enum.Enum):
     MESSAGE = "Message"
     FILE = "File"
     REF = "Ref"  # a git tree, commit or other URL a series depends on
+    SUBSYSTEM = "Subsystem"  # a MAINTAINERS entry
 
 
 class EdgeKind(enum.Enum):
@@ -45,6 +46,9 @@ class EdgeKind(enum.Enum):
     PREVIOUS_VERSION = "PREVIOUS_VERSION"  # Series -> older Series of the same lineage
     DEPENDS_ON = "DEPENDS_ON"  # Series -> Series | Ref
     REPLY_TO = "REPLY_TO"  # Message -> Message
+    IN_SUBSYSTEM = "IN_SUBSYSTEM"  # File -> Subsystem (MAINTAINERS F:/N: match; rank 0 = best)
+    MAINTAINS = "MAINTAINS"  # Person -> Subsystem (M:)
+    REVIEWS_FOR = "REVIEWS_FOR"  # Person -> Subsystem (R:)
 
 
 def node_id(kind: NodeKind, key: str) -> str:

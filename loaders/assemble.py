@@ -158,7 +158,9 @@ def _patch_record(
     author = _author(patch)
     files = files_of(patch, resolver)
     stat = patch.info.diffstat
-    body_trailers = tuple(TrailerUse(t, TrailerSource.BODY, patch.key) for t in patch.info.trailers)
+    body_trailers = tuple(
+        TrailerUse(t, TrailerSource.BODY, patch.key, date=patch.date) for t in patch.info.trailers
+    )
     return PatchRecord(
         key=patch.key,
         message_id=patch.message_id,

@@ -40,6 +40,7 @@ class TrailerUse:
     source: TrailerSource = TrailerSource.BODY
     message_key: str = ""
     mismatch: bool = False
+    date: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

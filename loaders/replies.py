@@ -81,4 +81,4 @@ def _use(
         and person.email != sender.email
         and person.name.lower() != sender.name.lower()
     )
-    return TrailerUse(trailer, source, reply.key, mismatch)
+    return TrailerUse(trailer, source, reply.key, mismatch, reply.date)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -128,6 +129,21 @@ def _series_key(info: Info, id_or_message: str) -> str:
     if found is None:
         raise ApiError(f"no series with id or message-id {id_or_message!r}")
     return found.key
+
+
+@strawberry.enum(description="How review statistics are grouped.")
+class ReviewGroup(enum.Enum):
+    COMPANY = "COMPANY"
+    SUBSYSTEM = "SUBSYSTEM"
+
+
+@strawberry.type(description="Review statistics of one company or subsystem over a time window.")
+class ReviewStatsRow:
+    name: str
+    series_posted: int
+    series_reviewed: int = strawberry.field(description="Series that got a review by reply.")
+    share_reviewed: float
+    median_hours_to_first_review: float | None
 
 
 @strawberry.type
@@ -293,6 +309,30 @@ class Query:
         if parsed is None:
             raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
         return GraphView.of(info.context.store.neighborhood(parsed[0], parsed[1], depth))
+
+    @strawberry.field(
+        name="reviewStats",
+        description="Series posted, share reviewed and median time to first review, per company "
+        "(of the author) or per subsystem (of the touched files), for series posted in the window.",
+    )
+    def review_stats(
+        self,
+        info: Info,
+        group_by: ReviewGroup = ReviewGroup.COMPANY,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[ReviewStatsRow]:
+        rows = info.context.store.review_stats(group_by=group_by.value, since=since, until=until)
+        return [
+            ReviewStatsRow(
+                name=r["name"],
+                series_posted=r["seriesPosted"],
+                series_reviewed=r["seriesReviewed"],
+                share_reviewed=r["shareReviewed"],
+                median_hours_to_first_review=r["medianHoursToFirstReview"],
+            )
+            for r in rows
+        ]
 
     @strawberry.field
     def stats(self, info: Info) -> Stats:

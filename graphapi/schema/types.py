@@ -440,6 +440,21 @@ class Series(Node):
         return [ReviewTie.of(t) for t in ties]
 
     @strawberry.field(
+        name="firstReview",
+        description="The earliest review given by reply to this version: who, when, and how "
+        "many hours after posting.",
+    )
+    def first_review(self, info: Info) -> FirstReview | None:
+        found = info.context.store.first_review(self._data.key)
+        if found is None:
+            return None
+        person, when = found
+        date = datetime.fromisoformat(when)
+        posted = parse_date(self._data.get("date"))
+        hours = (date - posted).total_seconds() / 3600 if posted else None
+        return FirstReview(person=Person.of(person), date=date, hours_after_posting=hours)
+
+    @strawberry.field(
         description="People named in the cover letter's shortlog, with their patch counts."
     )
     def contributors(self, info: Info) -> list[PersonCount]:
@@ -502,6 +517,13 @@ class File(Node):
             directory=data.get("directory") or "",
             _data=data,
         )
+
+
+@strawberry.type(description="The first review a series received.")
+class FirstReview:
+    person: Person
+    date: datetime
+    hours_after_posting: float | None
 
 
 @strawberry.type

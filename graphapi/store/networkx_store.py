@@ -181,6 +181,14 @@ class NetworkXStore:
     def stats(self, first: int) -> dict[str, Any]:
         return q.stats(self.graph, first)
 
+    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
+        return q.first_review(self.graph, series_key)
+
+    def review_stats(
+        self, *, group_by: str, since: datetime | None, until: datetime | None
+    ) -> list[dict[str, Any]]:
+        return q.review_stats(self.graph, group_by, since, until)
+
 
 def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:
     """Authoritative records overwrite; placeholders only fill what is missing."""

@@ -406,3 +406,84 @@ def _patches_per_person(graph: Graph) -> dict[str, int]:
             for person in in_nodes(graph, patch, EdgeKind.AUTHORED):
                 totals[person] += 1
     return totals
+
+
+def first_review(graph: Graph, series_key: str) -> tuple[NodeData, str] | None:
+    """The earliest review trailer given by reply to a series' patches, and its date.
+
+    Body trailers are carried over from earlier versions, so they say nothing about when
+    this version was reviewed; self-reviews do not count.
+    """
+    series = node_id(NodeKind.SERIES, series_key)
+    author = next(in_nodes(graph, series, EdgeKind.AUTHORED), None)
+    best: tuple[str, str] | None = None
+    for patch in in_nodes(graph, series, EdgeKind.PART_OF):
+        for person, _, data in graph.in_edges(patch, data=True):
+            if not _is_review(data, set(DEFAULT_KINDS)) or data.get("source") == "BODY":
+                continue
+            date = data.get("date")
+            if person != author and date and (best is None or (date, person) < best):
+                best = (date, person)
+    return (to_data(graph.nodes[best[1]]), best[0]) if best else None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def review_stats(
+    graph: Graph, group_by: str, since: datetime | None, until: datetime | None
+) -> list[dict[str, Any]]:
+    """Per company (of the author) or subsystem: series posted, share reviewed, median delay."""
+    groups: dict[str, list[float | None]] = defaultdict(list)
+    for attrs in nodes_of(graph, NodeKind.SERIES):
+        props = attrs["props"]
+        if attrs.get("placeholder") or not props.get("date"):
+            continue
+        if not _in_window(props["date"], since, until):
+            continue
+        delay = _hours_to_first_review(graph, attrs["key"], props["date"])
+        for name in _group_names(graph, attrs["key"], group_by):
+            groups[name].append(delay)
+    rows: list[dict[str, Any]] = []
+    for name, delays in groups.items():
+        known = [d for d in delays if d is not None]
+        rows.append(
+            {
+                "name": name,
+                "seriesPosted": len(delays),
+                "seriesReviewed": len(known),
+                "shareReviewed": len(known) / len(delays),
+                "medianHoursToFirstReview": _median(known),
+            }
+        )
+    rows.sort(key=lambda r: (-r["seriesPosted"], r["name"]))
+    return rows
+
+
+def _hours_to_first_review(graph: Graph, series_key: str, posted: str) -> float | None:
+    found = first_review(graph, series_key)
+    if found is None:
+        return None
+    delta = datetime.fromisoformat(found[1]) - datetime.fromisoformat(posted)
+    return max(delta.total_seconds() / 3600, 0.0)
+
+
+def _group_names(graph: Graph, series_key: str, group_by: str) -> list[str]:
+    series = node_id(NodeKind.SERIES, series_key)
+    if group_by == "SUBSYSTEM":
+        names = {
+            graph.nodes[s]["props"]["name"]
+            for f in out_nodes(graph, series, EdgeKind.TOUCHES)
+            for s in out_nodes(graph, f, EdgeKind.IN_SUBSYSTEM)
+        }
+        return sorted(names) or ["(no subsystem)"]
+    author = next(in_nodes(graph, series, EdgeKind.AUTHORED), None)
+    company = company_of(graph, author) if author else None
+    return [graph.nodes[company]["props"]["name"] if company else "(independent or unknown)"]

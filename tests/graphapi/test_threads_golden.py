@@ -103,3 +103,29 @@ def test_review_network_time_window_and_replies() -> None:
     assert {"author": {"name": "Raj Iyer"}, "inReplyTo": {"messageId": "rc-0@intel.com"}} in letter[
         "replies"
     ]
+
+
+def test_first_review_and_review_stats() -> None:
+    store = NetworkXStore()
+    load_sources(store, [THREADS / "reply_trailers.mbox"], load_company_map())
+    data = run(
+        store,
+        '{ series(messageId: "rc-0@intel.com") {'
+        " firstReview { person { name } hoursAfterPosting } }"
+        " reviewStats { name seriesPosted seriesReviewed shareReviewed"
+        " medianHoursToFirstReview } }",
+    )
+    # Raj's reply to the cover came at 12:00, four hours after the 08:00 cover.
+    assert data["series"]["firstReview"] == {
+        "person": {"name": "Raj Iyer"},
+        "hoursAfterPosting": 4.0,
+    }
+    assert data["reviewStats"] == [
+        {
+            "name": "Intel",
+            "seriesPosted": 1,
+            "seriesReviewed": 1,
+            "shareReviewed": 1.0,
+            "medianHoursToFirstReview": 4.0,
+        }
+    ]
