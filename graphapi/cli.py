@@ -110,6 +110,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_graph(args: argparse.Namespace) -> int:
+    from graphapi.export import export_view, view_for
+
+    _check_store_choice(args)
+    store = read_snapshot(_db_path(args))
+    view = view_for(store, args.view)
+    export_view(view, args.format, args.output)
+    print(f"wrote {len(view.nodes)} nodes and {len(view.edges)} edges to {args.output}")
+    return 0
+
+
 def cmd_export_schema(_: argparse.Namespace) -> int:
     print(schema.as_str())
     return 0
@@ -168,6 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--series", type=int, default=24, help="how many series (default 24)")
     sample.add_argument("--seed", type=int, default=1)
     sample.set_defaults(func=cmd_sample)
+
+    graph = commands.add_parser("export-graph", help="write a graph view for front ends or Gephi")
+    _add_store_options(graph)
+    graph.add_argument(
+        "--view",
+        default="review-network",
+        help="review-network (default), company-network, dependencies:<series>, "
+        "neighborhood:<node id>[:depth]",
+    )
+    graph.add_argument(
+        "--format", required=True, choices=["cytoscape", "graphology", "gexf", "graphml"]
+    )
+    graph.add_argument("--output", required=True, metavar="FILE")
+    graph.set_defaults(func=cmd_export_graph)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)

@@ -43,7 +43,7 @@ def assemble(messages: Iterable[Message], people: Iterable[Address] = ()) -> Ass
     given = reply_trailers(unique, groups)
     for group in groups:
         _add_group(result, group, resolver, given)
-    result.aliases = _aliases(groups)
+    result.aliases = _aliases(groups) | _change_id_aliases(result.series)
     _resolve_versions(result)
     result.people.extend(_people_of(unique))
     return result
@@ -57,6 +57,22 @@ def _aliases(groups: list[SeriesGroup]) -> dict[str, str]:
         for message in members:
             if message.key != group.key:
                 aliases.setdefault(message.key, group.key)
+    return aliases
+
+
+def _change_id_aliases(series: list[SeriesRecord]) -> dict[str, str]:
+    """`change-id:<id>:vN` (a b4 prerequisite) -> the loaded series with that change-id and
+    version; `change-id:<id>` -> its newest loaded version."""
+    aliases: dict[str, str] = {}
+    newest: dict[str, SeriesRecord] = {}
+    for record in series:
+        if not record.resolved or not record.change_id:
+            continue
+        aliases.setdefault(f"change-id:{record.change_id}:v{record.version}", record.key)
+        best = newest.get(record.change_id)
+        if best is None or (record.version, not record.is_rfc) > (best.version, not best.is_rfc):
+            newest[record.change_id] = record
+    aliases.update({f"change-id:{cid}": record.key for cid, record in newest.items()})
     return aliases
 
 

@@ -46,6 +46,9 @@ class GraphNode:
     kind: str
     label: str
     weight: float | None
+    resolved: bool | None = strawberry.field(
+        default=None, description="For series: false when known only as a link target."
+    )
 
 
 @strawberry.type(description="A graph edge ready for drawing.")
@@ -54,6 +57,9 @@ class GraphEdge:
     target: strawberry.ID
     kind: str
     weight: float | None
+    declared: bool | None = strawberry.field(
+        default=None, description="For dependencies: false when inferred from prose."
+    )
 
 
 @strawberry.type(
@@ -78,7 +84,13 @@ class GraphView:
     def of(view: ViewGraph) -> GraphView:
         return GraphView(
             nodes=[
-                GraphNode(id=strawberry.ID(n.id), kind=n.kind, label=n.label, weight=n.weight)
+                GraphNode(
+                    id=strawberry.ID(n.id),
+                    kind=n.kind,
+                    label=n.label,
+                    weight=n.weight,
+                    resolved=n.data.get("resolved"),
+                )
                 for n in view.nodes
             ],
             edges=[
@@ -87,6 +99,7 @@ class GraphView:
                     target=strawberry.ID(e.target),
                     kind=e.kind,
                     weight=e.weight,
+                    declared=e.data.get("declared"),
                 )
                 for e in view.edges
             ],
@@ -261,6 +274,17 @@ class Query:
     def file(self, info: Info, path: str) -> File | None:
         found = info.context.store.get_many(NodeKind.FILE, [path])[0]
         return File.of(found) if found else None
+
+    @strawberry.field(
+        description="Files whose path starts with `pathPrefix` (e.g. `arch/x86/kvm/`)."
+    )
+    def files(
+        self, info: Info, path_prefix: str, first: int | None = 20, after: str | None = None
+    ) -> Connection[File]:
+        page = info.context.store.list_nodes(
+            NodeKind.FILE, prefix=path_prefix, offset=decode_cursor(after), first=check_first(first)
+        )
+        return build_connection(page, File.of)
 
     @strawberry.field(
         name="reviewNetwork", description="Who reviews whom, weighted by distinct patches."

@@ -55,6 +55,7 @@ def _page(
 class Person(Node):
     name: str
     emails: list[str]
+    names: list[str] = strawberry.field(description="Every name this person was seen under.")
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(
@@ -107,6 +108,7 @@ class Person(Node):
             id=strawberry.ID(data.id),
             name=data.get("name") or data.key,
             emails=list(data.get("emails") or []),
+            names=list(data.get("names") or []),
             _data=data,
         )
 

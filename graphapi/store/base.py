@@ -99,6 +99,7 @@ class GraphStore(Protocol):
         *,
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
+        prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
     ) -> Page: ...

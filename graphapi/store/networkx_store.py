@@ -86,7 +86,9 @@ class NetworkXStore:
     def _refresh_name(self, nid: str) -> None:
         attrs = self.graph.nodes[nid]
         if attrs["kind"] is NodeKind.PERSON:
-            attrs["props"]["name"] = display_name(attrs["names"], attrs["props"].get("emails", []))
+            props = attrs["props"]
+            props["name"] = display_name(attrs["names"], props.get("emails", []))
+            props["names"] = sorted(attrs["names"])
 
     def _merge_edge(self, edge: EdgeRecord) -> None:
         source = node_id(*edge.source)
@@ -131,10 +133,13 @@ class NetworkXStore:
         *,
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
+        prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
     ) -> Page:
         items = q.list_nodes(self.graph, kind, search, related_to)
+        if prefix is not None:
+            items = [i for i in items if i.key.startswith(prefix)]
         return Page(items[offset : offset + first], len(items), offset)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
