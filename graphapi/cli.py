@@ -90,12 +90,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from graphapi.app import create_app
 
     _check_store_choice(args)
-    store = read_snapshot(_db_path(args))
+    path = _db_path(args)
+    store = read_snapshot(path)
     origins = [o for o in (args.cors_origin or []) if o]
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(
-        create_app(store, cors_origins=origins), host=args.host, port=args.port, log_level="warning"
-    )
+    app = create_app(store, cors_origins=origins, snapshot_path=path, loader=read_snapshot)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

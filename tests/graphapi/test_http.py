@@ -12,7 +12,7 @@ QUERY = '{ person(email: "tberg@google.com") { name company { name } } }'
 
 def test_graphql_post_get_and_health(digest_store: NetworkXStore) -> None:
     client = TestClient(create_app(digest_store))
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "generation": 0}
     expected = {"data": {"person": {"name": "Tom Berg", "company": {"name": "Google"}}}}
     assert client.post("/graphql", json={"query": QUERY}).json() == expected
     assert client.get("/graphql", params={"query": QUERY}).json() == expected
