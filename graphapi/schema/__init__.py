@@ -25,11 +25,13 @@ __all__ = ["Context", "build_schema", "schema"]
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+MAX_STRING = 1024
 MASKED_MESSAGE = "Internal error (details are in the server log)."
 
 
 class TimeBudget(SchemaExtension):
-    """Refuses to resolve further fields once a request has used its time budget."""
+    """Refuses to resolve further fields once a request has used its time budget, and
+    refuses string arguments longer than `MAX_STRING` (no field needs more)."""
 
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         context = info.context
@@ -38,6 +40,12 @@ class TimeBudget(SchemaExtension):
                 f"request exceeded its time budget of {context.budget_seconds:g}s "
                 "(limit: per-request time budget)"
             )
+        for name, value in kwargs.items():
+            if isinstance(value, str) and len(value) > MAX_STRING:
+                raise ApiError(
+                    f"argument '{name}' is {len(value)} characters long "
+                    f"(limit: strings <= {MAX_STRING} characters)"
+                )
         return _next(root, info, *args, **kwargs)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from graphql import get_introspection_query
+
 from graphapi.store.networkx_store import NetworkXStore
-from tests.graphapi.conftest import run_errors
+from tests.graphapi.conftest import run, run_errors
 
 
 def test_first_over_100_is_refused(digest_store: NetworkXStore) -> None:
@@ -40,3 +43,27 @@ def test_bad_ids_and_cursors_are_named(digest_store: NetworkXStore) -> None:
         digest_store, '{ dependencyGraph(series: "Series:x", maxDepth: 99) { nodes { id } } }'
     )
     assert "maxDepth" in errors[0]
+
+
+def test_very_long_strings_are_refused(digest_store: NetworkXStore) -> None:
+    errors = run_errors(
+        digest_store, "query($s: String) { people(search: $s) { totalCount } }", s="x" * 5000
+    )
+    assert "strings <= 1024" in errors[0] and "'search'" in errors[0]
+
+
+def test_cyclic_fragments_are_refused(digest_store: NetworkXStore) -> None:
+    query = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+    assert "within itself" in run_errors(digest_store, query)[0]
+
+
+def test_introspection_still_works(digest_store: NetworkXStore) -> None:
+    assert run(digest_store, get_introspection_query())["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_internal_errors_are_masked(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_store, "stats", lambda first: 1 / 0)
+    errors = run_errors(digest_store, "{ stats { people } }")
+    assert errors == ["Internal error (details are in the server log)."]
