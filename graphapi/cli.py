@@ -94,7 +94,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = read_snapshot(path)
     origins = [o for o in (args.cors_origin or []) if o]
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    app = create_app(store, cors_origins=origins, snapshot_path=path, loader=read_snapshot)
+    app = create_app(
+        store.warm(),
+        cors_origins=origins,
+        snapshot_path=path,
+        loader=lambda snapshot: read_snapshot(snapshot).warm(),
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -57,6 +57,7 @@ class NetworkXStore:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
+        q.invalidate(self.graph)
         for record in batch.nodes:
             self._merge_node(record)
         for edge in batch.edges:
@@ -98,6 +99,11 @@ class NetworkXStore:
                 self._merge_node(NodeRecord(kind, key, {}, False))
         ekey = f"{edge.kind.value}:{edge.discriminator}"
         self.graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
+
+    def warm(self) -> NetworkXStore:
+        """Build the derived indexes now (before serving) rather than on the first request."""
+        q.review_index(self.graph)
+        return self
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, nid: str) -> NodeData | None:

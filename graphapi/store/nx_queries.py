@@ -6,6 +6,7 @@ so every store can reproduce them exactly.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
@@ -118,12 +119,6 @@ def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Rela
     return found
 
 
-def _trailer_edges(graph: Graph, kinds: set[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for source, target, data in graph.edges(data=True):
-        if data["kind"] is EdgeKind.TRAILER and data.get("trailerKind") in kinds:
-            yield source, target, data
-
-
 def _author_of(graph: Graph, patch: str) -> str | None:
     return next(in_nodes(graph, patch, EdgeKind.AUTHORED), None)
 
@@ -178,10 +173,7 @@ def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]
     """Companies reviewing this company's patches (or reviewed by it); count = patches."""
     company = node_id(NodeKind.COMPANY, company_key)
     pairs: dict[str, set[str]] = defaultdict(set)
-    for reviewer, author, patch in _review_triples(graph, DEFAULT_KINDS, None, None):
-        rc, ac = company_of(graph, reviewer), company_of(graph, author)
-        if rc is None or ac is None or rc == ac:
-            continue
+    for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
         if as_reviewer and rc == company:
             pairs[ac].add(patch)
         elif not as_reviewer and ac == company:
@@ -192,16 +184,53 @@ def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]
 DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
 
 
+_Review = tuple[str, str, str, str, str | None, str | None, str | None]
+_REVIEW_INDEX: weakref.WeakKeyDictionary[Any, list[_Review]] = weakref.WeakKeyDictionary()
+
+
+def invalidate(graph: Graph) -> None:
+    """Forget derived indexes of `graph` (call after every write)."""
+    _REVIEW_INDEX.pop(graph, None)
+
+
+def review_index(graph: Graph) -> list[_Review]:
+    """Every person trailer on a patch with its author and companies, built once per graph.
+
+    A served graph does not change, so the whole-graph aggregations (company ties, review
+    networks) read this list instead of walking every edge for every request.
+    """
+    index = _REVIEW_INDEX.get(graph)
+    if index is None:
+        index = []
+        for reviewer, patch, data in graph.edges(data=True):
+            if data["kind"] is not EdgeKind.TRAILER:
+                continue
+            author = _author_of(graph, patch)
+            if author is None or author == reviewer:
+                continue
+            date = graph.nodes[patch]["props"].get("date")
+            rc, ac = company_of(graph, reviewer), company_of(graph, author)
+            index.append((reviewer, author, patch, data.get("trailerKind", ""), date, rc, ac))
+        _REVIEW_INDEX[graph] = index
+    return index
+
+
 def _review_triples(
     graph: Graph, kinds: set[str] | frozenset[str], since: datetime | None, until: datetime | None
 ) -> Iterator[tuple[str, str, str]]:
     """(reviewer, author, patch) for every review trailer, self-reviews excluded."""
-    for reviewer, patch, _ in _trailer_edges(graph, set(kinds)):
-        if not _in_window(graph.nodes[patch]["props"].get("date"), since, until):
-            continue
-        author = _author_of(graph, patch)
-        if author is not None and author != reviewer:
+    for reviewer, author, patch, kind, date, _, _ in review_index(graph):
+        if kind in kinds and _in_window(date, since, until):
             yield reviewer, author, patch
+
+
+def _company_triples(
+    graph: Graph, kinds: set[str] | frozenset[str], since: datetime | None, until: datetime | None
+) -> Iterator[tuple[str, str, str]]:
+    """(reviewer company, author company, patch) for reviews across two known companies."""
+    for _, _, patch, kind, date, rc, ac in review_index(graph):
+        if rc and ac and rc != ac and kind in kinds and _in_window(date, since, until):
+            yield rc, ac, patch
 
 
 def _in_window(date: str | None, since: datetime | None, until: datetime | None) -> bool:
@@ -341,11 +370,8 @@ def review_network(
 ) -> ViewGraph:
     """Reviewer -> author edges weighted by distinct patches, at person or company level."""
     weights: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for reviewer, author, patch in _review_triples(graph, kinds, since, until):
-        if level == "COMPANY":
-            reviewer, author = company_of(graph, reviewer) or "", company_of(graph, author) or ""
-            if not reviewer or not author or reviewer == author:
-                continue
+    triples = _company_triples if level == "COMPANY" else _review_triples
+    for reviewer, author, patch in triples(graph, kinds, since, until):
         weights[(reviewer, author)].add(patch)
     ranked = sorted(
         ((pair, len(p)) for pair, p in weights.items() if len(p) >= min_weight),
