@@ -11,7 +11,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from graphapi.errors import GraphAPIError, UsageError
@@ -35,14 +36,31 @@ def _check_store_choice(args: argparse.Namespace) -> None:
         raise UsageError("the Neo4j store is not available in this version; use --db PATH")
 
 
+def _user_file(path: str, check: Callable[[str, str], object]) -> str:
+    """The text of a user-written file (company map, aliases), validated by `check`."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    check(text, path)
+    return text
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     from graphapi.loading import load_sources
-    from loaders.companies import load_company_map
+    from loaders.aliases import parse_aliases
+    from loaders.companies import company_map_with
 
     _check_store_choice(args)
+    if not args.sources and not args.company_map and not args.aliases:
+        raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
     path = _db_path(args)
     store = read_snapshot(path, missing_ok=True)
-    summary = load_sources(store, args.sources, load_company_map(args.company_map), args.range_spec)
+    if args.company_map:
+        store.corpus.company_map_text = _user_file(args.company_map, company_map_with)
+    if args.aliases:
+        store.corpus.aliases_text = _user_file(args.aliases, parse_aliases)
+    summary = load_sources(store, args.sources, None, args.range_spec)
     write_snapshot(store, path)
     print(summary.line())
     for reason, count in sorted(summary.defect_reasons.items()):
@@ -146,7 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     load = commands.add_parser("load", help="parse sources and add them to the graph")
-    load.add_argument("sources", nargs="+", metavar="SOURCE")
+    load.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS or .mailmap",
+    )
     _add_store_options(load)
     load.add_argument("--format", help="force a format instead of auto-detection")
     load.add_argument(
@@ -155,7 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--company-map",
         metavar="FILE",
-        help="extra 'domain: Company' lines overriding the built-in map",
+        help="'domain-or-address: Company [from DATE] [until DATE]' lines overriding the "
+        "built-in map (kept for later loads)",
+    )
+    load.add_argument(
+        "--aliases",
+        metavar="FILE",
+        help="'canonical@addr: alias1@addr, alias2@addr' lines (kept for later loads)",
     )
     load.set_defaults(func=cmd_load)
 

@@ -19,11 +19,17 @@ __all__ = ["Corpus"]
 
 @dataclass(slots=True)
 class Corpus:
-    """Messages by key in arrival order, people named outside messages, archive positions."""
+    """Messages by key in arrival order, people named outside messages, archive positions,
+    and the identity and ownership files loaded (MAINTAINERS, .mailmap, aliases, company map),
+    kept as text so every rebuild applies them to all messages, whatever the load order."""
 
     messages: dict[str, Message] = field(default_factory=dict)
     people: dict[tuple[str, str], Address] = field(default_factory=dict)
     inbox_heads: dict[str, str] = field(default_factory=dict)
+    maintainers_text: str | None = None
+    mailmap_text: str | None = None
+    aliases_text: str | None = None
+    company_map_text: str | None = None
 
     def add_messages(self, messages: Iterable[Message]) -> list[Message]:
         """Add the messages not seen before; returns them (first of each key)."""

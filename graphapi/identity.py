@@ -7,10 +7,14 @@ The digest's `Author: marcandre.lureau <...>` and the same person's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from loaders.addresses import is_login_like
+from loaders.aliases import canonical_email, resolve_email
+from loaders.mailmap import Mailmap
+from loaders.records import Address
 
-__all__ = ["display_name"]
+__all__ = ["Identities", "display_name"]
 
 
 def display_name(names: Mapping[str, int], emails: Sequence[str]) -> str:
@@ -26,3 +30,27 @@ def display_name(names: Mapping[str, int], emails: Sequence[str]) -> str:
     if not pool:
         return email
     return max(pool, key=lambda n: (pool[n], " " in n, len(n), n))
+
+
+@dataclass(frozen=True)
+class Identities:
+    """One person, many addresses: a git mailmap, an aliases file and `+tag` folding.
+
+    `resolve` maps an address as written to the person's canonical address (and, when the
+    mailmap names them, their proper name), so every spelling lands on one Person node.
+    """
+
+    mailmap: Mailmap | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, address: Address) -> tuple[Address, bool]:
+        """The canonical address, and whether the mailmap supplied the name."""
+        named = False
+        if self.mailmap is not None:
+            mapped = self.mailmap.resolve_address(address)
+            named = mapped.name != address.name and bool(mapped.name)
+            address = mapped
+        email = canonical_email(resolve_email(address.email, self.aliases))
+        if email != address.email:
+            address = replace(address, email=email)
+        return address, named

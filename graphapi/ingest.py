@@ -11,16 +11,19 @@ import posixpath
 from collections.abc import Iterable
 from typing import Any
 
+from graphapi.identity import Identities
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from loaders.assemble import normalise_title
 from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse
-from loaders.companies import CompanyMap, company_slug
+from loaders.companies import INDEPENDENT, CompanyMap, company_slug
+from loaders.maintainers import Maintainers
 from loaders.records import Address, FileChange, Message
 from loaders.versions import dependency_key
 
 __all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "person_key"]
 
 MESSAGE_BODY_LIMIT = 256 * 1024
+MAILMAP_NAME_WEIGHT = 1_000  # a name the mailmap gives outranks any count of sightings
 PERSON = NodeKind.PERSON
 
 
@@ -36,23 +39,59 @@ def _iso(value: Any) -> str | None:
 class _Builder:
     """Accumulates one batch; methods are the per-record mappings."""
 
-    def __init__(self, companies: CompanyMap, aliases: dict[str, str]) -> None:
+    def __init__(
+        self, companies: CompanyMap, aliases: dict[str, str], identities: Identities
+    ) -> None:
         self.batch = GraphBatch()
         self.aliases = aliases
         self.companies = companies
+        self.identities = identities
         self.name_index: dict[str, str] = {}
+        self.files: set[str] = set()
+        self.names: dict[str, dict[str, int]] = {}
+        self._employed: set[str] = set()
 
-    def person(self, address: Address) -> tuple[NodeKind, str]:
+    def person(self, written: Address) -> tuple[NodeKind, str]:
+        address, named_by_mailmap = self.identities.resolve(written)
         key = person_key(address)
-        names = {address.name: 1} if address.name else {}
-        self.batch.node(NodeRecord(PERSON, key, {"emails": [key]}, True, names))
-        if address.name:
-            self.name_index.setdefault(normalise_title(address.name), key)
-        company = self.companies.company_for(key)
-        if company is not None:
-            self.company(company, key.rpartition("@")[2])
-            self.batch.edge(EdgeRecord(EdgeKind.EMPLOYED_BY, (PERSON, key), self._company(company)))
+        weight = MAILMAP_NAME_WEIGHT if named_by_mailmap else 1
+        sightings = [(address.name, weight)]
+        if named_by_mailmap and written.name != address.name:
+            sightings.append((written.name, 1))  # the name as written is kept, not shown
+        counts = self.names.setdefault(key, {})
+        for name, add in sightings:
+            if name:
+                counts[name] = counts.get(name, 0) + add
+                self.name_index.setdefault(normalise_title(name), key)
+        emails = sorted({key, written.email.lower()})
+        self.batch.node(NodeRecord(PERSON, key, {"emails": emails}))
+        if key not in self._employed:
+            self._employed.add(key)
+            self.employment(key, written.email.lower())
         return PERSON, key
+
+    def employment(self, key: str, written_email: str) -> None:
+        """EMPLOYED_BY edges: one per dated span of the company map, else the one company."""
+        spans = self.companies.spans_for(key) or self.companies.spans_for(written_email)
+        dated = [s for s in spans if s.start or s.end]
+        if not dated:
+            company = self.companies.company_for(key) or self.companies.company_for(written_email)
+            dated_spans: list[tuple[str, str | None, str | None]] = (
+                [(company, None, None)] if company else []
+            )
+        else:
+            dated_spans = [
+                (s.company, _iso(s.start), _iso(s.end))
+                for s in dated
+                if s.company.lower() != INDEPENDENT
+            ]
+        for company, start, end in dated_spans:
+            self.company(company, key.rpartition("@")[2])
+            props = {"from": start, "until": end}
+            edge = EdgeRecord(
+                EdgeKind.EMPLOYED_BY, (PERSON, key), self._company(company), props, start or ""
+            )
+            self.batch.edge(edge)
 
     def company(self, name: str, domain: str) -> None:
         domains = sorted({domain, *self.companies.domains_of(name)})
@@ -94,6 +133,7 @@ class _Builder:
             self.batch.edge(EdgeRecord(EdgeKind.REPLY_TO, (NodeKind.MESSAGE, message.key), target))
 
     def file(self, change: FileChange) -> tuple[NodeKind, str]:
+        self.files.add(change.path)
         props = {"path": change.path, "directory": posixpath.dirname(change.path)}
         self.batch.node(NodeRecord(NodeKind.FILE, change.path, props))
         return NodeKind.FILE, change.path
@@ -211,9 +251,14 @@ def _trailer_props(use: TrailerUse, index: int) -> dict[str, Any]:
     }
 
 
-def batch_from_assembly(assembly: Assembly, companies: CompanyMap) -> GraphBatch:
+def batch_from_assembly(
+    assembly: Assembly,
+    companies: CompanyMap,
+    identities: Identities | None = None,
+    maintainers: Maintainers | None = None,
+) -> GraphBatch:
     """The nodes and edges one load writes."""
-    builder = _Builder(companies, assembly.aliases)
+    builder = _Builder(companies, assembly.aliases, identities or Identities())
     for address in assembly.people:
         builder.person(address)
     patch_keys = {p.key for p in assembly.patches}
@@ -229,4 +274,33 @@ def batch_from_assembly(assembly: Assembly, companies: CompanyMap) -> GraphBatch
         builder.batch.edge(
             EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, (NodeKind.SERIES, edge.older))
         )
+    if maintainers is not None:
+        _subsystems(builder, maintainers)
+    for key, counts in builder.names.items():  # names counted over the whole batch
+        builder.batch.node(NodeRecord(PERSON, key, {}, True, counts))
     return builder.batch
+
+
+def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:
+    """Subsystem nodes, who maintains and reviews them, and which files they cover."""
+    for subsystem in maintainers.subsystems:
+        node = (NodeKind.SUBSYSTEM, subsystem.name)
+        props: dict[str, Any] = {
+            "name": subsystem.name,
+            "status": subsystem.status or None,
+            "lists": list(subsystem.lists),
+            "trees": list(subsystem.trees),
+        }
+        builder.batch.node(NodeRecord(NodeKind.SUBSYSTEM, subsystem.name, props))
+        for kind, people in (
+            (EdgeKind.MAINTAINS, subsystem.maintainers),
+            (EdgeKind.REVIEWS_FOR, subsystem.reviewers),
+        ):
+            for person in people:
+                builder.batch.edge(EdgeRecord(kind, builder.person(person), node))
+    for path in sorted(builder.files):
+        for rank, match in enumerate(maintainers.matches_for(path)):
+            coverage = {"rank": rank, "precision": match.precision, "pattern": match.pattern}
+            target = (NodeKind.SUBSYSTEM, match.subsystem.name)
+            edge = EdgeRecord(EdgeKind.IN_SUBSYSTEM, (NodeKind.FILE, path), target, coverage)
+            builder.batch.edge(edge)

@@ -13,20 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphapi.corpus import Corpus
+from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import NodeKind
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import maildir, mbox, publicinbox
+from loaders.aliases import parse_aliases
 from loaders.assemble import assemble
-from loaders.companies import CompanyMap
+from loaders.assembled import Assembly
+from loaders.companies import CompanyMap, company_map_with
 from loaders.detect import SourceFormat, detect_format
 from loaders.digest import read_digest
 from loaders.errors import SourceError
 from loaders.mail import parse_mail
+from loaders.mailmap import parse_mailmap
+from loaders.maintainers import parse_maintainers
 from loaders.records import Address, Message
 
-__all__ = ["LoadSummary", "load_into_store", "load_sources"]
+__all__ = ["LoadSummary", "load_into_store", "load_sources", "rebuild"]
 
 
 @dataclass(slots=True)
@@ -56,6 +61,7 @@ class _Source:
     messages: list[Message]
     people: list[Address]
     skipped: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # "maintainers"/"mailmap" -> text
 
 
 def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
@@ -96,12 +102,23 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
         return _Source(_parse_raw(maildir.iter_messages(path)), [])
     if fmt is SourceFormat.PUBLIC_INBOX:
         return _read_inbox(path, range_spec, corpus)
+    if fmt is SourceFormat.MAINTAINERS:
+        text = _read_text(path)
+        parse_maintainers(text, str(path))  # a file without any entry fails here, loudly
+        return _Source([], [], files={"maintainers": text})
+    if fmt is SourceFormat.MAILMAP:
+        return _Source([], [], files={"mailmap": _read_text(path)})
     raise SourceError(_unknown_reason(path, fmt))
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
-    if fmt in (SourceFormat.MAINTAINERS, SourceFormat.MAILMAP):
-        return f"{path}: loading {fmt.value} files is not supported yet"
     if path.is_dir():
         return f"{path}: a directory that is not a known archive (Maildir, public-inbox git)"
     with path.open("rb") as handle:
@@ -118,6 +135,7 @@ class _Parsed:
     messages: list[Message]
     people: list[Address]
     skipped: dict[str, int]
+    files: dict[str, str]
 
 
 def _parse_sources(
@@ -132,6 +150,7 @@ def _parse_sources(
         [m for source in parsed for m in source.messages],
         [p for source in parsed for p in source.people],
         skipped,
+        {name: text for source in parsed for name, text in source.files.items()},
     )
 
 
@@ -148,19 +167,38 @@ def _summary(parsed: _Parsed, added: list[Message]) -> LoadSummary:
 def load_sources(
     store: NetworkXStore,
     sources: Sequence[str | os.PathLike[str]],
-    companies: CompanyMap,
+    companies: CompanyMap | None = None,
     range_spec: str | None = None,
 ) -> LoadSummary:
-    """Parse the sources, add their new messages to the corpus, rebuild the graph from it."""
+    """Parse the sources, add their new messages to the corpus, rebuild the graph from it.
+
+    `companies` defaults to the built-in map plus the user map kept in the corpus.
+    """
     corpus = store.corpus
     parsed = _parse_sources(sources, range_spec, corpus)
     corpus.add_people(parsed.people)
+    corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
+    corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
     summary = _summary(parsed, corpus.add_messages(parsed.messages))
-    assembly = assemble(corpus.messages.values(), corpus.people.values())
-    store.replace(batch_from_assembly(assembly, companies))
+    assembly = rebuild(store, companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary
+
+
+def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assembly:
+    """Re-assemble the whole graph from the store's corpus and swap it in."""
+    corpus = store.corpus
+    if companies is None:
+        companies = company_map_with(corpus.company_map_text, "company map")
+    identities = Identities(
+        parse_mailmap(corpus.mailmap_text) if corpus.mailmap_text else None,
+        parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
+    )
+    maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
+    assembly = assemble(corpus.messages.values(), corpus.people.values())
+    store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
+    return assembly
 
 
 def load_into_store(

@@ -18,6 +18,7 @@ from strawberry.extensions import (
 from graphapi.schema.context import Context
 from graphapi.schema.errors import ApiError
 from graphapi.schema.query import Query
+from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import Company, File, Message, Patch, Person, Series
 
 __all__ = ["Context", "build_schema", "schema"]
@@ -66,7 +67,7 @@ def _extensions() -> Iterator[Any]:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        types=[Person, Company, Series, Patch, Message, File],
+        types=[Person, Company, Series, Patch, Message, File, Subsystem],
         extensions=list(_extensions()),
     )
 

@@ -19,6 +19,7 @@ from graphapi.schema.common import (
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
+from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import (
     Company,
     File,
@@ -167,7 +168,27 @@ class Query:
         if parsed is None:
             raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
         found = info.context.store.get_many(parsed[0], [parsed[1]])[0]
+        if found is not None and found.kind is NodeKind.SUBSYSTEM:
+            return Subsystem.of(found)
         return to_node(found) if found else None
+
+    @strawberry.field(description="A MAINTAINERS subsystem by its exact name.")
+    def subsystem(self, info: Info, name: str) -> Subsystem | None:
+        found = info.context.store.get_many(NodeKind.SUBSYSTEM, [name])[0]
+        return Subsystem.of(found) if found else None
+
+    @strawberry.field(description="MAINTAINERS subsystems, optionally searched by name words.")
+    def subsystems(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Subsystem]:
+        page = info.context.store.list_nodes(
+            NodeKind.SUBSYSTEM, search=search, offset=decode_cursor(after), first=check_first(first)
+        )
+        return build_connection(page, Subsystem.of)
 
     @strawberry.field(description="A person by any of their addresses (case-insensitive).")
     def person(self, info: Info, email: str) -> Person | None:

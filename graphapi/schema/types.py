@@ -7,7 +7,7 @@ fields make one store call for the whole list (resolved in the parent, not per i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -23,6 +23,9 @@ from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.store.base import Related, Tie
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
+
+if TYPE_CHECKING:
+    from graphapi.schema.subsystems import SeriesSubsystem, Subsystem
 
 __all__ = ["Company", "File", "Message", "Patch", "Person", "Series", "to_node"]
 
@@ -465,6 +468,17 @@ class Series(Node):
             PersonCount(person=Person.of(r.node), count=int(r.edge.get("count", 0))) for r in found
         ]
 
+    @strawberry.field(
+        description="Subsystems whose files the series touches (most precise first), and "
+        "whether a maintainer or designated reviewer of each gave Reviewed-by/Acked-by."
+    )
+    def subsystems(
+        self, info: Info
+    ) -> list[Annotated[SeriesSubsystem, strawberry.lazy("graphapi.schema.subsystems")]]:
+        from graphapi.schema.subsystems import series_subsystems
+
+        return series_subsystems(info, self._data.key)
+
     @staticmethod
     def of(data: NodeData) -> Series:
         return Series(
@@ -510,6 +524,14 @@ class File(Node):
             self._data.key, reviewers=True, first=check_first(first)
         )
         return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
+
+    @strawberry.field(description="MAINTAINERS subsystems covering this file, most precise first.")
+    def subsystems(
+        self, info: Info
+    ) -> list[Annotated[Subsystem, strawberry.lazy("graphapi.schema.subsystems")]]:
+        from graphapi.schema.subsystems import file_subsystems
+
+        return file_subsystems(info, self._data.key)
 
     @staticmethod
     def of(data: NodeData) -> File:

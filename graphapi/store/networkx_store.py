@@ -192,6 +192,9 @@ class NetworkXStore:
     def stats(self, first: int) -> dict[str, Any]:
         return q.stats(self.graph, first)
 
+    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
+        return q.series_subsystems(self.graph, series_key)
+
     def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
         return q.first_review(self.graph, series_key)
 

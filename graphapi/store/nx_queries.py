@@ -27,6 +27,7 @@ __all__ = [
     "review_network",
     "review_ties",
     "series_reviewers",
+    "series_subsystems",
     "stats",
     "to_data",
 ]
@@ -165,8 +166,51 @@ def _out_trailers(
             yield patch, data
 
 
-def company_of(graph: Graph, person: str) -> str | None:
-    return next(out_nodes(graph, person, EdgeKind.EMPLOYED_BY), None)
+def company_of(graph: Graph, person: str, when: str | None = None) -> str | None:
+    """The person's company at `when` (an ISO date or datetime), or the latest one.
+
+    EMPLOYED_BY edges carry `from` (inclusive) and `until` (exclusive) when the company map
+    gives date ranges; an edge without them is valid at all times.
+    """
+    if person not in graph:
+        return None
+    spans = [
+        (data.get("from") or "", data.get("until") or "9999", target)
+        for _, target, data in graph.out_edges(person, data=True)
+        if data["kind"] is EdgeKind.EMPLOYED_BY
+    ]
+    if when:
+        day = when[:10]
+        spans = [s for s in spans if s[0] <= day < s[1]]
+    return max(spans, key=lambda s: (s[1], s[0]))[2] if spans else None
+
+
+def series_subsystems(graph: Graph, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
+    """Subsystems whose files a series touches (most precise first), each with the
+    maintainers and designated reviewers of it who gave Reviewed-by or Acked-by."""
+    series = node_id(NodeKind.SERIES, series_key)
+    files = set(out_nodes(graph, series, EdgeKind.TOUCHES))
+    patches = list(in_nodes(graph, series, EdgeKind.PART_OF))
+    for patch in patches:
+        files.update(out_nodes(graph, patch, EdgeKind.TOUCHES))
+    best: dict[str, int] = {}
+    for path in files:
+        for _, subsystem, data in graph.out_edges(path, data=True):
+            if data["kind"] is EdgeKind.IN_SUBSYSTEM:
+                best[subsystem] = min(best.get(subsystem, 99), data.get("rank", 0))
+    reviewers = {
+        person
+        for patch in patches
+        for person, _, data in graph.in_edges(patch, data=True)
+        if _is_review(data, {"REVIEWED_BY", "ACKED_BY"})
+    }
+    result = []
+    for subsystem in sorted(best, key=lambda s: (best[s], s)):
+        owners = set(in_nodes(graph, subsystem, EdgeKind.MAINTAINS))
+        owners |= set(in_nodes(graph, subsystem, EdgeKind.REVIEWS_FOR))
+        given = sorted(owners & reviewers)
+        result.append((to_data(graph.nodes[subsystem]), [to_data(graph.nodes[p]) for p in given]))
+    return result
 
 
 def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]:
@@ -208,8 +252,8 @@ def review_index(graph: Graph) -> list[_Review]:
             author = _author_of(graph, patch)
             if author is None or author == reviewer:
                 continue
-            date = graph.nodes[patch]["props"].get("date")
-            rc, ac = company_of(graph, reviewer), company_of(graph, author)
+            date = data.get("date") or graph.nodes[patch]["props"].get("date")
+            rc, ac = company_of(graph, reviewer, date), company_of(graph, author, date)
             index.append((reviewer, author, patch, data.get("trailerKind", ""), date, rc, ac))
         _REVIEW_INDEX[graph] = index
     return index

@@ -1,0 +1,76 @@
+"""Subsystems from a kernel MAINTAINERS file: who maintains what a series touches."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphapi.model import EdgeKind, NodeData, NodeKind
+from graphapi.schema.common import Node
+from graphapi.schema.context import Info
+from graphapi.schema.types import Person
+
+__all__ = ["SeriesSubsystem", "Subsystem"]
+
+
+def _people(info: Info, data: NodeData, edge: EdgeKind) -> list[Person]:
+    found = info.context.store.related(data.kind, data.key, edge, "in")
+    return [Person.of(r.node) for r in found]
+
+
+@strawberry.type(description="A MAINTAINERS entry: a part of the kernel and its people.")
+class Subsystem(Node):
+    name: str
+    status: str | None
+    lists: list[str] = strawberry.field(description="Mailing lists (L:).")
+    trees: list[str] = strawberry.field(description="Git trees (T:).")
+    _data: strawberry.Private[NodeData]
+
+    @strawberry.field(description="Maintainers (M:).")
+    def maintainers(self, info: Info) -> list[Person]:
+        return _people(info, self._data, EdgeKind.MAINTAINS)
+
+    @strawberry.field(description="Designated reviewers (R:).")
+    def reviewers(self, info: Info) -> list[Person]:
+        return _people(info, self._data, EdgeKind.REVIEWS_FOR)
+
+    @staticmethod
+    def of(data: NodeData) -> Subsystem:
+        return Subsystem(
+            id=strawberry.ID(data.id),
+            name=data.get("name") or data.key,
+            status=data.get("status"),
+            lists=list(data.get("lists") or []),
+            trees=list(data.get("trees") or []),
+            _data=data,
+        )
+
+
+@strawberry.type(description="A subsystem a series touches, and whether its owners reviewed it.")
+class SeriesSubsystem:
+    subsystem: Subsystem
+    reviewed_by: list[Person] = strawberry.field(
+        description="Maintainers or designated reviewers of the subsystem who gave "
+        "Reviewed-by or Acked-by on the series' patches."
+    )
+
+    @strawberry.field(
+        name="maintainerReviewed",
+        description="True when a maintainer or designated reviewer of the subsystem gave "
+        "Reviewed-by or Acked-by.",
+    )
+    def maintainer_reviewed(self) -> bool:
+        return bool(self.reviewed_by)
+
+
+def file_subsystems(info: Info, path: str) -> list[Subsystem]:
+    found = info.context.store.related(NodeKind.FILE, path, EdgeKind.IN_SUBSYSTEM, "out")
+    found.sort(key=lambda r: (r.edge.get("rank", 0), r.node.key))
+    return [Subsystem.of(r.node) for r in found]
+
+
+def series_subsystems(info: Info, series_key: str) -> list[SeriesSubsystem]:
+    rows = info.context.store.series_subsystems(series_key)
+    return [
+        SeriesSubsystem(subsystem=Subsystem.of(s), reviewed_by=[Person.of(p) for p in people])
+        for s, people in rows
+    ]

@@ -1,0 +1,225 @@
+"""`git patch-id --stable` in pure Python, so a series can be matched by its diff alone.
+
+b4 writes `prerequisite-patch-id: <40 hex>` into cover letters, and a patch that was applied,
+rebased or resent keeps its patch-id while its commit id and Message-ID change. Computing the
+same value as git lets the graph resolve such dependencies without a git checkout.
+
+What git does (builtin/patch-id.c, the "stable" variant):
+
+- everything before the first `diff ` line (the commit message) is ignored;
+- each file's diff (from its `diff ` line to the next file's) is hashed with SHA-1 on its
+  own, every line with all whitespace (space, tab, CR, LF) removed; `index` lines are left
+  out, `\\ No newline at end of file` markers too; for a binary file only the two blob ids of
+  its `index` line are hashed, and its `GIT binary patch` data is skipped;
+- the per-file digests are added up as 160-bit little-endian numbers (byte 0 least
+  significant), so the order of the files does not matter;
+- the diff ends at the first line that cannot continue it (the `-- ` signature of a
+  format-patch mail, a blank line after the headers) or where the next patch starts
+  (`From <sha>`, `commit <sha>` or a bare `<sha>` at the start of a line).
+
+One pass over the lines with a constant amount of state: linear in the size of the diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+__all__ = ["patch_id"]
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_SPACE = b" \t\n\r"  # git's own isspace(): \v and \f are not space to git
+_DIGITS = b"0123456789"
+_SHA1_SIZE = 20
+
+
+def patch_id(diff_text: str | bytes) -> str | None:
+    """The `git patch-id --stable` value of the first patch in `diff_text`, None without a diff.
+
+    Text is encoded as UTF-8 (surrogate escapes restored to their bytes), because git hashes
+    bytes; pass bytes when the mail's original encoding is known.
+    """
+    data = (
+        diff_text if isinstance(diff_text, bytes) else diff_text.encode("utf-8", "surrogateescape")
+    )
+    state = _State()
+    for line in _lines(data):
+        if not state.feed(line):
+            break
+    return state.finish()
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """Lines with their `\\n`, cut at a NUL as git's C strings are."""
+    start = 0
+    size = len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end == -1 else end + 1
+        line = data[start:end]
+        nul = line.find(b"\0")
+        yield line if nul == -1 else line[:nul]
+        start = end
+
+
+def _starts_with_oid(line: bytes) -> bool:
+    """True when the line (after `commit ` / `From `) begins with 40 hex digits: a new patch."""
+    for prefix in (b"commit ", b"From "):
+        if line.startswith(prefix):
+            line = line[len(prefix) :]
+            break
+    return len(line) >= 40 and all(byte in _HEX for byte in line[:40])
+
+
+def _add_digest(total: bytearray, digest: bytes) -> None:
+    """git's flush_one_hunk: a 20-byte sum with carry, byte 0 least significant."""
+    carry = 0
+    for index in range(_SHA1_SIZE):
+        carry += total[index] + digest[index]
+        total[index] = carry & 0xFF
+        carry >>= 8
+
+
+def _hunk_counts(line: bytes, before: int, after: int) -> tuple[int, int]:
+    """Old and new line counts of `@@ -a,b +c,d @@` (a missing count is 1, as in git).
+
+    Mirrors git's scan_hunk_header, including keeping what it already set when the header
+    is malformed, so that odd input still gives git's answer.
+    """
+    position = 4
+    digits = _span(line, position)
+    if line[position + digits : position + digits + 1] == b",":
+        position += digits + 1
+        before = _atoi(line, position)
+        digits = _span(line, position)
+    else:
+        before = 1
+    if digits == 0 or line[position + digits : position + digits + 2] != b" +":
+        return before, after
+    position += digits + 2
+    digits = _span(line, position)
+    if line[position + digits : position + digits + 1] == b",":
+        position += digits + 1
+        after = _atoi(line, position)
+    else:
+        after = 1
+    return before, after
+
+
+def _span(line: bytes, position: int) -> int:
+    """strspn(line + position, digits)."""
+    end = position
+    while end < len(line) and line[end] in _DIGITS:
+        end += 1
+    return end - position
+
+
+def _atoi(line: bytes, position: int) -> int:
+    """atoi() of the digits at `position` (0 when there are none)."""
+    digits = _span(line, position)
+    return int(line[position : position + digits]) if digits else 0
+
+
+def _index_oids(line: bytes) -> tuple[bytes, bytes] | None:
+    """The two blob ids of `index <pre>..<post> [mode]`, cut where git cuts them."""
+    dots = line.find(b"..")
+    if dots == -1:
+        return None
+    space = line.find(b" ", dots)
+    end = space if space != -1 else len(line) - 1
+    return line[len(b"index ") : dots], line[dots + 2 : end]
+
+
+@dataclass(slots=True)
+class _State:
+    """get_one_patchid's loop variables; `feed` returns False where the patch ends."""
+
+    total: bytearray = field(default_factory=lambda: bytearray(_SHA1_SIZE))
+    hasher: hashlib._Hash = field(default_factory=hashlib.sha1)
+    patch_len: int = 0
+    before: int = -1
+    after: int = -1
+    binary: bool = False
+    pre_oid: bytes = b""
+    post_oid: bytes = b""
+
+    def feed(self, line: bytes) -> bool:
+        """Take one line; False when it ends the patch (it is then not part of it)."""
+        if self.patch_len and _starts_with_oid(line):
+            return False
+        if not self.patch_len and not line.startswith(b"diff "):
+            return True  # the commit message
+        if self.before == -1:
+            header = self._header(line)
+            if header is not None:
+                return header
+        if line.startswith(b"\\ ") and len(line) > 12:
+            return True  # "\ No newline at end of file"
+        if self.binary:
+            if line.startswith(b"diff "):
+                self.binary = False
+                self.before = -1
+            return True
+        if self.before == 0 and self.after == 0:
+            between = self._between_hunks(line)
+            if between is not None:
+                return between
+        self._count(line)
+        return True
+
+    def _header(self, line: bytes) -> bool | None:
+        """A file header line: handled here (True/False), or None to hash it as usual."""
+        if line.startswith((b"GIT binary patch", b"Binary files")):
+            self.binary = True
+            self.before = 0
+            self.hasher.update(self.pre_oid)
+            self.hasher.update(self.post_oid)
+            self._flush()
+            return True
+        if line.startswith(b"index "):
+            oids = _index_oids(line)
+            if oids is not None:
+                self.pre_oid, self.post_oid = oids
+            return True
+        if line.startswith(b"--- "):
+            self.before = self.after = 1
+            return None
+        if not line[:1].isalpha():
+            return False
+        return None
+
+    def _between_hunks(self, line: bytes) -> bool | None:
+        """After a complete hunk: a hunk header (True), the patch's end (False), or None for a
+        new file's `diff ` line, which closes the current file and is hashed as usual."""
+        if line.startswith(b"@@ -"):
+            self.before, self.after = _hunk_counts(line, self.before, self.after)
+            return True
+        if not line.startswith(b"diff "):
+            return False
+        self._flush()
+        self.before = self.after = -1
+        return None
+
+    def _count(self, line: bytes) -> None:
+        """Track the hunk's remaining lines and hash the line without whitespace."""
+        first = line[:1]
+        if first in (b"-", b" "):
+            self.before -= 1
+        if first in (b"+", b" "):
+            self.after -= 1
+        squeezed = line.translate(None, _SPACE)
+        self.patch_len += len(squeezed)
+        self.hasher.update(squeezed)
+
+    def _flush(self) -> None:
+        """Add the current file's digest to the total and start a new one."""
+        _add_digest(self.total, self.hasher.digest())
+        self.hasher = hashlib.sha1()
+
+    def finish(self) -> str | None:
+        """The final flush (git always does one, even of nothing) and the hex result."""
+        if not self.patch_len:
+            return None
+        self._flush()
+        return self.total.hex()
