@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from loaders.patchid import patch_id
 from loaders.records import Address, Message
 
 __all__ = ["Corpus"]
@@ -30,6 +31,17 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
+    patch_ids: dict[str, str | None] = field(default_factory=dict)
+
+    def patch_ids_for_prerequisites(self) -> dict[str, str]:
+        """Patch-ids of the patches, computed (once, then kept) only when some message
+        names a prerequisite by patch-id: `git patch-id --stable` costs a pass over the diff."""
+        if not any(d.patch_id for m in self.messages.values() for d in m.info.dependencies):
+            return {}
+        for key, message in self.messages.items():
+            if key not in self.patch_ids and message.info.has_diff and not message.subject.is_reply:
+                self.patch_ids[key] = patch_id(message.body)
+        return {key: pid for key, pid in self.patch_ids.items() if pid}
 
     def add_messages(self, messages: Iterable[Message]) -> list[Message]:
         """Add the messages not seen before; returns them (first of each key)."""

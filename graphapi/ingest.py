@@ -179,8 +179,12 @@ class _Builder:
 
     def dependencies(self, record: SeriesRecord) -> None:
         source = (NodeKind.SERIES, record.key)
+        unresolved = 0
         for index, ref in enumerate(record.dependencies):
             key = dependency_key(ref)
+            if ref.patch_id and key not in self.aliases:
+                unresolved += 1  # a bare patch-id names nothing to follow until it is loaded
+                continue
             key = self.aliases.get(key, key) if key else None
             target = (NodeKind.SERIES, key) if key else self.ref(ref.url or ref.label, ref.label)
             props = {
@@ -193,6 +197,9 @@ class _Builder:
             }
             disc = f"{ref.kind.value}:{ref.url or ref.label}"
             self.batch.edge(EdgeRecord(EdgeKind.DEPENDS_ON, source, target, props, disc))
+        if unresolved:
+            props = {"unresolvedPatchIds": unresolved}
+            self.batch.node(NodeRecord(NodeKind.SERIES, record.key, props, authoritative=False))
 
     def ref(self, url: str, label: str) -> tuple[NodeKind, str]:
         self.batch.node(NodeRecord(NodeKind.REF, url, {"url": url, "title": label or url}))

@@ -196,7 +196,8 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
         parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
     )
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
-    assembly = assemble(corpus.messages.values(), corpus.people.values())
+    patch_ids = corpus.patch_ids_for_prerequisites()
+    assembly = assemble(corpus.messages.values(), corpus.people.values(), patch_ids)
     store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
     return assembly
 

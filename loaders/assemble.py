@@ -7,7 +7,7 @@ records, in the same order, so a re-load writes exactly what is already there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse, VersionEdge
 from loaders.dedupe import drop_digest_copies
@@ -33,7 +33,11 @@ def lineage_key(author: Address | None, title: str) -> str:
     return f"{author.email if author else ''}|{normalise_title(title)}"
 
 
-def assemble(messages: Iterable[Message], people: Iterable[Address] = ()) -> Assembly:
+def assemble(
+    messages: Iterable[Message],
+    people: Iterable[Address] = (),
+    patch_ids: Mapping[str, str] | None = None,
+) -> Assembly:
     """Turn parsed messages of one load into records (see module docstring)."""
     unique, duplicates = dedupe(messages)
     unique, copies = drop_digest_copies(unique)
@@ -44,6 +48,7 @@ def assemble(messages: Iterable[Message], people: Iterable[Address] = ()) -> Ass
     for group in groups:
         _add_group(result, group, resolver, given)
     result.aliases = _aliases(groups) | _change_id_aliases(result.series)
+    result.aliases |= _patch_id_aliases(patch_ids or {}, result.aliases)
     _resolve_versions(result)
     result.people.extend(_people_of(unique))
     return result
@@ -58,6 +63,11 @@ def _aliases(groups: list[SeriesGroup]) -> dict[str, str]:
             if message.key != group.key:
                 aliases.setdefault(message.key, group.key)
     return aliases
+
+
+def _patch_id_aliases(patch_ids: Mapping[str, str], aliases: dict[str, str]) -> dict[str, str]:
+    """`patch-id:<git patch-id --stable>` (a b4 prerequisite) -> the series of that patch."""
+    return {f"patch-id:{pid}": aliases.get(key, key) for key, pid in patch_ids.items()}
 
 
 def _change_id_aliases(series: list[SeriesRecord]) -> dict[str, str]:

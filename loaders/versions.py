@@ -75,7 +75,7 @@ def dependency_targets(series: SeriesRecord) -> list[SeriesRecord]:
     targets: list[SeriesRecord] = []
     for ref in series.dependencies:
         key = dependency_key(ref)
-        if key is None:
+        if key is None or ref.patch_id:  # patch-ids resolve to loaded patches or to nothing
             continue
         match = _VERSION_IN_LABEL.search(ref.label)
         version = ref.version or (int(match.group(1)) if match else 1)

@@ -412,6 +412,14 @@ class Series(Node):
     def versions(self, info: Info) -> list[Series]:
         return [Series.of(s) for s in info.context.store.lineage(self._data.key)]
 
+    @strawberry.field(
+        name="unresolvedPrerequisites",
+        description="b4 prerequisite-patch-ids that match no loaded patch (not shown as "
+        "dependencies until the patch is loaded).",
+    )
+    def unresolved_prerequisites(self) -> int:
+        return int(self._data.get("unresolvedPatchIds") or 0)
+
     @strawberry.field(description="What this series needs.")
     def dependencies(self, info: Info) -> list[Dependency]:
         return [

@@ -17,8 +17,11 @@ from typing import Any
 import pytest
 
 from graphapi.cli import main
+from graphapi.loading import load_sources
 from graphapi.snapshot import read_snapshot
 from graphapi.store.networkx_store import NetworkXStore
+from loaders.companies import load_company_map
+from loaders.patchid import patch_id
 from tests.conftest import FIXTURES
 from tests.graphapi.conftest import run
 
@@ -104,3 +107,48 @@ def test_load_order_does_not_matter(tmp_path: Path, graph: NetworkXStore) -> Non
     later = read_snapshot(db)
     assert _people(later) == _people(graph)
     assert _subsystems(later) == _subsystems(graph)
+
+
+def test_prerequisite_patch_id_resolves_to_the_loaded_patch(tmp_path: Path) -> None:
+    diff = (
+        "diff --git a/virt/kvm/kvm_main.c b/virt/kvm/kvm_main.c\n--- a/virt/kvm/kvm_main.c\n"
+        "+++ b/virt/kvm/kvm_main.c\n@@ -1 +1 @@\n-old\n+new\n"
+    )
+    base = f"Base work.\n\nSigned-off-by: Ana Lopez <ana@intel.com>\n---\n{diff}"
+    needed = patch_id(base)
+    assert needed is not None
+    later = (
+        "More work.\n\nSigned-off-by: Ana Lopez <ana@intel.com>\n---\n"
+        f"base-commit: {'a' * 40}\nprerequisite-patch-id: {needed}\n"
+        f"prerequisite-patch-id: {'f' * 40}\n"
+    )
+    mbox = tmp_path / "pid.mbox"
+    mbox.write_text(
+        _mail("pid-1@intel.com", "[PATCH] KVM: Base work", base)
+        + _mail("pid-2@intel.com", "[PATCH] KVM: More work", later)
+    )
+    store = NetworkXStore()
+    load_sources(store, [mbox], load_company_map())
+    data = run(
+        store,
+        '{ series(messageId: "pid-2@intel.com") { unresolvedPrerequisites'
+        " dependencies { kind declared series { messageId resolved } } } }",
+    )
+    assert data["series"] == {
+        "unresolvedPrerequisites": 1,
+        "dependencies": [
+            {
+                "kind": "PREREQUISITE",
+                "declared": True,
+                "series": {"messageId": "pid-1@intel.com", "resolved": True},
+            }
+        ],
+    }
+
+
+def _mail(msgid: str, subject: str, body: str) -> str:
+    return (
+        f"From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Ana Lopez <ana@intel.com>\n"
+        f"Subject: {subject}\nDate: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <{msgid}>\n\n"
+        f"{body}\n"
+    )
