@@ -1,4 +1,5 @@
-"""The HTTP app: Starlette serving `/graphql` (POST, GET, GraphiQL) and `/healthz`.
+"""The HTTP app: Starlette serving `/graphql` (POST, GET, GraphiQL), `/healthz`, and `/`, a
+small self-contained page drawing the review network (no external scripts).
 
 `create_app(store)` builds a fresh app around one store; nothing is global, so tests build
 as many apps as they like. The API is read-only: no mutation exists, loading is the CLI's job.
@@ -22,13 +23,14 @@ import os
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -155,6 +157,11 @@ def create_app(
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "generation": holder.generation})
 
+    explorer = resources.files("graphapi").joinpath("static/explore.html").read_text("utf-8")
+
+    async def explore(_: Request) -> HTMLResponse:
+        return HTMLResponse(explorer)
+
     middleware = []
     if cors_origins:
         middleware.append(
@@ -166,7 +173,11 @@ def create_app(
             )
         )
     graphql_app = _Bounded(_GraphQLApp(holder), max_concurrent, queue_seconds)
-    routes = [Route("/graphql", graphql_app, methods=["GET", "POST"]), Route("/healthz", healthz)]
+    routes = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/", explore),
+    ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.holder = holder
     return app
