@@ -17,6 +17,7 @@ __all__ = ["SourceFormat", "detect_format"]
 _SNIFF_BYTES = 8192
 _EPOCH = re.compile(r"^\d+\.git$")
 _DIGEST_TITLE = re.compile(rb"mailing list update from", re.IGNORECASE)
+_DIGEST_FROM = re.compile(rb"^From \S+ to \S+\s*$")
 _MAINTAINERS_FIELD = re.compile(rb"^[A-Z]:\t", re.MULTILINE)
 _MAINTAINERS_TITLE = re.compile(rb"^List of maintainers", re.MULTILINE)
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:[ \t]")
@@ -91,8 +92,8 @@ def _file_format(path: str) -> SourceFormat:
     if base == ".mailmap" or base.endswith(".mailmap"):
         return SourceFormat.MAILMAP
     head = _head(path)
-    first_lines = b"\n".join(head.splitlines()[:5])
-    if _DIGEST_TITLE.search(first_lines):  # before mbox: a digest starts "From A to B"
+    lines = head.splitlines()[:5]
+    if _is_digest_head(lines):  # before mbox: a digest starts "From A to B" too
         return SourceFormat.DIGEST
     if head.startswith(b"\x1f\x8b") or head.startswith(b"From "):
         return SourceFormat.MBOX
@@ -101,6 +102,14 @@ def _file_format(path: str) -> SourceFormat:
     if _HEADER_LINE.match(head) and _MAIL_HEADER.search(head.split(b"\n\n", 1)[0]):
         return SourceFormat.MBOX  # one raw message (`.eml`): an mbox without a separator
     return SourceFormat.UNKNOWN
+
+
+def _is_digest_head(lines: list[bytes]) -> bool:
+    """A digest's title line near the top, and no mbox separator (`From addr date`) first:
+    an mbox holding a reply that quotes a digest title is still an mbox."""
+    if not any(_DIGEST_TITLE.search(line) for line in lines):
+        return False
+    return not lines or not lines[0].startswith(b"From ") or bool(_DIGEST_FROM.match(lines[0]))
 
 
 def _looks_like_message(head: bytes) -> bool:

@@ -20,9 +20,11 @@ _REPLY_RE = re.compile(r"(?:re|aw|fwd?)\s*+(?:\[\d+\]\s*+)?:\s*+", re.IGNORECASE
 # One bracket group at the start; no nesting, so no backtracking.
 _GROUP_RE = re.compile(r"\[([^\[\]]*)\]\s*")
 _OF_RE = re.compile(r"(?<!\d)(\d++)\s++of\s++(\d++)", re.IGNORECASE)
-_NUMBER_RE = re.compile(r"(\d+)/(\d+)")
-_VERSION_RE = re.compile(r"v(\d+)", re.IGNORECASE)
-_GLUED_RE = re.compile(r"(patch|rfc)[-_]?v(\d+)", re.IGNORECASE)
+# At most six ASCII digits: anything longer is no real version or patch number (and int() of
+# thousands of digits raises), so such a token stays a tag.
+_NUMBER_RE = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")
+_VERSION_RE = re.compile(r"v([0-9]{1,6})", re.IGNORECASE)
+_GLUED_RE = re.compile(r"(patch|rfc)[-_]?v([0-9]{1,6})", re.IGNORECASE)
 
 
 @dataclass(slots=True)
