@@ -13,13 +13,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphapi.errors import GraphAPIError, UsageError
 from graphapi.schema import Context, schema
 from graphapi.snapshot import read_snapshot, write_snapshot
-from graphapi.store.networkx_store import NetworkXStore
+from graphapi.store.base import GraphStore
 from loaders.errors import LoaderError
+
+if TYPE_CHECKING:
+    from graphapi.loading import LoadSummary
+    from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 
 __all__ = ["main"]
 
@@ -30,10 +34,43 @@ def _db_path(args: argparse.Namespace) -> str:
     return str(args.db or os.environ.get("GRAPHAPI_DB") or DEFAULT_DB)
 
 
-def _check_store_choice(args: argparse.Namespace) -> None:
+def _check_store_choice(args: argparse.Namespace) -> Neo4jSettings | None:
+    """Neo4j settings when `--neo4j` is given (its URI, else $NEO4J_URI); None for `--db`."""
+    from graphapi.store.neo4j_store import Neo4jSettings
+
     neo4j_uri = getattr(args, "neo4j", None)
-    if neo4j_uri:
-        raise UsageError("the Neo4j store is not available in this version; use --db PATH")
+    if neo4j_uri is None:
+        return None
+    return Neo4jSettings.from_env(neo4j_uri or None)
+
+
+def _open_neo4j(settings: Neo4jSettings) -> Neo4jStore:
+    """The Neo4j store, reachable now (else one clear `StoreUnavailable` line)."""
+    from graphapi.store.neo4j_store import Neo4jStore
+
+    return Neo4jStore.connect(settings)
+
+
+def _open_store(args: argparse.Namespace) -> GraphStore:
+    """The store a read command uses: Neo4j with `--neo4j`, else the snapshot (`--db`)."""
+    settings = _check_store_choice(args)
+    if settings is not None:
+        return _open_neo4j(settings)
+    return read_snapshot(_db_path(args))
+
+
+def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
+    from graphapi.loading import load_into_store
+    from loaders.companies import load_company_map
+
+    if args.aliases:
+        raise UsageError("--aliases is not supported with --neo4j yet; load with --db")
+    if not args.sources:
+        raise UsageError("nothing to load: give a SOURCE")
+    with _open_neo4j(settings) as store:
+        return load_into_store(
+            store, args.sources, load_company_map(args.company_map), args.range_spec
+        )
 
 
 def _user_file(path: str, check: Callable[[str, str], object]) -> str:
@@ -47,11 +84,21 @@ def _user_file(path: str, check: Callable[[str, str], object]) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    settings = _check_store_choice(args)
+    summary = _load_neo4j(args, settings) if settings is not None else _load_snapshot(args)
+    print(summary.line())
+    for reason, count in sorted(summary.defect_reasons.items()):
+        print(f"  defective: {count} x {reason}")
+    for reason, count in sorted(summary.skip_reasons.items()):
+        print(f"  skipped: {count} x {reason}")
+    return 0
+
+
+def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
     from graphapi.loading import load_sources
     from loaders.aliases import parse_aliases
     from loaders.companies import company_map_with
 
-    _check_store_choice(args)
     if not args.sources and not args.company_map and not args.aliases:
         raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
     path = _db_path(args)
@@ -62,15 +109,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         store.corpus.aliases_text = _user_file(args.aliases, parse_aliases)
     summary = load_sources(store, args.sources, None, args.range_spec)
     write_snapshot(store, path)
-    print(summary.line())
-    for reason, count in sorted(summary.defect_reasons.items()):
-        print(f"  defective: {count} x {reason}")
-    for reason, count in sorted(summary.skip_reasons.items()):
-        print(f"  skipped: {count} x {reason}")
-    return 0
+    return summary
 
 
-def run_query(store: NetworkXStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+def run_query(store: GraphStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
     """Execute one GraphQL query in-process; the JSON-able response."""
     result = schema.execute_sync(
         query, variable_values=variables, context_value=Context(store=store)
@@ -82,12 +124,20 @@ def run_query(store: NetworkXStore, query: str, variables: dict[str, Any] | None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    _check_store_choice(args)
     variables = _parse_variables(args.variables)
-    store = read_snapshot(_db_path(args))
-    response = run_query(store, args.query, variables)
+    store = _open_store(args)
+    try:
+        response = run_query(store, args.query, variables)
+    finally:
+        _close(store)
     print(json.dumps(response, indent=2, ensure_ascii=False))
     return 1 if "errors" in response else 0
+
+
+def _close(store: GraphStore) -> None:
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
 
 
 def _parse_variables(text: str | None) -> dict[str, Any] | None:
@@ -107,10 +157,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from graphapi.app import create_app
 
-    _check_store_choice(args)
+    origins = [o for o in (args.cors_origin or []) if o]
+    settings = _check_store_choice(args)
+    if settings is not None:
+        with _open_neo4j(settings) as neo4j:
+            print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
+            app = create_app(neo4j, cors_origins=origins)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        return 0
     path = _db_path(args)
     store = read_snapshot(path)
-    origins = [o for o in (args.cors_origin or []) if o]
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
     app = create_app(
         store.warm(),
@@ -136,9 +192,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_export_graph(args: argparse.Namespace) -> int:
     from graphapi.export import export_view, view_for
 
-    _check_store_choice(args)
-    store = read_snapshot(_db_path(args))
-    view = view_for(store, args.view)
+    store = _open_store(args)
+    try:
+        view = view_for(store, args.view)
+    finally:
+        _close(store)
     export_view(view, args.format, args.output)
     print(f"wrote {len(view.nodes)} nodes and {len(view.edges)} edges to {args.output}")
     return 0
@@ -154,7 +212,13 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--db", help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})"
     )
-    group.add_argument("--neo4j", metavar="URI", default=None, help="Neo4j URI (also $NEO4J_URI)")
+    group.add_argument(
+        "--neo4j",
+        metavar="URI",
+        default=None,
+        help="use the Neo4j at URI instead (--neo4j= for $NEO4J_URI); also reads "
+        "$NEO4J_USER, $NEO4J_PASSWORD (neither: no auth), $NEO4J_DATABASE (default neo4j)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

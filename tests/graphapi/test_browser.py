@@ -68,4 +68,4 @@ def test_explorer_draws_the_review_network(served: str, tmp_path: Path) -> None:
     assert 'data-ready="true"' in dom, dom[-2000:]
     assert dom.count("<circle") == 3  # Tom Berg, Ana Lopez, Jean P Moreau
     assert "<td>Tom Berg</td><td>Ana Lopez</td><td>1</td>" in dom
-    assert "<p id=\"status\"></p>" in dom  # no error shown
+    assert '<p id="status"></p>' in dom  # no error shown

@@ -1,0 +1,271 @@
+"""Shaping Cypher rows into the store's answers, exactly as `nx_queries` shapes its own.
+
+Each function takes the rows of one statement. Orderings are finished here, in Python,
+with the same keys `nx_queries` uses, so ties come out in the same order whatever order
+Neo4j returned them in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from graphapi.model import NodeData, NodeKind, node_id
+from graphapi.store.base import Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.neo4j_codec import decode_edge, kind_of, node_data
+from graphapi.views import node_label
+
+__all__ = [
+    "dependency_view",
+    "lineage_chain",
+    "neighborhood_view",
+    "network_view",
+    "node_of",
+    "review_stats_rows",
+    "stats_answer",
+    "subsystems",
+    "ties",
+    "view_node",
+]
+
+_VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder")
+
+
+def node_of(props: Mapping[str, Any], labels: Iterable[str]) -> NodeData:
+    return node_data(kind_of(labels), props)
+
+
+def view_node(data: NodeData, weight: float | None = None) -> ViewNode:
+    """`nx_queries._view_node` for a node already read."""
+    keep = {k: data.props[k] for k in _VIEW_KEEP if k in data.props}
+    return ViewNode(data.id, data.kind.value, node_label(data), weight, keep)
+
+
+def _projected(row: Mapping[str, Any]) -> NodeData:
+    """A node from `neo4j_cypher.view_of`'s projection."""
+    return node_of(row, row["_labels"])
+
+
+def _lineage_value(key: str, lineage: Any, is_null: bool) -> Any:
+    if lineage is not None or is_null:
+        return lineage
+    return node_id(NodeKind.PATCH, key)
+
+
+def ties(rows: Iterable[Mapping[str, Any]], first: int) -> list[Tie]:
+    """`nx_queries._ties`: by count (distinct patches) then key; lineages distinct."""
+    found = []
+    for row in rows:
+        patches = row["patches"]
+        lineages = {_lineage_value(k, lineage, null) for k, lineage, null in patches}
+        keys = tuple(sorted(k for k, _, _ in patches))
+        found.append(Tie(node_of(row["props"], row["labels"]), len(keys), len(lineages), keys))
+    found.sort(key=lambda t: (-t.count, t.node.key))
+    return found[:first]
+
+
+def lineage_chain(rows: Iterable[Mapping[str, Any]], start: str) -> list[NodeData]:
+    """`nx_queries.lineage`: walk older then newer versions, smallest id first, cycle-safe."""
+    nodes: dict[str, NodeData] = {}
+    older: dict[str, list[str]] = defaultdict(list)
+    newer: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        data = node_of(row["props"], row["labels"])
+        nodes[data.id] = data
+        for label, key in row["out"]:
+            target = node_id(NodeKind(label), key)
+            if target not in older[data.id]:
+                older[data.id].append(target)
+                newer[target].append(data.id)
+    if start not in nodes:
+        return []
+    chain = [*reversed(_walk(older, start)), start, *_walk(newer, start)]
+    return [nodes[n] for n in chain]
+
+
+def _walk(steps: Mapping[str, list[str]], start: str) -> list[str]:
+    seen = {start}
+    chain: list[str] = []
+    current = start
+    while True:
+        following = sorted(n for n in steps.get(current, ()) if n not in seen)
+        if not following:
+            return chain
+        current = following[0]
+        seen.add(current)
+        chain.append(current)
+
+
+def _dep_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"declared": data.get("declared"), "label": data.get("label"), "url": data.get("url")}
+
+
+def dependency_view(
+    rows: Iterable[Mapping[str, Any]], start: str, direction: str, max_depth: int
+) -> ViewGraph:
+    """`nx_queries.dependency_graph` over the reachable part the statement returned."""
+    nodes: dict[str, NodeData] = {}
+    edges: list[tuple[str, str, dict[str, Any]]] = []
+    for row in rows:
+        data = _projected(row["node"])
+        nodes[data.id] = data
+        for label, key, props in row["out"]:
+            edges.append((data.id, node_id(NodeKind(label), key), decode_edge(props)))
+    if start not in nodes:
+        return ViewGraph([], [])
+    edges.sort(key=lambda e: e[2].get("order", 0))  # parallel edges: the last one written wins
+    distance = _distances(edges, start, direction, max_depth)
+    unique: dict[tuple[str, str, str], ViewEdge] = {}
+    for source, target, props in edges:
+        if _followed(distance, source, target, direction, max_depth):
+            edge = ViewEdge(source, target, props["depKind"], None, _dep_data(props))
+            unique[(source, target, edge.kind)] = edge
+    ordered = sorted(unique.values(), key=lambda e: (e.source, e.target, e.kind))
+    return ViewGraph([view_node(nodes[n]) for n in sorted(distance)], ordered)
+
+
+def _neighbours(edges: Sequence[tuple[str, str, Any]], direction: str) -> dict[str, list[str]]:
+    following: dict[str, list[str]] = defaultdict(list)
+    for source, target, _ in edges:
+        if direction in ("UPSTREAM", "BOTH"):
+            following[source].append(target)
+        if direction in ("DOWNSTREAM", "BOTH"):
+            following[target].append(source)
+    return following
+
+
+def _distances(
+    edges: Sequence[tuple[str, str, Any]], start: str, direction: str, max_depth: int
+) -> dict[str, int]:
+    following = _neighbours(edges, direction)
+    distance = {start: 0}
+    frontier = [start]
+    for depth in range(1, max_depth + 1):
+        reached = []
+        for nid in frontier:
+            for other in following.get(nid, ()):
+                if other not in distance:
+                    distance[other] = depth
+                    reached.append(other)
+        frontier = reached
+    return distance
+
+
+def _followed(
+    distance: Mapping[str, int], source: str, target: str, direction: str, max_depth: int
+) -> bool:
+    """Whether the breadth-first walk of `nx_queries` went over this edge."""
+    inner = {n for n, d in distance.items() if d < max_depth}
+    up = direction in ("UPSTREAM", "BOTH") and source in inner
+    down = direction in ("DOWNSTREAM", "BOTH") and target in inner
+    return up or down
+
+
+def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
+    """`nx_queries.neighborhood`: nodes by id, distinct (source, target, type) edges."""
+    nodes: dict[str, NodeData] = {}
+    edges: set[tuple[str, str, str]] = set()
+    for row in rows:
+        data = _projected(row["node"])
+        nodes[data.id] = data
+        for label, key, kind in row["out"]:
+            edges.add((data.id, node_id(NodeKind(label), key), kind))
+    return ViewGraph(
+        [view_node(nodes[n]) for n in sorted(nodes)],
+        [ViewEdge(s, t, k) for s, t, k in sorted(edges)],
+    )
+
+
+def network_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
+    """`nx_queries.review_network` from the ranked (source, target, weight) rows."""
+    ranked = []
+    nodes: dict[str, NodeData] = {}
+    for row in rows:
+        source, target = _projected(row["source"]), _projected(row["target"])
+        nodes[source.id], nodes[target.id] = source, target
+        ranked.append(((source.id, target.id), int(row["w"])))
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    edges = [ViewEdge(s, t, "REVIEWED", float(w)) for (s, t), w in ranked]
+    totals: dict[str, float] = defaultdict(float)
+    for edge in edges:
+        totals[edge.source] += edge.weight or 0
+        totals[edge.target] += edge.weight or 0
+    return ViewGraph([view_node(nodes[n], totals[n]) for n in sorted(totals)], edges)
+
+
+def _top(counts: Iterable[Sequence[Any]], first: int) -> list[tuple[str, int]]:
+    pairs = [(str(name), int(count)) for name, count in counts]
+    return sorted(pairs, key=lambda item: (-item[1], item[0]))[:first]
+
+
+def stats_answer(row: Mapping[str, Any], first: int) -> dict[str, Any]:
+    """`nx_queries.stats` from the one row of the stats statement."""
+    counts = {label: int(count) for label, count in row["counts"]}
+    top = [(node_data(NodeKind.PERSON, props), int(count)) for props, count in row["top"]]
+    top.sort(key=lambda item: (-item[1], item[0].id))
+    return {
+        "counts": {kind.value: counts.get(kind.value, 0) for kind in NodeKind},
+        "topDomains": _top(row["domains"], first),
+        "topCompanies": _top(row["companies"], first),
+        "topContributors": top[:first],
+    }
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _hours(posted: str, reviewed: str | None) -> float | None:
+    if not reviewed:
+        return None
+    delta = datetime.fromisoformat(reviewed) - datetime.fromisoformat(posted)
+    return max(delta.total_seconds() / 3600, 0.0)
+
+
+def _group_names(row: Mapping[str, Any], group_by: str) -> list[str]:
+    if group_by == "SUBSYSTEM":
+        return sorted(set(row["subsystems"])) or ["(no subsystem)"]
+    return [row["company"] if row["company"] is not None else "(independent or unknown)"]
+
+
+def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[dict[str, Any]]:
+    """`nx_queries.review_stats` from one row per series posted in the window."""
+    groups: dict[str, list[float | None]] = defaultdict(list)
+    for row in rows:
+        delay = _hours(row["posted"], row["reviewed"])
+        for name in _group_names(row, group_by):
+            groups[name].append(delay)
+    answer: list[dict[str, Any]] = []
+    for name, delays in groups.items():
+        known = [d for d in delays if d is not None]
+        answer.append(
+            {
+                "name": name,
+                "seriesPosted": len(delays),
+                "seriesReviewed": len(known),
+                "shareReviewed": len(known) / len(delays),
+                "medianHoursToFirstReview": _median(known),
+            }
+        )
+    answer.sort(key=lambda r: (-r["seriesPosted"], r["name"]))
+    return answer
+
+
+def subsystems(rows: Iterable[Mapping[str, Any]]) -> list[tuple[NodeData, list[NodeData]]]:
+    """`nx_queries.series_subsystems`: most precise (lowest rank) first, then by id."""
+    found = []
+    for row in rows:
+        subsystem = node_of(row["props"], row["labels"])
+        given = {p.id: p for p in (node_of(props, labels) for props, labels in row["given"])}
+        rank = min(99, *row["ranks"])
+        found.append((rank, subsystem, [given[i] for i in sorted(given)]))
+    found.sort(key=lambda item: (item[0], item[1].id))
+    return [(subsystem, given) for _, subsystem, given in found]

@@ -1,0 +1,429 @@
+"""The Neo4j store: the `GraphStore` seam over the official `neo4j` driver.
+
+Writes are batched `UNWIND $rows ... MERGE` transactions (`neo4j_write`); every read is one
+parameterised Cypher statement (`neo4j_cypher`) run as a read (routed to readers in a
+cluster) on the configured database, then shaped in Python (`neo4j_shape`) so that every
+answer, ordering of ties included, equals `NetworkXStore`'s on the same records.
+
+Failures: a Neo4j that cannot be reached when the store opens raises `StoreUnavailable`
+(the CLI prints one line). One that goes away later makes each request fail with
+`graph store unavailable: ...` (`StoreUnreachable`, both an `ApiError`, so GraphQL shows
+its message, and a `StoreUnavailable`); the driver reconnects by itself once it is back.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from neo4j import READ_ACCESS, Driver, GraphDatabase, Query, Record, Session
+from neo4j.exceptions import (
+    AuthError,
+    ConfigurationError,
+    DatabaseUnavailable,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from graphapi.errors import StoreUnavailable, UsageError
+from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
+from graphapi.schema.errors import ApiError
+from graphapi.store import neo4j_cypher as cypher
+from graphapi.store import neo4j_shape as shape
+from graphapi.store import neo4j_write as writing
+from graphapi.store.base import Page, Related, Tie, ViewGraph
+from graphapi.store.neo4j_codec import decode_edge
+from graphapi.store.nx_queries import DEFAULT_KINDS
+
+__all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
+
+DEFAULT_DATABASE = "neo4j"
+NODE_CHUNK_ROWS = 5_000
+NODE_CHUNK_CHARS = 8_000_000
+EDGE_CHUNK_ROWS = 10_000
+READ_TIMEOUT_SECONDS = 30.0
+T = TypeVar("T")
+_DEFAULT_KINDS = sorted(DEFAULT_KINDS)
+
+
+@dataclass(slots=True)
+class WriteStats:
+    """What the last `write` did: distinct nodes and edges merged, and how long it took."""
+
+    nodes: int = 0
+    edges: int = 0
+    node_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def edge_seconds(self) -> float:
+        return self.seconds - self.node_seconds
+
+
+class StoreUnreachable(ApiError, StoreUnavailable):
+    """Neo4j went away (restarting, network): a GraphQL error and a CLI error alike."""
+
+
+_GONE = (ServiceUnavailable, SessionExpired, AuthError, DatabaseUnavailable)
+
+
+def _unreachable(exc: Exception) -> StoreUnreachable:
+    return StoreUnreachable(f"graph store unavailable: {_detail(exc)}")
+
+
+def _is_gone(exc: Exception) -> bool:
+    if isinstance(exc, _GONE):
+        return True
+    code = getattr(exc, "code", None) or ""
+    return isinstance(exc, Neo4jError) and code.startswith("Neo.ClientError.Database.")
+
+
+@dataclass(frozen=True, slots=True)
+class Neo4jSettings:
+    """Where the graph lives: `--neo4j URI` or `NEO4J_URI`, `NEO4J_USER`/`PASSWORD`/`DATABASE`."""
+
+    uri: str
+    user: str | None = None
+    password: str | None = None
+    database: str = DEFAULT_DATABASE
+
+    @classmethod
+    def from_env(cls, uri: str | None = None) -> Neo4jSettings:
+        """Settings from `uri` (else $NEO4J_URI) and the environment.
+
+        Credentials: $NEO4J_USER / $NEO4J_PASSWORD, else $NEO4J_AUTH as the Neo4j image
+        spells it (`user/password`, or `none`); none of them: no authentication.
+        """
+        chosen = uri or os.environ.get("NEO4J_URI")
+        if not chosen:
+            raise UsageError("no Neo4j URI: pass --neo4j URI or set NEO4J_URI")
+        user = os.environ.get("NEO4J_USER") or None
+        password = os.environ.get("NEO4J_PASSWORD") or None
+        combined = os.environ.get("NEO4J_AUTH") or ""
+        if user is None and password is None and combined and combined.lower() != "none":
+            user, _, password = combined.partition("/")
+        return cls(
+            uri=chosen,
+            user=user,
+            password=password,
+            database=os.environ.get("NEO4J_DATABASE") or DEFAULT_DATABASE,
+        )
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """Basic auth when a user or password is given; none (auth disabled) otherwise."""
+        if self.user is None and self.password is None:
+            return None
+        return (self.user or "neo4j", self.password or "")
+
+
+class Neo4jStore:
+    """`GraphStore` over a Neo4j database (5.x; community edition is enough)."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        database: str = DEFAULT_DATABASE,
+        *,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self.read_timeout = read_timeout
+        self.last_write = WriteStats()
+        self._schema_ready = False
+
+    @classmethod
+    def connect(cls, settings: Neo4jSettings, *, retry_seconds: float = 5.0) -> Neo4jStore:
+        """Open the driver and check the database answers; `StoreUnavailable` if not."""
+        where = f"Neo4j at {settings.uri} (database {settings.database!r})"
+        try:
+            driver = GraphDatabase.driver(
+                settings.uri,
+                auth=settings.auth,
+                max_transaction_retry_time=retry_seconds,
+                connection_timeout=retry_seconds,
+                notifications_min_severity="OFF",
+            )
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreUnavailable(f"cannot use {where}: {exc}") from exc
+        store = cls(driver, settings.database)
+        try:
+            store.run_read("RETURN 1 AS ok")
+        except (StoreUnavailable, Neo4jError) as exc:
+            driver.close()
+            cause = exc.__cause__ if isinstance(exc, StoreUnreachable) else exc
+            raise StoreUnavailable(f"cannot reach {where}: {_detail(cause or exc)}") from exc
+        return store
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- running statements ------------------------------------------------------------
+    def run_read(self, query: str, **params: Any) -> list[Record]:
+        """One read statement, one round trip; the executor every read goes through.
+
+        An auto-commit statement in a read session (routed to a reader in a cluster), after
+        the store's own writes (shared bookmarks). A connection found dead (Neo4j restarted)
+        is replaced once; a Neo4j still away is `StoreUnreachable`.
+        """
+        try:
+            return self._read_once(query, params)
+        except Exception as exc:
+            if not _is_gone(exc):
+                raise
+        return self._guard(lambda: self._read_once(query, params))
+
+    def _read_once(self, query: str, params: dict[str, Any]) -> list[Record]:
+        with self.driver.session(
+            database=self.database,
+            default_access_mode=READ_ACCESS,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        ) as session:
+            try:
+                return list(session.run(Query(query, timeout=self.read_timeout), params))
+            except Neo4jError as exc:
+                if "TransactionTimedOut" in (exc.code or ""):
+                    raise ApiError(
+                        f"the graph store gave up after {self.read_timeout:g}s "
+                        "(limit: per-request time budget)"
+                    ) from exc
+                raise
+
+    def _guard(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except Exception as exc:
+            if _is_gone(exc):
+                raise _unreachable(exc) from exc
+            raise
+
+    def _session(self) -> Session:
+        return self.driver.session(
+            database=self.database,
+            bookmark_manager=self.driver.execute_query_bookmark_manager,
+        )
+
+    def ensure_schema(self) -> None:
+        """A uniqueness constraint (hence an index) on `key` for every label; idempotent."""
+        if self._schema_ready:
+            return
+        for kind in NodeKind:
+            self._run_write(cypher.constraint(kind))
+        self._run_write("CALL db.awaitIndexes(300)")
+        self._schema_ready = True
+
+    def _run_write(self, query: str) -> None:
+        self._guard(lambda: self.driver.execute_query(query, database_=self.database))
+
+    def clear(self) -> None:
+        """Delete every node and relationship of the database (tests, re-imports)."""
+        with self._session() as session:
+            self._guard(lambda: session.run(cypher.CLEAR).consume())
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, batch: GraphBatch) -> None:
+        """Merge the batch: nodes, then edges, in chunks of thousands of rows per transaction.
+
+        Each chunk is one transaction (retried by the driver on transient errors); a load
+        that fails half-way leaves whole chunks behind, and re-running it completes it.
+        """
+        self.ensure_schema()
+        stats = WriteStats()
+        started = time.perf_counter()
+        nodes = writing.plan_nodes(batch)
+        edges = writing.plan_edges(batch)
+        ids: writing.ElementIds = {}
+        with self._session() as session:
+            for kind, per_key in nodes.items():
+                for keys in writing.node_chunks(per_key, NODE_CHUNK_ROWS, NODE_CHUNK_CHARS):
+                    work = partial(writing.write_node_chunk, kind=kind, keys=keys, records=per_key)
+                    written = self._guard(partial(session.execute_write, work))
+                    ids.update(((kind, key), eid) for key, eid in written.items())
+                    stats.nodes += len(keys)
+            stats.node_seconds = time.perf_counter() - started
+            for edge_kind, group in edges.items():
+                for rows in writing.chunks(group.rows(ids), EDGE_CHUNK_ROWS):
+                    edge_work = partial(writing.write_edge_chunk, kind=edge_kind, rows=rows)
+                    self._guard(partial(session.execute_write, edge_work))
+                    stats.edges += len(rows)
+        stats.seconds = time.perf_counter() - started
+        self.last_write = stats
+
+    # -- lookups -----------------------------------------------------------------------------
+    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+        if not keys:
+            return []
+        rows = self.run_read(cypher.get_many(kind), keys=list(dict.fromkeys(keys)))
+        found = {row["key"]: shape.node_of(row["props"], [kind.value]) for row in rows}
+        return [found.get(key) for key in keys]
+
+    def person_by_email(self, email: str) -> NodeData | None:
+        return self.get_many(NodeKind.PERSON, [email.strip().lower()])[0]
+
+    def company_by_name(self, name: str) -> NodeData | None:
+        rows = self.run_read(cypher.COMPANY_BY_NAME, name=name.strip().lower())
+        return shape.node_of(rows[0]["props"], [NodeKind.COMPANY.value]) if rows else None
+
+    def series_by_message(self, message_id: str) -> NodeData | None:
+        key = message_id.strip().strip("<>")
+        rows = self.run_read(cypher.SERIES_BY_MESSAGE, key=key)
+        row = rows[0] if rows else None
+        if row is None:
+            return None
+        if row["series"] is not None:
+            return shape.node_of(row["series"], [NodeKind.SERIES.value])
+        if row["other"] is not None:
+            return shape.node_of(row["other"], row["labels"])
+        return None
+
+    def list_nodes(
+        self,
+        kind: NodeKind,
+        *,
+        search: str | None = None,
+        related_to: tuple[EdgeKind, NodeKind, str] | None = None,
+        prefix: str | None = None,
+        offset: int = 0,
+        first: int = 20,
+    ) -> Page:
+        words = search.lower().split() if search else []
+        signature = (related_to[0], related_to[1]) if related_to else None
+        key = related_to[2] if related_to else None
+        rows = self.run_read(
+            cypher.list_nodes(kind, signature),
+            key=key,
+            words=words,
+            prefix=prefix,
+            offset=max(offset, 0),
+            first=max(first, 0),
+        )
+        row = rows[0]
+        items = [shape.node_of(props, [kind.value]) for props in row["items"]]
+        return Page(items, int(row["total"]), offset)
+
+    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
+        rows = self.run_read(cypher.related(kind, edge, direction == "out"), key=key)
+        found = [
+            Related(shape.node_of(row["props"], row["labels"]), decode_edge(row["edge"]))
+            for row in rows
+        ]
+        found.sort(key=lambda r: (r.edge.get("order", 0), r.edge.get("number", 0), r.node.key))
+        return found
+
+    # -- analytics ----------------------------------------------------------------------------
+    def review_ties(
+        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[Tie]:
+        query = cypher.review_ties(as_reviewer)
+        rows = self.run_read(query, key=person_key, kinds=list(kinds), first=first)
+        return shape.ties(rows, first)
+
+    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
+        query = cypher.company_ties(as_reviewer)
+        rows = self.run_read(query, key=company_key, kinds=_DEFAULT_KINDS, first=first)
+        return shape.ties(rows, first)
+
+    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
+        rows = self.run_read(
+            cypher.file_people(reviewers), key=path, kinds=_DEFAULT_KINDS, first=first
+        )
+        return shape.ties(rows, first)
+
+    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
+        rows = self.run_read(
+            cypher.SERIES_REVIEWERS, key=series_key, kinds=list(kinds), first=first
+        )
+        return shape.ties(rows, first)
+
+    def lineage(self, series_key: str) -> list[NodeData]:
+        rows = self.run_read(cypher.LINEAGE, key=series_key)
+        return shape.lineage_chain(rows, node_id(NodeKind.SERIES, series_key))
+
+    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
+        depth = min(max(max_depth, 0), cypher.MAX_DEPENDENCY_DEPTH)
+        rows = self.run_read(cypher.dependency_graph(direction, depth), key=series_key)
+        start = node_id(NodeKind.SERIES, series_key)
+        return shape.dependency_view(rows, start, direction, depth)
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+        bounded = min(max(depth, 0), cypher.MAX_NEIGHBORHOOD_DEPTH)
+        rows = self.run_read(cypher.neighborhood(kind, bounded), key=key)
+        return shape.neighborhood_view(rows)
+
+    def review_network(
+        self,
+        *,
+        level: str,
+        kinds: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        min_weight: int,
+        first: int,
+    ) -> ViewGraph:
+        rows = self.run_read(
+            cypher.review_network(level == "COMPANY"),
+            kinds=list(kinds),
+            since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None,
+            min=min_weight,
+            first=max(first, 0),
+        )
+        return shape.network_view(rows)
+
+    def stats(self, first: int) -> dict[str, Any]:
+        rows = self.run_read(cypher.STATS, first=max(first, 0))
+        return shape.stats_answer(rows[0], first)
+
+    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
+        rows = self.run_read(
+            cypher.SERIES_SUBSYSTEMS, key=series_key, kinds=["REVIEWED_BY", "ACKED_BY"]
+        )
+        return shape.subsystems(rows)
+
+    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
+        rows = self.run_read(cypher.FIRST_REVIEW, key=series_key, kinds=_DEFAULT_KINDS)
+        if not rows:
+            return None
+        return shape.node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
+
+    def review_stats(
+        self, *, group_by: str, since: datetime | None, until: datetime | None
+    ) -> list[dict[str, Any]]:
+        rows = self.run_read(
+            cypher.REVIEW_STATS,
+            kinds=_DEFAULT_KINDS,
+            since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None,
+        )
+        return shape.review_stats_rows(rows, group_by)
+
+    # -- maintenance ---------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        """How many nodes and relationships the database holds."""
+        rows = self.run_read(
+            "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+            "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels"
+        )
+        return int(rows[0]["nodes"]), int(rows[0]["rels"])
+
+
+def _detail(exc: BaseException) -> str:
+    """The exception's message on one line (the driver's span several)."""
+    message = getattr(exc, "message", None) if isinstance(exc, Neo4jError) else None
+    text = " ".join(str(message or exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return text or type(exc).__name__

@@ -1,0 +1,167 @@
+"""Cypher round trips per GraphQL request: one per resolver level, whatever the data's size.
+
+Every read of `Neo4jStore` goes through `run_read` (one statement, one round trip); the
+test wraps it with a counter and runs the canonical queries of performance.md for a small
+and a large instance of each (a person with one reviewer and one with the most, ...): the
+count is the same fixed number. The p50 latency against the networkx store is printed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graphapi.loading import load_into_store
+from graphapi.model import NodeKind
+from graphapi.sample import write_sample_mbox
+from graphapi.schema import Context, schema
+from graphapi.store.base import GraphStore
+from graphapi.store.neo4j_store import Neo4jStore
+from graphapi.store.networkx_store import NetworkXStore
+from loaders.companies import load_company_map
+from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
+
+pytestmark = pytest.mark.neo4j
+
+PERSON_REVIEWERS = """query($email: String!) { person(email: $email) {
+  name reviewers { person { id name } count lineages } } }"""
+COMPANY_TIES = """query($name: String!) { company(name: $name) {
+  name reviewers { company { name } count } reviewees { company { name } count } } }"""
+SERIES_VERSIONS = """query($id: ID!) { series(id: $id) { title
+  versions { id version title } dependencies { kind label series { id title } } } }"""
+FILE_PEOPLE = """query($path: String!) { file(path: $path) {
+  path authors { person { name } count } reviewers { person { name } count } } }"""
+NEIGHBORHOOD = """query($id: ID!) { neighborhood(id: $id, depth: 2) {
+  nodes { id label } edges { source target kind } } }"""
+NETWORK = """{ reviewNetwork(level: PERSON) {
+  nodes { id weight } edges { source target weight } } }"""
+
+
+class Counter:
+    """Wraps a store's `run_read` and counts the statements it runs."""
+
+    def __init__(self, store: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original: Callable[..., Any] = store.run_read
+
+        def counting(query: str, **params: Any) -> Any:
+            self.count += 1
+            return original(query, **params)
+
+        monkeypatch.setattr(store, "run_read", counting)
+
+    def trips(self, store: GraphStore, query: str, variables: dict[str, Any]) -> int:
+        self.count = 0
+        _execute(store, query, variables)
+        return self.count
+
+
+def _execute(store: GraphStore, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    result = schema.execute_sync(query, variable_values=variables, context_value=Context(store))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+@pytest.fixture(scope="module")
+def stores(
+    neo4j_store: Neo4jStore,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[NetworkXStore, Neo4jStore]:
+    path = Path(tmp_path_factory.mktemp("trips")) / "sample.mbox"
+    write_sample_mbox(path, series_count=12)
+    neo4j_store.clear()
+    nx = NetworkXStore()
+    for store in (nx, neo4j_store):
+        load_into_store(store, [path], load_company_map())
+    return nx, neo4j_store
+
+
+def _extremes(values: dict[str, int]) -> tuple[str, str]:
+    """The key with the smallest and the one with the largest positive value."""
+    ranked = sorted((v, k) for k, v in values.items() if v > 0)
+    return ranked[0][1], ranked[-1][1]
+
+
+def canonical(nx: NetworkXStore) -> Iterator[tuple[str, str, int, list[dict[str, Any]]]]:
+    """(name, query, expected round trips, [variables for a small and a large case])."""
+    graph = nx.graph
+    people = {
+        a["key"]: len(nx.review_ties(a["key"], as_reviewer=False, kinds=_KINDS, first=100))
+        for _, a in graph.nodes(data=True)
+        if a["kind"] is NodeKind.PERSON
+    }
+    low, high = _extremes(people)
+    yield "person reviewers", PERSON_REVIEWERS, 2, [{"email": low}, {"email": high}]
+    companies = {
+        a["props"]["name"]: len(nx.company_ties(a["key"], as_reviewer=False, first=100))
+        + len(nx.company_ties(a["key"], as_reviewer=True, first=100))
+        for _, a in graph.nodes(data=True)
+        if a["kind"] is NodeKind.COMPANY
+    }
+    low, high = _extremes(companies)
+    yield "company ties", COMPANY_TIES, 3, [{"name": low}, {"name": high}]
+    series = {
+        f"Series:{a['key']}": len(nx.lineage(a["key"]))
+        for _, a in graph.nodes(data=True)
+        if a["kind"] is NodeKind.SERIES
+    }
+    low, high = _extremes(series)
+    yield "series versions", SERIES_VERSIONS, 3, [{"id": low}, {"id": high}]
+    files = {
+        a["key"]: len(nx.file_people(a["key"], reviewers=True, first=100))
+        for _, a in graph.nodes(data=True)
+        if a["kind"] is NodeKind.FILE
+    }
+    low, high = _extremes(files)
+    yield "file people", FILE_PEOPLE, 3, [{"path": low}, {"path": high}]
+    degrees = {n: graph.degree(n) for n in graph.nodes}
+    low, high = _extremes(degrees)
+    yield "2-hop neighbourhood", NEIGHBORHOOD, 1, [{"id": low}, {"id": high}]
+    yield "review network", NETWORK, 1, [{}]
+
+
+_KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]
+
+
+def test_one_round_trip_per_resolver_level(
+    stores: tuple[NetworkXStore, Neo4jStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nx, neo = stores
+    counter = Counter(neo, monkeypatch)
+    report = []
+    for name, query, expected, cases in canonical(nx):
+        trips = [counter.trips(neo, query, variables) for variables in cases]
+        report.append(f"{name}: {trips}")
+        assert trips == [expected] * len(cases), name
+    print("\nCypher round trips per request (small case, large case):\n  " + "\n  ".join(report))
+
+
+def _p50(store: GraphStore, query: str, variables: dict[str, Any], runs: int = 15) -> float:
+    _execute(store, query, variables)  # warm: plans, caches
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        _execute(store, query, variables)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def test_latency_against_networkx_is_reported(stores: tuple[NetworkXStore, Neo4jStore]) -> None:
+    """Prints each canonical query's p50 on both stores (performance.md: within 5x)."""
+    nx, neo = stores
+    lines = []
+    for name, query, _, cases in canonical(nx):
+        variables = cases[-1]
+        nx_p50, neo_p50 = _p50(nx, query, variables), _p50(neo, query, variables)
+        assert _execute(nx, query, variables) == _execute(neo, query, variables)
+        lines.append(
+            f"{name}: networkx {nx_p50 * 1000:.2f} ms, neo4j {neo_p50 * 1000:.2f} ms, "
+            f"ratio {neo_p50 / nx_p50:.1f}x"
+        )
+    print("\np50 per canonical query (GraphQL, in-process):\n  " + "\n  ".join(lines))
