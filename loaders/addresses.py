@@ -8,7 +8,7 @@ lower-cased so that `Sascha.Bischoff@arm.com` and `sascha.bischoff@arm.com` are 
 from __future__ import annotations
 
 import re
-from email.errors import HeaderParseError
+from email.errors import MessageError
 from email.header import decode_header, make_header
 
 from loaders.records import Address
@@ -98,7 +98,7 @@ def _decode_rfc2047(name: str) -> str:
         return name
     try:
         return str(make_header(decode_header(name)))
-    except (ValueError, LookupError, UnicodeError, HeaderParseError):
+    except (ValueError, LookupError, UnicodeError, MessageError):
         return name
 
 

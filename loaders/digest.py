@@ -32,8 +32,8 @@ __all__ = ["Digest", "is_digest", "read_digest"]
 
 _TITLE = re.compile(r"mailing list update from (\S+) to (\S+)", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^-{60,}\s*$")
-_DOMAIN_ROW = re.compile(r"^\s*(\d+)\s+([A-Za-z0-9.-]+\.[A-Za-z]{2,})\s*$")
-_PERSON_ROW = re.compile(r"^\s*(\d+)\s+(.*<[^>]+>)\s*$")
+_DOMAIN_ROW = re.compile(r"^\s*([0-9]{1,9})\s+([A-Za-z0-9.-]+\.[A-Za-z]{2,})\s*$")
+_PERSON_ROW = re.compile(r"^\s*([0-9]{1,9})\s+(.*<[^>]+>)\s*$")
 _SUBJECT_LINE = re.compile(r"^\s*\[[^\]]*\]")
 _AUTHOR_LINE = re.compile(r"^Author:\s*(.*)$")
 _BODY_MARKER = "===== Patch Commit Messages"
