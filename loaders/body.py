@@ -6,6 +6,10 @@ the commit message carries trailers. Cover letters put their changelog, shortlog
 and b4 fields anywhere (even after a second `---`), so those are searched in the whole text
 before the diff, plus the b4 lines (`base-commit:`, `change-id:`, `prerequisite-*:`) that b4
 appends after the diff of a single patch.
+
+Speed (performance.md, section 1): the body is split into lines once and the parsers share
+those lines (`TextLines`); the diff, the `---` line and the signature are found with
+`str.find` rather than by looping over every line of a reply that quotes a whole patch.
 """
 
 from __future__ import annotations
@@ -13,50 +17,62 @@ from __future__ import annotations
 import re
 
 from loaders.addresses import parse_address
-from loaders.changelog import find_base, find_change_id, find_dependencies, find_version_links
-from loaders.diffstat import parse_diff_files, parse_diffstat
-from loaders.footnotes import find_footnotes
+from loaders.changelog import (
+    find_base_in,
+    find_change_id_in,
+    find_dependencies_in,
+    find_version_links_in,
+)
+from loaders.diffstat import parse_diff_lines, parse_diffstat_in
+from loaders.footnotes import find_footnotes_in
 from loaders.records import Address, BodyInfo
-from loaders.shortlog import parse_shortlog
-from loaders.text import normalise_newlines, strip_signature
-from loaders.trailers import parse_trailers
+from loaders.shortlog import parse_shortlog_in
+from loaders.text import TextLines, normalise_newlines, strip_signature
+from loaders.trailers import parse_trailers_in
 
 __all__ = ["parse_body"]
 
+# A b4 line right after a newline: the literal `\n` lets the regex engine jump from line to
+# line; the first line of a diff is its `diff --git`/`---` header, never a b4 line.
 _B4_LINE_RE = re.compile(
-    r"^(?:base-commit|change-id|prerequisite-[a-z-]+):[^\n]*", re.MULTILINE | re.IGNORECASE
+    r"\n((?:base-commit|change-id|prerequisite-[a-z-]+):[^\n]*)", re.IGNORECASE
 )
 
 
 def parse_body(body: str) -> BodyInfo:
     """Everything a body says: author override, commit message, trailers, files, links."""
-    lines = strip_signature(normalise_newlines(body)).split("\n")
+    text = strip_signature(normalise_newlines(body))
+    lines = text.split("\n")
     from_override, start = _from_override(lines)
-    lines = lines[start:]
-    diff_at = _diff_start(lines)
-    before_diff = lines[:diff_at]
-    cut = _separator(before_diff)
-    commit_message = _trim_blank_lines(before_diff[:cut])
-    pre_text = "\n".join(before_diff)
-    diff_text = "\n".join(lines[diff_at:])
-    meta_text = pre_text + "\n" + "\n".join(_B4_LINE_RE.findall(diff_text))
-    footnotes = find_footnotes(pre_text)
-    version_links = find_version_links(pre_text, footnotes)
-    base_commit, base_ref = find_base(meta_text)
+    start_at = sum(map(len, lines[:start])) + start  # where line `start` begins in `text`
+    diff_off = _diff_offset(text, start_at)
+    diff_at = text.count("\n", 0, diff_off) if diff_off >= 0 else len(lines)
+    before_diff = lines[start:diff_at]
+    pre_end = diff_off - 1 if diff_off >= 0 else len(text)
+    pre_text = text[start_at:pre_end] if before_diff else ""
+    cut = _separator(pre_text, len(before_diff))
+    message_lines = _commit_message_lines(before_diff[:cut])
+    b4_lines = _B4_LINE_RE.findall(text, diff_off) if diff_off >= 0 else []
+    pre = TextLines(pre_text, before_diff or [""])
+    meta = TextLines(pre_text + "\n" + "\n".join(b4_lines), pre.lines + (b4_lines or [""]))
+    footnotes = find_footnotes_in(pre)
+    version_links = find_version_links_in(pre, footnotes)
+    base_commit, base_ref = find_base_in(meta)
+    commit_message = "\n".join(message_lines)
     return BodyInfo(
         commit_message=commit_message,
-        trailers=parse_trailers(commit_message),
-        diffstat=parse_diffstat("\n".join(before_diff[cut + 1 :])) or parse_diffstat(pre_text),
-        diff_files=parse_diff_files(diff_text) if diff_text else (),
+        trailers=parse_trailers_in(TextLines(commit_message, message_lines or [""])),
+        diffstat=parse_diffstat_in(pre, cut + 1) or parse_diffstat_in(pre),
+        diff_files=parse_diff_lines(lines[diff_at:]) if diff_off >= 0 else (),
         footnotes=footnotes,
         version_links=version_links,
-        dependencies=find_dependencies(meta_text, footnotes, version_links),
+        dependencies=find_dependencies_in(meta, footnotes, version_links),
         base_commit=base_commit,
         base_ref=base_ref,
-        change_id=find_change_id(meta_text),
+        change_id=find_change_id_in(meta),
         from_override=from_override,
-        shortlog=parse_shortlog(pre_text),
-        has_diff=diff_at < len(lines),
+        shortlog=parse_shortlog_in(pre),
+        has_diff=diff_off >= 0,
     )
 
 
@@ -76,34 +92,48 @@ def _from_override(lines: list[str]) -> tuple[Address | None, int]:
     return address, index
 
 
-def _diff_start(lines: list[str]) -> int:
-    """Index of the first `diff --git` line (or a plain `---`/`+++`/`@@` header), else len."""
-    for index, line in enumerate(lines):
-        if line.startswith("diff --git "):
-            return index
-        if (
-            line.startswith("--- ")
-            and index + 2 < len(lines)
-            and lines[index + 1].startswith("+++ ")
-            and lines[index + 2].startswith("@@ ")
-        ):
-            return index
-    return len(lines)
+def _find_line(text: str, prefix: str, start: int) -> int:
+    """Offset of the first line at or after `start` (a line start) beginning with `prefix`."""
+    if text.startswith(prefix, start):
+        return start
+    hit = text.find("\n" + prefix, start)
+    return hit + 1 if hit >= 0 else -1
 
 
-def _separator(lines: list[str]) -> int:
+def _diff_offset(text: str, start: int) -> int:
+    """Offset of the first `diff --git` line (or a plain `---`/`+++`/`@@` header), else -1."""
+    git = _find_line(text, "diff --git ", start)
+    limit = git if git >= 0 else len(text)
+    hit = text.find("\n+++ ", start)
+    while 0 <= hit < limit:  # a plain header: `--- ` above the `+++ ` line, `@@ ` below it
+        above = text.rfind("\n", 0, hit) + 1
+        below = text.find("\n", hit + 1) + 1
+        ok = above >= start and below and text.startswith("--- ", above)
+        if ok and text.startswith("@@ ", below):
+            return above
+        hit = text.find("\n+++ ", hit + 1)
+    return git
+
+
+def _separator(text: str, count: int) -> int:
     """Index of the first line that is exactly `---` (the end of the commit message)."""
-    for index, line in enumerate(lines):
-        if line.rstrip() == "---":
-            return index
-    return len(lines)
+    at = _find_line(text, "---", 0)
+    while at >= 0:
+        end = text.find("\n", at)
+        if (text[at:end] if end >= 0 else text[at:]).rstrip() == "---":
+            return text.count("\n", 0, at)
+        at = _find_line(text, "---", end + 1) if end >= 0 else -1
+    return count
 
 
-def _trim_blank_lines(lines: list[str]) -> str:
-    """Join lines, dropping blank lines at both ends and trailing spaces at the very end."""
+def _commit_message_lines(lines: list[str]) -> list[str]:
+    """The lines without blank lines at both ends, the last one without trailing spaces."""
     start, end = 0, len(lines)
     while start < end and not lines[start].strip():
         start += 1
     while end > start and not lines[end - 1].strip():
         end -= 1
-    return "\n".join(lines[start:end]).rstrip()
+    kept = lines[start:end]
+    if kept:
+        kept[-1] = kept[-1].rstrip()
+    return kept

@@ -15,9 +15,26 @@ from collections.abc import Iterable
 
 from loaders.footnotes import citation_phrase, message_id_from_url
 from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
-from loaders.text import clean_url, find_urls, is_quoted, prose_blocks, sentences, split_lines
+from loaders.text import (
+    TextLines,
+    clean_url,
+    find_urls,
+    is_quoted,
+    paragraph_spans,
+    prose_blocks,
+    sentences,
+)
 
-__all__ = ["find_base", "find_change_id", "find_dependencies", "find_version_links"]
+__all__ = [
+    "find_base",
+    "find_base_in",
+    "find_change_id",
+    "find_change_id_in",
+    "find_dependencies",
+    "find_dependencies_in",
+    "find_version_links",
+    "find_version_links_in",
+]
 
 # --- version links -----------------------------------------------------------------------
 
@@ -45,17 +62,27 @@ _MAX_LINE = 2000
 
 def find_version_links(text: str, footnotes: tuple[Footnote, ...]) -> tuple[VersionLink, ...]:
     """Pointers to earlier versions: `Link to v3: url`, `RFC v2: url`, `Changes from v2 [1]`."""
+    return find_version_links_in(TextLines(text), footnotes)
+
+
+def find_version_links_in(
+    text: TextLines, footnotes: tuple[Footnote, ...]
+) -> tuple[VersionLink, ...]:
+    """`find_version_links` on already split text."""
     found = [*_line_links(text), *_footnote_links(footnotes), *_cited_links(text, footnotes)]
     return _merge_links(found)
 
 
-def _line_links(text: str) -> Iterable[VersionLink]:
+def _line_links(text: TextLines) -> Iterable[VersionLink]:
     """Lines whose only words before the URL name a version (`- Link to v3:`, `v2:`).
 
-    The URL may be wrapped onto the next line (`- Link to v2:` / `  https://...`).
+    The URL may be wrapped onto the next line (`- Link to v2:` / `  https://...`), so the
+    lines looked at are those holding `http` and the lines just above them.
     """
-    lines = split_lines(text)
-    for index, line in enumerate(lines):
+    lines = text.lines
+    with_url = text.line_indexes("http")
+    for index in sorted({*with_url, *(i - 1 for i in with_url if i)}):
+        line = lines[index]
         if len(line) > _MAX_LINE or is_quoted(line):
             continue
         if "http" not in line:
@@ -82,11 +109,14 @@ def _footnote_links(footnotes: tuple[Footnote, ...]) -> Iterable[VersionLink]:
             yield _version_link(note.url, None, None)
 
 
-def _cited_links(text: str, footnotes: tuple[Footnote, ...]) -> Iterable[VersionLink]:
+def _cited_links(text: TextLines, footnotes: tuple[Footnote, ...]) -> Iterable[VersionLink]:
     """`Changes from v2 [1]`, `v1: [1]`: a bare version citing a footnote that names a message."""
+    if not footnotes:
+        return
     by_number = {note.number: note for note in footnotes}
-    for line in split_lines(text):
-        if "[" not in line or is_quoted(line):
+    for index in text.line_indexes("["):
+        line = text.lines[index]
+        if is_quoted(line):
             continue
         for match in _VERSION_CITE_RE.finditer(line):
             note = by_number.get(match.group(3))
@@ -151,13 +181,18 @@ def find_base(text: str) -> tuple[str | None, str | None]:
     A ref must look like a version, a tag or a tree/branch path: "based on the latest WIP
     code [1]" names a series (a dependency), not a ref.
     """
-    commit_match = _BASE_COMMIT_RE.search(text)
+    return find_base_in(TextLines(text))
+
+
+def find_base_in(text: TextLines) -> tuple[str | None, str | None]:
+    """`find_base` on already split text; the regexes run only when their words occur."""
+    commit_match = next(text.finditer(_BASE_COMMIT_RE, ("base-commit:",)), None)
     commit = commit_match.group(1).lower() if commit_match else None
     ref = None
-    for count, match in enumerate(_BASED_ON_RE.finditer(text)):
+    for count, match in enumerate(text.finditer(_BASED_ON_RE, ("based",))):
         if count >= _MAX_BASED_ON:
             break
-        token = _ref_after(text[match.end() : match.end() + 200])
+        token = _ref_after(text.text[match.end() : match.end() + 200])
         if token and _HEX_RE.fullmatch(token):
             commit = commit or token
         elif token:
@@ -198,7 +233,12 @@ def _looks_like_ref(token: str, next_word: str) -> bool:
 
 def find_change_id(text: str) -> str | None:
     """b4's `change-id: 20251030-topic-96fe0d2b178e` (not Gerrit's `Change-Id: I<hex>`)."""
-    for match in _CHANGE_ID_RE.finditer(text):
+    return find_change_id_in(TextLines(text))
+
+
+def find_change_id_in(text: TextLines) -> str | None:
+    """`find_change_id` on already split text."""
+    for match in text.finditer(_CHANGE_ID_RE, ("change-id:",)):
         if not _GERRIT_ID_RE.fullmatch(match.group(1)):
             return match.group(1)
     return None
@@ -206,11 +246,14 @@ def find_change_id(text: str) -> str | None:
 
 # --- dependencies ------------------------------------------------------------------------
 
+# The names match case-insensitively in ASCII only (`(?a:...)`): under plain IGNORECASE,
+# `Baſed-on:` (long s) would match, and its lower-cased name is no key of _DECLARED_KINDS.
 _DECLARED_RE = re.compile(
-    r"^(prerequisite-change-id|prerequisite-message-id|prerequisite-patch-id|depends-on|based-on)"
-    r":[ \t]*(\S[^\n]*)",
+    r"^(?a:(prerequisite-change-id|prerequisite-message-id|prerequisite-patch-id|depends-on"
+    r"|based-on)):[ \t]*(\S[^\n]*)",
     re.MULTILINE | re.IGNORECASE,
 )
+_DECLARED_WORDS = ("prerequisite-", "depends-on:", "based-on:")  # every match starts so
 _DECLARED_KINDS = {
     "depends-on": DependencyKind.DEPENDS_ON,
     "based-on": DependencyKind.BASED_ON,
@@ -220,9 +263,12 @@ _CUE_RE = re.compile(
     r"|on\s+top\s+of|built\s+(?:on|upon)|applies\s+(?:on|to)|prerequisites?)\b",
     re.IGNORECASE,
 )
+# Every cue holds one of these words; a line without any cannot start a cue sentence.
+_CUE_WORDS = ("based", "depend", "relies", "rely", "top", "built", "applies", "prerequisite")
 _DEPEND_CUE_RE = re.compile(r"depend|rel[iy]|prerequisite", re.IGNORECASE)
 _FIXUP_RE = re.compile(r"\bfix-?ups?\b", re.IGNORECASE)
 _FOOTNOTE_LINE_RE = re.compile(r"\[\d{1,3}\]")
+_NOT_PROSE_STARTS = frozenset({">", "["})  # a quoted or footnote line starts with one
 _WINDOW = 400  # characters of a sentence read around one citation
 _CITE_RE = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[\"'(]))\[(\d{1,3})\]")
 
@@ -237,7 +283,17 @@ def find_dependencies(
     Footnotes that are version links (earlier versions of this series) are not dependencies;
     a prose mention of something already declared is not repeated.
     """
-    declared = list(dict.fromkeys(_declared(n, v) for n, v in _DECLARED_RE.findall(text)))
+    return find_dependencies_in(TextLines(text), footnotes, version_links)
+
+
+def find_dependencies_in(
+    text: TextLines,
+    footnotes: tuple[Footnote, ...],
+    version_links: tuple[VersionLink, ...],
+) -> tuple[DependencyRef, ...]:
+    """`find_dependencies` on already split text."""
+    pairs = (match.groups() for match in text.finditer(_DECLARED_RE, _DECLARED_WORDS))
+    declared = list(dict.fromkeys(_declared(name, value) for name, value in pairs))
     seen_ids = {ref.message_id for ref in declared if ref.message_id}
     seen_urls: set[str | None] = {link.url for link in version_links}
     seen_urls.update(ref.url for ref in declared if ref.url)
@@ -277,7 +333,9 @@ def _declared_target(kind: DependencyKind, value: str) -> DependencyRef:
     return DependencyRef(kind, True, label=value)
 
 
-def _inferred(text: str, footnotes: tuple[Footnote, ...], skip: set[str]) -> list[DependencyRef]:
+def _inferred(
+    text: TextLines, footnotes: tuple[Footnote, ...], skip: set[str]
+) -> list[DependencyRef]:
     """Footnotes and URLs cited in sentences that say "based on", "depends on", "relies on".
 
     Each footnote or URL is read once (its first telling sentence), which also keeps the
@@ -288,7 +346,7 @@ def _inferred(text: str, footnotes: tuple[Footnote, ...], skip: set[str]) -> lis
     found: list[DependencyRef] = []
     for sentence in _cue_sentences(text):
         cues = _Cues(sentence)
-        for match in _CITE_RE.finditer(sentence):
+        for match in _CITE_RE.finditer(sentence) if "[" in sentence else ():
             note = notes.pop(match.group(1), None)
             if note is not None and note.url not in seen:
                 seen.add(note.url)
@@ -325,14 +383,27 @@ class _Cues:
         return citation_phrase(self.sentence[max(0, position - _WINDOW) : position])
 
 
-def _cue_sentences(text: str) -> Iterable[str]:
-    """Prose sentences holding a dependency cue; footnote and quoted lines left out."""
-    lines = [
-        "" if is_quoted(line) or _is_footnote_line(line) else line for line in split_lines(text)
-    ]
-    for block in prose_blocks(lines):
-        if _CUE_RE.search(block):
-            yield from (sentence for sentence in sentences(block) if _CUE_RE.search(sentence))
+def _cue_sentences(text: TextLines) -> Iterable[str]:
+    """Prose sentences holding a dependency cue; footnote and quoted lines left out.
+
+    A cue needs one of `_CUE_WORDS` on a prose line, so only the paragraphs around such
+    lines are joined and searched (most replies have none: their cue words, if any, are in
+    quoted lines).
+    """
+    lines = text.lines
+    hits = text.folded_line_indexes(_CUE_WORDS)
+    seeds = range(len(lines)) if hits is None else hits
+    for start, stop in paragraph_spans(lines, seeds, _is_prose_line, len(lines)):
+        for block in prose_blocks(lines[start:stop]):
+            if _CUE_RE.search(block):
+                yield from (s for s in sentences(block) if _CUE_RE.search(s))
+
+
+def _is_prose_line(line: str) -> bool:
+    """Neither quoted nor a footnote definition (cheap first test: the first visible char)."""
+    if line.lstrip()[:1] not in _NOT_PROSE_STARTS:
+        return True
+    return not (is_quoted(line) or _is_footnote_line(line))
 
 
 def _is_footnote_line(line: str) -> bool:

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 from loaders.records import Diffstat, FileChange
-from loaders.text import split_lines
+from loaders.text import TextLines, split_lines
 
-__all__ = ["parse_diff_files", "parse_diffstat"]
+__all__ = ["parse_diff_files", "parse_diff_lines", "parse_diffstat", "parse_diffstat_in"]
 
 _SUMMARY_RE = re.compile(
     r"\s*(\d+) files? changed"
@@ -31,21 +31,40 @@ def parse_diffstat(text: str) -> Diffstat | None:
 
     Without a summary line, a run of well-formed file lines still counts (cut digests).
     """
+    return parse_diffstat_in(TextLines(text))
+
+
+def parse_diffstat_in(text: TextLines, first: int = 0) -> Diffstat | None:
+    """`parse_diffstat` on already split text, reading from line `first` on.
+
+    Only lines holding a `|` (file lines) or `changed` (the summary) are looked at; a gap
+    between two of them is a line that is neither, which ends a run of file lines.
+    """
+    lines = text.lines
+    diffs = text.line_indexes("diff --git ")
+    stop = next((i for i in diffs if i >= first and lines[i].startswith("diff --git ")), None)
     run: list[FileChange] = []
     first_run: list[FileChange] = []
-    for line in split_lines(text):
-        if line.startswith("diff --git "):
+    previous = first - 1  # the line before the next one read
+    for index in text.line_indexes("|", "changed"):
+        if index < first:
+            continue
+        if stop is not None and index >= stop:
             break
-        summary = _SUMMARY_RE.fullmatch(line)
-        if summary and line.startswith(" "):
-            return _with_summary(run, summary)
-        change = _diffstat_line(line)
+        line = lines[index]
+        change = None
+        if line.startswith(" "):
+            summary = _SUMMARY_RE.fullmatch(line) if "changed" in line else None
+            if summary:
+                return _with_summary(run if previous == index - 1 else [], summary)
+            change = _diffstat_line(line) if "|" in line else None
+        if previous != index - 1 or change is None:  # a line in between ended the run
+            if run and not first_run:
+                first_run = run
+            run = []
         if change is not None:
             run.append(change)
-            continue
-        if run and not first_run:
-            first_run = run
-        run = []
+        previous = index
     first_run = first_run or run
     return Diffstat(files=tuple(first_run)) if first_run else None
 
@@ -147,11 +166,9 @@ class _File:
 
 @dataclass(slots=True)
 class _Reader:
-    """State of the line-by-line diff reader: the current file and what is left of a hunk."""
+    """The files read from the diff so far."""
 
     files: list[_File]
-    old_left: int = 0
-    new_left: int = 0
 
     @property
     def current(self) -> _File:
@@ -166,41 +183,50 @@ def parse_diff_files(text: str) -> tuple[FileChange, ...]:
     Hunk headers give each hunk's length, so a removed line that reads `---` or a trailing
     `-- ` signature is never mistaken for a header or counted.
     """
+    return parse_diff_lines(split_lines(text))
+
+
+def parse_diff_lines(lines: list[str]) -> tuple[FileChange, ...]:
+    """`parse_diff_files` on already split lines.
+
+    The hunk lines (nearly all of a diff) are counted in this loop itself, with the counts
+    kept in locals: a call per line would cost more than the counting.
+    """
     reader = _Reader(files=[])
-    for line in split_lines(text):
-        if reader.old_left > 0 or reader.new_left > 0:
-            if _hunk_line(reader, line):
+    old_left = new_left = 0  # what is left of the current hunk
+    item = _File()  # the file the current hunk belongs to
+    for line in lines:
+        if old_left > 0 or new_left > 0:
+            marker = line[:1]
+            if marker == "+":
+                new_left -= 1
+                item.insertions += 1
                 continue
-            reader.old_left = reader.new_left = 0
-        _header_line(reader, line)
+            if marker == "-":
+                old_left -= 1
+                item.deletions += 1
+                continue
+            if marker == " " or not marker:
+                old_left -= 1
+                new_left -= 1
+                continue
+            if marker == "\\":
+                continue
+            old_left = new_left = 0  # a line that cannot belong to the hunk (mangled diff)
+        if line.startswith("@@ "):
+            old_left, new_left = _start_hunk(reader, line)
+            if reader.files:
+                item = reader.files[-1]
+        else:
+            _header_line(reader, line)
     return tuple(item.record() for item in reader.files if item.new or item.old)
 
 
-def _hunk_line(reader: _Reader, line: str) -> bool:
-    """Count one line inside a hunk; False when the line cannot belong to it (mangled diff)."""
-    marker = line[:1]
-    item = reader.current
-    if marker == "+":
-        item.insertions += 1
-        reader.new_left -= 1
-    elif marker == "-":
-        item.deletions += 1
-        reader.old_left -= 1
-    elif marker in (" ", ""):
-        reader.old_left -= 1
-        reader.new_left -= 1
-    elif marker != "\\":
-        return False
-    return True
-
-
 def _header_line(reader: _Reader, line: str) -> None:
-    """Read a line between hunks: file headers, renames, binary markers, hunk headers."""
+    """Read a line between hunks (not a hunk header): file headers, renames, binary markers."""
     if line.startswith("diff --git "):
         old, new = _git_paths(line[len("diff --git ") :])
         reader.files.append(_File(old=old, new=new))
-    elif line.startswith("@@ "):
-        _start_hunk(reader, line)
     elif line.startswith("--- "):
         _old_path_line(reader, line[4:])
     elif line.startswith("+++ "):
@@ -231,15 +257,17 @@ def _new_path_line(reader: _Reader, path: str) -> None:
         reader.current.new = _strip_prefix(path, "b/")
 
 
-def _start_hunk(reader: _Reader, line: str) -> None:
-    """`@@ -a,b +c,d @@`: remember how many old and new lines the hunk holds."""
+def _start_hunk(reader: _Reader, line: str) -> tuple[int, int]:
+    """`@@ -a,b +c,d @@`: how many old and new lines the hunk holds (0, 0 when none)."""
     match = _HUNK_RE.match(line)
     if match is None or not reader.files:
-        return
+        return 0, 0
     old_count, new_count = match.groups()
-    reader.old_left = int(old_count) if old_count is not None else 1
-    reader.new_left = int(new_count) if new_count is not None else 1
     reader.current.hunks += 1
+    return (
+        int(old_count) if old_count is not None else 1,
+        int(new_count) if new_count is not None else 1,
+    )
 
 
 def _git_paths(rest: str) -> tuple[str, str]:

@@ -12,9 +12,9 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from loaders.records import Footnote
-from loaders.text import URL_RE, clean_url, is_quoted, split_lines
+from loaders.text import URL_RE, TextLines, clean_url, is_quoted
 
-__all__ = ["find_footnotes", "message_id_from_url"]
+__all__ = ["find_footnotes", "find_footnotes_in", "message_id_from_url"]
 
 _DEF_RE = re.compile(r"\[(\d{1,3})\]:?[ \t]*")
 _CITE_RE = re.compile(r"\[(\d{1,3})\]")
@@ -40,26 +40,33 @@ _BARE_MSGID_HOSTS = frozenset({"patch.msgid.link", "msgid.link"})
 
 def find_footnotes(text: str) -> tuple[Footnote, ...]:
     """Footnote definitions (`[N] url`, `[N] label: url`, `[N]: url`) with their citations."""
-    lines = split_lines(text)
-    definitions = _definitions(lines)
+    return find_footnotes_in(TextLines(text))
+
+
+def find_footnotes_in(text: TextLines) -> tuple[Footnote, ...]:
+    """`find_footnotes` on already split text; only lines holding a `[` are looked at."""
+    candidates = text.line_indexes("[")
+    if not candidates:
+        return ()
+    lines = text.lines
+    definitions = _definitions(lines, candidates)
     if not definitions:
         return ()
     numbers = {number for number, _, _, _ in definitions}
-    citations = _citations(lines, numbers, {index for _, _, _, index in definitions})
+    skip = {index for _, _, _, index in definitions}
+    citations = _citations(lines, candidates, numbers, skip)
     return tuple(
         Footnote(number=number, url=url, label=label, citation=citations.get(number, ""))
         for number, label, url, _ in definitions
     )
 
 
-def _definitions(lines: list[str]) -> list[tuple[str, str, str, int]]:
+def _definitions(lines: list[str], candidates: list[int]) -> list[tuple[str, str, str, int]]:
     """(number, label, url, line index) of each footnote; the first definition of N wins."""
     found: list[tuple[str, str, str, int]] = []
     seen: set[str] = set()
-    for index, line in enumerate(lines):
-        if "[" not in line:
-            continue
-        parsed = _definition(line, lines[index + 1] if index + 1 < len(lines) else "")
+    for index in candidates:
+        parsed = _definition(lines[index], lines[index + 1] if index + 1 < len(lines) else "")
         if parsed is None or parsed[0] in seen:
             continue
         seen.add(parsed[0])
@@ -91,16 +98,19 @@ def _clean_label(label: str) -> str:
     return label.strip().rstrip("<(").strip().rstrip(":-–—").strip()
 
 
-def _citations(lines: list[str], numbers: set[str], skip: set[int]) -> dict[str, str]:
+def _citations(
+    lines: list[str], candidates: list[int], numbers: set[str], skip: set[int]
+) -> dict[str, str]:
     """For each footnote number, the phrase before its first telling citation in the prose.
 
     A citation right after "see" or "in" names nothing, so later citations are tried too
-    (a bounded number of times).
+    (a bounded number of times). `candidates` are the indexes of the lines holding a `[`.
     """
     found: dict[str, str] = {}
     tries = dict.fromkeys(numbers, _MAX_TRIES)
-    for index, line in enumerate(lines):
-        if "[" not in line or index in skip or is_quoted(line):
+    for index in candidates:
+        line = lines[index]
+        if index in skip or is_quoted(line):
             continue
         for match in _CITE_RE.finditer(line):
             number = match.group(1)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from loaders.addresses import normalise_name
 from loaders.records import ShortlogGroup
-from loaders.text import split_lines
+from loaders.text import TextLines
 
-__all__ = ["parse_shortlog"]
+__all__ = ["parse_shortlog", "parse_shortlog_in"]
 
 _MAX_NAME = 100
 
@@ -30,16 +30,32 @@ class _Group:
 
 def parse_shortlog(text: str) -> tuple[ShortlogGroup, ...]:
     """Every `Author Name (N):` block with its indented (and unwrapped) titles."""
+    return parse_shortlog_in(TextLines(text))
+
+
+def parse_shortlog_in(text: TextLines) -> tuple[ShortlogGroup, ...]:
+    """`parse_shortlog` on already split text.
+
+    Reading starts at each line holding `):` (every header does) that no group took as a
+    title; the lines between such headers are skipped without a look.
+    """
+    lines = text.lines
     groups: list[ShortlogGroup] = []
-    current: _Group | None = None
-    for line in split_lines(text):
-        if current is not None and _add_title(current, line):
+    position = 0  # the next line not read yet
+    for candidate in text.line_indexes("):"):
+        if candidate < position:
             continue
-        if current is not None and current.titles:
-            groups.append(_finish(current))
-        current = _header(line)
-    if current is not None and current.titles:
-        groups.append(_finish(current))
+        current = _header(lines[candidate])
+        position = candidate + 1
+        while current is not None:
+            while position < len(lines) and _add_title(current, lines[position]):
+                position += 1
+            if current.titles:
+                groups.append(_finish(current))
+            if position == len(lines):
+                break
+            current = _header(lines[position])
+            position += 1
     return tuple(groups)
 
 

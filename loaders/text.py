@@ -8,15 +8,17 @@ so no helper uses a regular expression that can backtrack over a whole line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
     "URL_RE",
+    "TextLines",
     "clean_url",
     "collapse_ws",
     "find_urls",
     "is_quoted",
     "normalise_newlines",
+    "paragraph_spans",
     "paragraphs",
     "prose_blocks",
     "sentences",
@@ -31,6 +33,10 @@ URL_RE = re.compile(r"https?://[^\s<>\"'`]+")
 _TRAILING_PUNCT = ".,;:!?'\"`>"
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])")
 _BULLET_RE = re.compile(r"\s*(?:[-*+•]|\(?\d{1,2}[.)])\s")
+# The only non-ASCII characters that `re.IGNORECASE` matches to ASCII letters (İ ı ſ K): a
+# text holding one can match a case-insensitive keyword that its `lower()` does not contain.
+_CASE_TRAPS_RE = re.compile("[\u0130\u0131\u017f\u212a]")
+_SIGNATURE = "-- "
 
 
 def collapse_ws(text: str) -> str:
@@ -61,15 +67,24 @@ def strip_signature(text: str) -> str:
     A removed diff line whose content is `- ` also reads `-- `, so a delimiter with diff
     markers after it is not taken as a signature.
     """
-    lines = split_lines(text)
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index] != "-- ":
-            continue
-        tail = lines[index + 1 :]
-        if any(line.startswith(("diff --git ", "@@ ")) for line in tail):
-            return text
-        return "\n".join(lines[:index])
-    return text
+    joined = normalise_newlines(text)
+    at = _last_signature(joined)
+    if at < 0:
+        return text
+    tail = joined[at + len(_SIGNATURE) + 1 :]
+    if tail.startswith(("diff --git ", "@@ ")) or "\ndiff --git " in tail or "\n@@ " in tail:
+        return text
+    return joined[: max(at - 1, 0)]
+
+
+def _last_signature(text: str) -> int:
+    """Offset of the last line that is exactly `-- `, else -1 (searched, not looped over)."""
+    if text.endswith("\n" + _SIGNATURE) or text == _SIGNATURE:
+        return len(text) - len(_SIGNATURE)
+    hit = text.rfind("\n" + _SIGNATURE + "\n")
+    if hit >= 0:
+        return hit + 1
+    return 0 if text.startswith(_SIGNATURE + "\n") else -1
 
 
 def paragraphs(lines: list[str]) -> Iterator[list[str]]:
@@ -83,6 +98,32 @@ def paragraphs(lines: list[str]) -> Iterator[list[str]]:
             current = []
     if current:
         yield current
+
+
+def paragraph_spans(
+    lines: list[str], seeds: Iterable[int], keep: Callable[[str], bool], end: int
+) -> list[tuple[int, int]]:
+    """`(start, stop)` of each paragraph of `lines[:end]` that holds one of the `seeds` lines.
+
+    A paragraph here is what `paragraphs` yields once the lines failing `keep` are blanked;
+    only the paragraphs around the seeds (sorted line indexes) are walked, so a parser that
+    knows which lines can matter skips the rest of a long text.
+    """
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for seed in seeds:
+        if seed >= end:
+            break
+        if seed < done or not (lines[seed].strip() and keep(lines[seed])):
+            continue
+        start, stop = seed, seed + 1
+        while start > done and lines[start - 1].strip() and keep(lines[start - 1]):
+            start -= 1
+        while stop < end and lines[stop].strip() and keep(lines[stop]):
+            stop += 1
+        spans.append((start, stop))
+        done = stop
+    return spans
 
 
 def prose_blocks(lines: list[str]) -> Iterator[str]:
@@ -127,3 +168,96 @@ def find_urls(text: str) -> list[tuple[int, str]]:
         if len(url) > len("https://"):
             found.append((match.start(), url))
     return found
+
+
+class TextLines:
+    """A text with its lines split once, shared by the parsers that read the same text.
+
+    `text` is the text as given (regular expressions run on it), `joined` the same with LF
+    line ends only, `lines` its lines (`split_lines`). The search helpers find the lines
+    worth a closer look with `str.find` instead of a Python loop over every line: a reply
+    quoting a whole patch has thousands of lines, and most parsers care about a handful.
+    """
+
+    __slots__ = ("_folded", "_found", "_trapped", "joined", "lines", "text")
+
+    def __init__(self, text: str, lines: list[str] | None = None) -> None:
+        self.text = text
+        self.joined = normalise_newlines(text)
+        self.lines = self.joined.split("\n") if lines is None else lines
+        self._folded: str | None = None
+        self._trapped = False
+        self._found: dict[tuple[str, ...], list[int]] = {}
+
+    def line_indexes(self, *needles: str) -> list[int]:
+        """Sorted indexes of the lines containing one of `needles` (case-sensitive)."""
+        found = self._found.get(needles)
+        if found is None:
+            found = self._found[needles] = _line_indexes(self.joined, needles)
+        return found
+
+    def folded_line_indexes(self, needles: tuple[str, ...]) -> list[int] | None:
+        """Indexes of the lines holding one of the lower-case `needles` in any case.
+
+        None when the text holds one of the characters that `re.IGNORECASE` matches to ASCII
+        letters (then only a full scan is safe). A case-insensitive match of a regular
+        expression that needs one of the needles lies on one of these lines.
+        """
+        folded = self._fold()
+        return None if folded is None else _line_indexes(folded, needles)
+
+    def finditer(
+        self, pattern: re.Pattern[str], needles: tuple[str, ...]
+    ) -> Iterator[re.Match[str]]:
+        """`pattern.finditer(text)` for a case-insensitive pattern whose every match begins
+        with one of the lower-case `needles` (in any case).
+
+        The pattern is only tried where the lower-cased text holds a needle, which on a long
+        text is many times faster than letting the regex engine try every position.
+        """
+        folded = self._fold()
+        if folded is None or self.text is not self.joined:  # offsets would not line up
+            yield from pattern.finditer(self.text)
+            return
+        starts: set[int] = set()
+        for needle in needles:
+            at = folded.find(needle)
+            while at >= 0:
+                starts.add(at)
+                at = folded.find(needle, at + 1)
+        end = 0
+        for at in sorted(starts):
+            match = pattern.match(self.text, at) if at >= end else None
+            if match is not None:
+                end = max(match.end(), at + 1)
+                yield match
+
+    def may_contain(self, *needles: str) -> bool:
+        """False only when no lower-case needle occurs in the text in any case."""
+        folded = self._fold()
+        return folded is None or any(needle in folded for needle in needles)
+
+    def _fold(self) -> str | None:
+        """The lower-cased text, computed once; None when case traps make it unsafe."""
+        if self._folded is None and not self._trapped:
+            joined = self.joined
+            self._trapped = not joined.isascii() and _CASE_TRAPS_RE.search(joined) is not None
+            self._folded = None if self._trapped else joined.lower()
+        return self._folded
+
+
+def _line_indexes(text: str, needles: tuple[str, ...]) -> list[int]:
+    """Sorted indexes of the LF-separated lines of `text` that contain one of `needles`."""
+    found: set[int] = set()
+    for needle in needles:
+        line, counted = 0, 0
+        hit = text.find(needle)
+        while hit >= 0:
+            line += text.count("\n", counted, hit)
+            found.add(line)
+            end = text.find("\n", hit + len(needle))
+            if end < 0:
+                break
+            line, counted = line + 1, end + 1
+            hit = text.find(needle, counted)
+    return sorted(found)

@@ -15,9 +15,15 @@ from functools import lru_cache
 
 from loaders.addresses import parse_address
 from loaders.records import Trailer, TrailerKind
-from loaders.text import is_quoted, paragraphs, split_lines
+from loaders.text import TextLines, is_quoted, paragraph_spans
 
-__all__ = ["PERSON_KINDS", "classify_trailer_name", "parse_trailers", "split_comment"]
+__all__ = [
+    "PERSON_KINDS",
+    "classify_trailer_name",
+    "parse_trailers",
+    "parse_trailers_in",
+    "split_comment",
+]
 
 PERSON_KINDS = frozenset(
     {
@@ -33,6 +39,9 @@ PERSON_KINDS = frozenset(
 )
 
 _LINE_RE = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,62}):[ \t]*(\S.*)")
+# A line `_LINE_RE` can match, found right after a newline (the text gets one in front): the
+# literal `\n` lets the regex engine jump from line to line.
+_NAME_LINE_RE = re.compile(r"\n[A-Za-z][A-Za-z0-9-]{0,62}:")
 _AND_RE = re.compile(r"([a-z]+)-and-[a-z-]+-by")
 _HEX_RE = re.compile(r"[0-9a-fA-F]{7,40}\b")
 _KINDS = {kind.value.lower(): kind for kind in TrailerKind if kind is not TrailerKind.OTHER}
@@ -115,13 +124,20 @@ class _Block:
 
 def parse_trailers(text: str) -> tuple[Trailer, ...]:
     """All trailers of a commit message or reply text, in order of appearance."""
-    lines = []
-    for line in split_lines(text):
-        if line == "-- ":
-            break
-        lines.append("" if is_quoted(line) else line)
-    blocks = [_read_block(paragraph) for paragraph in paragraphs(lines)]
-    trailing = _trailing_strict(blocks)
+    return parse_trailers_in(TextLines(text))
+
+
+def parse_trailers_in(text: TextLines) -> tuple[Trailer, ...]:
+    """`parse_trailers` on already split text.
+
+    Only paragraphs holding a `Name:` line can hold trailers, so only those are read; the
+    rest of a long reply (the quoted patch, the prose) is skipped.
+    """
+    lines = text.lines
+    end = lines.index("-- ") if "-- " in lines else len(lines)
+    spans = paragraph_spans(lines, _name_lines(text.joined), _not_quoted, end)
+    blocks = [_read_block(lines[start:stop]) for start, stop in spans]
+    trailing = _trailing_strict(blocks, spans, lines, end)
     found: list[Trailer] = []
     for index, block in enumerate(blocks):
         for entry in _select(block, index >= trailing):
@@ -129,11 +145,34 @@ def parse_trailers(text: str) -> tuple[Trailer, ...]:
     return tuple(found)
 
 
-def _trailing_strict(blocks: list[_Block]) -> int:
-    """Index of the first of the final paragraphs that consist of trailers only."""
-    index = len(blocks)
+def _name_lines(text: str) -> list[int]:
+    """Indexes of the lines starting with `Name:`, the only lines that can be trailers."""
+    found: list[int] = []
+    line = counted = 0
+    for match in _NAME_LINE_RE.finditer("\n" + text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.append(line)
+    return found
+
+
+def _not_quoted(line: str) -> bool:
+    return not is_quoted(line)
+
+
+def _trailing_strict(
+    blocks: list[_Block], spans: list[tuple[int, int]], lines: list[str], end: int
+) -> int:
+    """Index of the first of the final paragraphs that consist of trailers only.
+
+    `blocks` are the paragraphs with `Name:` lines; any other paragraph after one ends the run.
+    """
+    index, after = len(blocks), end
     while index > 0 and blocks[index - 1].prose_lines == 0 and blocks[index - 1].entries:
-        index -= 1
+        start, stop = spans[index - 1]
+        if any(lines[i].strip() and not is_quoted(lines[i]) for i in range(stop, after)):
+            break
+        index, after = index - 1, start
     return index
 
 

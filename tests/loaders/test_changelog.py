@@ -162,6 +162,15 @@ def test_declared_dependencies() -> None:
     )
 
 
+def test_declared_names_with_look_alike_letters_do_not_crash() -> None:
+    # Under re.IGNORECASE the long s (U+017F) and dotless i (U+0131) match "s" and "i"; such a
+    # name is no declared field, and it once raised KeyError out of parse_body.
+    text = "Ba\u017fed-on: <a@example.com>\nprerequ\u0131site-patch-id: 0f1e\nBASED-ON: <b@x.org>\n"
+    assert find_dependencies(text, (), ()) == (
+        DependencyRef(DependencyKind.BASED_ON, True, message_id="b@x.org"),
+    )
+
+
 BASE_SECTION = """\
 This is v3; it takes in the review of RFC v2 [0].
 

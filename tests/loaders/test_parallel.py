@@ -1,0 +1,78 @@
+"""parse_many: the same records as parsing one by one, in order, with no process left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from loaders.mail import parse_mail
+from loaders.parallel import MIN_PARALLEL, WORKERS_ENV, parse_many, worker_count
+
+
+def _raw(index: int) -> bytes:
+    """A varied message: patches with trailers and diffs, replies, one without Message-ID."""
+    kind = index % 4
+    headers = [f"From: Dev {index % 7} <dev{index % 7}@example.com>"]
+    if kind != 3:
+        headers.append(f"Message-ID: <m{index}@example.com>")
+    headers += [f"Subject: [PATCH v{index % 3 + 1} {index % 5}/4] area: change {index}"]
+    headers += ["Date: Tue, 25 Nov 2025 19:10:43 +0100", ""]
+    body = [f"Change {index}.", "", f"Signed-off-by: Dev <dev{index % 7}@example.com>", "---"]
+    if kind == 1:
+        body += [" a/b.c | 2 +-", " 1 file changed, 1 insertion(+), 1 deletion(-)", ""]
+        body += ["diff --git a/a/b.c b/a/b.c", "--- a/a/b.c", "+++ b/a/b.c", "@@ -1 +1 @@"]
+        body += ["-old", "+new"]
+    if kind == 2:
+        body = ["> quoted", "", f"Reviewed-by: R <r{index}@example.com>"]
+    return "\n".join(headers + body).encode()
+
+
+def _items(count: int) -> list[tuple[str, bytes]]:
+    return [(f"test#{index}", _raw(index)) for index in range(count)]
+
+
+def _children() -> list[multiprocessing.process.BaseProcess]:
+    return multiprocessing.active_children()
+
+
+def test_parallel_results_equal_sequential_and_keep_order() -> None:
+    items = _items(MIN_PARALLEL * 3 + 17)
+    assert list(parse_many(items, workers=2)) == [parse_mail(raw, o) for o, raw in items]
+    assert not _children()
+
+
+def test_small_inputs_and_one_worker_parse_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*_: object) -> Iterator[object]:
+        raise AssertionError("no pool expected")
+
+    monkeypatch.setattr("loaders.parallel._parse_in_pool", no_pool)
+    small = _items(MIN_PARALLEL - 1)
+    assert list(parse_many(iter(small), workers=2)) == [parse_mail(r, o) for o, r in small]
+    large = _items(MIN_PARALLEL + 1)
+    assert list(parse_many(large, workers=1)) == [parse_mail(r, o) for o, r in large]
+    assert list(parse_many([], workers=4)) == []
+
+
+def test_stopping_early_leaves_no_worker_behind() -> None:
+    results = parse_many(_items(MIN_PARALLEL * 4), workers=2)
+    assert next(results).key == "m0@example.com"
+    results.close()
+    assert not _children()
+
+
+def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WORKERS_ENV, "3")
+    assert worker_count() == 3
+    assert worker_count(5) == 5  # an explicit count wins
+    monkeypatch.setenv(WORKERS_ENV, "0")
+    assert worker_count() == 1
+    monkeypatch.setenv(WORKERS_ENV, "many")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert worker_count() >= 1
+    assert "GRAPHAPI_WORKERS" in str(caught[0].message)
+    monkeypatch.delenv(WORKERS_ENV)
+    assert worker_count() >= 1
