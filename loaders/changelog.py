@@ -17,6 +17,7 @@ from loaders.footnotes import citation_phrase, message_id_from_url
 from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
 from loaders.text import (
     TextLines,
+    bounded_int,
     clean_url,
     find_urls,
     is_quoted,
@@ -132,7 +133,7 @@ def _version_link(url: str, rfc: str | None, version: str | None) -> VersionLink
     return VersionLink(
         url=url,
         message_id=message_id_from_url(url),
-        version=int(version) if version else None,
+        version=bounded_int(version, None),
         is_rfc=bool(rfc),
     )
 
@@ -311,8 +312,10 @@ def _declared(name: str, value: str) -> DependencyRef:
     prerequisite = DependencyKind.PREREQUISITE
     if key == "prerequisite-change-id":
         change_id, sep, version = value.rpartition(":v")
-        if sep and version.isdigit():
-            return DependencyRef(prerequisite, True, change_id=change_id, version=int(version))
+        if sep and bounded_int(version, None) is not None:
+            return DependencyRef(
+                prerequisite, True, change_id=change_id, version=bounded_int(version, None)
+            )
         return DependencyRef(prerequisite, True, change_id=value)
     if key == "prerequisite-message-id":
         return DependencyRef(prerequisite, True, message_id=value.split()[0].strip("<>"))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from loaders.records import Diffstat, FileChange
-from loaders.text import TextLines, split_lines
+from loaders.text import TextLines, bounded_int, split_lines
 
 __all__ = ["parse_diff_files", "parse_diff_lines", "parse_diffstat", "parse_diffstat_in"]
 
@@ -72,11 +72,11 @@ def parse_diffstat_in(text: TextLines, first: int = 0) -> Diffstat | None:
 def _with_summary(files: list[FileChange], summary: re.Match[str]) -> Diffstat:
     """Attach the `N files changed, X insertions(+), Y deletions(-)` numbers."""
     changed, added, removed = summary.groups()
-    insertions = int(added) if added else 0
-    deletions = int(removed) if removed else 0
+    insertions = bounded_int(added) or 0
+    deletions = bounded_int(removed) or 0
     return Diffstat(
         files=_fill_unknown(files, insertions, deletions),
-        files_changed=int(changed),
+        files_changed=bounded_int(changed),
         insertions=insertions,
         deletions=deletions,
     )
@@ -116,7 +116,7 @@ def _diffstat_line(line: str) -> FileChange | None:
     count = _COUNT_RE.fullmatch(right)
     if count is None:
         return None
-    changes, graph = int(count.group(1)), count.group(2) or ""
+    changes, graph = bounded_int(count.group(1)) or 0, count.group(2) or ""
     added, removed = _graph_counts(changes, graph)
     return FileChange(path, added, removed, shortened=shortened, changes=changes)
 
@@ -265,8 +265,8 @@ def _start_hunk(reader: _Reader, line: str) -> tuple[int, int]:
     old_count, new_count = match.groups()
     reader.current.hunks += 1
     return (
-        int(old_count) if old_count is not None else 1,
-        int(new_count) if new_count is not None else 1,
+        bounded_int(old_count) or 0 if old_count is not None else 1,
+        bounded_int(new_count) or 0 if new_count is not None else 1,
     )
 
 

@@ -144,10 +144,10 @@ def _header_text(value: bytes, name: str, defects: list[str]) -> str:
     """Unfold, decode raw 8-bit text (utf-8, else latin-1) and RFC 2047 encoded words."""
     try:
         text = value.decode("ascii")
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
         try:
             text = value.decode("utf-8")
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
             text = value.decode("latin-1")
             defects.append(f"undecodable bytes in {name}")
     if "\n" in text:
@@ -210,11 +210,11 @@ def _decode_charset(data: bytes, charset: str, where: str, defects: list[str]) -
             return data.decode(charset)
         except LookupError:
             defects.append(f"unknown charset {charset[:40]!r} in {where}")
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
             defects.append(f"{where} is not valid {charset[:40]}")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
         defects.append(f"undecodable bytes in {where}")
         return data.decode("latin-1")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from loaders.addresses import normalise_name
 from loaders.records import ShortlogGroup
-from loaders.text import TextLines
+from loaders.text import TextLines, bounded_int
 
 __all__ = ["parse_shortlog", "parse_shortlog_in"]
 
@@ -67,9 +67,9 @@ def _header(line: str) -> _Group | None:
     open_at = stripped.rfind("(")
     count = stripped[open_at + 1 : -2]
     name = stripped[:open_at].strip()
-    if open_at <= 0 or not count.isdigit() or not name or ":" in name:
+    if open_at <= 0 or bounded_int(count, None) is None or not name or ":" in name:
         return None
-    return _Group(name=normalise_name(name), count=int(count))
+    return _Group(name=normalise_name(name), count=bounded_int(count) or 0)
 
 
 def _add_title(group: _Group, line: str) -> bool:

@@ -261,3 +261,14 @@ def _line_indexes(text: str, needles: tuple[str, ...]) -> list[int]:
             line, counted = line + 1, end + 1
             hit = text.find(needle, counted)
     return sorted(found)
+
+
+def bounded_int(text: str | None, default: int | None = 0) -> int | None:
+    """`int(text)` for a plausible count (ASCII digits, at most 18 of them), else `default`.
+
+    Mail is hostile: `int()` of thousands of digits raises, and `str.isdigit()` accepts
+    superscripts that `int()` rejects; no real count, version or line number looks like that.
+    """
+    if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
+        return default
+    return int(text)

@@ -63,38 +63,7 @@ class KnownCrash:
         return type(exc) is self.exception and bool(self.message.search(str(exc)))
 
 
-KNOWN_CRASHES: tuple[KnownCrash, ...] = (
-    KnownCrash(
-        "int-digit-limit",
-        ValueError,
-        re.compile(r"Exceeds the limit \(\d+ digits\) for integer string conversion"),
-        (
-            "crash-int-digits-diffstat-summary.eml",
-            "crash-int-digits-hunk-header.eml",
-            "crash-int-digits-footnote-version.eml",
-            "crash-int-digits-cited-version.eml",
-        ),
-        "int() of a run of more than 4300 digits raises ValueError (the interpreter's "
-        "int_max_str_digits): diffstat.py summary and hunk header, changelog.py version "
-        "labels and citations (subject.py and digest.py are fixed)",
-    ),
-    KnownCrash(
-        "isdigit-not-decimal",
-        ValueError,
-        re.compile(r"invalid literal for int\(\) with base 10"),
-        ("crash-isdigit-shortlog.eml", "crash-isdigit-prerequisite-change-id.eml"),
-        "str.isdigit() accepts superscripts that int() rejects: shortlog.py `Name (²):`, "
-        "changelog.py `prerequisite-change-id: x:v²`",
-    ),
-    KnownCrash(
-        "codec-unicodeerror",
-        UnicodeError,
-        re.compile(r"decoding with '[^']+' codec failed"),
-        ("crash-charset-undefined-body.eml", "crash-charset-punycode-subject.eml"),
-        "mail._decode_charset catches UnicodeDecodeError, but the `undefined` and `punycode` "
-        "codecs raise a plain UnicodeError (charset=undefined, =?punycode?q?a..b?=)",
-    ),
-)
+KNOWN_CRASHES: tuple[KnownCrash, ...] = ()
 
 
 def known_crash(exc: BaseException) -> KnownCrash | None:
