@@ -18,6 +18,7 @@ import dataclasses
 import email
 import hashlib
 import html
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from email.message import Message as EmailMessage
@@ -33,6 +34,8 @@ __all__ = ["MAX_BODY_BYTES", "parse_mail"]
 
 #: Body text kept per message; the rest is only scanned for `diff --git` file names.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# Files listed past the body cap: a real patch touches far fewer; hostile mail can hold millions.
+MAX_EXTRA_FILES = 20_000
 
 # List-Id is left out on purpose: a cross-posted copy carries the delivering list's id, so it
 # says nothing about the message, and `Message` has no field for it.
@@ -358,7 +361,7 @@ def _capped_text(
         cut = bytes(data[:max_body]).rfind(b"\n") + 1 or max_body
         extra = tuple(
             FileChange(path=m.group(2).decode("utf-8", "replace"))
-            for m in _DIFF_GIT.finditer(data, cut - 1)
+            for m in itertools.islice(_DIFF_GIT.finditer(data, cut - 1), MAX_EXTRA_FILES)
         )
         defects.append(f"body truncated at {cut} bytes")
         data = data[:cut]
@@ -420,7 +423,8 @@ def _capped_str(text: str, max_body: int, defects: list[str]) -> tuple[str, tupl
     if len(text) <= max_body:
         return text, ()
     cut = text.rfind("\n", 0, max_body) + 1 or max_body
-    extra = tuple(FileChange(path=m.group(2)) for m in _DIFF_GIT_STR.finditer(text, cut - 1))
+    matches = itertools.islice(_DIFF_GIT_STR.finditer(text, cut - 1), MAX_EXTRA_FILES)
+    extra = tuple(FileChange(path=m.group(2)) for m in matches)
     defects.append(f"body truncated at {cut} characters")
     return text[:cut], extra
 
