@@ -1,0 +1,338 @@
+"""Query benchmark: canonical GraphQL queries over HTTP against their floors (performance.md 2).
+
+    .venv/bin/python bench/queries.py [--corpus kvm-cc|kvm-ppc] [--db SNAPSHOT]
+                                      [--requests 400] [--seconds 10] [--runs 3]
+
+The graph of a real archive (built into a scratch snapshot unless `--db` names one) is served
+by `graphapi serve` (uvicorn) in a subprocess on 127.0.0.1. An asyncio load generator
+(httpx.AsyncClient) sends each query at 1 and at 32 concurrent clients, stopping after
+`--requests` answers or `--seconds`, whichever comes first, and records every latency.
+Baselines, same run: `{ __typename }` on the same server, client and concurrency (the
+framework floor), and the same answer computed by calling the store directly (the store floor,
+in this process, one caller). Targets: each query at >= 50% of the `__typename` throughput,
+and p99 <= 3 x p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from benchlib import KVM_CC, KVM_PPC_BUNDLE, clone_inbox, machine, median, need, print_table
+from benchlib import temp_dir as scratch_dir
+
+from graphapi.model import EdgeKind, NodeData, NodeKind
+from graphapi.snapshot import read_snapshot
+from graphapi.store.networkx_store import NetworkXStore
+
+REVIEW_KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]  # the API's default kinds
+CONCURRENCY = (1, 32)
+
+
+@dataclass(slots=True)
+class Query:
+    name: str
+    text: str
+    variables: dict[str, Any]
+    direct: Callable[[], object]  # the same answer straight from the store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", choices=["kvm-cc", "kvm-ppc"], default="kvm-cc")
+    parser.add_argument("--db", type=Path, help="an existing snapshot to serve")
+    parser.add_argument("--requests", type=int, default=400, help="answers per measurement")
+    parser.add_argument("--seconds", type=float, default=10.0, help="time cap per measurement")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with scratch_dir("queries") as scratch:
+        db = args.db or build_snapshot(args.corpus, Path(scratch))
+        store = read_snapshot(db).warm()
+        queries = canonical_queries(store)
+        with Server(db) as url:
+            rows = []
+            for concurrency in CONCURRENCY:
+                rows += measure_all(url, queries, concurrency, args)
+        print_table(
+            f"GraphQL over HTTP, {db.name}: median of {args.runs} runs, "
+            f"<= {args.requests} requests or {args.seconds:.0f} s each",
+            [
+                "query",
+                "clients",
+                "req/s",
+                "vs __typename",
+                "p50 ms",
+                "p99 ms",
+                "p99/p50",
+                "store direct /s",
+                "targets",
+            ],
+            rows,
+        )
+
+
+def build_snapshot(corpus: str, scratch: Path) -> Path:
+    """`graphapi load` of the corpus into a scratch snapshot."""
+    source = need(KVM_CC) if corpus == "kvm-cc" else clone_inbox(KVM_PPC_BUNDLE, scratch)
+    db = scratch / f"{corpus}.db"
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "graphapi", "load", "--db", str(db), str(source)]
+    summary = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    print(f"built {db.name} in {time.perf_counter() - started:.1f} s: {summary.splitlines()[0]}")
+    return db
+
+
+# --- the canonical queries and their store-direct twins -----------------------------------
+
+
+def canonical_queries(store: NetworkXStore) -> list[Query]:
+    """The six queries of performance.md, on the busiest person, company, series and file."""
+    person = most_reviewed(store, "PERSON")
+    email = person.get("emails", [person.key])[0]
+    company = most_reviewed(store, "COMPANY")
+    series = busiest_series(store)
+    path = busiest_file(store)
+    return [
+        Query("__typename (framework floor)", "{ __typename }", {}, lambda: None),
+        Query(
+            "person's reviewers",
+            "query($e: String!) { person(email: $e) { name reviewers(first: 20) "
+            "{ count lineages person { name emails } } } }",
+            {"e": email},
+            lambda: person_reviewers(store, email),
+        ),
+        Query(
+            "company's review ties",
+            "query($n: String!) { company(name: $n) { name "
+            "reviewers(first: 20) { count company { name } } "
+            "reviewees(first: 20) { count company { name } } } }",
+            {"n": company.get("name", company.key)},
+            lambda: company_ties(store, company.get("name", company.key)),
+        ),
+        Query(
+            "series, versions, dependencies",
+            "query($m: String!) { series(messageId: $m) { title version "
+            "versions { title version date } "
+            "dependencies { kind declared label series { title version } } } }",
+            {"m": series},
+            lambda: series_lineage(store, series),
+        ),
+        Query(
+            "file's authors and reviewers",
+            "query($p: String!) { file(path: $p) { path "
+            "authors(first: 20) { count person { name } } "
+            "reviewers(first: 20) { count person { name } } } }",
+            {"p": path},
+            lambda: file_people(store, path),
+        ),
+        Query(
+            "2-hop neighbourhood",
+            "query($id: ID!) { neighborhood(id: $id, depth: 2) { cytoscape } }",
+            {"id": person.id},
+            lambda: store.neighborhood(NodeKind.PERSON, person.key, 2),
+        ),
+        Query(
+            "person-level review network",
+            "{ reviewNetwork(level: PERSON, first: 100) { cytoscape } }",
+            {},
+            lambda: store.review_network(
+                level="PERSON", kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100
+            ),
+        ),
+    ]
+
+
+def most_reviewed(store: NetworkXStore, level: str) -> NodeData:
+    """The person or company whose patches got the most review (distinct patches)."""
+    network = store.review_network(
+        level=level, kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100_000
+    )
+    reviewed: dict[str, float] = {}
+    for edge in network.edges:
+        reviewed[edge.target] = reviewed.get(edge.target, 0) + (edge.weight or 0)
+    node = store.node(max(reviewed, key=lambda nid: (reviewed[nid], nid)))
+    assert node is not None
+    return node
+
+
+def busiest_series(store: NetworkXStore) -> str:
+    """The cover message-id of the series with the longest lineage (ties: most deps)."""
+    best: tuple[int, int, str] = (0, 0, "")
+    for _nid, data in store.graph.nodes(data=True):
+        if data.get("kind") is not NodeKind.SERIES or data.get("placeholder"):
+            continue
+        versions = len(store.lineage(data["key"]))
+        deps = len(store.related(NodeKind.SERIES, data["key"], EdgeKind.DEPENDS_ON, "out"))
+        best = max(best, (versions, deps, data["key"]))
+    return best[2]
+
+
+def busiest_file(store: NetworkXStore) -> str:
+    """The path touched by the most patches."""
+    counts = [
+        (store.graph.in_degree(nid), data["key"])
+        for nid, data in store.graph.nodes(data=True)
+        if data.get("kind") is NodeKind.FILE
+    ]
+    return max(counts)[1]
+
+
+def person_reviewers(store: NetworkXStore, email: str) -> object:
+    person = store.person_by_email(email)
+    assert person is not None
+    return store.review_ties(person.key, as_reviewer=False, kinds=REVIEW_KINDS, first=20)
+
+
+def company_ties(store: NetworkXStore, name: str) -> object:
+    company = store.company_by_name(name)
+    assert company is not None
+    return (
+        store.company_ties(company.key, as_reviewer=False, first=20),
+        store.company_ties(company.key, as_reviewer=True, first=20),
+    )
+
+
+def series_lineage(store: NetworkXStore, message_id: str) -> object:
+    series = store.series_by_message(message_id)
+    assert series is not None
+    deps = store.related(NodeKind.SERIES, series.key, EdgeKind.DEPENDS_ON, "out")
+    return store.lineage(series.key), deps
+
+
+def file_people(store: NetworkXStore, path: str) -> object:
+    return (
+        store.get_many(NodeKind.FILE, [path]),
+        store.file_people(path, reviewers=False, first=20),
+        store.file_people(path, reviewers=True, first=20),
+    )
+
+
+# --- server and load generator -------------------------------------------------------------
+
+
+class Server:
+    """`graphapi serve --db DB` on a free local port, stopped (and waited for) on exit."""
+
+    def __init__(self, db: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.db = db
+
+    def __enter__(self) -> str:
+        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db)]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return url + "/graphql"
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start in 300 s")
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def measure_all(
+    url: str, queries: list[Query], concurrency: int, args: argparse.Namespace
+) -> list[list[str]]:
+    """One row per query at this concurrency (medians over runs, interleaved per run)."""
+    results: dict[str, list[tuple[float, float, float]]] = {q.name: [] for q in queries}
+    direct: dict[str, list[float]] = {q.name: [] for q in queries}
+    for _ in range(args.runs):
+        for query in queries:
+            results[query.name].append(
+                asyncio.run(load(url, query, concurrency, args.requests, args.seconds))
+            )
+            direct[query.name].append(direct_rate(query, args.requests, args.seconds))
+    floor = median([r[0] for r in results[queries[0].name]])
+    rows = []
+    for query in queries:
+        rate = median([r[0] for r in results[query.name]])
+        p50 = median([r[1] for r in results[query.name]])
+        p99 = median([r[2] for r in results[query.name]])
+        met = rate >= 0.5 * floor and p99 <= 3 * p50
+        rows.append(
+            [
+                query.name,
+                str(concurrency),
+                f"{rate:,.0f}",
+                f"{rate / floor:.0%}",
+                f"{p50 * 1000:.1f}",
+                f"{p99 * 1000:.1f}",
+                f"{p99 / p50:.1f}",
+                f"{median(direct[query.name]):,.0f}",
+                "met" if met else "NOT met",
+            ]
+        )
+    return rows
+
+
+async def load(
+    url: str, query: Query, concurrency: int, requests: int, seconds: float
+) -> tuple[float, float, float]:
+    """(answers per second, p50 s, p99 s) of `concurrency` clients sharing a request budget."""
+    payload = {"query": query.text, "variables": query.variables}
+    latencies: list[float] = []
+    left = requests
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await client.post(url, json=payload)  # warm the connection and the server's caches
+
+        async def client_loop() -> None:
+            nonlocal left
+            while left > 0 and time.perf_counter() < deadline:
+                left -= 1
+                started = time.perf_counter()
+                response = await client.post(url, json=payload)
+                latencies.append(time.perf_counter() - started)
+                body = response.json()
+                if response.status_code != 200 or body.get("errors"):
+                    raise RuntimeError(f"{query.name}: {response.status_code} {body}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return (
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2],
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    )
+
+
+def direct_rate(query: Query, requests: int, seconds: float) -> float:
+    """Answers per second of the store-direct twin, one caller, same budget."""
+    done = 0
+    started = time.perf_counter()
+    while done < requests and time.perf_counter() - started < seconds:
+        query.direct()
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()
