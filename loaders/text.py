@@ -209,8 +209,8 @@ class TextLines:
     def finditer(
         self, pattern: re.Pattern[str], needles: tuple[str, ...]
     ) -> Iterator[re.Match[str]]:
-        """`pattern.finditer(text)` for a case-insensitive pattern whose every match begins
-        with one of the lower-case `needles` (in any case).
+        """`pattern.finditer(text)` for a pattern whose every match begins with one of the
+        lower-case `needles`, in any case (`base-commit:`, `(?i)change-id:`).
 
         The pattern is only tried where the lower-cased text holds a needle, which on a long
         text is many times faster than letting the regex engine try every position.
@@ -231,11 +231,6 @@ class TextLines:
             if match is not None:
                 end = max(match.end(), at + 1)
                 yield match
-
-    def may_contain(self, *needles: str) -> bool:
-        """False only when no lower-case needle occurs in the text in any case."""
-        folded = self._fold()
-        return folded is None or any(needle in folded for needle in needles)
 
     def _fold(self) -> str | None:
         """The lower-cased text, computed once; None when case traps make it unsafe."""
