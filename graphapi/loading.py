@@ -30,6 +30,7 @@ from loaders.mailmap import parse_mailmap
 from loaders.maintainers import parse_maintainers
 from loaders.parallel import parse_many
 from loaders.records import Address, Message
+from loaders.text import read_text_file
 
 __all__ = ["LoadSummary", "load_into_store", "load_sources", "rebuild"]
 
@@ -109,19 +110,12 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if fmt is SourceFormat.PUBLIC_INBOX:
         return _read_inbox(path, range_spec, corpus)
     if fmt is SourceFormat.MAINTAINERS:
-        text = _read_text(path)
+        text = read_text_file(path, "MAINTAINERS file")
         parse_maintainers(text, str(path))  # a file without any entry fails here, loudly
         return _Source([], [], files={"maintainers": text})
     if fmt is SourceFormat.MAILMAP:
-        return _Source([], [], files={"mailmap": _read_text(path)})
+        return _Source([], [], files={"mailmap": read_text_file(path, "mailmap")})
     raise SourceError(_unknown_reason(path, fmt))
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _unknown_reason(path: Path, fmt: SourceFormat) -> str:

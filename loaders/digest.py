@@ -27,6 +27,7 @@ from loaders.body import parse_body
 from loaders.errors import SourceError
 from loaders.records import Address, Message
 from loaders.subject import parse_subject
+from loaders.text import read_text_file
 
 __all__ = ["Digest", "is_digest", "read_digest"]
 
@@ -77,16 +78,12 @@ def read_digest(path: str | os.PathLike[str]) -> Digest:
 
 
 def _read_text(path: str | os.PathLike[str]) -> str:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise SourceError(f"cannot read {os.fspath(path)}: {exc.strerror}") from exc
-    if not data.strip():
+    text = read_text_file(path, "digest")
+    if not text.strip():
         raise SourceError(f"{os.fspath(path)}: empty file")
-    if b"\x00" in data[:8192]:
+    if "\x00" in text[:8192]:
         raise SourceError(f"{os.fspath(path)}: binary file, not a digest")
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return text.replace("\r\n", "\n")
 
 
 def _domain_tally(header: str) -> Iterator[tuple[str, int]]:

@@ -28,9 +28,8 @@ import os
 from dataclasses import dataclass, field
 
 from loaders.addresses import normalise_name
-from loaders.errors import SourceError
 from loaders.records import Address
-from loaders.text import collapse_ws
+from loaders.text import collapse_ws, read_text_file
 
 __all__ = ["Mailmap", "MailmapEntry", "load_mailmap", "parse_mailmap"]
 
@@ -131,12 +130,7 @@ def parse_mailmap(text: str, origin: str = ".mailmap") -> Mailmap:
 
 def load_mailmap(path: str | os.PathLike[str]) -> Mailmap:
     """Read and parse a mailmap file (UTF-8; undecodable bytes are replaced)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise SourceError(f"cannot read mailmap {path}: {exc.strerror}") from exc
-    return parse_mailmap(data.decode("utf-8", "replace"), str(path))
+    return parse_mailmap(read_text_file(path, "mailmap"), str(path))
 
 
 def _parse_line(line: str, number: int) -> MailmapEntry | None:

@@ -36,6 +36,7 @@ from itertools import takewhile
 from loaders.addresses import parse_address
 from loaders.errors import SourceError
 from loaders.records import Address
+from loaders.text import read_text_file
 
 __all__ = [
     "Maintainers",
@@ -288,12 +289,7 @@ def parse_maintainers(text: str, origin: str = "MAINTAINERS") -> Maintainers:
 
 def load_maintainers(path: str | os.PathLike[str]) -> Maintainers:
     """Read and parse a MAINTAINERS file (UTF-8; undecodable bytes are replaced)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise SourceError(f"cannot read MAINTAINERS file {path}: {exc.strerror}") from exc
-    return parse_maintainers(data.decode("utf-8", "replace"), str(path))
+    return parse_maintainers(read_text_file(path, "MAINTAINERS file"), str(path))
 
 
 def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:

@@ -7,8 +7,11 @@ so no helper uses a regular expression that can backtrack over a whole line.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+
+from loaders.errors import SourceError
 
 __all__ = [
     "URL_RE",
@@ -267,3 +270,14 @@ def bounded_int(text: str | None, default: int | None = 0) -> int | None:
     if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
         return default
     return int(text)
+
+
+def read_text_file(path: str | os.PathLike[str], what: str = "file") -> str:
+    """A source file's text: UTF-8 with undecodable bytes replaced (mail archives are not
+    always clean), or a SourceError naming `what` could not be read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SourceError(f"cannot read {what} {os.fspath(path)}: {exc.strerror}") from exc
+    return data.decode("utf-8", errors="replace")
