@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import email
-import gzip
 import os
 import subprocess
 import sys
@@ -224,7 +223,9 @@ def run_perceval(
         if source.suffix == ".gz":
             (folder / source.name).symlink_to(source)  # Perceval gunzips it itself
         else:
-            write_mbox(items, folder / "messages.mbox")
+            from graphapi.sample import write_mboxrd
+
+            write_mboxrd((raw for _, raw in items), folder / "messages.mbox")
     out = subprocess.run(
         [str(python), "-c", PERCEVAL_SCRIPT, str(folder)], capture_output=True, text=True
     )
@@ -232,19 +233,6 @@ def run_perceval(
         return 0.0, f"failed: {out.stderr.strip().splitlines()[-1:]}"
     count, elapsed = out.stdout.split()
     return float(elapsed), f"yields {count} items"
-
-
-def write_mbox(items: list[tuple[str, bytes]], path: Path) -> None:
-    """An mboxrd file of the messages (what Perceval's mbox backend reads)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as handle:
-        for _origin, raw in items:
-            handle.write(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
-            for line in raw.split(b"\n"):
-                if line.lstrip(b">").startswith(b"From "):
-                    line = b">" + line
-                handle.write(line + b"\n")
-            handle.write(b"\n")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ from __future__ import annotations
 import gzip
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-__all__ = ["generate_messages", "write_sample_mbox"]
+__all__ = ["generate_messages", "write_mboxrd", "write_sample_mbox"]
 
 _PEOPLE = [
     ("Alice Kernel", "alice.kernel@intel.com"),
@@ -187,12 +187,13 @@ def _replies(
         )
 
 
-def write_sample_mbox(path: str | os.PathLike[str], series_count: int = 24, seed: int = 1) -> int:
-    """Write the synthetic list as an mboxrd file (gzipped when the name ends in .gz)."""
+def write_mboxrd(messages: Iterable[bytes], path: str | os.PathLike[str]) -> int:
+    """Write raw messages as an mboxrd file (gzipped when the name ends in .gz): a separator
+    line per message, `>*From ` lines escaped with one more `>`. Returns the count."""
     opener = gzip.open if os.fspath(path).endswith(".gz") else open
     count = 0
     with opener(path, "wb") as handle:
-        for raw in generate_messages(series_count, seed):
+        for raw in messages:
             handle.write(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n")
             for line in raw.split(b"\n"):
                 if line.lstrip(b">").startswith(b"From "):
@@ -201,3 +202,8 @@ def write_sample_mbox(path: str | os.PathLike[str], series_count: int = 24, seed
             handle.write(b"\n")
             count += 1
     return count
+
+
+def write_sample_mbox(path: str | os.PathLike[str], series_count: int = 24, seed: int = 1) -> int:
+    """Write the synthetic list as an mboxrd file (gzipped when the name ends in .gz)."""
+    return write_mboxrd(generate_messages(series_count, seed), path)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from graphapi.model import NodeData, NodeKind, node_id
+from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
 from graphapi.store.base import Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.store.neo4j_codec import decode_edge, kind_of, node_data
 from graphapi.views import node_label
@@ -196,8 +196,7 @@ def network_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
 
 
 def _top(counts: Iterable[Sequence[Any]], first: int) -> list[tuple[str, int]]:
-    pairs = [(str(name), int(count)) for name, count in counts]
-    return sorted(pairs, key=lambda item: (-item[1], item[0]))[:first]
+    return top_counts({str(name): int(count) for name, count in counts}, first)
 
 
 def stats_answer(row: Mapping[str, Any], first: int) -> dict[str, Any]:
@@ -213,23 +212,6 @@ def stats_answer(row: Mapping[str, Any], first: int) -> dict[str, Any]:
     }
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _hours(posted: str, reviewed: str | None) -> float | None:
-    if not reviewed:
-        return None
-    delta = datetime.fromisoformat(reviewed) - datetime.fromisoformat(posted)
-    return max(delta.total_seconds() / 3600, 0.0)
-
-
 def _group_names(row: Mapping[str, Any], group_by: str) -> list[str]:
     if group_by == "SUBSYSTEM":
         return sorted(set(row["subsystems"])) or ["(no subsystem)"]
@@ -240,23 +222,10 @@ def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[
     """`nx_queries.review_stats` from one row per series posted in the window."""
     groups: dict[str, list[float | None]] = defaultdict(list)
     for row in rows:
-        delay = _hours(row["posted"], row["reviewed"])
+        delay = hours_between(row["posted"], row["reviewed"])
         for name in _group_names(row, group_by):
             groups[name].append(delay)
-    answer: list[dict[str, Any]] = []
-    for name, delays in groups.items():
-        known = [d for d in delays if d is not None]
-        answer.append(
-            {
-                "name": name,
-                "seriesPosted": len(delays),
-                "seriesReviewed": len(known),
-                "shareReviewed": len(known) / len(delays),
-                "medianHoursToFirstReview": _median(known),
-            }
-        )
-    answer.sort(key=lambda r: (-r["seriesPosted"], r["name"]))
-    return answer
+    return review_stats_table(groups)
 
 
 def subsystems(rows: Iterable[Mapping[str, Any]]) -> list[tuple[NodeData, list[NodeData]]]:

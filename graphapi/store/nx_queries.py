@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
+from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
 from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.views import node_label
 
@@ -455,7 +456,7 @@ def stats(graph: Graph, first: int) -> dict[str, Any]:
 
 
 def _top(counts: dict[str, int], first: int) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:first]
+    return top_counts(counts, first)
 
 
 def _patches_per_person(graph: Graph) -> dict[str, int]:
@@ -497,16 +498,6 @@ def first_review(graph: Graph, series_key: str) -> tuple[NodeData, str] | None:
     return (to_data(graph.nodes[best[1]]), best[0]) if best else None
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def review_stats(
     graph: Graph, group_by: str, since: datetime | None, until: datetime | None
 ) -> list[dict[str, Any]]:
@@ -521,28 +512,12 @@ def review_stats(
         delay = _hours_to_first_review(graph, attrs["key"], props["date"])
         for name in _group_names(graph, attrs["key"], group_by):
             groups[name].append(delay)
-    rows: list[dict[str, Any]] = []
-    for name, delays in groups.items():
-        known = [d for d in delays if d is not None]
-        rows.append(
-            {
-                "name": name,
-                "seriesPosted": len(delays),
-                "seriesReviewed": len(known),
-                "shareReviewed": len(known) / len(delays),
-                "medianHoursToFirstReview": _median(known),
-            }
-        )
-    rows.sort(key=lambda r: (-r["seriesPosted"], r["name"]))
-    return rows
+    return review_stats_table(groups)
 
 
 def _hours_to_first_review(graph: Graph, series_key: str, posted: str) -> float | None:
     found = first_review(graph, series_key)
-    if found is None:
-        return None
-    delta = datetime.fromisoformat(found[1]) - datetime.fromisoformat(posted)
-    return max(delta.total_seconds() / 3600, 0.0)
+    return hours_between(posted, found[1]) if found else None
 
 
 def _group_names(graph: Graph, series_key: str, group_by: str) -> list[str]:
