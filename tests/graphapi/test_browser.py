@@ -6,18 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from graphapi.cli import main
-from tests.conftest import ROOT
 from tests.graphapi.conftest import SMALL_DIGEST
-from tests.graphapi.test_load_soak import _free_port
+from tests.graphapi.serving import serve
 
 
 def _chromium() -> str:
@@ -35,21 +31,8 @@ def _chromium() -> str:
 def served(tmp_path: Path) -> Iterator[str]:
     db = tmp_path / "g.db"
     assert main(["load", "--db", str(db), str(SMALL_DIGEST)]) == 0
-    port = _free_port()
-    command = [sys.executable, "-m", "graphapi", "serve", "--db", str(db), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/healthz", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(10)
+    with serve(db) as (url, _):
+        yield url
 
 
 def test_explorer_draws_the_review_network(served: str, tmp_path: Path) -> None:

@@ -4,10 +4,7 @@ against a real `graphapi serve`; no canonical request may fail and memory must s
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,7 @@ import pytest
 
 from graphapi.cli import main
 from graphapi.sample import write_sample_mbox
-from tests.conftest import ROOT
+from tests.graphapi.serving import serve
 
 CANONICAL = [
     '{ person(email: "chen.wei@huawei.com") { name reviewers { person { name } count } } }',
@@ -37,34 +34,14 @@ SECONDS = 4.0
 CLIENTS = 16
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     folder = tmp_path_factory.mktemp("soak")
     write_sample_mbox(folder / "list.mbox", series_count=60, seed=3)
     db = folder / "g.db"
     assert main(["load", "--db", str(db), str(folder / "list.mbox")]) == 0
-    port = _free_port()
-    command = [sys.executable, "-m", "graphapi", "serve", "--db", str(db), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/healthz", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-    yield url, process.pid
-    process.terminate()
-    process.wait(10)
+    with serve(db) as served:
+        yield served
 
 
 def _rss_kib(pid: int) -> int:
