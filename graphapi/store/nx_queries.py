@@ -167,23 +167,31 @@ def _out_trailers(
             yield patch, data
 
 
-def company_of(graph: Graph, person: str, when: str | None = None) -> str | None:
-    """The person's company at `when` (an ISO date or datetime), or the latest one.
+_Span = tuple[str, str, str]  # (from, until, company node), "" and "9999" when open
 
-    EMPLOYED_BY edges carry `from` (inclusive) and `until` (exclusive) when the company map
-    gives date ranges; an edge without them is valid at all times.
-    """
+
+def employment(graph: Graph, person: str) -> list[_Span]:
+    """A person's EMPLOYED_BY spans: `from` inclusive, `until` exclusive, open when absent."""
     if person not in graph:
-        return None
-    spans = [
+        return []
+    return [
         (data.get("from") or "", data.get("until") or "9999", target)
         for _, target, data in graph.out_edges(person, data=True)
         if data["kind"] is EdgeKind.EMPLOYED_BY
     ]
+
+
+def company_at(spans: list[_Span], when: str | None = None) -> str | None:
+    """The company of `spans` at `when` (an ISO date or datetime), or the latest one."""
     if when:
         day = when[:10]
         spans = [s for s in spans if s[0] <= day < s[1]]
     return max(spans, key=lambda s: (s[1], s[0]))[2] if spans else None
+
+
+def company_of(graph: Graph, person: str, when: str | None = None) -> str | None:
+    """The person's company at `when`, or the latest one (see `employment`)."""
+    return company_at(employment(graph, person), when)
 
 
 def series_subsystems(graph: Graph, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
@@ -247,6 +255,7 @@ def review_index(graph: Graph) -> list[_Review]:
     index = _REVIEW_INDEX.get(graph)
     if index is None:
         index = []
+        spans: dict[str, list[_Span]] = {}  # a person's employers, read once, not per trailer
         for reviewer, patch, data in graph.edges(data=True):
             if data["kind"] is not EdgeKind.TRAILER:
                 continue
@@ -254,7 +263,10 @@ def review_index(graph: Graph) -> list[_Review]:
             if author is None or author == reviewer:
                 continue
             date = data.get("date") or graph.nodes[patch]["props"].get("date")
-            rc, ac = company_of(graph, reviewer, date), company_of(graph, author, date)
+            for person in (reviewer, author):
+                if person not in spans:
+                    spans[person] = employment(graph, person)
+            rc, ac = company_at(spans[reviewer], date), company_at(spans[author], date)
             index.append((reviewer, author, patch, data.get("trailerKind", ""), date, rc, ac))
         _REVIEW_INDEX[graph] = index
     return index
