@@ -56,7 +56,7 @@ def _open_store(args: argparse.Namespace) -> GraphStore:
     settings = _check_store_choice(args)
     if settings is not None:
         return _open_neo4j(settings)
-    return read_snapshot(_db_path(args))
+    return read_snapshot(_db_path(args), corpus=False)
 
 
 def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
@@ -166,13 +166,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
     path = _db_path(args)
-    store = read_snapshot(path)
+    store = read_snapshot(path, corpus=False)
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
     app = create_app(
         store.warm(),
         cors_origins=origins,
         snapshot_path=path,
-        loader=lambda snapshot: read_snapshot(snapshot).warm(),
+        loader=lambda snapshot: read_snapshot(snapshot, corpus=False).warm(),
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

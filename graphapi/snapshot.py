@@ -1,57 +1,95 @@
 """The embedded store's snapshot file: written atomically, read fast.
 
-A snapshot is a magic line and a pickled networkx graph. It is written to a temporary file
-beside the target, flushed to disk and renamed over it, so a crash or a failed load at any
-point leaves the previous snapshot whole. Only open snapshots you or your own loads wrote:
-like any pickle, a snapshot is trusted input.
+A snapshot is a magic line, the pickled networkx graph, then the pickled corpus (the parsed
+messages the graph was built from), written by one pickler so what they share (message
+bodies) is stored once. The two are separate so a server, which needs only the
+graph, starts without reading the corpus (most of the file); `graphapi load` reads both.
+Records are pickled with `loaders.fastpickle` (rebuilt by calling their class, several
+times faster than the dataclasses' generic state). Version 1 files (the corpus inside the
+graph) still load.
+
+The file is written to a temporary file beside the target, flushed to disk and renamed over
+it, so a crash or a failed load at any point leaves the previous snapshot whole. Only open
+snapshots you or your own loads wrote: like any pickle, a snapshot is trusted input.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
+from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
 from graphapi.store.networkx_store import NetworkXStore
+from loaders import fastpickle
 
 __all__ = ["MAGIC", "read_snapshot", "write_snapshot"]
 
-MAGIC = b"GRAPHAPI-SNAPSHOT 1\n"
+MAGIC = b"GRAPHAPI-SNAPSHOT 2\n"
+_MAGIC_V1 = b"GRAPHAPI-SNAPSHOT 1\n"
+_READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 
 
-def read_snapshot(path: str | os.PathLike[str], *, missing_ok: bool = False) -> NetworkXStore:
-    """The store saved at `path`; an empty store when it does not exist and `missing_ok`."""
+def read_snapshot(
+    path: str | os.PathLike[str], *, missing_ok: bool = False, corpus: bool = True
+) -> NetworkXStore:
+    """The store saved at `path`; an empty store when it does not exist and `missing_ok`.
+
+    With `corpus=False` only the graph is read (what serving needs): the store answers
+    queries but cannot be loaded into or saved.
+    """
     target = Path(path)
     if not target.exists():
         if missing_ok:
             return NetworkXStore()
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
     try:
-        with target.open("rb") as handle:
-            if handle.read(len(MAGIC)) != MAGIC:
-                raise SnapshotError(f"{target} is not a graphapi snapshot")
-            graph = pickle.load(handle)
+        with target.open("rb") as handle, _no_gc():
+            return _read(handle, target, corpus)
     except SnapshotError:
         raise
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         raise SnapshotError(f"cannot read snapshot {target}: {exc}") from exc
+
+
+def _read(handle: IO[bytes], target: Path, with_corpus: bool) -> NetworkXStore:
+    magic = handle.read(len(MAGIC))
+    if magic == _MAGIC_V1:
+        return NetworkXStore(pickle.load(handle))
+    if magic != MAGIC:
+        raise SnapshotError(f"{target} is not a graphapi snapshot")
+    unpickler = pickle.Unpickler(handle)
+    graph = unpickler.load()
+    if not with_corpus:
+        return NetworkXStore(graph, corpus_loaded=False)
+    corpus = unpickler.load()  # same unpickler: the corpus refers to the graph's strings
+    if not isinstance(corpus, Corpus):
+        raise SnapshotError(f"cannot read snapshot {target}: no corpus after the graph")
+    graph.graph["corpus"] = corpus
     return NetworkXStore(graph)
 
 
 def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
     """Save atomically: a temporary file in the same directory, fsync, rename."""
     target = Path(path)
+    corpus = store.corpus  # raises for a store read without its corpus: it would be lost
     directory = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise SnapshotError(f"cannot write snapshot in {directory}: {exc.strerror}") from exc
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle, _no_gc():
             handle.write(MAGIC)
-            pickle.dump(store.graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = fastpickle.pickler(handle)  # one memo: bodies are in both, stored once
+            pickler.dump(_graph_without_corpus(store.graph))
+            pickler.dump(corpus)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
@@ -60,3 +98,24 @@ def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
         if isinstance(exc, OSError):
             raise SnapshotError(f"cannot write snapshot {target}: {exc.strerror}") from exc
         raise
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic collector off while (un)pickling: the millions of objects created would
+    trigger a full collection over an ever larger heap again and again (it halves a read)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _graph_without_corpus(graph: Any) -> Any:
+    """A shallow copy of the graph object sharing its nodes and edges, minus the corpus."""
+    bare = graph.__class__.__new__(graph.__class__)
+    bare.__dict__.update(graph.__dict__)
+    bare.graph = {k: v for k, v in graph.graph.items() if k != "corpus"}
+    return bare

@@ -1,10 +1,9 @@
 """Parse many raw messages on every core: a process pool fed in chunks, results in order.
 
 Why processes: parsing is pure Python, so threads would take turns on one core. Why chunks:
-a task per message would cost more in inter-process traffic than the parse itself. Why the
-pickler below: the parsed records go back to the parent, whose single core also reads the
-source and unpickles every record; rebuilding a record by calling its class is several
-times cheaper than the frozen dataclasses' generic `__setstate__`.
+a task per message would cost more in inter-process traffic than the parse itself. The parsed
+records go back to the parent, whose single core also reads the source and unpickles every
+record, so they travel as `loaders.fastpickle` writes them (rebuilt by calling their class).
 
 The pool is started with "forkserver" (or "spawn" where there is none), never plain
 "fork": the public-inbox reader runs a thread, and forking a threaded process is unsafe.
@@ -13,21 +12,16 @@ Small inputs are parsed in-process, where starting workers would cost more than 
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import io
 import itertools
 import multiprocessing
-import operator
 import os
 import pickle
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
 
-from loaders import records
+from loaders import fastpickle
 from loaders.mail import parse_mail
 from loaders.records import Message
 
@@ -116,46 +110,9 @@ def _chunks(items: Iterator[tuple[str, bytes]]) -> Iterator[_Chunk]:
 
 def _parse_chunk(chunk: _Chunk) -> bytes:
     """Worker: parse one chunk and pickle the records with the fast reducers."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _REDUCERS
-    pickler.dump([parse_mail(raw, origin) for origin, raw in chunk])
-    return buffer.getvalue()
+    return fastpickle.dumps([parse_mail(raw, origin) for origin, raw in chunk])
 
 
 def _loads(data: bytes) -> list[Message]:
     messages: list[Message] = pickle.loads(data)
     return messages
-
-
-# --- fast pickling of the records --------------------------------------------------------
-
-
-def _reduce_enum(member: enum.Enum) -> tuple[Any, ...]:
-    return getattr, (type(member), member.name)
-
-
-def _record_reducers() -> dict[type, Callable[[Any], tuple[Any, ...]]]:
-    """Reducers for the record classes: a dataclass is rebuilt as `cls(*fields)`, an enum
-    member as `getattr(cls, name)`. Derived from `records`, so new fields need no change here.
-    """
-    table: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-    for name in records.__all__:
-        cls = getattr(records, name)
-        if isinstance(cls, type) and issubclass(cls, enum.Enum):
-            table[cls] = _reduce_enum
-        elif isinstance(cls, type) and dataclasses.is_dataclass(cls):
-            fields = dataclasses.fields(cls)
-            if fields and all(field.init for field in fields):
-                table[cls] = _dataclass_reducer(tuple(field.name for field in fields))
-    return table
-
-
-def _dataclass_reducer(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    values = operator.attrgetter(*names)  # one C call returns every field as a tuple
-    if len(names) == 1:
-        return lambda record: (type(record), (values(record),))
-    return lambda record: (type(record), values(record))
-
-
-_REDUCERS = _record_reducers()

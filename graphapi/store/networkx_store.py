@@ -15,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from graphapi.corpus import Corpus
+from graphapi.errors import SnapshotError
 from graphapi.identity import display_name
 from graphapi.model import (
     EdgeKind,
@@ -36,12 +37,19 @@ _UNION_PROPS = ("emails", "domains")
 class NetworkXStore:
     """`GraphStore` over an in-memory networkx graph."""
 
-    def __init__(self, graph: Any | None = None) -> None:
+    def __init__(self, graph: Any | None = None, *, corpus_loaded: bool = True) -> None:
         self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
+        self.corpus_loaded = corpus_loaded
 
     @property
     def corpus(self) -> Corpus:
-        """The parsed messages this graph was built from (kept in the snapshot)."""
+        """The parsed messages this graph was built from (kept in the snapshot).
+
+        A store read for serving only (`read_snapshot(corpus=False)`) has none: loading into
+        it or saving it would lose every message, so that is refused.
+        """
+        if not self.corpus_loaded:
+            raise SnapshotError("this graph was opened for serving, without its corpus")
         corpus = self.graph.graph.get("corpus")
         if corpus is None:
             corpus = self.graph.graph["corpus"] = Corpus()
