@@ -4,6 +4,12 @@
 layer only ever talks to this protocol, and one contract test suite demands identical
 answers from every implementation. Each read returns plain data (`NodeData`, tuples), so a
 resolver level costs one store call.
+
+The questions a resolver asks about each item of a list (a series' author, a person's
+company, ...) have a batched form, `*_many` (and `related_pages`): one call answers them for
+a list of keys, each answer exactly what the single-key form gives (ordering included), in
+the order of the keys, duplicates and unknown keys included. The GraphQL layer's DataLoaders
+call those, so a list of twenty items costs the store what one item costs.
 """
 
 from __future__ import annotations
@@ -108,6 +114,25 @@ class GraphStore(Protocol):
         self, kind: NodeKind, key: str, edge: EdgeKind, direction: Direction
     ) -> list[Related]: ...
 
+    def related_many(
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
+    ) -> list[list[Related]]:
+        """`related` for each key, in one call."""
+        ...
+
+    def related_pages(
+        self,
+        kind: NodeKind,
+        edge: EdgeKind,
+        owner_kind: NodeKind,
+        owner_keys: Sequence[str],
+        *,
+        offset: int = 0,
+        first: int = 20,
+    ) -> list[Page]:
+        """`list_nodes(kind, related_to=(edge, owner_kind, key), offset=, first=)` per key."""
+        ...
+
     def review_ties(
         self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
     ) -> list[Tie]: ...
@@ -119,6 +144,34 @@ class GraphStore(Protocol):
     def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]: ...
 
     def lineage(self, series_key: str) -> list[NodeData]: ...
+
+    def review_ties_many(
+        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        """`review_ties` for each person, in one call."""
+        ...
+
+    def company_ties_many(
+        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
+    ) -> list[list[Tie]]:
+        """`company_ties` for each company, in one call."""
+        ...
+
+    def file_people_many(
+        self, paths: Sequence[str], *, reviewers: bool, first: int
+    ) -> list[list[Tie]]:
+        """`file_people` for each file, in one call."""
+        ...
+
+    def series_reviewers_many(
+        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        """`series_reviewers` for each series, in one call."""
+        ...
+
+    def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
+        """`lineage` for each series, in one call."""
+        ...
 
     def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph: ...
 
@@ -140,6 +193,16 @@ class GraphStore(Protocol):
     def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]: ...
 
     def first_review(self, series_key: str) -> tuple[NodeData, str] | None: ...
+
+    def series_subsystems_many(
+        self, series_keys: Sequence[str]
+    ) -> list[list[tuple[NodeData, list[NodeData]]]]:
+        """`series_subsystems` for each series, in one call."""
+        ...
+
+    def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
+        """`first_review` for each series, in one call."""
+        ...
 
     def review_stats(
         self, *, group_by: str, since: datetime | None, until: datetime | None

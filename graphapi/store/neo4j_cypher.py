@@ -5,10 +5,15 @@ are small integers the store chooses from a fixed range; everything a user sends
 search words, dates, limits) travels as a parameter, never as Cypher text. Node `key` is
 unique per label (a constraint, hence an index); the discriminator of parallel edges is the
 relationship property `disc`. Internal node properties are described in `neo4j_codec`.
+
+The batched reads (`*_many`, `related_pages`) are the single-key statements run per key
+(`per_key`): one statement, `UNWIND $keys`, each key's rows exactly the single statement's.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import cache
 
 from graphapi.model import EdgeKind, NodeKind
@@ -17,27 +22,37 @@ __all__ = [
     "CLEAR",
     "COMPANY_BY_NAME",
     "FIRST_REVIEW",
+    "FIRST_REVIEW_MANY",
     "LINEAGE",
+    "LINEAGE_MANY",
     "MAX_DEPENDENCY_DEPTH",
     "MAX_NEIGHBORHOOD_DEPTH",
     "REVIEW_STATS",
     "SERIES_BY_MESSAGE",
     "SERIES_REVIEWERS",
+    "SERIES_REVIEWERS_MANY",
     "SERIES_SUBSYSTEMS",
+    "SERIES_SUBSYSTEMS_MANY",
     "STATS",
     "WRITE_NODES",
     "company_at",
     "company_ties",
+    "company_ties_many",
     "constraint",
     "dependency_graph",
     "file_people",
+    "file_people_many",
     "get_many",
     "list_nodes",
     "lock_nodes",
     "neighborhood",
+    "per_key",
     "related",
+    "related_many",
+    "related_pages",
     "review_network",
     "review_ties",
+    "review_ties_many",
     "view_of",
     "write_edges",
 ]
@@ -69,6 +84,22 @@ def view_of(var: str) -> str:
     """A map projection of what a graph view needs of node `var` (no message bodies)."""
     fields = ", ".join(f".{p}, .{p}_json" for p in _VIEW_PROPS)
     return f"{var} {{.key, ._placeholder, ._nulls, {fields}, _labels: labels({var})}}"
+
+
+_ONE_KEY = re.compile(r"\$key\b")
+
+
+def per_key(statement: str, columns: Sequence[str]) -> str:
+    """`statement`, written for one `$key`, run for every key of `$keys` in one statement.
+
+    The statement becomes a subquery run once per key, so its aggregations, ORDER BY and
+    LIMIT stay per key; its rows come back with their `key` (`columns` are its RETURN
+    names). Every other parameter is shared by all keys.
+    """
+    if "$keys" in statement or not _ONE_KEY.search(statement):
+        raise ValueError("per_key needs a statement about one $key")
+    body = _ONE_KEY.sub("key", statement)
+    return f"UNWIND $keys AS key CALL (key) {{ {body} }} RETURN key, {', '.join(columns)}"
 
 
 # -- schema and writes ------------------------------------------------------------------------
@@ -172,7 +203,19 @@ def related(kind: NodeKind, edge: EdgeKind, out: bool) -> str:
     )
 
 
+@cache
+def related_many(kind: NodeKind, edge: EdgeKind, out: bool) -> str:
+    return per_key(related(kind, edge, out), ("edge", "props", "labels"))
+
+
+@cache
+def related_pages(kind: NodeKind, edge: EdgeKind, owner: NodeKind) -> str:
+    """`list_nodes(kind, (edge, owner))` for each owner key: one row per key."""
+    return per_key(list_nodes(kind, (edge, owner)), ("total", "items"))
+
+
 # -- review ties ---------------------------------------------------------------------------------
+_TIE_COLUMNS = ("props", "labels", "patches")
 _TIE_RETURN = (
     "WITH o, collect(DISTINCT p) AS ps "
     f"ORDER BY size(ps) DESC, {KEY_ORDER.format('o')} LIMIT $first "
@@ -191,6 +234,11 @@ def review_ties(as_reviewer: bool) -> str:
     else:
         pattern = f"(me:{_PERSON} {{key: $key}})-[:{AUTHORED}]->(p)<-[t:{REVIEW}]-(o)"
     return f"MATCH {pattern} WHERE t.trailerKind IN $kinds AND o <> me " + _TIE_RETURN
+
+
+@cache
+def review_ties_many(as_reviewer: bool) -> str:
+    return per_key(review_ties(as_reviewer), _TIE_COLUMNS)
 
 
 def company_at(person: str, day: str) -> str:
@@ -242,6 +290,11 @@ def company_ties(as_reviewer: bool) -> str:
 
 
 @cache
+def company_ties_many(as_reviewer: bool) -> str:
+    return per_key(company_ties(as_reviewer), _TIE_COLUMNS)
+
+
+@cache
 def file_people(reviewers: bool) -> str:
     file = f"(f:{_name(NodeKind.FILE)} {{key: $key}})"
     touches = f"-[:{_name(EdgeKind.TOUCHES)}]-"
@@ -253,11 +306,17 @@ def file_people(reviewers: bool) -> str:
     return "MATCH " + pattern + _TIE_RETURN
 
 
+@cache
+def file_people_many(reviewers: bool) -> str:
+    return per_key(file_people(reviewers), _TIE_COLUMNS)
+
+
 SERIES_REVIEWERS = (
     f"MATCH (s:{_name(NodeKind.SERIES)} {{key: $key}})<-[:{_name(EdgeKind.PART_OF)}]-(p)"
     f"<-[t:{REVIEW}]-(o) "
     f"WHERE t.trailerKind IN $kinds AND NOT (o)-[:{AUTHORED}]->(p) " + _TIE_RETURN
 )
+SERIES_REVIEWERS_MANY = per_key(SERIES_REVIEWERS, _TIE_COLUMNS)
 
 
 _FIRST_REVIEW_OF_S = (
@@ -273,6 +332,7 @@ FIRST_REVIEW = (
     + "RETURN properties(o) AS props, labels(o) AS labels, t.date AS date "
     f"ORDER BY t.date, {KEY_ORDER.format('o')} LIMIT 1"
 )
+FIRST_REVIEW_MANY = per_key(FIRST_REVIEW, ("props", "labels", "date"))
 
 REVIEW_STATS = (
     f"MATCH (s:{_SERIES_LABEL}) WHERE NOT s._placeholder AND s.date IS NOT NULL AND s.date <> '' "
@@ -302,6 +362,7 @@ SERIES_SUBSYSTEMS = (
     f"[(u)<-[:{_name(EdgeKind.MAINTAINS)}|{_name(EdgeKind.REVIEWS_FOR)}]-(o) "
     "WHERE o IN reviewers | [properties(o), labels(o)]] AS given"
 )
+SERIES_SUBSYSTEMS_MANY = per_key(SERIES_SUBSYSTEMS, ("props", "labels", "ranks", "given"))
 
 
 # -- walks -----------------------------------------------------------------------------------------
@@ -317,6 +378,7 @@ LINEAGE = (
     "RETURN properties(x) AS props, labels(x) AS labels, "
     f"[(x)-[:{_PREVIOUS}]->(y) WHERE y IN chain | [labels(y)[0], y.key]] AS out"
 )
+LINEAGE_MANY = per_key(LINEAGE, ("props", "labels", "out"))
 
 
 @cache

@@ -13,16 +13,21 @@ from typing import Any
 
 from graphapi.model import NodeData, NodeKind, node_id
 from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
-from graphapi.store.base import Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.base import Page, Related, Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.store.neo4j_codec import decode_edge, kind_of, node_data
+from graphapi.store.nx_queries import related_order
 from graphapi.views import node_label
 
 __all__ = [
+    "by_key",
     "dependency_view",
+    "first_review",
     "lineage_chain",
     "neighborhood_view",
     "network_view",
     "node_of",
+    "page",
+    "related",
     "review_stats_rows",
     "stats_answer",
     "subsystems",
@@ -46,6 +51,38 @@ def view_node(data: NodeData, weight: float | None = None) -> ViewNode:
 def _projected(row: Mapping[str, Any]) -> NodeData:
     """A node from `neo4j_cypher.view_of`'s projection."""
     return node_of(row, row["_labels"])
+
+
+def by_key(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[list[Mapping[str, Any]]]:
+    """The rows of a `neo4j_cypher.per_key` statement regrouped: each key's, in `keys` order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {key: [] for key in keys}
+    for row in rows:
+        groups[row["key"]].append(row)
+    return [groups[key] for key in keys]
+
+
+def related(rows: Iterable[Mapping[str, Any]]) -> list[Related]:
+    """`nx_queries.related`: neighbours in `related_order`."""
+    found = [
+        Related(node_of(row["props"], row["labels"]), decode_edge(row["edge"])) for row in rows
+    ]
+    found.sort(key=related_order)
+    return found
+
+
+def page(rows: Sequence[Mapping[str, Any]], kind: NodeKind, offset: int) -> Page:
+    """One page of `neo4j_cypher.list_nodes` (its single row)."""
+    if not rows:
+        return Page([], 0, offset)
+    items = [node_of(props, [kind.value]) for props in rows[0]["items"]]
+    return Page(items, int(rows[0]["total"]), offset)
+
+
+def first_review(rows: Sequence[Mapping[str, Any]]) -> tuple[NodeData, str] | None:
+    """The reviewer and date of `neo4j_cypher.FIRST_REVIEW`'s row, if any."""
+    if not rows:
+        return None
+    return node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
 
 
 def _lineage_value(key: str, lineage: Any, is_null: bool) -> Any:

@@ -39,7 +39,7 @@ from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
 from graphapi.store.base import Page, Related, Tie, ViewGraph
 from graphapi.store.neo4j_codec import decode_edge
-from graphapi.store.nx_queries import DEFAULT_KINDS
+from graphapi.store.nx_queries import DEFAULT_KINDS, related_order
 
 __all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
 
@@ -320,7 +320,7 @@ class Neo4jStore:
             Related(shape.node_of(row["props"], row["labels"]), decode_edge(row["edge"]))
             for row in rows
         ]
-        found.sort(key=lambda r: (r.edge.get("order", 0), r.edge.get("number", 0), r.node.key))
+        found.sort(key=related_order)
         return found
 
     # -- analytics ----------------------------------------------------------------------------
@@ -409,6 +409,85 @@ class Neo4jStore:
             until=until.isoformat() if until else None,
         )
         return shape.review_stats_rows(rows, group_by)
+
+    # -- batched reads: one statement for all the keys (`neo4j_cypher.per_key`) ---------------
+    def _per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:
+        """Each key's rows of `query` (a `per_key` statement), in `keys` order; one round trip."""
+        unique = list(dict.fromkeys(keys))
+        rows = self.run_read(query, keys=unique, **params) if unique else []
+        return shape.by_key(rows, keys)
+
+    def related_many(
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+    ) -> list[list[Related]]:
+        query = cypher.related_many(kind, edge, direction == "out")
+        return [shape.related(rows) for rows in self._per_key(query, keys)]
+
+    def related_pages(
+        self,
+        kind: NodeKind,
+        edge: EdgeKind,
+        owner_kind: NodeKind,
+        owner_keys: Sequence[str],
+        *,
+        offset: int = 0,
+        first: int = 20,
+    ) -> list[Page]:
+        groups = self._per_key(
+            cypher.related_pages(kind, edge, owner_kind),
+            owner_keys,
+            words=[],
+            prefix=None,
+            offset=max(offset, 0),
+            first=max(first, 0),
+        )
+        return [shape.page(rows, kind, offset) for rows in groups]
+
+    def review_ties_many(
+        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        query = cypher.review_ties_many(as_reviewer)
+        groups = self._per_key(query, person_keys, kinds=list(kinds), first=first)
+        return [shape.ties(rows, first) for rows in groups]
+
+    def company_ties_many(
+        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
+    ) -> list[list[Tie]]:
+        query = cypher.company_ties_many(as_reviewer)
+        groups = self._per_key(query, company_keys, kinds=_DEFAULT_KINDS, first=first)
+        return [shape.ties(rows, first) for rows in groups]
+
+    def file_people_many(
+        self, paths: Sequence[str], *, reviewers: bool, first: int
+    ) -> list[list[Tie]]:
+        query = cypher.file_people_many(reviewers)
+        groups = self._per_key(query, paths, kinds=_DEFAULT_KINDS, first=first)
+        return [shape.ties(rows, first) for rows in groups]
+
+    def series_reviewers_many(
+        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        query = cypher.SERIES_REVIEWERS_MANY
+        groups = self._per_key(query, series_keys, kinds=list(kinds), first=first)
+        return [shape.ties(rows, first) for rows in groups]
+
+    def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
+        groups = self._per_key(cypher.LINEAGE_MANY, series_keys)
+        return [
+            shape.lineage_chain(rows, node_id(NodeKind.SERIES, key))
+            for key, rows in zip(series_keys, groups, strict=True)
+        ]
+
+    def series_subsystems_many(
+        self, series_keys: Sequence[str]
+    ) -> list[list[tuple[NodeData, list[NodeData]]]]:
+        query = cypher.SERIES_SUBSYSTEMS_MANY
+        groups = self._per_key(query, series_keys, kinds=["REVIEWED_BY", "ACKED_BY"])
+        return [shape.subsystems(rows) for rows in groups]
+
+    def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
+        groups = self._per_key(cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
+        return [shape.first_review(rows) for rows in groups]
 
     # -- maintenance ---------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:

@@ -211,6 +211,63 @@ class NetworkXStore:
     ) -> list[dict[str, Any]]:
         return q.review_stats(self.graph, group_by, since, until)
 
+    # -- batched reads (one call for the items of a list; in memory, a loop) ---------------
+    def related_many(
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+    ) -> list[list[Related]]:
+        return [self.related(kind, key, edge, direction) for key in keys]
+
+    def related_pages(
+        self,
+        kind: NodeKind,
+        edge: EdgeKind,
+        owner_kind: NodeKind,
+        owner_keys: Sequence[str],
+        *,
+        offset: int = 0,
+        first: int = 20,
+    ) -> list[Page]:
+        return [
+            self.list_nodes(kind, related_to=(edge, owner_kind, key), offset=offset, first=first)
+            for key in owner_keys
+        ]
+
+    def review_ties_many(
+        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        return [
+            self.review_ties(key, as_reviewer=as_reviewer, kinds=kinds, first=first)
+            for key in person_keys
+        ]
+
+    def company_ties_many(
+        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
+    ) -> list[list[Tie]]:
+        return [
+            self.company_ties(key, as_reviewer=as_reviewer, first=first) for key in company_keys
+        ]
+
+    def file_people_many(
+        self, paths: Sequence[str], *, reviewers: bool, first: int
+    ) -> list[list[Tie]]:
+        return [self.file_people(path, reviewers=reviewers, first=first) for path in paths]
+
+    def series_reviewers_many(
+        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
+    ) -> list[list[Tie]]:
+        return [self.series_reviewers(key, kinds, first) for key in series_keys]
+
+    def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
+        return [self.lineage(key) for key in series_keys]
+
+    def series_subsystems_many(
+        self, series_keys: Sequence[str]
+    ) -> list[list[tuple[NodeData, list[NodeData]]]]:
+        return [self.series_subsystems(key) for key in series_keys]
+
+    def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
+        return [self.first_review(key) for key in series_keys]
+
 
 def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:
     """Authoritative records overwrite; placeholders only fill what is missing."""

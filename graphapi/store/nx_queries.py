@@ -25,6 +25,7 @@ __all__ = [
     "list_nodes",
     "neighborhood",
     "related",
+    "related_order",
     "review_network",
     "review_ties",
     "series_reviewers",
@@ -117,8 +118,15 @@ def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Rela
             other = target if direction == "out" else source
             props = {k: v for k, v in data.items() if k != "kind"}
             found.append(Related(to_data(graph.nodes[other]), props))
-    found.sort(key=lambda r: (r.edge.get("order", 0), r.edge.get("number", 0), r.node.key))
+    found.sort(key=related_order)
     return found
+
+
+def related_order(found: Related) -> tuple[Any, ...]:
+    """Neighbours by edge order, then number, then key, then kind (a series and its first
+    patch share a key, and both touch the same files)."""
+    edge = found.edge
+    return (edge.get("order", 0), edge.get("number", 0), found.node.key, found.node.kind.value)
 
 
 def _author_of(graph: Graph, patch: str) -> str | None:

@@ -2,7 +2,8 @@
 
 Every node's `NodeData` (props, placeholder flag) and every edge's properties, keyed by
 (source, kind, target, discriminator), are compared across the stores, for one load, two
-halves in either order and a re-load. Re-loading changes nothing in Neo4j.
+halves in either order and a re-load. Re-loading changes nothing in Neo4j. The batched
+reads (one call for many keys) answer alike in both stores, and as the single-key reads do.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 import pytest
 
 from graphapi.loading import load_into_store
-from graphapi.model import NodeData, NodeKind, node_id
+from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
+from graphapi.store.base import GraphStore
 from graphapi.store.neo4j_codec import decode_edge, node_data
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
@@ -70,3 +72,109 @@ def test_reloading_changes_nothing(pair: StorePair) -> None:
         summary = load_into_store(pair.neo, sources, load_company_map())
         assert summary.loaded == 0
     assert neo_graph(pair.neo) == before
+
+
+def _keys(store: NetworkXStore, kind: NodeKind) -> list[str]:
+    """Every key of a kind, sorted, then a repeated key and a key nothing has."""
+    keys = sorted(a["key"] for _, a in store.graph.nodes(data=True) if a["kind"] is kind)
+    return [*keys, *keys[:1], "no such key"]
+
+
+def _batched_reads(store: GraphStore, nx: NetworkXStore) -> dict[str, Any]:
+    """Every batched read of the store over every key of its kind, with both flags."""
+    answers: dict[str, Any] = {}
+    ends = {
+        (attrs["kind"], data["kind"], direction)
+        for source, target, data in nx.graph.edges(data=True)
+        for attrs, direction in ((nx.graph.nodes[source], "out"), (nx.graph.nodes[target], "in"))
+    }
+    for kind, edge, direction in sorted(ends, key=str):
+        keys = _keys(nx, kind)
+        answers[f"related {kind} {edge} {direction}"] = store.related_many(
+            kind, keys, edge, direction
+        )
+    for kind, edge, owner in [
+        (NodeKind.SERIES, EdgeKind.AUTHORED, NodeKind.PERSON),
+        (NodeKind.PATCH, EdgeKind.AUTHORED, NodeKind.PERSON),
+        (NodeKind.PERSON, EdgeKind.EMPLOYED_BY, NodeKind.COMPANY),
+        (NodeKind.PATCH, EdgeKind.TOUCHES, NodeKind.FILE),
+    ]:
+        for offset, first in ((0, 2), (1, 100), (0, 0)):
+            answers[f"pages {kind} {edge} {owner} {offset} {first}"] = store.related_pages(
+                kind, edge, owner, _keys(nx, owner), offset=offset, first=first
+            )
+    people, companies = _keys(nx, NodeKind.PERSON), _keys(nx, NodeKind.COMPANY)
+    files, series = _keys(nx, NodeKind.FILE), _keys(nx, NodeKind.SERIES)
+    for flag in (True, False):
+        answers[f"review ties {flag}"] = store.review_ties_many(
+            people, as_reviewer=flag, kinds=KINDS, first=100
+        )
+        answers[f"review ties {flag} first 1"] = store.review_ties_many(
+            people, as_reviewer=flag, kinds=["REVIEWED_BY"], first=1
+        )
+        answers[f"company ties {flag}"] = store.company_ties_many(
+            companies, as_reviewer=flag, first=100
+        )
+        answers[f"file people {flag}"] = store.file_people_many(files, reviewers=flag, first=2)
+    answers["series reviewers"] = store.series_reviewers_many(series, KINDS, 100)
+    answers["series reviewers first 1"] = store.series_reviewers_many(series, KINDS, 1)
+    answers["lineage"] = store.lineage_many(series)
+    answers["series subsystems"] = store.series_subsystems_many(series)
+    answers["first review"] = store.first_review_many(series)
+    return answers
+
+
+KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]
+
+
+def test_batched_reads_answer_alike(pair: StorePair) -> None:
+    """Each batched read: the same answers from both stores, for every key (one call each)."""
+    expected = _batched_reads(pair.nx, pair.nx)
+    actual = _batched_reads(pair.neo, pair.nx)
+    assert expected.keys() == actual.keys()
+    assert sum(len(v) for v in expected.values()) > 200
+    assert _diff(expected, actual) == []
+
+
+def test_batched_reads_answer_as_single_reads(pair: StorePair) -> None:
+    """On Neo4j (one statement for all keys), each key's answer is its single-key answer."""
+    neo, nx = pair.neo, pair.nx
+    people, series = _keys(nx, NodeKind.PERSON)[-6:], _keys(nx, NodeKind.SERIES)[-6:]
+    companies, files = _keys(nx, NodeKind.COMPANY)[-4:], _keys(nx, NodeKind.FILE)[-4:]
+    pairs: list[tuple[list[Any], list[Any]]] = [
+        (
+            neo.related_many(NodeKind.SERIES, series, EdgeKind.PART_OF, "in"),
+            [neo.related(NodeKind.SERIES, k, EdgeKind.PART_OF, "in") for k in series],
+        ),
+        (
+            neo.related_pages(NodeKind.SERIES, EdgeKind.AUTHORED, NodeKind.PERSON, people, first=2),
+            [
+                neo.list_nodes(
+                    NodeKind.SERIES, related_to=(EdgeKind.AUTHORED, NodeKind.PERSON, k), first=2
+                )
+                for k in people
+            ],
+        ),
+        (
+            neo.review_ties_many(people, as_reviewer=False, kinds=KINDS, first=3),
+            [neo.review_ties(k, as_reviewer=False, kinds=KINDS, first=3) for k in people],
+        ),
+        (
+            neo.company_ties_many(companies, as_reviewer=True, first=3),
+            [neo.company_ties(k, as_reviewer=True, first=3) for k in companies],
+        ),
+        (
+            neo.file_people_many(files, reviewers=True, first=3),
+            [neo.file_people(k, reviewers=True, first=3) for k in files],
+        ),
+        (
+            neo.series_reviewers_many(series, KINDS, 3),
+            [neo.series_reviewers(k, KINDS, 3) for k in series],
+        ),
+        (neo.lineage_many(series), [neo.lineage(k) for k in series]),
+        (neo.series_subsystems_many(series), [neo.series_subsystems(k) for k in series]),
+        (neo.first_review_many(series), [neo.first_review(k) for k in series]),
+    ]
+    for batched, single in pairs:
+        assert batched == single
+    assert neo.related_many(NodeKind.PERSON, [], EdgeKind.AUTHORED, "out") == []
