@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphapi.corpus import Corpus
+from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import NodeKind
@@ -174,6 +175,16 @@ def load_sources(
 
     `companies` defaults to the built-in map plus the user map kept in the corpus.
     """
+    with paused_gc():  # millions of long-lived records: see graphapi.gcpause
+        return _load_sources(store, sources, companies, range_spec)
+
+
+def _load_sources(
+    store: NetworkXStore,
+    sources: Sequence[str | os.PathLike[str]],
+    companies: CompanyMap | None,
+    range_spec: str | None,
+) -> LoadSummary:
     corpus = store.corpus
     parsed = _parse_sources(sources, range_spec, corpus)
     corpus.add_people(parsed.people)

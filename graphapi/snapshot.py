@@ -15,17 +15,15 @@ snapshots you or your own loads wrote: like any pickle, a snapshot is trusted in
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
+from graphapi.gcpause import paused_gc
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import fastpickle
 
@@ -50,7 +48,7 @@ def read_snapshot(
             return NetworkXStore()
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
     try:
-        with target.open("rb") as handle, _no_gc():
+        with target.open("rb") as handle, paused_gc():
             return _read(handle, target, corpus)
     except SnapshotError:
         raise
@@ -85,7 +83,7 @@ def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
     except OSError as exc:
         raise SnapshotError(f"cannot write snapshot in {directory}: {exc.strerror}") from exc
     try:
-        with os.fdopen(fd, "wb") as handle, _no_gc():
+        with os.fdopen(fd, "wb") as handle, paused_gc():
             handle.write(MAGIC)
             pickler = fastpickle.pickler(handle)  # one memo: bodies are in both, stored once
             pickler.dump(_graph_without_corpus(store.graph))
@@ -98,19 +96,6 @@ def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
         if isinstance(exc, OSError):
             raise SnapshotError(f"cannot write snapshot {target}: {exc.strerror}") from exc
         raise
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic collector off while (un)pickling: the millions of objects created would
-    trigger a full collection over an ever larger heap again and again (it halves a read)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _graph_without_corpus(graph: Any) -> Any:
