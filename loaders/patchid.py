@@ -23,7 +23,7 @@ One pass over the lines with a constant amount of state: linear in the size of t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["patch_id"]
@@ -32,6 +32,10 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _SPACE = b" \t\n\r"  # git's own isspace(): \v and \f are not space to git
 _DIGITS = b"0123456789"
 _SHA1_SIZE = 20
+_HUNK_WINDOW = 128  # lines hashed at once inside a hunk
+# A line `take_hunk_lines` leaves to `feed`: not `-`, `+`, ` ` or empty (a context line whose
+# space a mailer stripped, which counts for neither side, as in git)
+_ODD_HUNK_LINE = re.compile(rb"^[^-+ \n]", re.MULTILINE)
 
 
 def patch_id(diff_text: str | bytes) -> str | None:
@@ -44,23 +48,36 @@ def patch_id(diff_text: str | bytes) -> str | None:
         diff_text if isinstance(diff_text, bytes) else diff_text.encode("utf-8", "surrogateescape")
     )
     state = _State()
-    for line in _lines(data):
-        if not state.feed(line):
-            break
-    return state.finish()
-
-
-def _lines(data: bytes) -> Iterator[bytes]:
-    """Lines with their `\\n`, cut at a NUL as git's C strings are."""
     start = 0
     size = len(data)
     while start < size:
+        if not state.patch_len and not data.startswith(b"diff ", start):
+            start = data.find(b"\ndiff ", start) + 1  # the commit message is not hashed
+            if not start:
+                break
+            continue
+        end = state.take_hunk_lines(data, start)
+        if end != start:
+            start = end
+            continue
         end = data.find(b"\n", start)
         end = size if end == -1 else end + 1
         line = data[start:end]
-        nul = line.find(b"\0")
-        yield line if nul == -1 else line[:nul]
+        nul = line.find(b"\0")  # lines are cut at a NUL, as git's C strings are
+        if not state.feed(line if nul == -1 else line[:nul]):
+            break
         start = end
+    return state.finish()
+
+
+def _line_ends(data: bytes, start: int, count: int) -> int:
+    """Where the next `count` lines from `start` end (or the data, if sooner)."""
+    end = start
+    for _ in range(count):
+        end = data.find(b"\n", end) + 1
+        if not end:
+            return len(data)
+    return end
 
 
 def _starts_with_oid(line: bytes) -> bool:
@@ -167,6 +184,35 @@ class _State:
                 return between
         self._count(line)
         return True
+
+    def take_hunk_lines(self, data: bytes, start: int) -> int:
+        """Inside a hunk, hash the lines it certainly still has in one go; returns where they
+        end (`start` when the per-line path must take over).
+
+        A hunk ends only where its old and new counts are both zero, and each line lowers
+        each count by at most one, so the next `max(before, after)` lines are all in it. Up
+        to `_HUNK_WINDOW` of them (so that a refusal costs little) are taken together when
+        each starts with `-`, `+` or ` ` or is empty (no NUL, no `\\` marker) and neither
+        count goes below zero: exactly what `feed` would do line by line.
+        """
+        if self.before < 0 or self.after < 0 or self.before == self.after == 0:
+            return start
+        if self.binary or not self.patch_len:
+            return start
+        end = _line_ends(data, start, min(max(self.before, self.after), _HUNK_WINDOW))
+        chunk = data[start:end]
+        if _ODD_HUNK_LINE.search(chunk) or b"\0" in chunk:
+            return start
+        lines = b"\n" + chunk
+        removed, added, context = lines.count(b"\n-"), lines.count(b"\n+"), lines.count(b"\n ")
+        before, after = self.before - removed - context, self.after - added - context
+        if before < 0 or after < 0:
+            return start
+        self.before, self.after = before, after
+        squeezed = chunk.translate(None, _SPACE)
+        self.patch_len += len(squeezed)
+        self.hasher.update(squeezed)
+        return end
 
     def _header(self, line: bytes) -> bool | None:
         """A file header line: handled here (True/False), or None to hash it as usual."""

@@ -250,3 +250,38 @@ def test_linear_time() -> None:
         assert patch_id(text) is not None
         timings.append(time.perf_counter() - started)
     assert timings[1] < timings[0] * 10 * 3
+
+
+def _damaged(patch: bytes) -> dict[str, bytes]:
+    """What mailers and people do to a diff in transit, each applied alone."""
+    head, _, hunks = patch.partition(b"\n@@ ")
+    hunks = b"@@ " + hunks
+    return {
+        "blank context lines lost their space": head + b"\n" + hunks.replace(b"\n \n", b"\n\n"),
+        "every context space stripped": head + b"\n" + hunks.replace(b"\n ", b"\n"),
+        "CRLF line ends": patch.replace(b"\n", b"\r\n"),
+        "a line cut at a NUL": head + b"\n" + hunks.replace(b"\n+", b"\n+\0cut", 1),
+        "hunk counts too large": head + b"\n" + hunks.replace(b"@@ -", b"@@ -9", 1),
+        "hunk counts too small": head + b"\n" + hunks.replace(b",", b",0", 1),
+        "truncated mid-hunk": patch[: len(head) + len(hunks) // 2],
+    }
+
+
+@pytest.mark.parametrize("case", ["two_hunks_two_files", "no_newline_at_end", "whitespace_only"])
+def test_matches_git_on_diffs_damaged_in_transit(repo: Repo, case: str) -> None:
+    """Inside a hunk whole runs of lines are hashed at once; damaged hunks (lines without
+    their prefix, counts that lie, NULs) must still give git's answer."""
+    CASES[case](repo.root)
+    _blank_lines_in_context(repo.root)
+    repo.commit(f"damaged: {case}")
+    for damage, patch in _damaged(repo.format_patch("-U5")).items():
+        assert patch_id(patch) == repo.git_patch_id(patch), damage
+
+
+def _blank_lines_in_context(root: Path) -> None:
+    """Blank lines around a change, so the hunks have empty context lines to damage."""
+    path = root / "kernel/sched/core.c"
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    lines[5:5] = ["\n", "\n"]
+    lines[8] = "changed between blank lines\n"
+    path.write_text("".join(lines), "utf-8")
