@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graphapi.errors import GraphAPIError, UsageError
-from graphapi.schema import Context, schema
-from graphapi.snapshot import read_snapshot, write_snapshot
-from graphapi.store.base import GraphStore
 from loaders.errors import LoaderError
 
 if TYPE_CHECKING:
     from graphapi.loading import LoadSummary
+    from graphapi.store.base import GraphStore
     from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 
 __all__ = ["main"]
@@ -56,6 +54,8 @@ def _open_store(args: argparse.Namespace) -> GraphStore:
     settings = _check_store_choice(args)
     if settings is not None:
         return _open_neo4j(settings)
+    from graphapi.snapshot import read_snapshot
+
     return read_snapshot(_db_path(args), corpus=False)
 
 
@@ -96,6 +96,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
     from graphapi.loading import load_sources
+    from graphapi.snapshot import read_snapshot, write_snapshot
     from loaders.aliases import parse_aliases
     from loaders.companies import company_map_with
 
@@ -114,6 +115,8 @@ def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
 
 def run_query(store: GraphStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
     """Execute one GraphQL query in-process; the JSON-able response."""
+    from graphapi.schema import Context, schema  # Strawberry: only for the commands that query
+
     result = schema.execute_sync(
         query, variable_values=variables, context_value=Context(store=store)
     )
@@ -156,6 +159,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from graphapi.app import create_app
+    from graphapi.snapshot import read_snapshot
 
     origins = [o for o in (args.cors_origin or []) if o]
     settings = _check_store_choice(args)
@@ -203,6 +207,8 @@ def cmd_export_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_export_schema(_: argparse.Namespace) -> int:
+    from graphapi.schema import schema
+
     print(schema.as_str())
     return 0
 

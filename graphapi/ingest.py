@@ -50,25 +50,37 @@ class _Builder:
         self.files: set[str] = set()
         self.names: dict[str, dict[str, int]] = {}
         self._employed: set[str] = set()
+        self._resolved: dict[Address, tuple[str, tuple[tuple[str, int], ...]]] = {}
 
     def person(self, written: Address) -> tuple[NodeKind, str]:
+        """Count one sighting of a person; their node and employment are emitted once."""
+        resolved = self._resolved.get(written)
+        if resolved is None:
+            resolved = self._resolved[written] = self._resolve(written)
+        key, sightings = resolved
+        counts = self.names.setdefault(key, {})
+        for name, add in sightings:
+            counts[name] = counts.get(name, 0) + add
+        return PERSON, key
+
+    def _resolve(self, written: Address) -> tuple[str, tuple[tuple[str, int], ...]]:
+        """First sighting of an address as written: its person's key and the names it
+        counts for (the same for every later sighting, so computed once per load)."""
         address, named_by_mailmap = self.identities.resolve(written)
         key = person_key(address)
         weight = MAILMAP_NAME_WEIGHT if named_by_mailmap else 1
         sightings = [(address.name, weight)]
         if named_by_mailmap and written.name != address.name:
             sightings.append((written.name, 1))  # the name as written is kept, not shown
-        counts = self.names.setdefault(key, {})
-        for name, add in sightings:
-            if name:
-                counts[name] = counts.get(name, 0) + add
-                self.name_index.setdefault(normalise_title(name), key)
+        sightings = [(name, add) for name, add in sightings if name]
+        for name, _ in sightings:
+            self.name_index.setdefault(normalise_title(name), key)
         emails = sorted({key, written.email.lower()})
         self.batch.node(NodeRecord(PERSON, key, {"emails": emails}))
         if key not in self._employed:
             self._employed.add(key)
             self.employment(key, written.email.lower())
-        return PERSON, key
+        return key, tuple(sightings)
 
     def employment(self, key: str, written_email: str) -> None:
         """EMPLOYED_BY edges: one per dated span of the company map, else the one company."""

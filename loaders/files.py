@@ -24,16 +24,32 @@ class FileResolver:
             for change in _raw_files(message):
                 if not change.shortened and _SHORT not in change.path:
                     self._known.add(change.path)
+        self._by_tail: dict[str, list[str]] | None = None
 
     def resolve(self, change: FileChange) -> FileChange:
         """The change with its full path when exactly one known path ends with the tail."""
         if _SHORT not in change.path:
             return change
         tail = change.path.split(_SHORT, 1)[1]
-        candidates = [p for p in self._known if p.endswith("/" + tail) or p == tail]
+        candidates = self._paths_ending_with(tail)
         if len(candidates) != 1:
             return change
         return replace(change, path=candidates[0], shortened=False)
+
+    def _paths_ending_with(self, tail: str) -> list[str]:
+        """Known paths equal to `tail` or ending with `/tail`: an index of every path's
+        suffixes at `/` boundaries, built on the first shortened path (a scan of all known
+        paths per shortened path was the slowest step of assembling kvm-cc)."""
+        if self._by_tail is None:
+            self._by_tail = {}
+            for path in self._known:
+                start = 0
+                while True:
+                    self._by_tail.setdefault(path[start:], []).append(path)
+                    start = path.find("/", start) + 1
+                    if not start:
+                        break
+        return self._by_tail.get(tail, [])
 
 
 def _raw_files(message: Message) -> tuple[FileChange, ...]:
