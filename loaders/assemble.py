@@ -6,7 +6,6 @@ records, in the same order, so a re-load writes exactly what is already there.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse, VersionEdge
@@ -20,12 +19,10 @@ from loaders.versions import dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
 
-_SPACES = re.compile(r"\s+")
-
-
 def normalise_title(title: str) -> str:
-    """Title compared across versions: case and whitespace folded."""
-    return _SPACES.sub(" ", title).strip().lower()
+    """Title compared across versions: case and whitespace folded (`split()` splits on the
+    same Unicode whitespace as `re`'s `\\s`, several times faster)."""
+    return " ".join(title.split()).lower()
 
 
 def lineage_key(author: Address | None, title: str) -> str:
@@ -111,7 +108,7 @@ def _add_group(
 ) -> None:
     series = _series_record(group, resolver)
     result.series.append(series)
-    full_titles = _shortlog_titles(group)
+    full_titles = [(normalise_title(t), t) for t in _shortlog_titles(group)]
     for patch in sorted(group.patches, key=lambda m: m.subject.number or 0):
         result.patches.append(_patch_record(patch, series, resolver, full_titles, given))
     placeholders, edges = version_lineage(series, group.first)
@@ -161,10 +158,11 @@ def _shortlog_titles(group: SeriesGroup) -> list[str]:
     return [title for block in group.cover.info.shortlog for title in block.titles]
 
 
-def _full_title(title: str, full_titles: list[str]) -> str:
-    """A digest subject cut at a line fold, completed from the cover's shortlog."""
+def _full_title(title: str, full_titles: list[tuple[str, str]]) -> str:
+    """A digest subject cut at a line fold, completed from the cover's shortlog
+    (`full_titles`: each title with its normalised form)."""
     wanted = normalise_title(title)
-    matches = [t for t in full_titles if normalise_title(t).startswith(wanted)]
+    matches = [t for normalised, t in full_titles if normalised.startswith(wanted)]
     return min(matches, key=len) if matches else title
 
 
@@ -176,7 +174,7 @@ def _patch_record(
     patch: Message,
     series: SeriesRecord,
     resolver: FileResolver,
-    full_titles: list[str],
+    full_titles: list[tuple[str, str]],
     given: dict[str, list[TrailerUse]],
 ) -> PatchRecord:
     subject = patch.subject

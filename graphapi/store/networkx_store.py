@@ -66,47 +66,51 @@ class NetworkXStore:
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
         q.invalidate(self.graph)
+        people: set[str] = set()  # display names are chosen once, after every sighting
         for record in batch.nodes:
-            self._merge_node(record)
+            self._merge_node(record, people)
         for edge in batch.edges:
-            self._merge_edge(edge)
+            self._merge_edge(edge, people)
+        for nid in people:
+            self._refresh_name(nid)
 
-    def _merge_node(self, record: NodeRecord) -> None:
+    def _merge_node(self, record: NodeRecord, people: set[str]) -> None:
         nid = node_id(record.kind, record.key)
+        if record.kind is NodeKind.PERSON:
+            people.add(nid)
         attrs = self.graph.nodes.get(nid)
         if attrs is None:
-            props = dict(record.props)
             self.graph.add_node(
                 nid,
                 kind=record.kind,
                 key=record.key,
-                props=props,
+                props=dict(record.props),
                 names=dict(record.name_counts),
                 placeholder=not record.authoritative,
             )
-            self._refresh_name(nid)
             return
         _merge_props(attrs, record)
-        names: dict[str, int] = attrs["names"]
-        for name, count in record.name_counts.items():
-            names[name] = max(names.get(name, 0), count)
-        self._refresh_name(nid)
+        if record.name_counts:
+            names: dict[str, int] = attrs["names"]
+            for name, count in record.name_counts.items():
+                names[name] = max(names.get(name, 0), count)
 
     def _refresh_name(self, nid: str) -> None:
         attrs = self.graph.nodes[nid]
-        if attrs["kind"] is NodeKind.PERSON:
-            props = attrs["props"]
-            props["name"] = display_name(attrs["names"], props.get("emails", []))
-            props["names"] = sorted(attrs["names"])
+        props = attrs["props"]
+        props["name"] = display_name(attrs["names"], props.get("emails", []))
+        props["names"] = sorted(attrs["names"])
 
-    def _merge_edge(self, edge: EdgeRecord) -> None:
+    def _merge_edge(self, edge: EdgeRecord, people: set[str]) -> None:
         source = node_id(*edge.source)
         target = node_id(*edge.target)
-        for nid, (kind, key) in ((source, edge.source), (target, edge.target)):
-            if nid not in self.graph:
-                self._merge_node(NodeRecord(kind, key, {}, False))
+        graph = self.graph
+        if source not in graph:
+            self._merge_node(NodeRecord(*edge.source, {}, False), people)
+        if target not in graph:
+            self._merge_node(NodeRecord(*edge.target, {}, False), people)
         ekey = f"{edge.kind.value}:{edge.discriminator}"
-        self.graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
+        graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
 
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
