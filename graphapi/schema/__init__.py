@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
@@ -14,6 +15,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from graphapi.schema.context import Context
 from graphapi.schema.errors import ApiError
@@ -21,7 +24,7 @@ from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import Company, File, Message, Patch, Person, Series
 
-__all__ = ["Context", "build_schema", "schema"]
+__all__ = ["ApiSchema", "Context", "build_schema", "schema"]
 
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
@@ -64,8 +67,40 @@ def _extensions() -> Iterator[Any]:
     yield lambda: MaskErrors(should_mask_error=_is_internal, error_message=MASKED_MESSAGE)
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+class ApiSchema(strawberry.Schema):
+    """The schema; `execute_sync` runs the async executor to completion on its own loop.
+
+    Relation fields are async (DataLoaders batch each resolver level into one store call),
+    so Strawberry's own synchronous executor cannot run them. In-process callers without an
+    event loop (the CLI, tests) keep calling `execute_sync`; async code (the HTTP app) calls
+    `execute`. Both run the same resolvers, limits, time budget and error masking.
+    """
+
+    def execute_sync(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        return asyncio.run(
+            self.execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        )
+
+
+def build_schema() -> ApiSchema:
+    return ApiSchema(
         query=Query,
         types=[Person, Company, Series, Patch, Message, File, Subsystem],
         extensions=list(_extensions()),

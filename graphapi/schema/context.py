@@ -1,4 +1,4 @@
-"""The per-request context: the store, and when the request's time budget runs out."""
+"""The per-request context: the store, its DataLoaders, and when the time budget runs out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
 
+from graphapi.schema.loaders import Loaders
 from graphapi.store.base import GraphStore
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ class Context:
     store: GraphStore
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     started: float = field(default_factory=time.monotonic)
+    loaders: Loaders = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.store)
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds

@@ -12,8 +12,8 @@ from graphapi.schema.types import Person
 __all__ = ["SeriesSubsystem", "Subsystem"]
 
 
-def _people(info: Info, data: NodeData, edge: EdgeKind) -> list[Person]:
-    found = info.context.store.related(data.kind, data.key, edge, "in")
+async def _people(info: Info, data: NodeData, edge: EdgeKind) -> list[Person]:
+    found = await info.context.loaders.related(data.kind, edge, "in").load(data.key)
     return [Person.of(r.node) for r in found]
 
 
@@ -26,12 +26,12 @@ class Subsystem(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="Maintainers (M:).")
-    def maintainers(self, info: Info) -> list[Person]:
-        return _people(info, self._data, EdgeKind.MAINTAINS)
+    async def maintainers(self, info: Info) -> list[Person]:
+        return await _people(info, self._data, EdgeKind.MAINTAINS)
 
     @strawberry.field(description="Designated reviewers (R:).")
-    def reviewers(self, info: Info) -> list[Person]:
-        return _people(info, self._data, EdgeKind.REVIEWS_FOR)
+    async def reviewers(self, info: Info) -> list[Person]:
+        return await _people(info, self._data, EdgeKind.REVIEWS_FOR)
 
     @staticmethod
     def of(data: NodeData) -> Subsystem:
@@ -62,14 +62,14 @@ class SeriesSubsystem:
         return bool(self.reviewed_by)
 
 
-def file_subsystems(info: Info, path: str) -> list[Subsystem]:
-    found = info.context.store.related(NodeKind.FILE, path, EdgeKind.IN_SUBSYSTEM, "out")
-    found.sort(key=lambda r: (r.edge.get("rank", 0), r.node.key))
+async def file_subsystems(info: Info, path: str) -> list[Subsystem]:
+    loader = info.context.loaders.related(NodeKind.FILE, EdgeKind.IN_SUBSYSTEM, "out")
+    found = sorted(await loader.load(path), key=lambda r: (r.edge.get("rank", 0), r.node.key))
     return [Subsystem.of(r.node) for r in found]
 
 
-def series_subsystems(info: Info, series_key: str) -> list[SeriesSubsystem]:
-    rows = info.context.store.series_subsystems(series_key)
+async def series_subsystems(info: Info, series_key: str) -> list[SeriesSubsystem]:
+    rows = await info.context.loaders.series_subsystems().load(series_key)
     return [
         SeriesSubsystem(subsystem=Subsystem.of(s), reviewed_by=[Person.of(p) for p in people])
         for s, people in rows

@@ -1,13 +1,15 @@
 """The node types of the API: people, companies, series, patches, messages, files.
 
-Each type wraps a `NodeData` from the store; scalar fields are read from it, relation
-fields make one store call for the whole list (resolved in the parent, not per item).
+Each type wraps a `NodeData` from the store; scalar fields are read from it. Relation
+fields are async and ask the request's DataLoaders (`Context.loaders`), so the same field
+of every item of a list is answered by one batched store call: one per resolver level.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
@@ -21,7 +23,7 @@ from graphapi.schema.common import (
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
-from graphapi.store.base import Related, Tie
+from graphapi.store.base import Page, Related, Tie
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 if TYPE_CHECKING:
@@ -30,28 +32,39 @@ if TYPE_CHECKING:
 __all__ = ["Company", "File", "Message", "Patch", "Person", "Series", "to_node"]
 
 DEFAULT_REVIEW_KINDS = [TrailerKind.REVIEWED_BY, TrailerKind.ACKED_BY, TrailerKind.TESTED_BY]
+T = TypeVar("T")
 
 
 def _kinds(kinds: list[TrailerKind] | None) -> list[str]:
     return [k.name for k in (kinds if kinds else DEFAULT_REVIEW_KINDS)]
 
 
-def _related(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> list[Related]:
-    return info.context.store.related(data.kind, data.key, edge, direction)
+async def _related(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> list[Related]:
+    """`data`'s neighbours over `edge`, batched with the same question about its siblings."""
+    return await info.context.loaders.related(data.kind, edge, direction).load(data.key)
 
 
-def _page(
+async def _one(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> NodeData | None:
+    """The first neighbour over `edge` (author, cover letter, ...), if any."""
+    found = await _related(info, data, edge, direction)
+    return found[0].node if found else None
+
+
+async def _page(
     info: Info,
     kind: NodeKind,
     owner: NodeData,
     edge: EdgeKind,
     first: int | None,
     after: str | None,
-) -> Any:
-    size = check_first(first)
-    return info.context.store.list_nodes(
-        kind, related_to=(edge, owner.kind, owner.key), offset=decode_cursor(after), first=size
-    )
+) -> Page:
+    size, offset = check_first(first), decode_cursor(after)
+    loader = info.context.loaders.pages(kind, edge, owner.kind, offset, size)
+    return await loader.load(owner.key)
+
+
+def _optional(convert: Callable[[NodeData], T], data: NodeData | None) -> T | None:
+    return convert(data) if data is not None else None
 
 
 @strawberry.type(description="A person: one identity behind one or more addresses.")
@@ -64,46 +77,37 @@ class Person(Node):
     @strawberry.field(
         description="The person's employer, from the address domain and the company map."
     )
-    def company(self, info: Info) -> Company | None:
-        found = _related(info, self._data, EdgeKind.EMPLOYED_BY, "out")
-        return Company.of(found[0].node) if found else None
+    async def company(self, info: Info) -> Company | None:
+        return _optional(Company.of, await _one(info, self._data, EdgeKind.EMPLOYED_BY, "out"))
 
     @strawberry.field(description="Series this person authored, newest first.")
-    def series(
+    async def series(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Series]:
-        return build_connection(
-            _page(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after), Series.of
-        )
+        page = await _page(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after)
+        return build_connection(page, Series.of)
 
     @strawberry.field(description="Patches this person authored.")
-    def patches(
+    async def patches(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Patch]:
-        return build_connection(
-            _page(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after), Patch.of
-        )
+        page = await _page(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after)
+        return build_connection(page, Patch.of)
 
     @strawberry.field(
         description="Who gave review trailers on this person's patches, most first. "
         "kinds defaults to REVIEWED_BY, ACKED_BY, TESTED_BY; count = distinct patches."
     )
-    def reviewers(
+    async def reviewers(
         self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
     ) -> list[ReviewTie]:
-        ties = info.context.store.review_ties(
-            self._data.key, as_reviewer=False, kinds=_kinds(kinds), first=check_first(first)
-        )
-        return [ReviewTie.of(t) for t in ties]
+        return await _review_ties(info, self._data, False, kinds, first)
 
     @strawberry.field(description="Whose patches this person gave review trailers on, most first.")
-    def reviewees(
+    async def reviewees(
         self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
     ) -> list[ReviewTie]:
-        ties = info.context.store.review_ties(
-            self._data.key, as_reviewer=True, kinds=_kinds(kinds), first=check_first(first)
-        )
-        return [ReviewTie.of(t) for t in ties]
+        return await _review_ties(info, self._data, True, kinds, first)
 
     @staticmethod
     def of(data: NodeData) -> Person:
@@ -116,6 +120,13 @@ class Person(Node):
         )
 
 
+async def _review_ties(
+    info: Info, person: NodeData, as_reviewer: bool, kinds: list[TrailerKind] | None, first: int
+) -> list[ReviewTie]:
+    loader = info.context.loaders.review_ties(as_reviewer, tuple(_kinds(kinds)), check_first(first))
+    return [ReviewTie.of(t) for t in await loader.load(person.key)]
+
+
 @strawberry.type(description="A review relation between two people.")
 class ReviewTie:
     person: Person
@@ -126,9 +137,10 @@ class ReviewTie:
     _patch_keys: strawberry.Private[tuple[str, ...]]
 
     @strawberry.field(description="The patches behind this tie.")
-    def patches(self, info: Info, first: int = 20) -> list[Patch]:
-        keys = list(self._patch_keys[: check_first(first)])
-        return [Patch.of(p) for p in info.context.store.get_many(NodeKind.PATCH, keys) if p]
+    async def patches(self, info: Info, first: int = 20) -> list[Patch]:
+        keys = self._patch_keys[: check_first(first)]
+        found = await info.context.loaders.node(NodeKind.PATCH).load_many(keys)
+        return [Patch.of(p) for p in found if p]
 
     @staticmethod
     def of(tie: Tie) -> ReviewTie:
@@ -147,30 +159,23 @@ class Company(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="People employed by this company.")
-    def people(
+    async def people(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Person]:
-        return build_connection(
-            _page(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after), Person.of
-        )
+        page = await _page(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after)
+        return build_connection(page, Person.of)
 
     @strawberry.field(
         description="Companies whose people reviewed this company's patches, most first."
     )
-    def reviewers(self, info: Info, first: int = 20) -> list[CompanyTie]:
-        ties = info.context.store.company_ties(
-            self._data.key, as_reviewer=False, first=check_first(first)
-        )
-        return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
+    async def reviewers(self, info: Info, first: int = 20) -> list[CompanyTie]:
+        return await _company_ties(info, self._data, False, first)
 
     @strawberry.field(
         description="Companies whose patches this company's people reviewed, most first."
     )
-    def reviewees(self, info: Info, first: int = 20) -> list[CompanyTie]:
-        ties = info.context.store.company_ties(
-            self._data.key, as_reviewer=True, first=check_first(first)
-        )
-        return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
+    async def reviewees(self, info: Info, first: int = 20) -> list[CompanyTie]:
+        return await _company_ties(info, self._data, True, first)
 
     @staticmethod
     def of(data: NodeData) -> Company:
@@ -186,6 +191,14 @@ class Company(Node):
 class CompanyTie:
     company: Company
     count: int
+
+
+async def _company_ties(
+    info: Info, company: NodeData, as_reviewer: bool, first: int
+) -> list[CompanyTie]:
+    loader = info.context.loaders.company_ties(as_reviewer, check_first(first))
+    ties = await loader.load(company.key)
+    return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
 
 
 @strawberry.type(description="One trailer line of a patch, from its body or from a reply.")
@@ -207,14 +220,15 @@ class FileTouch:
     deletions: int | None
 
 
-def _touches(info: Info, data: NodeData) -> list[FileTouch]:
+async def _touches(info: Info, data: NodeData) -> list[FileTouch]:
+    found = await _related(info, data, EdgeKind.TOUCHES, "out")
     return [
         FileTouch(
             file=File.of(r.node),
             insertions=r.edge.get("insertions"),
             deletions=r.edge.get("deletions"),
         )
-        for r in sorted(_related(info, data, EdgeKind.TOUCHES, "out"), key=lambda r: r.node.key)
+        for r in sorted(found, key=lambda r: r.node.key)
     ]
 
 
@@ -232,20 +246,19 @@ class Patch(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field
-    def series(self, info: Info) -> Series | None:
-        found = _related(info, self._data, EdgeKind.PART_OF, "out")
-        return Series.of(found[0].node) if found else None
+    async def series(self, info: Info) -> Series | None:
+        return _optional(Series.of, await _one(info, self._data, EdgeKind.PART_OF, "out"))
 
     @strawberry.field
-    def author(self, info: Info) -> Person | None:
-        found = _related(info, self._data, EdgeKind.AUTHORED, "in")
-        return Person.of(found[0].node) if found else None
+    async def author(self, info: Info) -> Person | None:
+        return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(description="Trailers in body order, then those given in replies.")
-    def trailers(self, info: Info, kinds: list[TrailerKind] | None = None) -> list[Trailer]:
+    async def trailers(self, info: Info, kinds: list[TrailerKind] | None = None) -> list[Trailer]:
         wanted = {k.name for k in kinds} if kinds else None
+        found = await _related(info, self._data, EdgeKind.TRAILER, "in")
         rows: list[tuple[dict[str, Any], Person | None]] = [
-            (r.edge, Person.of(r.node)) for r in _related(info, self._data, EdgeKind.TRAILER, "in")
+            (r.edge, Person.of(r.node)) for r in found
         ]
         rows += [(t, None) for t in self._data.get("otherTrailers") or []]
         rows.sort(key=lambda row: row[0].get("order", 0))
@@ -256,8 +269,8 @@ class Patch(Node):
         ]
 
     @strawberry.field
-    def files(self, info: Info) -> list[FileTouch]:
-        return _touches(info, self._data)
+    async def files(self, info: Info) -> list[FileTouch]:
+        return await _touches(info, self._data)
 
     @strawberry.field(description="The commits this patch fixes (values of its Fixes: trailers).")
     def fixes(self) -> list[str]:
@@ -302,18 +315,17 @@ class Message(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field
-    def author(self, info: Info) -> Person | None:
-        found = _related(info, self._data, EdgeKind.AUTHORED, "in")
-        return Person.of(found[0].node) if found else None
+    async def author(self, info: Info) -> Person | None:
+        return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(name="inReplyTo", description="The message this one answers, when known.")
-    def in_reply_to(self, info: Info) -> Message | None:
-        found = _related(info, self._data, EdgeKind.REPLY_TO, "out")
-        return Message.of(found[0].node) if found else None
+    async def in_reply_to(self, info: Info) -> Message | None:
+        return _optional(Message.of, await _one(info, self._data, EdgeKind.REPLY_TO, "out"))
 
     @strawberry.field(description="Messages answering this one.")
-    def replies(self, info: Info) -> list[Message]:
-        return [Message.of(r.node) for r in _related(info, self._data, EdgeKind.REPLY_TO, "in")]
+    async def replies(self, info: Info) -> list[Message]:
+        found = await _related(info, self._data, EdgeKind.REPLY_TO, "in")
+        return [Message.of(r.node) for r in found]
 
     @staticmethod
     def of(data: NodeData) -> Message:
@@ -385,32 +397,32 @@ class Series(Node):
         )
 
     @strawberry.field
-    def author(self, info: Info) -> Person | None:
-        found = _related(info, self._data, EdgeKind.AUTHORED, "in")
-        return Person.of(found[0].node) if found else None
+    async def author(self, info: Info) -> Person | None:
+        return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(name="coverLetter")
-    def cover_letter(self, info: Info) -> Message | None:
-        found = _related(info, self._data, EdgeKind.COVER, "out")
-        return Message.of(found[0].node) if found else None
+    async def cover_letter(self, info: Info) -> Message | None:
+        return _optional(Message.of, await _one(info, self._data, EdgeKind.COVER, "out"))
 
     @strawberry.field(description="The patches that arrived, by number.")
-    def patches(self, info: Info) -> list[Patch]:
-        return [Patch.of(r.node) for r in _related(info, self._data, EdgeKind.PART_OF, "in")]
+    async def patches(self, info: Info) -> list[Patch]:
+        found = await _related(info, self._data, EdgeKind.PART_OF, "in")
+        return [Patch.of(r.node) for r in found]
 
     @strawberry.field(name="previousVersion")
-    def previous_version(self, info: Info) -> Series | None:
-        found = _related(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
-        return Series.of(found[0].node) if found else None
+    async def previous_version(self, info: Info) -> Series | None:
+        found = await _one(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
+        return _optional(Series.of, found)
 
     @strawberry.field(name="nextVersion")
-    def next_version(self, info: Info) -> Series | None:
-        found = _related(info, self._data, EdgeKind.PREVIOUS_VERSION, "in")
-        return Series.of(found[0].node) if found else None
+    async def next_version(self, info: Info) -> Series | None:
+        found = await _one(info, self._data, EdgeKind.PREVIOUS_VERSION, "in")
+        return _optional(Series.of, found)
 
     @strawberry.field(description="The whole lineage, oldest first, this one included.")
-    def versions(self, info: Info) -> list[Series]:
-        return [Series.of(s) for s in info.context.store.lineage(self._data.key)]
+    async def versions(self, info: Info) -> list[Series]:
+        chain = await info.context.loaders.lineage().load(self._data.key)
+        return [Series.of(s) for s in chain]
 
     @strawberry.field(
         name="unresolvedPrerequisites",
@@ -421,14 +433,13 @@ class Series(Node):
         return int(self._data.get("unresolvedPatchIds") or 0)
 
     @strawberry.field(description="What this series needs.")
-    def dependencies(self, info: Info) -> list[Dependency]:
-        return [
-            _dependency(r, True) for r in _related(info, self._data, EdgeKind.DEPENDS_ON, "out")
-        ]
+    async def dependencies(self, info: Info) -> list[Dependency]:
+        found = await _related(info, self._data, EdgeKind.DEPENDS_ON, "out")
+        return [_dependency(r, True) for r in found]
 
     @strawberry.field(description="What needs this series (each entry's series is the dependent).")
-    def dependents(self, info: Info) -> list[Dependency]:
-        found = _related(info, self._data, EdgeKind.DEPENDS_ON, "in")
+    async def dependents(self, info: Info) -> list[Dependency]:
+        found = await _related(info, self._data, EdgeKind.DEPENDS_ON, "in")
         return [
             Dependency(
                 kind=DependencyKind(r.edge["depKind"]),
@@ -444,21 +455,21 @@ class Series(Node):
     @strawberry.field(
         description="Files the series touches (the cover's diffstat, else its patches')."
     )
-    def files(self, info: Info) -> list[FileTouch]:
-        return _touches(info, self._data)
+    async def files(self, info: Info) -> list[FileTouch]:
+        return await _touches(info, self._data)
 
     @strawberry.field(description="Who gave review trailers on the series' patches, most first.")
-    def reviewers(self, info: Info, first: int = 20) -> list[ReviewTie]:
-        ties = info.context.store.series_reviewers(self._data.key, _kinds(None), check_first(first))
-        return [ReviewTie.of(t) for t in ties]
+    async def reviewers(self, info: Info, first: int = 20) -> list[ReviewTie]:
+        loader = info.context.loaders.series_reviewers(tuple(_kinds(None)), check_first(first))
+        return [ReviewTie.of(t) for t in await loader.load(self._data.key)]
 
     @strawberry.field(
         name="firstReview",
         description="The earliest review given by reply to this version: who, when, and how "
         "many hours after posting.",
     )
-    def first_review(self, info: Info) -> FirstReview | None:
-        found = info.context.store.first_review(self._data.key)
+    async def first_review(self, info: Info) -> FirstReview | None:
+        found = await info.context.loaders.first_review().load(self._data.key)
         if found is None:
             return None
         person, when = found
@@ -470,8 +481,8 @@ class Series(Node):
     @strawberry.field(
         description="People named in the cover letter's shortlog, with their patch counts."
     )
-    def contributors(self, info: Info) -> list[PersonCount]:
-        found = _related(info, self._data, EdgeKind.CONTRIBUTED, "in")
+    async def contributors(self, info: Info) -> list[PersonCount]:
+        found = await _related(info, self._data, EdgeKind.CONTRIBUTED, "in")
         return [
             PersonCount(person=Person.of(r.node), count=int(r.edge.get("count", 0))) for r in found
         ]
@@ -480,12 +491,12 @@ class Series(Node):
         description="Subsystems whose files the series touches (most precise first), and "
         "whether a maintainer or designated reviewer of each gave Reviewed-by/Acked-by."
     )
-    def subsystems(
+    async def subsystems(
         self, info: Info
     ) -> list[Annotated[SeriesSubsystem, strawberry.lazy("graphapi.schema.subsystems")]]:
         from graphapi.schema.subsystems import series_subsystems
 
-        return series_subsystems(info, self._data.key)
+        return await series_subsystems(info, self._data.key)
 
     @staticmethod
     def of(data: NodeData) -> Series:
@@ -512,34 +523,27 @@ class File(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field
-    def patches(
+    async def patches(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Patch]:
-        return build_connection(
-            _page(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after), Patch.of
-        )
+        page = await _page(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after)
+        return build_connection(page, Patch.of)
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
-    def authors(self, info: Info, first: int = 20) -> list[PersonCount]:
-        ties = info.context.store.file_people(
-            self._data.key, reviewers=False, first=check_first(first)
-        )
-        return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
+    async def authors(self, info: Info, first: int = 20) -> list[PersonCount]:
+        return await _file_people(info, self._data, False, first)
 
     @strawberry.field(description="Reviewers of patches touching this file, by patch count.")
-    def reviewers(self, info: Info, first: int = 20) -> list[PersonCount]:
-        ties = info.context.store.file_people(
-            self._data.key, reviewers=True, first=check_first(first)
-        )
-        return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
+    async def reviewers(self, info: Info, first: int = 20) -> list[PersonCount]:
+        return await _file_people(info, self._data, True, first)
 
     @strawberry.field(description="MAINTAINERS subsystems covering this file, most precise first.")
-    def subsystems(
+    async def subsystems(
         self, info: Info
     ) -> list[Annotated[Subsystem, strawberry.lazy("graphapi.schema.subsystems")]]:
         from graphapi.schema.subsystems import file_subsystems
 
-        return file_subsystems(info, self._data.key)
+        return await file_subsystems(info, self._data.key)
 
     @staticmethod
     def of(data: NodeData) -> File:
@@ -562,6 +566,13 @@ class FirstReview:
 class PersonCount:
     person: Person
     count: int
+
+
+async def _file_people(
+    info: Info, file: NodeData, reviewers: bool, first: int
+) -> list[PersonCount]:
+    ties = await info.context.loaders.file_people(reviewers, check_first(first)).load(file.key)
+    return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
 
 
 @strawberry.type

@@ -2,7 +2,8 @@
 
 `entity_cases`, `list_cases` and `view_cases` derive the concrete queries (with variables)
 from what a graph holds, so each person, company, series, patch, message, file and
-subsystem of a scenario is asked about.
+subsystem of a scenario is asked about. The `*_DEEP` lists ask for the relations of every
+item of a page (answered by batched store calls) and must answer as the entity queries do.
 """
 
 from __future__ import annotations
@@ -170,6 +171,67 @@ FILES = fill(
     page=PAGE,
 )
 
+SERIES_DEEP = fill(
+    """id author { id name company { name } } versions { id }
+  previousVersion { id } nextVersion { id }
+  coverLetter { id author { id } inReplyTo { id } replies { id author { id } } }
+  patches { id author { id } series { id } files { file { path } insertions }
+    trailers { kind person { id } source } fixes }
+  files { file { id } insertions deletions } reviewers { @tie }
+  firstReview { person { id } date hoursAfterPosting } contributors { person { id } count }
+  dependencies { kind label series { id } } dependents { kind series { id } }
+  subsystems { subsystem { name maintainers { id } reviewers { id } } reviewedBy { id } }""",
+    tie=TIE,
+)
+
+PERSON_DEEP = fill(
+    """id company { id name }
+  series(first: 2) { @page nodes { id author { id } } }
+  patches(first: 2, after: "bzow") { totalCount nodes { id } }
+  reviewers { @tie } reviewees(kinds: [REVIEWED_BY], first: 2) { person { id } count }""",
+    page=PAGE,
+    tie=TIE,
+)
+
+COMPANY_DEEP = fill(
+    """id name people(first: 2) { @page nodes { id company { name } } }
+  reviewers { company { name } count } reviewees(first: 1) { company { name } count }""",
+    page=PAGE,
+)
+
+FILE_DEEP = fill(
+    """id path subsystems { @subsystem } patches(first: 2) { @page nodes { id } }
+  authors { person { id } count } reviewers(first: 1) { person { id } count }""",
+    page=PAGE,
+    subsystem=SUBSYSTEM,
+)
+
+_DEEP_LIST = """query($first: Int, $after: String@params) {
+  @list(first: $first, after: $after@args) { @page nodes { @fields } } }"""
+
+
+def deep_list(field: str, fields: str, params: str = "", args: str = "") -> str:
+    """A page of `field` asking `fields` of every item."""
+    return fill(_DEEP_LIST, params=params, list=field, args=args, page=PAGE, fields=fields)
+
+
+def node_as(type_name: str, fields: str) -> str:
+    """`fields` asked of one node of `type_name`, by id."""
+    return fill(
+        "query($id: ID!) { node(id: $id) { ... on @type { @fields } } }",
+        type=type_name,
+        fields=fields,
+    )
+
+
+#: (list field, its item type, the fields asked of each item, extra parameters, arguments)
+DEEP_LISTS = [
+    ("allSeries", "Series", SERIES_DEEP, "", ""),
+    ("people", "Person", PERSON_DEEP, "", ""),
+    ("companies", "Company", COMPANY_DEEP, "", ""),
+    ("files", "File", FILE_DEEP, ", $prefix: String!", ", pathPrefix: $prefix"),
+]
+
 REVIEW_NETWORK = fill(
     """query($level: NetworkLevel!, $kinds: [TrailerKind!], $since: DateTime,
   $until: DateTime, $minWeight: Int!, $first: Int!) {
@@ -306,6 +368,18 @@ def list_cases(store: NetworkXStore) -> Iterator[Case]:
         yield Case(f"subsystems {search!r}", SUBSYSTEMS, variables, ("subsystems",))
     for prefix in ["", "arch/", "arch/x86/kvm/", "tools/", "virt/kvm/kvm_main.c", "zzz"]:
         yield Case(f"files {prefix!r}", FILES, {"prefix": prefix, "first": 3}, ("files",))
+    yield from deep_list_cases()
+
+
+def deep_list_cases() -> Iterator[Case]:
+    """Pages of lists with the relations of each item (batched per resolver level)."""
+    for name, _, fields, params, args in DEEP_LISTS:
+        query = deep_list(name, fields, params, args)
+        for first in (20, 7):
+            variables: dict[str, Any] = {"first": first}
+            if params:
+                variables["prefix"] = "" if first == 20 else "arch/x86/kvm/"
+            yield Case(f"{name} deep, first {first}", query, variables, (name,))
 
 
 def view_cases(store: NetworkXStore) -> Iterator[Case]:

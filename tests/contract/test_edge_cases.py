@@ -19,7 +19,7 @@ from graphapi.store.networkx_store import NetworkXStore
 from tests.contract.conftest import StorePair
 from tests.contract.queries import entity_cases, list_cases, view_cases
 from tests.contract.test_graphql_contract import differences
-from tests.contract.test_store_contract import _diff, neo_graph, nx_graph
+from tests.contract.test_store_contract import _batched_reads, _diff, neo_graph, nx_graph
 
 pytestmark = pytest.mark.neo4j
 
@@ -182,6 +182,12 @@ def test_odd_values_answer_alike(edge_pair: StorePair) -> None:
         ran, failed = differences(edge_pair, cases(edge_pair.nx))
         assert ran > 0
         assert not failed, "\n".join(failed[:3])
+
+
+def test_odd_values_batched_reads_answer_alike(edge_pair: StorePair) -> None:
+    expected = _batched_reads(edge_pair.nx, edge_pair.nx)
+    assert _diff(expected, _batched_reads(edge_pair.neo, edge_pair.nx)) == []
+    assert any(expected["series subsystems"]) and any(expected["lineage"])
 
 
 def test_people_sort_as_python_sorts(edge_pair: StorePair) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 from graphql import get_introspection_query
 
+from graphapi.schema import Context, schema
 from graphapi.store.networkx_store import NetworkXStore
 from tests.graphapi.conftest import run, run_errors
 
@@ -67,3 +71,37 @@ def test_internal_errors_are_masked(
     monkeypatch.setattr(digest_store, "stats", lambda first: 1 / 0)
     errors = run_errors(digest_store, "{ stats { people } }")
     assert errors == ["Internal error (details are in the server log)."]
+
+
+def test_internal_errors_in_batched_fields_are_masked(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError("secret detail")
+
+    monkeypatch.setattr(digest_store, "related_many", broken)
+    errors = run_errors(digest_store, "{ allSeries(first: 3) { nodes { author { name } } } }")
+    assert errors == ["Internal error (details are in the server log)."] * 3
+
+
+def test_time_budget_stops_the_next_batched_level(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a batched load has outlasted the budget, the fields below it are refused."""
+    original = digest_store.related_many
+    calls = []
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        time.sleep(0.3)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(digest_store, "related_many", slow)
+    query = "{ allSeries(first: 3) { nodes { id author { name company { name } } } } }"
+    result = schema.execute_sync(query, context_value=Context(digest_store, budget_seconds=0.2))
+    assert len(calls) == 1  # the three authors: one batched load, then the budget is spent
+    assert result.data is not None
+    assert [n["author"] for n in result.data["allSeries"]["nodes"]] == [None] * 3
+    assert result.errors and all("per-request time budget" in e.message for e in result.errors)
+    refused = sorted(tuple(e.path[:4]) for e in result.errors)  # a field of each author
+    assert refused == [("allSeries", "nodes", i, "author") for i in range(3)]

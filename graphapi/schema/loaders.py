@@ -1,0 +1,113 @@
+"""The request's DataLoaders: what resolvers ask the store about each item of a list.
+
+A relation field of a type in a list (each series' author, each person's company) asks its
+loader for one key; the loader collects the keys of every sibling resolver of that level
+and answers them with one batched store call (`GraphStore.related_many`, ...), so a page of
+twenty items costs the store what one item costs. There is one loader per question and
+arguments (edge kind and direction, `first`, trailer kinds), made on first use; answers are
+cached for the request only (a `Loaders` lives in one request's `Context`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from graphapi.model import EdgeKind, NodeData, NodeKind
+from graphapi.store.base import Direction, GraphStore, Page, Related, Tie
+
+__all__ = ["Loaders"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+Subsystems = list[tuple[NodeData, list[NodeData]]]
+
+
+class Loaders:
+    """DataLoaders over one store, one per question, created when first asked for."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self._made: dict[Hashable, DataLoader[Any, Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _loader(
+        self, question: Hashable, answer: Callable[[list[K]], Sequence[V]]
+    ) -> DataLoader[K, V]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a DataLoader belongs to one event loop
+            self._made.clear()
+            self._loop = loop
+        loader = self._made.get(question)
+        if loader is None:
+
+            async def load(keys: list[K]) -> Sequence[V]:
+                return answer(keys)
+
+            loader = self._made[question] = DataLoader(load)
+        return loader
+
+    def node(self, kind: NodeKind) -> DataLoader[str, NodeData | None]:
+        """Nodes of a kind by key (None for an unknown key)."""
+        return self._loader(("node", kind), lambda keys: self.store.get_many(kind, keys))
+
+    def related(
+        self, kind: NodeKind, edge: EdgeKind, direction: Direction
+    ) -> DataLoader[str, list[Related]]:
+        """The neighbours of a node of `kind` over `edge` (see `GraphStore.related`)."""
+        return self._loader(
+            ("related", kind, edge, direction),
+            lambda keys: self.store.related_many(kind, keys, edge, direction),
+        )
+
+    def pages(
+        self, kind: NodeKind, edge: EdgeKind, owner_kind: NodeKind, offset: int, first: int
+    ) -> DataLoader[str, Page]:
+        """One page of the nodes of `kind` linked to an owner by `edge`."""
+        return self._loader(
+            ("pages", kind, edge, owner_kind, offset, first),
+            lambda keys: self.store.related_pages(
+                kind, edge, owner_kind, keys, offset=offset, first=first
+            ),
+        )
+
+    def review_ties(
+        self, as_reviewer: bool, kinds: tuple[str, ...], first: int
+    ) -> DataLoader[str, list[Tie]]:
+        return self._loader(
+            ("review_ties", as_reviewer, kinds, first),
+            lambda keys: self.store.review_ties_many(
+                keys, as_reviewer=as_reviewer, kinds=kinds, first=first
+            ),
+        )
+
+    def company_ties(self, as_reviewer: bool, first: int) -> DataLoader[str, list[Tie]]:
+        return self._loader(
+            ("company_ties", as_reviewer, first),
+            lambda keys: self.store.company_ties_many(keys, as_reviewer=as_reviewer, first=first),
+        )
+
+    def file_people(self, reviewers: bool, first: int) -> DataLoader[str, list[Tie]]:
+        return self._loader(
+            ("file_people", reviewers, first),
+            lambda keys: self.store.file_people_many(keys, reviewers=reviewers, first=first),
+        )
+
+    def series_reviewers(self, kinds: tuple[str, ...], first: int) -> DataLoader[str, list[Tie]]:
+        return self._loader(
+            ("series_reviewers", kinds, first),
+            lambda keys: self.store.series_reviewers_many(keys, kinds, first),
+        )
+
+    def lineage(self) -> DataLoader[str, list[NodeData]]:
+        return self._loader(("lineage",), self.store.lineage_many)
+
+    def series_subsystems(self) -> DataLoader[str, Subsystems]:
+        return self._loader(("series_subsystems",), self.store.series_subsystems_many)
+
+    def first_review(self) -> DataLoader[str, tuple[NodeData, str] | None]:
+        return self._loader(("first_review",), self.store.first_review_many)
