@@ -35,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from graphapi.gcpause import settle_long_lived
 from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
 
@@ -78,6 +79,8 @@ class StoreHolder:
             self._signature = signature
             return False
         self.store, self._signature = fresh, signature
+        del fresh
+        settle_long_lived()  # the old graph is collected, the new one frozen
         self.generation += 1
         log.info("serving the reloaded snapshot (generation %d)", self.generation)
         return True
@@ -137,6 +140,7 @@ def create_app(
     """An app serving `store` (reloaded from `snapshot_path` when given); CORS closed by default."""
     holder = StoreHolder(store, snapshot_path=snapshot_path, loader=loader)
     holder.remember()
+    settle_long_lived()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

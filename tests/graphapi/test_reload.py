@@ -4,7 +4,9 @@ the server switches to it by itself; a corrupt snapshot is ignored; concurrency 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,24 @@ def test_concurrency_is_bounded_with_a_clear_503() -> None:
         return sorted(statuses)
 
     assert asyncio.run(scenario()) == [200, 503]
+
+
+def test_served_graph_is_frozen_for_the_collector_and_a_replaced_one_is_freed(
+    tmp_path: Path,
+) -> None:
+    """The served graph is moved out of the cyclic collector's sight (no full-heap pauses
+    in requests), yet a graph replaced by a reload is really freed (networkx's cached views
+    make it cyclic, so only the collector can)."""
+    db = tmp_path / "g.db"
+    assert main(["load", "--db", str(db), str(SMALL_DIGEST)]) == 0
+    first = read_snapshot(db)
+    first.graph.edges  # noqa: B018  (a cached view referring back to the graph: a cycle)
+    old_graph = weakref.ref(first.graph)
+    app = create_app(first, snapshot_path=str(db), loader=read_snapshot, reload_interval=0.05)
+    del first
+    assert gc.get_freeze_count() > 0
+    with TestClient(app) as client:
+        more = FIXTURES / "threads" / "reply_trailers.mbox"
+        assert main(["load", "--db", str(db), str(more)]) == 0
+        _wait_for_generation(client, 1)
+        assert old_graph() is None
