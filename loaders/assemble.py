@@ -19,6 +19,7 @@ from loaders.versions import dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
 
+
 def normalise_title(title: str) -> str:
     """Title compared across versions: case and whitespace folded (`split()` splits on the
     same Unicode whitespace as `re`'s `\\s`, several times faster)."""
