@@ -115,6 +115,7 @@ class NetworkXStore:
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         q.review_index(self.graph)
+        q.people_index(self.graph)
         return self
 
     # -- lookups ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -154,9 +155,10 @@ def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str
             if author is not None and author != person:
                 pairs[author].add(patch)
     else:
-        for patch in out_nodes(graph, person, EdgeKind.AUTHORED):
-            for reviewer, _, data in graph.in_edges(patch, data=True):
-                if _is_review(data, kinds) and reviewer != person:
+        index = people_index(graph)
+        for patch in index.authored.get(person, ()):
+            for reviewer, kind in index.trailers_on.get(patch, ()):
+                if kind in kinds and reviewer != person:
                     pairs[reviewer].add(patch)
     return _ties(graph, pairs)
 
@@ -252,6 +254,37 @@ _REVIEW_INDEX: weakref.WeakKeyDictionary[Any, list[_Review]] = weakref.WeakKeyDi
 def invalidate(graph: Graph) -> None:
     """Forget derived indexes of `graph` (call after every write)."""
     _REVIEW_INDEX.pop(graph, None)
+    _PEOPLE_INDEX.pop(graph, None)
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleIndex:
+    """Who wrote and who gave trailers on each node, read from edge lists once per graph:
+    asking networkx for a patch's in-edges builds view objects, and a person with a thousand
+    patches asked for that a thousand times per request."""
+
+    authored: dict[str, list[str]]  # person -> nodes they authored
+    authors_of: dict[str, list[str]]  # node -> its authors
+    trailers_on: dict[str, list[tuple[str, str]]]  # node -> (giver, trailer kind)
+
+
+_PEOPLE_INDEX: weakref.WeakKeyDictionary[Any, PeopleIndex] = weakref.WeakKeyDictionary()
+
+
+def people_index(graph: Graph) -> PeopleIndex:
+    index = _PEOPLE_INDEX.get(graph)
+    if index is None:
+        index = PeopleIndex(defaultdict(list), defaultdict(list), defaultdict(list))
+        for source, target, data in graph.edges(data=True):
+            kind = data["kind"]
+            if kind is EdgeKind.AUTHORED:
+                index.authored[source].append(target)
+                index.authors_of[target].append(source)
+            elif kind is EdgeKind.TRAILER:
+                index.trailers_on[target].append((source, data.get("trailerKind")))
+        index = PeopleIndex(dict(index.authored), dict(index.authors_of), dict(index.trailers_on))
+        _PEOPLE_INDEX[graph] = index
+    return index
 
 
 def review_index(graph: Graph) -> list[_Review]:
@@ -309,16 +342,17 @@ def _in_window(date: str | None, since: datetime | None, until: datetime | None)
 
 def file_people(graph: Graph, path: str, reviewers: bool) -> list[Tie]:
     """Authors (or reviewers) of the patches touching a file, by patch count."""
+    index = people_index(graph)
     pairs: dict[str, set[str]] = defaultdict(set)
     for patch in in_nodes(graph, node_id(NodeKind.FILE, path), EdgeKind.TOUCHES):
         if graph.nodes[patch]["kind"] is not NodeKind.PATCH:
             continue
         if reviewers:
-            for person, _, data in graph.in_edges(patch, data=True):
-                if _is_review(data, set(DEFAULT_KINDS)):
+            for person, kind in index.trailers_on.get(patch, ()):
+                if kind in DEFAULT_KINDS:
                     pairs[person].add(patch)
         else:
-            for person in in_nodes(graph, patch, EdgeKind.AUTHORED):
+            for person in index.authors_of.get(patch, ()):
                 pairs[person].add(patch)
     return _ties(graph, pairs)
 
