@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from starlette.testclient import TestClient
 
 from graphapi.app import create_app
 from graphapi.store.networkx_store import NetworkXStore
+from tests.graphapi.conftest import run
 
 QUERY = '{ person(email: "tberg@google.com") { name company { name } } }'
 
@@ -44,3 +48,26 @@ def test_bad_query_gets_error_without_stack_trace(digest_store: NetworkXStore) -
     client = TestClient(create_app(digest_store))
     body = client.post("/graphql", json={"query": "{ person(email: 1) { name } }"}).json()
     assert body["errors"] and "Traceback" not in str(body)
+
+
+def test_lists_are_batched_over_http(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Served (async execution), a list's relation fields cost one store call per level and
+    answer as in-process execution does."""
+    query = """{ allSeries { nodes {
+      author { name company { name } } patches { id author { id } } } } }"""
+    expected = run(digest_store, query)
+    calls: list[int] = []
+    original = digest_store.related_many
+
+    def counting(kind: Any, keys: Any, *args: Any) -> Any:
+        calls.append(len(keys))
+        return original(kind, keys, *args)
+
+    monkeypatch.setattr(digest_store, "related_many", counting)
+    body = TestClient(create_app(digest_store)).post("/graphql", json={"query": query}).json()
+    assert body == {"data": expected}
+    assert len(expected["allSeries"]["nodes"]) == 3
+    # series authors and patches, then the authors' companies and the patches' authors
+    assert len(calls) == 4 and calls[:3] == [3, 3, 3]
