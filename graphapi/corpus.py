@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from loaders.patchid import patch_id
 from loaders.records import Address, Message
@@ -31,17 +32,21 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
-    patch_ids: dict[str, str | None] = field(default_factory=dict)
 
-    def patch_ids_for_prerequisites(self) -> dict[str, str]:
-        """Patch-ids of the patches, computed (once, then kept) only when some message
-        names a prerequisite by patch-id: `git patch-id --stable` costs a pass over the diff."""
-        if not any(d.patch_id for m in self.messages.values() for d in m.info.dependencies):
-            return {}
-        for key, message in self.messages.items():
-            if key not in self.patch_ids and message.info.has_diff and not message.subject.is_reply:
-                self.patch_ids[key] = patch_id(message.body)
-        return {key: pid for key, pid in self.patch_ids.items() if pid}
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Unpickle by slot name, ignoring slots of older versions (`patch_ids`, a cache
+        of formats 1 and 2) and leaving new ones at their defaults."""
+        defaults = Corpus()
+        for name in self.__slots__:
+            object.__setattr__(self, name, state[1].get(name, getattr(defaults, name)))
+
+    def fill_patch_ids(self) -> None:
+        """Give the records of a corpus saved before patch-ids were part of `BodyInfo`
+        (snapshot formats 1 and 2) their patch-ids, computed as parse_body now does."""
+        for message in self.messages.values():
+            info = message.info
+            value = patch_id(message.body) if info.has_diff else None
+            object.__setattr__(info, "patch_id", value)  # frozen record, upgraded once
 
     def add_messages(self, messages: Iterable[Message]) -> list[Message]:
         """Add the messages not seen before; returns them (first of each key)."""

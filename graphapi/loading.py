@@ -15,6 +15,7 @@ from pathlib import Path
 from graphapi.corpus import Corpus
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
+from graphapi.incremental import keep_files, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import NodeKind
 from graphapi.store.base import GraphStore
@@ -207,8 +208,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
         parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
     )
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
-    patch_ids = corpus.patch_ids_for_prerequisites()
-    assembly = assemble(corpus.messages.values(), corpus.people.values(), patch_ids)
+    assembly = assemble(corpus.messages.values(), corpus.people.values())
     store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
     return assembly
 
@@ -216,15 +216,32 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
 def load_into_store(
     store: GraphStore,
     sources: Sequence[str | os.PathLike[str]],
-    companies: CompanyMap,
+    companies: CompanyMap | None = None,
     range_spec: str | None = None,
+    *,
+    company_map_text: str | None = None,
+    aliases_text: str | None = None,
 ) -> LoadSummary:
     """Incremental load for a store that keeps no corpus (Neo4j): merge this load's records.
 
     The records are assembled from this load's messages only, then merged idempotently; a
-    message already in the store counts as a duplicate.
+    message already in the store counts as a duplicate. MAINTAINERS and .mailmap sources,
+    `aliases_text` and `company_map_text` are kept in the store and apply to this load and
+    later ones; one that changes is re-applied to what the store holds first
+    (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
     """
     parsed = _parse_sources(sources, range_spec, Corpus())
+    kept = kept_files_of(store)
+    wanted = kept.updated(
+        maintainers=parsed.files.get("maintainers"),
+        mailmap=parsed.files.get("mailmap"),
+        aliases=aliases_text,
+        company_map=company_map_text,
+    )
+    company_map_changed = companies is None and kept.company_map != wanted.company_map
+    if companies is None:
+        companies = wanted.companies()
+    rederive(store, kept, wanted, companies, company_map_changed)
     keys = list(dict.fromkeys(m.key for m in parsed.messages))
     stored = store.get_many(NodeKind.MESSAGE, keys)
     known = {
@@ -234,7 +251,10 @@ def load_into_store(
     added = fresh.add_messages(m for m in parsed.messages if m.key not in known)
     summary = _summary(parsed, added)
     assembly = assemble(parsed.messages, parsed.people)
-    store.write(batch_from_assembly(assembly, companies))
+    identities, maintainers = wanted.identities(), wanted.ownership()
+    store.write(batch_from_assembly(assembly, companies, identities, maintainers))
+    if wanted != kept:
+        keep_files(store, wanted)  # last: a load that dies before re-applies them when re-run
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary

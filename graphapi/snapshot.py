@@ -5,8 +5,8 @@ messages the graph was built from), written by one pickler so what they share (m
 bodies) is stored once. The two are separate so a server, which needs only the
 graph, starts without reading the corpus (most of the file); `graphapi load` reads both.
 Records are pickled with `loaders.fastpickle` (rebuilt by calling their class, several
-times faster than the dataclasses' generic state). Version 1 files (the corpus inside the
-graph) still load.
+times faster than the dataclasses' generic state). Older files still load: version 1 (the
+corpus inside the graph) and 2 (no patch-ids in the records: computed when read).
 
 The file is written to a temporary file beside the target, flushed to disk and renamed over
 it, so a crash or a failed load at any point leaves the previous snapshot whole. Only open
@@ -29,8 +29,9 @@ from loaders import fastpickle
 
 __all__ = ["MAGIC", "read_snapshot", "write_snapshot"]
 
-MAGIC = b"GRAPHAPI-SNAPSHOT 2\n"
+MAGIC = b"GRAPHAPI-SNAPSHOT 3\n"
 _MAGIC_V1 = b"GRAPHAPI-SNAPSHOT 1\n"
+_MAGIC_V2 = b"GRAPHAPI-SNAPSHOT 2\n"  # as 3, without BodyInfo.patch_id
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 
 
@@ -59,8 +60,10 @@ def read_snapshot(
 def _read(handle: IO[bytes], target: Path, with_corpus: bool) -> NetworkXStore:
     magic = handle.read(len(MAGIC))
     if magic == _MAGIC_V1:
-        return NetworkXStore(pickle.load(handle))
-    if magic != MAGIC:
+        store = NetworkXStore(pickle.load(handle))
+        store.corpus.fill_patch_ids()
+        return store
+    if magic not in (MAGIC, _MAGIC_V2):
         raise SnapshotError(f"{target} is not a graphapi snapshot")
     unpickler = pickle.Unpickler(handle)
     graph = unpickler.load()
@@ -69,6 +72,8 @@ def _read(handle: IO[bytes], target: Path, with_corpus: bool) -> NetworkXStore:
     corpus = unpickler.load()  # same unpickler: the corpus refers to the graph's strings
     if not isinstance(corpus, Corpus):
         raise SnapshotError(f"cannot read snapshot {target}: no corpus after the graph")
+    if magic == _MAGIC_V2:
+        corpus.fill_patch_ids()
     graph.graph["corpus"] = corpus
     return NetworkXStore(graph)
 

@@ -36,7 +36,16 @@ def assemble(
     people: Iterable[Address] = (),
     patch_ids: Mapping[str, str] | None = None,
 ) -> Assembly:
-    """Turn parsed messages of one load into records (see module docstring)."""
+    """Turn parsed messages of one load into records (see module docstring).
+
+    `patch_ids` (message key -> patch-id) defaults to the ids parse_body computed for the
+    patches, so b4's `prerequisite-patch-id` lines resolve to the series holding the patch.
+    """
+    messages = list(messages)
+    if patch_ids is None:
+        patch_ids = {
+            m.key: m.info.patch_id for m in messages if m.info.patch_id and not m.subject.is_reply
+        }
     unique, duplicates = dedupe(messages)
     unique, copies = drop_digest_copies(unique)
     result = Assembly(messages=unique, duplicates=duplicates + copies, people=list(people))
@@ -46,7 +55,7 @@ def assemble(
     for group in groups:
         _add_group(result, group, resolver, given)
     result.aliases = _aliases(groups) | _change_id_aliases(result.series)
-    result.aliases |= _patch_id_aliases(patch_ids or {}, result.aliases)
+    result.aliases |= _patch_id_aliases(patch_ids, result.aliases)
     _resolve_versions(result)
     result.people.extend(_people_of(unique))
     return result

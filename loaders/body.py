@@ -25,6 +25,7 @@ from loaders.changelog import (
 )
 from loaders.diffstat import parse_diff_lines, parse_diffstat_in
 from loaders.footnotes import find_footnotes_in
+from loaders.patchid import patch_id
 from loaders.records import Address, BodyInfo
 from loaders.shortlog import parse_shortlog_in
 from loaders.text import TextLines, normalise_newlines, strip_signature
@@ -73,6 +74,7 @@ def parse_body(body: str) -> BodyInfo:
         from_override=from_override,
         shortlog=parse_shortlog_in(pre),
         has_diff=diff_off >= 0,
+        patch_id=patch_id(body) if diff_off >= 0 else None,  # of the body as sent, as git does
     )
 
 
