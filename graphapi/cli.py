@@ -61,15 +61,20 @@ def _open_store(args: argparse.Namespace) -> GraphStore:
 
 def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
     from graphapi.loading import load_into_store
-    from loaders.companies import load_company_map
+    from loaders.aliases import parse_aliases
+    from loaders.companies import company_map_with
 
-    if args.aliases:
-        raise UsageError("--aliases is not supported with --neo4j yet; load with --db")
-    if not args.sources:
-        raise UsageError("nothing to load: give a SOURCE")
+    if not args.sources and not args.company_map and not args.aliases:
+        raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
+    company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
+    aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
     with _open_neo4j(settings) as store:
         return load_into_store(
-            store, args.sources, load_company_map(args.company_map), args.range_spec
+            store,
+            args.sources,
+            range_spec=args.range_spec,
+            company_map_text=company_map,
+            aliases_text=aliases,
         )
 
 

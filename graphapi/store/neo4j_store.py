@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from neo4j import READ_ACCESS, Driver, GraphDatabase, Query, Record, Session
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Query, Record, Session
 from neo4j.exceptions import (
     AuthError,
     ConfigurationError,
@@ -38,7 +38,7 @@ from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
 from graphapi.store.base import Page, Related, Tie, ViewGraph
-from graphapi.store.neo4j_codec import decode_edge
+from graphapi.store.neo4j_codec import decode_edge, state_of
 from graphapi.store.nx_queries import DEFAULT_KINDS, related_order
 
 __all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
@@ -47,6 +47,7 @@ DEFAULT_DATABASE = "neo4j"
 NODE_CHUNK_ROWS = 5_000
 NODE_CHUNK_CHARS = 8_000_000
 EDGE_CHUNK_ROWS = 10_000
+MOVE_CHUNK_PEOPLE = 1_000
 READ_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
 _DEFAULT_KINDS = sorted(DEFAULT_KINDS)
@@ -222,6 +223,7 @@ class Neo4jStore:
             return
         for kind in NodeKind:
             self._run_write(cypher.constraint(kind))
+        self._run_write(writing.META_CONSTRAINT)
         self._run_write("CALL db.awaitIndexes(300)")
         self._schema_ready = True
 
@@ -261,6 +263,71 @@ class Neo4jStore:
                     stats.edges += len(rows)
         stats.seconds = time.perf_counter() - started
         self.last_write = stats
+
+    # -- kept files and re-deriving (graphapi.incremental) ------------------------------------
+    def kept_files(self) -> dict[str, str]:
+        """The identity and ownership files' text kept by `keep_files`, by name."""
+        rows = self._run(writing.READ_META, key=writing.KEPT_FILES_KEY)
+        props = rows[0]["props"] if rows else {}
+        return {k: v for k, v in props.items() if k != "key" and isinstance(v, str)}
+
+    def keep_files(self, files: Mapping[str, str]) -> None:
+        """Keep these files' text (replacing what was kept) in the database's meta node."""
+        self.ensure_schema()
+        self._run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files))
+
+    def node_keys(self, kind: NodeKind) -> list[str]:
+        """The key of every node of `kind`, sorted."""
+        return [row["key"] for row in self._run(writing.node_keys(kind))]
+
+    def person_identities(self) -> list[tuple[str, list[str], dict[str, int]]]:
+        """(key, addresses, name sightings) of every person."""
+        found = []
+        for row in self._run(writing.PERSON_IDENTITIES):
+            state = state_of(NodeKind.PERSON, row["props"])
+            found.append((state.key, list(state.props.get("emails") or []), state.names))
+        return found
+
+    def delete_nodes(self, kind: NodeKind) -> None:
+        """Delete every node of `kind` with its relationships (server-side batches)."""
+        self._run_auto(writing.delete_nodes(kind))
+
+    def move_people(self, moves: Mapping[str, str]) -> None:
+        """Move every relationship of person `old` to person `new` (both exist), delete `old`.
+
+        One transaction per chunk of people: a person is moved whole or not at all.
+        """
+        rows = [{"old": old, "new": new} for old, new in sorted(moves.items())]
+        for chunk in writing.chunks(rows, MOVE_CHUNK_PEOPLE):
+            self._guard(partial(self._write_tx, partial(writing.move_people_chunk, moves=chunk)))
+
+    def delete_employment(self, keys: Sequence[str] | None) -> None:
+        """Delete the `EMPLOYED_BY` relationships of these people (None: of everybody)."""
+        if keys is None:
+            self._run_auto(writing.DELETE_ALL_EMPLOYMENT)
+            return
+        for chunk in writing.chunks(list(keys), EDGE_CHUNK_ROWS):
+            self._run(writing.DELETE_EMPLOYMENT_OF, keys=list(chunk))
+
+    def delete_unemployed_companies(self) -> None:
+        """Delete the companies nobody is employed by (nor otherwise related to)."""
+        self._run_auto(writing.DELETE_UNEMPLOYED_COMPANIES)
+
+    def _run(self, query: str, **params: Any) -> list[Record]:
+        """One statement in its own write transaction, on the leader, without a time limit."""
+        records, _, _ = self._guard(
+            lambda: self.driver.execute_query(query, params, database_=self.database)
+        )
+        return list(records)
+
+    def _run_auto(self, query: str) -> None:
+        """An auto-commit statement (`CALL { ... } IN TRANSACTIONS` needs one)."""
+        with self._session() as session:
+            self._guard(lambda: session.run(query).consume())
+
+    def _write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
+        with self._session() as session:
+            return session.execute_write(work)
 
     # -- lookups -----------------------------------------------------------------------------
     def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
@@ -493,7 +560,7 @@ class Neo4jStore:
     def counts(self) -> tuple[int, int]:
         """How many nodes and relationships the database holds."""
         rows = self.run_read(
-            "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+            f"CALL () {{ MATCH (n) WHERE NOT n:{writing.META_LABEL} RETURN count(n) AS nodes }} "
             "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels"
         )
         return int(rows[0]["nodes"]), int(rows[0]["rels"])

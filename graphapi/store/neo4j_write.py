@@ -9,12 +9,16 @@ store's own code (`neo4j_codec.merge_states`), write them whole. Every node of t
 `(source, type, target, disc)` with their props updated as networkx' `add_edge` does,
 find their endpoints without an index lookup. Writing the same batch twice leaves the
 graph as it was.
+
+The statements at the end serve `graphapi.incremental`: the one `GraphapiMeta` node that
+keeps the identity and ownership files, and re-applying them to the graph already loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -24,10 +28,15 @@ from graphapi.store import neo4j_cypher as cypher
 from graphapi.store.neo4j_codec import encode_edge_props, encode_node, merge_states, state_of
 
 __all__ = [
+    "KEPT_FILES_KEY",
+    "META_LABEL",
     "EdgeGroup",
     "ElementIds",
     "NodePlan",
     "chunks",
+    "delete_nodes",
+    "move_people_chunk",
+    "node_keys",
     "plan_edges",
     "plan_nodes",
     "write_edge_chunk",
@@ -130,3 +139,64 @@ def write_edge_chunk(
     tx: ManagedTransaction, kind: EdgeKind, rows: Sequence[dict[str, Any]]
 ) -> None:
     tx.run(cypher.write_edges(kind), rows=list(rows)).consume()
+
+
+# -- kept files and re-deriving (loads into a store that keeps no corpus: graphapi.incremental)
+#: The label of the one node that keeps the identity and ownership files' text; it is not a
+#: `NodeKind`, has no relationships and no `_placeholder`, so no graph query ever sees it.
+META_LABEL = "GraphapiMeta"
+KEPT_FILES_KEY = "kept-files"
+META_CONSTRAINT = (
+    f"CREATE CONSTRAINT graphapi_meta_key IF NOT EXISTS "
+    f"FOR (n:{META_LABEL}) REQUIRE n.key IS UNIQUE"
+)
+READ_META = f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN properties(m) AS props"
+WRITE_META = f"MERGE (m:{META_LABEL} {{key: $key}}) SET m = $props, m.key = $key"
+PERSON_IDENTITIES = f"MATCH (p:{NodeKind.PERSON.value}) RETURN properties(p) AS props"
+DELETE_PEOPLE = f"UNWIND $keys AS k MATCH (p:{NodeKind.PERSON.value} {{key: k}}) DETACH DELETE p"
+DELETE_UNEMPLOYED_COMPANIES = (
+    f"MATCH (c:{NodeKind.COMPANY.value}) WHERE NOT (c)--() "
+    "CALL (c) { DELETE c } IN TRANSACTIONS OF 10000 ROWS"
+)
+_PERSON = NodeKind.PERSON.value
+_EMPLOYED_BY = EdgeKind.EMPLOYED_BY.value
+DELETE_EMPLOYMENT_OF = (
+    f"UNWIND $keys AS k MATCH (:{_PERSON} {{key: k}})-[r:{_EMPLOYED_BY}]->() DELETE r"
+)
+DELETE_ALL_EMPLOYMENT = (
+    f"MATCH (:{_PERSON})-[r:{_EMPLOYED_BY}]->() "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
+)
+
+
+@cache
+def node_keys(kind: NodeKind) -> str:
+    return f"MATCH (n:{kind.value}) RETURN n.key AS key ORDER BY key"
+
+
+@cache
+def delete_nodes(kind: NodeKind) -> str:
+    """Every node of `kind` and its relationships, in server-side batches (auto-commit)."""
+    return f"MATCH (n:{kind.value}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS"
+
+
+@cache
+def move_relationships(edge: EdgeKind, outgoing: bool) -> str:
+    """Re-attach `edge` relationships of person `m.old` to person `m.new`, merged by disc."""
+    old, new = ("(old)-[r:{0}]->(x)", "(new)-[n:{0} {{disc: r.disc}}]->(x)")
+    if not outgoing:
+        old, new = ("(x)-[r:{0}]->(old)", "(x)-[n:{0} {{disc: r.disc}}]->(new)")
+    return (
+        f"UNWIND $moves AS m MATCH (old:{_PERSON} {{key: m.old}}) "
+        f"MATCH (new:{_PERSON} {{key: m.new}}) "
+        f"MATCH {old.format(edge.value)} WHERE x <> old "
+        f"MERGE {new.format(edge.value)} SET n += properties(r) DELETE r"
+    )
+
+
+def move_people_chunk(tx: ManagedTransaction, moves: Sequence[dict[str, str]]) -> None:
+    """Every relationship of each `old` person to its `new` one, then the old ones deleted."""
+    for edge in EdgeKind:
+        for outgoing in (True, False):
+            tx.run(move_relationships(edge, outgoing), moves=list(moves)).consume()
+    tx.run(DELETE_PEOPLE, keys=[m["old"] for m in moves]).consume()

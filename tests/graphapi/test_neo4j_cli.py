@@ -83,8 +83,21 @@ def test_connection_settings_come_from_the_environment(
     assert "no Neo4j URI" in capsys.readouterr().err
 
 
-def test_aliases_are_refused_with_neo4j(neo4j_uri: str, tmp_path: Path) -> None:
+def test_aliases_and_company_map_are_kept_with_neo4j(
+    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_uri: str,
+    tmp_path: Path,
+) -> None:
+    """Given alone, they are kept in the database for later loads (as `--db` keeps them)."""
+    neo4j_store.clear()
     aliases = tmp_path / "aliases.txt"
     aliases.write_text("a@example.org: b@example.org\n")
-    argv = ["load", "--neo4j", neo4j_uri, "--aliases", str(aliases), str(SMALL_DIGEST)]
-    assert main(argv) == 1
+    companies = tmp_path / "companies.txt"
+    companies.write_text("example.org: Example Inc\n")
+    argv = ["load", "--neo4j", neo4j_uri, "--aliases", str(aliases)]
+    assert main([*argv, "--company-map", str(companies)]) == 0
+    assert neo4j_store.kept_files() == {
+        "aliases": aliases.read_text(),
+        "company_map": companies.read_text(),
+    }
+    assert main(["load", "--neo4j", neo4j_uri]) == 1  # nothing to load
