@@ -105,10 +105,11 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if fmt is SourceFormat.DIGEST:
         digest = read_digest(path)
         return _Source(list(digest.messages), [a for a, _ in digest.contributor_tally])
-    if fmt is SourceFormat.MBOX:
-        return _Source(_parse_raw(mbox.iter_messages(path)), [])
-    if fmt is SourceFormat.MAILDIR:
-        return _Source(_parse_raw(maildir.iter_messages(path)), [])
+    if fmt in (SourceFormat.MBOX, SourceFormat.MAILDIR):
+        source = _Source([], [])
+        reader = mbox if fmt is SourceFormat.MBOX else maildir
+        source.messages = _parse_raw(_non_blank(reader.iter_messages(path), source.skipped))
+        return source
     if fmt is SourceFormat.PUBLIC_INBOX:
         return _read_inbox(path, range_spec, corpus)
     if fmt is SourceFormat.MAINTAINERS:
@@ -118,6 +119,20 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if fmt is SourceFormat.MAILMAP:
         return _Source([], [], files={"mailmap": read_text_file(path, "mailmap")})
     raise SourceError(_unknown_reason(path, fmt))
+
+
+BLANK_ENTRY = "empty entry (whitespace only)"
+
+
+def _non_blank(
+    items: Iterable[tuple[str, bytes]], skipped: dict[str, int]
+) -> Iterator[tuple[str, bytes]]:
+    """The entries holding anything; the others are counted as skipped (`BLANK_ENTRY`)."""
+    for origin, raw in items:
+        if raw.strip():
+            yield origin, raw
+        else:
+            skipped[BLANK_ENTRY] = skipped.get(BLANK_ENTRY, 0) + 1
 
 
 def _unknown_reason(path: Path, fmt: SourceFormat) -> str:

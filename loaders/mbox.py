@@ -44,9 +44,14 @@ def open_maybe_gzip(path: str | os.PathLike[str]) -> io.BufferedIOBase:
 
 
 def split_mbox(stream: io.BufferedIOBase) -> Iterator[bytes]:
-    """Split a binary stream into raw messages (separator lines removed, mboxrd unescaped)."""
-    for raw in _split(stream):
-        if raw.strip():
+    """Split a binary stream into raw messages (separator lines removed, mboxrd unescaped).
+
+    An entry of whitespace only (a `From ` line with nothing after it) is still yielded, so
+    the reader can count it as skipped; only blank space before the first separator is not
+    an entry at all.
+    """
+    for index, raw in enumerate(_split(stream)):
+        if index or raw.strip():
             yield _unescape(raw)
 
 

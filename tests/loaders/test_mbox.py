@@ -163,7 +163,8 @@ def _reference_split(data: bytes) -> list[bytes]:
     if len(messages[-1]) > 1 and messages[-1][-1] in (b"\n", b"\r\n"):
         messages[-1].pop()
     raws = [b"".join(lines) for lines in messages]
-    return [re.sub(rb"(?m)^>(>*From )", rb"\1", raw) for raw in raws if raw.strip()]
+    kept = [raw for index, raw in enumerate(raws) if index or raw.strip()]  # blank preamble out
+    return [re.sub(rb"(?m)^>(>*From )", rb"\1", raw) for raw in kept]
 
 
 def test_scanner_matches_line_by_line_reference(monkeypatch: pytest.MonkeyPatch) -> None:
