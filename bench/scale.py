@@ -29,7 +29,7 @@ START_SCRIPT = """
 import sys, time
 from graphapi.snapshot import read_snapshot
 started = time.perf_counter()
-store = read_snapshot(sys.argv[1])
+store = read_snapshot(sys.argv[1], corpus=False)  # as `graphapi serve` reads it
 print(time.perf_counter() - started, flush=True)
 store.warm()
 print(time.perf_counter() - started, flush=True)
