@@ -116,6 +116,7 @@ class NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         q.review_index(self.graph)
         q.people_index(self.graph)
+        q.build_listings(self.graph)
         return self
 
     # -- lookups ---------------------------------------------------------------------

@@ -100,10 +100,34 @@ def list_nodes(
         ids = set(in_nodes(graph, other, edge)) | set(out_nodes(graph, other, edge))
         candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
     else:
-        candidates = [to_data(a) for a in nodes_of(graph, kind) if not a.get("placeholder")]
+        candidates = _listing(graph, kind)
+        if not search:
+            return candidates
     if search:
         candidates = [c for c in candidates if _matches(c, search)]
     return sorted(candidates, key=_sort_key)
+
+
+_LISTINGS: weakref.WeakKeyDictionary[Any, dict[NodeKind, list[NodeData]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def build_listings(graph: Graph) -> None:
+    """Build every kind's listing now (`warm`), not on the first request for it."""
+    for kind in NodeKind:
+        _listing(graph, kind)
+
+
+def _listing(graph: Graph, kind: NodeKind) -> list[NodeData]:
+    """Every non-placeholder node of a kind in list order, kept per graph: a page of the
+    unfiltered lists (allSeries, people, ...) was a scan and sort of the whole graph."""
+    by_kind = _LISTINGS.setdefault(graph, {})
+    listing = by_kind.get(kind)
+    if listing is None:
+        nodes = [to_data(a) for a in nodes_of(graph, kind) if not a.get("placeholder")]
+        listing = by_kind[kind] = sorted(nodes, key=_sort_key)
+    return listing
 
 
 def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Related]:
@@ -255,6 +279,7 @@ def invalidate(graph: Graph) -> None:
     """Forget derived indexes of `graph` (call after every write)."""
     _REVIEW_INDEX.pop(graph, None)
     _PEOPLE_INDEX.pop(graph, None)
+    _LISTINGS.pop(graph, None)
 
 
 @dataclass(frozen=True, slots=True)
