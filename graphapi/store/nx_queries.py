@@ -485,14 +485,17 @@ def neighborhood(graph: Graph, start: str, depth: int) -> ViewGraph:
             following.update(graph.predecessors(node))
         frontier = following - seen
         seen |= frontier
+    adjacency = graph._succ  # the plain dicts behind graph.succ: its views cost ~5 us a step
     edges = {
-        (source, target, kind.value)
+        (source, target, data["kind"])
         for source in seen
-        for _, target, kind in graph.out_edges(source, data="kind")
+        for target, parallel in adjacency[source].items()
         if target in seen
+        for data in parallel.values()
     }
     nodes = [_view_node(graph, n) for n in sorted(seen)]
-    return ViewGraph(nodes, [ViewEdge(s, t, k) for s, t, k in sorted(edges)])
+    found = sorted((s, t, k.value) for s, t, k in edges)
+    return ViewGraph(nodes, [ViewEdge(s, t, k) for s, t, k in found])
 
 
 def review_network(
