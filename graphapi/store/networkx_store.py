@@ -16,6 +16,7 @@ import networkx as nx
 
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
+from graphapi.gcpause import paused_gc
 from graphapi.identity import display_name
 from graphapi.model import (
     EdgeKind,
@@ -114,9 +115,10 @@ class NetworkXStore:
 
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
-        q.review_index(self.graph)
-        q.people_index(self.graph)
-        q.build_listings(self.graph)
+        with paused_gc():  # long-lived index objects: see graphapi.gcpause
+            q.review_index(self.graph)
+            q.people_index(self.graph)
+            q.build_listings(self.graph)
         return self
 
     # -- lookups ---------------------------------------------------------------------
