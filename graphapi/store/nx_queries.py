@@ -290,7 +290,7 @@ class PeopleIndex:
 
     authored: dict[str, list[str]]  # person -> nodes they authored
     authors_of: dict[str, list[str]]  # node -> its authors
-    trailers_on: dict[str, list[tuple[str, str]]]  # node -> (giver, trailer kind)
+    trailers_on: dict[str, list[tuple[str, str | None]]]  # node -> (giver, trailer kind)
 
 
 _PEOPLE_INDEX: weakref.WeakKeyDictionary[Any, PeopleIndex] = weakref.WeakKeyDictionary()
@@ -300,7 +300,7 @@ def people_index(graph: Graph) -> PeopleIndex:
     index = _PEOPLE_INDEX.get(graph)
     if index is None:
         index = PeopleIndex(defaultdict(list), defaultdict(list), defaultdict(list))
-        for source, target, data in graph.edges(data=True):
+        for source, target, data in _edges(graph):
             kind = data["kind"]
             if kind is EdgeKind.AUTHORED:
                 index.authored[source].append(target)
@@ -310,6 +310,15 @@ def people_index(graph: Graph) -> PeopleIndex:
         index = PeopleIndex(dict(index.authored), dict(index.authors_of), dict(index.trailers_on))
         _PEOPLE_INDEX[graph] = index
     return index
+
+
+def _edges(graph: Graph) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """`graph.edges(data=True)`, in the same order, read from the adjacency dicts directly
+    (the edge view costs a generator step per edge, a third of building the indexes)."""
+    for source, targets in graph._succ.items():
+        for target, parallel in targets.items():
+            for data in parallel.values():
+                yield source, target, data
 
 
 def review_index(graph: Graph) -> list[_Review]:
@@ -322,10 +331,12 @@ def review_index(graph: Graph) -> list[_Review]:
     if index is None:
         index = []
         spans: dict[str, list[_Span]] = {}  # a person's employers, read once, not per trailer
-        for reviewer, patch, data in graph.edges(data=True):
+        authors_of = people_index(graph).authors_of
+        for reviewer, patch, data in _edges(graph):
             if data["kind"] is not EdgeKind.TRAILER:
                 continue
-            author = _author_of(graph, patch)
+            authors = authors_of.get(patch)
+            author = authors[0] if authors else None
             if author is None or author == reviewer:
                 continue
             date = data.get("date") or graph.nodes[patch]["props"].get("date")
