@@ -44,7 +44,6 @@ __all__ = [
     "file_people_many",
     "get_many",
     "list_nodes",
-    "lock_nodes",
     "neighborhood",
     "per_key",
     "related",
@@ -112,19 +111,8 @@ def constraint(kind: NodeKind) -> str:
     )
 
 
-@cache
-def lock_nodes(kind: NodeKind) -> str:
-    """Create missing nodes, write-lock all; their element ids, and the props of old ones."""
-    return (
-        f"UNWIND $keys AS k MERGE (n:{_name(kind)} {{key: k}}) "
-        "ON CREATE SET n._new = true "
-        "SET n._lock = true "
-        "RETURN k AS key, elementId(n) AS id, "
-        "CASE WHEN n._new THEN null ELSE properties(n) END AS props"
-    )
-
-
-#: Every property of each node, replaced (`_new` and `_lock` go with the old ones).
+#: Every property of each node, replaced (`_lock` goes with the old ones; the nodes were
+#: created or write-locked by `neo4j_write.upsert_nodes` in the same transaction).
 WRITE_NODES = "UNWIND $rows AS row MATCH (n) WHERE elementId(n) = row.id SET n = row.props"
 
 

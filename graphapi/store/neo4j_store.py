@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -47,6 +48,7 @@ DEFAULT_DATABASE = "neo4j"
 NODE_CHUNK_ROWS = 5_000
 NODE_CHUNK_CHARS = 8_000_000
 EDGE_CHUNK_ROWS = 10_000
+BATCH_ROWS_ENV = "GRAPHAPI_NEO4J_BATCH_ROWS"
 MOVE_CHUNK_PEOPLE = 1_000
 READ_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
@@ -138,6 +140,7 @@ class Neo4jStore:
         self.database = database
         self.read_timeout = read_timeout
         self.last_write = WriteStats()
+        self.chunk_rows = _chunk_rows()
         self._schema_ready = False
 
     @classmethod
@@ -245,20 +248,30 @@ class Neo4jStore:
         self.ensure_schema()
         stats = WriteStats()
         started = time.perf_counter()
-        nodes = writing.plan_nodes(batch)
-        edges = writing.plan_edges(batch)
-        ids: writing.ElementIds = {}
-        with self._session() as session:
-            for kind, per_key in nodes.items():
-                for keys in writing.node_chunks(per_key, NODE_CHUNK_ROWS, NODE_CHUNK_CHARS):
-                    work = partial(writing.write_node_chunk, kind=kind, keys=keys, records=per_key)
+        node_rows, edge_rows = self.chunk_rows
+        with ThreadPoolExecutor(1, thread_name_prefix="graphapi-neo4j-plan") as planner:
+            planned_edges = planner.submit(writing.plan_edges, batch)  # while nodes are written
+            nodes = writing.plan_nodes(batch)
+            node_jobs = [
+                partial(writing.prepare_node_chunk, kind, keys, per_key)
+                for kind, per_key in nodes.items()
+                for keys in writing.node_chunks(per_key, node_rows, NODE_CHUNK_CHARS)
+            ]
+            ids: writing.ElementIds = {}
+            with self._session() as session:
+                for chunk in writing.run_ahead(node_jobs):
+                    work = partial(writing.write_node_chunk, chunk=chunk)
                     written = self._guard(partial(session.execute_write, work))
-                    ids.update(((kind, key), eid) for key, eid in written.items())
-                    stats.nodes += len(keys)
-            stats.node_seconds = time.perf_counter() - started
-            for edge_kind, group in edges.items():
-                for rows in writing.chunks(group.rows(ids), EDGE_CHUNK_ROWS):
-                    edge_work = partial(writing.write_edge_chunk, kind=edge_kind, rows=rows)
+                    ids.update(((chunk.kind, key), eid) for key, eid in written.items())
+                    stats.nodes += len(chunk.keys)
+                stats.node_seconds = time.perf_counter() - started
+                edge_jobs = [
+                    partial(_edge_rows, kind, group, ids, start, start + edge_rows)
+                    for kind, group in planned_edges.result().items()
+                    for start in range(0, len(group.props), edge_rows)
+                ]
+                for kind, rows in writing.run_ahead(edge_jobs):
+                    edge_work = partial(writing.write_edge_chunk, kind=kind, rows=rows)
                     self._guard(partial(session.execute_write, edge_work))
                     stats.edges += len(rows)
         stats.seconds = time.perf_counter() - started
@@ -564,6 +577,23 @@ class Neo4jStore:
             "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels"
         )
         return int(rows[0]["nodes"]), int(rows[0]["rels"])
+
+
+def _edge_rows(
+    kind: EdgeKind, group: writing.EdgeGroup, ids: writing.ElementIds, start: int, stop: int
+) -> tuple[EdgeKind, list[Any]]:
+    return kind, group.rows(ids, start, stop)
+
+
+def _chunk_rows() -> tuple[int, int]:
+    """Rows per write transaction, for nodes and for relationships: $GRAPHAPI_NEO4J_BATCH_ROWS
+    for both when set (a smaller server, or finer-grained progress), else the defaults."""
+    text = os.environ.get(BATCH_ROWS_ENV, "").strip()
+    if not text:
+        return NODE_CHUNK_ROWS, EDGE_CHUNK_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"${BATCH_ROWS_ENV} must be a positive number of rows, not {text!r}")
+    return int(text), int(text)
 
 
 def _detail(exc: BaseException) -> str:

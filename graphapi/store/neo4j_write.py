@@ -1,14 +1,24 @@
 """The Neo4j write path: a `GraphBatch` as a few large `UNWIND $rows` transactions.
 
 Records are grouped first (by kind and key for nodes, by type for edges) and folded in
-batch order, so each node and each edge is written once per load. A chunk of nodes is one
-transaction: lock and read the existing nodes (`MERGE`, so two concurrent loads serialise
-on a node instead of losing each other's merge), merge them in Python with the networkx
-store's own code (`neo4j_codec.merge_states`), write them whole. Every node of the batch
-(edge endpoints included) comes back with its element id, so the edges, merged by
-`(source, type, target, disc)` with their props updated as networkx' `add_edge` does,
-find their endpoints without an index lookup. Writing the same batch twice leaves the
-graph as it was.
+batch order, so each node and each edge is written once per load.
+
+- **Nodes**, a chunk of one kind per transaction: each node's state is worked out as if it
+  were new (the networkx store's own merge, `neo4j_codec.merge_states`), then one statement
+  `MERGE`s every key under the key constraint: a node that did not exist is created whole
+  (`ON CREATE SET n = row`); one that did is write-locked (so two concurrent loads
+  serialise on it instead of losing each other's merge) and comes back with its
+  properties, is merged in Python with the same code and written whole by a second
+  statement. A fresh database thus costs one statement per chunk, and every node of the
+  batch (edge endpoints included) comes back with its element id.
+- **Relationships**, a chunk of one type per transaction, find their endpoints by element
+  id (no index lookup) and are `MERGE`d by `(source, type, target, disc)`, their props
+  updated as networkx' `add_edge` does.
+- **Client and server overlap**: the rows of the next chunks are prepared by a helper
+  thread (`run_ahead`) while Neo4j runs the current one.
+
+Every chunk is idempotent: writing the same batch twice, or again after a load died
+half-way (whole chunks committed, the others not), leaves the graph a single write gives.
 
 The statements at the end serve `graphapi.incremental`: the one `GraphapiMeta` node that
 keeps the identity and ownership files, and re-applying them to the graph already loaded.
@@ -16,10 +26,13 @@ keeps the identity and ownership files, and re-applying them to the graph alread
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 
@@ -32,32 +45,40 @@ __all__ = [
     "META_LABEL",
     "EdgeGroup",
     "ElementIds",
+    "NodeChunk",
     "NodePlan",
+    "Rows",
     "chunks",
     "delete_nodes",
     "move_people_chunk",
+    "node_chunks",
     "node_keys",
     "plan_edges",
     "plan_nodes",
+    "prepare_node_chunk",
+    "run_ahead",
+    "upsert_nodes",
     "write_edge_chunk",
     "write_node_chunk",
 ]
 
+T = TypeVar("T")
 NodePlan = dict[NodeKind, dict[str, list[NodeRecord]]]
 NodeRef = tuple[NodeKind, str]
 ElementIds = dict[NodeRef, str]
+EdgeIdent = tuple[NodeRef, NodeRef, str]
 
 
 @dataclass(slots=True)
 class EdgeGroup:
     """The edges of one type, by (source, target, disc)."""
 
-    props: dict[tuple[NodeRef, NodeRef, str], dict[str, Any]] = field(default_factory=dict)
+    props: dict[EdgeIdent, dict[str, Any]] = field(default_factory=dict)
 
-    def rows(self, ids: ElementIds) -> list[dict[str, Any]]:
-        """Rows for `neo4j_cypher.write_edges`: endpoints by element id."""
+    def rows(self, ids: ElementIds, start: int = 0, stop: int | None = None) -> list[Any]:
+        """Rows for `neo4j_cypher.write_edges` (edges `start:stop`): endpoints by element id."""
         rows = []
-        for (source, target, disc), props in self.props.items():
+        for (source, target, disc), props in itertools.islice(self.props.items(), start, stop):
             encoded, nulls = encode_edge_props(props)
             rows.append({"s": ids[source], "t": ids[target], "d": disc, "p": encoded, "n": nulls})
         return rows
@@ -117,28 +138,95 @@ def node_chunks(
         yield chunk
 
 
-def write_node_chunk(
-    tx: ManagedTransaction, kind: NodeKind, keys: list[str], records: dict[str, list[NodeRecord]]
-) -> dict[str, str]:
-    """Lock, read, merge and write one chunk of nodes of one kind (one transaction).
+@dataclass(frozen=True, slots=True)
+class NodeChunk:
+    """One transaction's nodes: their records, and their properties were they new."""
 
-    Returns the element id of each node by key.
+    kind: NodeKind
+    keys: list[str]
+    records: dict[str, list[NodeRecord]]  # by key (may hold more keys than `keys`)
+    rows: list[dict[str, Any]]  # `encode_node` of each key's state without an existing node
+
+
+def prepare_node_chunk(
+    kind: NodeKind, keys: list[str], records: dict[str, list[NodeRecord]]
+) -> NodeChunk:
+    merged = merge_states(kind, {}, [r for key in keys for r in records[key]])
+    return NodeChunk(kind, keys, records, [encode_node(merged[key]) for key in keys])
+
+
+class Rows(list[Any]):
+    """The rows of an `UNWIND $rows` parameter, with a short `repr`.
+
+    The driver formats every statement's parameters for its debug log whether or not debug
+    logging is on (`" ".join(map(repr, fields))` in `Bolt5x5.run`): for a chunk holding
+    megabytes of message bodies that cost more client time than packing them.
     """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+@cache
+def upsert_nodes(kind: NodeKind) -> str:
+    """Create the missing nodes whole; write-lock the others and return their properties.
+
+    One record back (a list of `[key, element id, properties or null]`): thousands of
+    records would cost the driver more than the statement costs the server.
+    """
+    return (
+        f"UNWIND $rows AS row MERGE (n:{kind.value} {{key: row.key}}) "
+        "ON CREATE SET n = row ON MATCH SET n._lock = true "
+        "RETURN collect([row.key, elementId(n), "
+        "CASE WHEN n._lock THEN properties(n) END]) AS nodes"
+    )
+
+
+def write_node_chunk(tx: ManagedTransaction, chunk: NodeChunk) -> dict[str, str]:
+    """Write one chunk of nodes (one transaction); the element id of each node by key."""
+    kind = chunk.kind
     ids: dict[str, str] = {}
     existing = {}
-    for row in tx.run(cypher.lock_nodes(kind), keys=keys):
-        ids[row["key"]] = row["id"]
-        existing[row["key"]] = state_of(kind, row["props"]) if row["props"] is not None else None
-    merged = merge_states(kind, existing, [r for key in keys for r in records[key]])
-    rows = [{"id": ids[key], "props": encode_node(merged[key])} for key in keys]
-    tx.run(cypher.WRITE_NODES, rows=rows).consume()
+    record = tx.run(upsert_nodes(kind), rows=Rows(chunk.rows)).single(strict=True)
+    for key, eid, props in record["nodes"]:
+        ids[key] = eid
+        if props is not None:
+            existing[key] = state_of(kind, props)
+    if existing:
+        records = [r for key in existing for r in chunk.records[key]]
+        merged = merge_states(kind, existing, records)
+        rows = Rows({"id": ids[key], "props": encode_node(merged[key])} for key in existing)
+        tx.run(cypher.WRITE_NODES, rows=rows).consume()
     return ids
 
 
-def write_edge_chunk(
-    tx: ManagedTransaction, kind: EdgeKind, rows: Sequence[dict[str, Any]]
-) -> None:
-    tx.run(cypher.write_edges(kind), rows=list(rows)).consume()
+def write_edge_chunk(tx: ManagedTransaction, kind: EdgeKind, rows: list[Any]) -> None:
+    tx.run(cypher.write_edges(kind), rows=Rows(rows)).consume()
+
+
+def run_ahead(jobs: Iterable[Callable[[], T]], depth: int = 2) -> Iterator[T]:
+    """The jobs' results in order, each computed by a helper thread up to `depth` ahead.
+
+    The consumer sends one chunk to Neo4j and waits (the driver releases the GIL on the
+    socket) while the next chunks' rows are prepared: client and server work overlap.
+    """
+    waiting = iter(jobs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphapi-neo4j-rows") as pool:
+        pending: deque[Future[T]] = deque(
+            pool.submit(job) for job in itertools.islice(waiting, depth)
+        )
+        try:
+            while pending:
+                done = pending.popleft().result()
+                following = next(waiting, None)
+                if following is not None:
+                    pending.append(pool.submit(following))
+                yield done
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 # -- kept files and re-deriving (loads into a store that keeps no corpus: graphapi.incremental)
@@ -198,5 +286,5 @@ def move_people_chunk(tx: ManagedTransaction, moves: Sequence[dict[str, str]]) -
     """Every relationship of each `old` person to its `new` one, then the old ones deleted."""
     for edge in EdgeKind:
         for outgoing in (True, False):
-            tx.run(move_relationships(edge, outgoing), moves=list(moves)).consume()
-    tx.run(DELETE_PEOPLE, keys=[m["old"] for m in moves]).consume()
+            tx.run(move_relationships(edge, outgoing), moves=Rows(moves)).consume()
+    tx.run(DELETE_PEOPLE, keys=Rows(m["old"] for m in moves)).consume()
