@@ -188,7 +188,7 @@ public final class RunServer {
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, pageCacheBytes())
                 .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .setConfig(GraphDatabaseSettings.preallocate_store_files, false)
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
@@ -198,6 +198,12 @@ public final class RunServer {
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout, Duration.ofSeconds(5))
                 .build();
+    }
+
+    /** The page cache size: $NEO4J_TEST_SERVER_PAGECACHE (e.g. {@code 512m}), else 64 MiB. */
+    private static long pageCacheBytes() {
+        String size = System.getenv("NEO4J_TEST_SERVER_PAGECACHE");
+        return size == null || size.isBlank() ? ByteUnit.mebiBytes(64) : ByteUnit.parse(size.strip());
     }
 
     private static int freePort() throws IOException {
