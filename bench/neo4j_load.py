@@ -1,6 +1,6 @@
 """Neo4j write benchmark (performance.md 3): the same records into Neo4j and into networkx.
 
-    .venv/bin/python bench/neo4j.py [--server test|tuned | --neo4j URI] [--runs 3]
+    .venv/bin/python bench/neo4j_load.py [--server test|tuned | --neo4j URI] [--runs 3]
                                     [--baseline REV]
 
 The kvm-ppc archive (public-inbox bundle, cloned into a scratch directory) is parsed and
