@@ -7,10 +7,11 @@ batch order, so each node and each edge is written once per load.
   were new (the networkx store's own merge, `neo4j_codec.merge_states`), then one statement
   `MERGE`s every key under the key constraint: a node that did not exist is created whole
   (`ON CREATE SET n = row`); one that did is write-locked (so two concurrent loads
-  serialise on it instead of losing each other's merge) and comes back with its
-  properties, is merged in Python with the same code and written whole by a second
-  statement. A fresh database thus costs one statement per chunk, and every node of the
-  batch (edge endpoints included) comes back with its element id.
+  serialise on it instead of losing each other's merge) and, unless it is stored exactly
+  as the row has it, comes back with its properties, is merged in Python with the same
+  code and written whole by a second statement if that changes it. A fresh database costs
+  one statement per chunk, a re-load of the same records writes no node, and every node
+  of the batch (edge endpoints included) comes back with its element id.
 - **Relationships**, a chunk of one type per transaction, find their endpoints by element
   id (no index lookup) and are `MERGE`d by `(source, type, target, disc)`, their props
   updated as networkx' `add_edge` does.
@@ -171,34 +172,46 @@ class Rows(list[Any]):
 
 @cache
 def upsert_nodes(kind: NodeKind) -> str:
-    """Create the missing nodes whole; write-lock the others and return their properties.
+    """Create the missing nodes whole; write-lock the others (a property set and removed:
+    the lock stays until the commit); return the stored properties that differ from the row.
 
-    One record back (a list of `[key, element id, properties or null]`): thousands of
-    records would cost the driver more than the statement costs the server.
+    One record back (a list of `[key, element id, stored properties or null]`): thousands
+    of records would cost the driver more than the statement costs the server. A node
+    created here or stored exactly as the row has it comes back without properties.
     """
     return (
         f"UNWIND $rows AS row MERGE (n:{kind.value} {{key: row.key}}) "
-        "ON CREATE SET n = row ON MATCH SET n._lock = true "
+        "ON CREATE SET n = row ON MATCH SET n._lock = true REMOVE n._lock "
+        "WITH row, n, properties(n) AS stored "
         "RETURN collect([row.key, elementId(n), "
-        "CASE WHEN n._lock THEN properties(n) END]) AS nodes"
+        "CASE WHEN stored = row THEN null ELSE stored END]) AS nodes"
     )
 
 
 def write_node_chunk(tx: ManagedTransaction, chunk: NodeChunk) -> dict[str, str]:
-    """Write one chunk of nodes (one transaction); the element id of each node by key."""
+    """Write one chunk of nodes (one transaction); the element id of each node by key.
+
+    A node that existed is merged with the chunk's records and written again only if that
+    changes it (a re-load of the same records writes nothing).
+    """
     kind = chunk.kind
     ids: dict[str, str] = {}
-    existing = {}
+    stored: dict[str, dict[str, Any]] = {}
     record = tx.run(upsert_nodes(kind), rows=Rows(chunk.rows)).single(strict=True)
     for key, eid, props in record["nodes"]:
         ids[key] = eid
         if props is not None:
-            existing[key] = state_of(kind, props)
-    if existing:
-        records = [r for key in existing for r in chunk.records[key]]
-        merged = merge_states(kind, existing, records)
-        rows = Rows({"id": ids[key], "props": encode_node(merged[key])} for key in existing)
-        tx.run(cypher.WRITE_NODES, rows=rows).consume()
+            stored[key] = props
+    if stored:
+        existing = {key: state_of(kind, props) for key, props in stored.items()}
+        merged = merge_states(kind, existing, [r for key in stored for r in chunk.records[key]])
+        rows = Rows()
+        for key, props in stored.items():
+            wanted = encode_node(merged[key])
+            if wanted != props:
+                rows.append({"id": ids[key], "props": wanted})
+        if rows:
+            tx.run(cypher.WRITE_NODES, rows=rows).consume()
     return ids
 
 

@@ -10,6 +10,10 @@ same command is run again to completion, and the whole graph (every node's and e
 relationship's properties, counts by label and by type, canonical query answers) must
 equal that of one uninterrupted load into an emptied database. A kill that lands after
 the last commit proves nothing, so the test also checks each kill interrupted the write.
+
+What makes the re-run idempotent is checked too: every node kind's key has a uniqueness
+constraint (nodes are MERGEd by it), and a node being merged stays write-locked until its
+transaction ends, even when the merge changes nothing in it.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from neo4j.exceptions import Neo4jError
 
-from graphapi.model import NodeKind
+from graphapi.model import GraphBatch, NodeKind, NodeRecord
 from graphapi.sample import write_sample_mbox
 from graphapi.schema import Context, schema
 from graphapi.store.neo4j_store import BATCH_ROWS_ENV, Neo4jStore
+from graphapi.store.neo4j_write import prepare_node_chunk, write_node_chunk
 from tests.conftest import ROOT
 from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 from tests.contract.test_store_contract import neo_graph
@@ -167,3 +173,27 @@ def test_writes_merge_under_a_key_constraint_for_every_node_kind(
     )
     keyed = {row["label"] for row in rows if row["props"] == ["key"]}
     assert {kind.value for kind in NodeKind} <= keyed
+
+
+def test_a_node_being_merged_stays_locked_until_its_transaction_ends(
+    neo4j_store: Neo4jStore,  # noqa: F811
+) -> None:
+    """A node that exists is write-locked by the merge (so two loads never lose each
+    other's merge), though nothing in it changes; another merge of it waits."""
+    neo4j_store.clear()
+    records = {"lock-test": [NodeRecord(NodeKind.REF, "lock-test", {"url": "u", "title": "t"})]}
+    chunk = prepare_node_chunk(NodeKind.REF, ["lock-test"], records)
+    neo4j_store.write(GraphBatch(nodes=records["lock-test"]))
+    driver = neo4j_store.driver
+    with driver.session(database=neo4j_store.database) as first:
+        holding = first.begin_transaction()
+        write_node_chunk(holding, chunk)
+        with driver.session(database=neo4j_store.database) as second:
+            waiting = second.begin_transaction(timeout=1.0)
+            started = time.monotonic()
+            with pytest.raises(Neo4jError):
+                write_node_chunk(waiting, chunk)
+            assert time.monotonic() - started >= 0.9
+        holding.commit()
+    props = neo4j_store.run_read("MATCH (n:Ref {key: 'lock-test'}) RETURN properties(n) AS p")
+    assert "_lock" not in props[0]["p"]
