@@ -182,6 +182,8 @@ def rederive(
     if not (identities_changed or maintainers or company_map_changed):
         return
     if not isinstance(store, RederivableStore):
+        if not _holds_people_or_files(store):
+            return  # nothing loaded yet: the files apply to the records to come
         raise UsageError(
             f"{type(store).__name__} cannot re-apply changed identity or ownership files to "
             "what it holds; load them into the embedded store with load_sources"
@@ -202,6 +204,11 @@ def rederive(
         store.delete_nodes(NodeKind.SUBSYSTEM)
         paths = store.node_keys(NodeKind.FILE)
         store.write(subsystem_batch(maintainers, paths, companies, identities))
+
+
+def _holds_people_or_files(store: GraphStore) -> bool:
+    kinds = (NodeKind.PERSON, NodeKind.FILE)
+    return any(store.list_nodes(kind, first=1).total for kind in kinds)
 
 
 def merge_plan(
