@@ -23,9 +23,10 @@ Neo4j keeps no messages to rebuild from, so for it (`loading.load_into_store`):
 Limits (a rebuild from the messages would differ; not in the embedded store):
 - identities only **merge**: a person merged by an earlier mailmap or aliases line stays one
   person when a later file drops that line (which address wrote what is not kept);
-- a merged person's name sightings are the sum of the merged people's, their employers are
-  worked out from their canonical address alone (a rebuild may fall back on the first
-  address they were seen with);
+- a merged person's name sightings are the sum of the merged people's;
+- employers worked out again (merged people; everybody when the company map changes) come
+  from the person's canonical address alone (a rebuild falls back on the first address
+  they were seen with when the canonical one names no company);
 - people and companies only an old MAINTAINERS named stay in the graph (without subsystems).
 """
 
