@@ -94,15 +94,13 @@ def list_nodes(
     related_to: tuple[EdgeKind, NodeKind, str] | None,
 ) -> list[NodeData]:
     """Nodes of a kind, optionally searched and limited to those linked to another node."""
-    if related_to is not None:
-        edge, other_kind, other_key = related_to
-        other = node_id(other_kind, other_key)
-        ids = set(in_nodes(graph, other, edge)) | set(out_nodes(graph, other, edge))
-        candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
-    else:
-        candidates = _listing(graph, kind)
-        if not search:
-            return candidates
+    if related_to is None:  # the kept listing is sorted already; filtering keeps its order
+        listing = _listing(graph, kind)
+        return [c for c in listing if _matches(c, search)] if search else listing
+    edge, other_kind, other_key = related_to
+    other = node_id(other_kind, other_key)
+    ids = set(in_nodes(graph, other, edge)) | set(out_nodes(graph, other, edge))
+    candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
     if search:
         candidates = [c for c in candidates if _matches(c, search)]
     return sorted(candidates, key=_sort_key)
