@@ -6,13 +6,11 @@ server is emptied before each scenario, so scenarios never see each other's data
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from neo4j import GraphDatabase
 
 from graphapi.loading import load_into_store
 from graphapi.sample import write_sample_mbox
@@ -82,15 +80,6 @@ SCENARIOS: dict[str, Callable[[Path], list[list[Path]]]] = {
     "sample-reversed-and-reloaded": _halves_reversed,
     "digest+sample": _digest_and_sample,
 }
-
-
-@pytest.fixture(scope="session")
-def neo4j_store(neo4j_uri: str) -> Iterator[Neo4jStore]:
-    """The session server's database behind a `Neo4jStore` (notifications off)."""
-    driver = GraphDatabase.driver(neo4j_uri, auth=None, notifications_min_severity="OFF")
-    store = Neo4jStore(driver, os.environ.get("NEO4J_DATABASE") or "neo4j")
-    yield store
-    driver.close()
 
 
 def build_pair(name: str, neo: Neo4jStore, tmp: Path) -> StorePair:

@@ -14,7 +14,6 @@ import pytest
 
 from graphapi.cli import main
 from graphapi.store.neo4j_store import Neo4jStore
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 from tests.graphapi.conftest import SMALL_DIGEST
 
 pytestmark = pytest.mark.neo4j
@@ -30,7 +29,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 
 
 def test_load_then_query_matches_the_embedded_store(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -61,7 +60,7 @@ def test_load_then_query_matches_the_embedded_store(
 
 
 def test_connection_settings_come_from_the_environment(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -84,7 +83,7 @@ def test_connection_settings_come_from_the_environment(
 
 
 def test_aliases_and_company_map_are_kept_with_neo4j(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
     tmp_path: Path,
 ) -> None:

@@ -36,7 +36,6 @@ from graphapi.schema import Context, schema
 from graphapi.store.neo4j_store import BATCH_ROWS_ENV, Neo4jStore
 from graphapi.store.neo4j_write import prepare_node_chunk, write_node_chunk
 from tests.conftest import ROOT
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 from tests.contract.test_store_contract import neo_graph
 
 pytestmark = pytest.mark.neo4j
@@ -124,7 +123,7 @@ def _state(store: Neo4jStore) -> tuple[Any, ...]:
 
 
 def test_a_killed_load_re_run_gives_the_uninterrupted_graph(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
     tmp_path: Path,
 ) -> None:
@@ -163,7 +162,7 @@ def test_a_killed_load_re_run_gives_the_uninterrupted_graph(
 
 
 def test_writes_merge_under_a_key_constraint_for_every_node_kind(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
 ) -> None:
     """What makes a re-run idempotent: every node is MERGEd by its label's unique key."""
     neo4j_store.ensure_schema()
@@ -176,7 +175,7 @@ def test_writes_merge_under_a_key_constraint_for_every_node_kind(
 
 
 def test_a_node_being_merged_stays_locked_until_its_transaction_ends(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
 ) -> None:
     """A node that exists is write-locked by the merge (so two loads never lose each
     other's merge), though nothing in it changes; another merge of it waits."""

@@ -23,7 +23,6 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.schema import Context, schema
 from graphapi.schema.errors import ApiError
 from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 
 pytestmark = pytest.mark.neo4j
 
@@ -86,7 +85,7 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 @pytest.fixture
-def proxied(neo4j_store: Neo4jStore, neo4j_uri: str) -> Iterator[tuple[Neo4jStore, Proxy]]:  # noqa: F811
+def proxied(neo4j_store: Neo4jStore, neo4j_uri: str) -> Iterator[tuple[Neo4jStore, Proxy]]:
     neo4j_store.clear()
     batch = GraphBatch()
     emails = {"emails": ["ada@example.org"]}

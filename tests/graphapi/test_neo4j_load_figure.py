@@ -24,7 +24,6 @@ from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.companies import load_company_map
 from tests.conftest import corpus_file
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 
 pytestmark = pytest.mark.neo4j
 
@@ -54,7 +53,7 @@ def _stats(store: GraphStore) -> Any:
 
 
 def test_kvm_ppc_loads_to_the_same_graph_in_both_stores(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -28,7 +28,6 @@ from graphapi.store.base import GraphStore
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.companies import load_company_map
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 
 pytestmark = pytest.mark.neo4j
 
@@ -159,7 +158,7 @@ def _execute(store: GraphStore, query: str, variables: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="module")
 def stores(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[NetworkXStore, Neo4jStore]:
     path = Path(tmp_path_factory.mktemp("trips")) / "sample.mbox"

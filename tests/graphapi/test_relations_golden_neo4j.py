@@ -19,7 +19,6 @@ from graphapi.cli import main
 from graphapi.loading import load_sources
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from tests.contract.conftest import neo4j_store  # noqa: F401  (the session store fixture)
 from tests.graphapi.conftest import run
 from tests.graphapi.test_relations_golden import EXPECTED, HERE, _people, _subsystems
 
@@ -55,7 +54,7 @@ def _load(uri: str, load: list[str]) -> None:
 @pytest.fixture(scope="module", params=list(ORDERS))
 def graph(
     request: pytest.FixtureRequest,
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
 ) -> Iterator[Neo4jStore]:
     neo4j_store.clear()
@@ -116,7 +115,7 @@ def _file_keys(store: Any) -> list[str]:
 
 
 def test_a_replaced_maintainers_file_re_derives_every_file(
-    neo4j_store: Neo4jStore,  # noqa: F811
+    neo4j_store: Neo4jStore,
     neo4j_uri: str,
     tmp_path: Path,
 ) -> None:

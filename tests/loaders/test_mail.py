@@ -7,13 +7,10 @@ and review the diff.
 
 from __future__ import annotations
 
-import email
 import json
 import os
-import time
 import tracemalloc
 from datetime import UTC, datetime
-from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
@@ -443,18 +440,7 @@ def test_corpus_kvm_cc_parses_every_message() -> None:
     path = corpus_file("kvm-cc-2025plus.mbox.gz")
     raws = [raw for _origin, raw in iter_messages(path)]
     assert len(raws) == 9587
-    start = time.perf_counter()
-    for raw in raws:
-        email.message_from_bytes(raw, policy=compat32)
-    floor = time.perf_counter() - start
-    start = time.perf_counter()
     messages = [parse_mail(raw, str(index)) for index, raw in enumerate(raws)]
-    ours = time.perf_counter() - start
-    defective = sum(1 for message in messages if message.defects)
-    print(
-        f"\nkvm-cc: {len(messages)} messages, {defective} with defects; "
-        f"parse_mail {len(raws) / ours:,.0f} msg/s vs compat32 {len(raws) / floor:,.0f} msg/s "
-        f"(ratio {floor / ours:.2f})"
-    )
+    # Parse speed against the compat32 floor is a benchmark (bench/ingest.py), not a test.
     assert all(message.author is not None for message in messages)
     assert sum(1 for message in messages if message.message_id) == len(messages)
