@@ -12,16 +12,32 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+# The loaders' vocabulary that the graph and the API share, exported from the one ontology so
+# that neither the stores nor the schema reach into `loaders.records` for it.
+from loaders.records import DependencyKind, TrailerKind, TrailerSource
+
 __all__ = [
+    "REVIEW_KINDS",
+    "DependencyKind",
     "EdgeKind",
     "EdgeRecord",
     "GraphBatch",
     "NodeData",
     "NodeKind",
     "NodeRecord",
+    "TrailerKind",
+    "TrailerSource",
     "node_id",
     "split_node_id",
 ]
+
+
+#: The trailer kinds that count as a review unless a query names others.
+REVIEW_KINDS: tuple[TrailerKind, ...] = (
+    TrailerKind.REVIEWED_BY,
+    TrailerKind.ACKED_BY,
+    TrailerKind.TESTED_BY,
+)
 
 
 class NodeKind(enum.Enum):

@@ -6,22 +6,26 @@ import base64
 import enum
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
-from graphapi.model import NodeData
+from graphapi.model import DependencyKind, NodeData, TrailerKind, TrailerSource
 from graphapi.schema.errors import ApiError
 from graphapi.store.base import Page
-from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 __all__ = [
+    "After",
     "Connection",
     "Direction",
     "Edge",
+    "First",
     "NetworkLevel",
     "Node",
     "PageInfo",
+    "ReviewKinds",
+    "Top",
     "build_connection",
     "decode_cursor",
     "parse_date",
@@ -29,57 +33,132 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Registering the loaders' enums with Strawberry (in place): the GraphQL enum values are the
-# member names (REVIEWED_BY, ...), the Python values stay the trailer spellings.
-strawberry.enum(TrailerKind, name="TrailerKind", description="Kinds of trailer lines.")
-strawberry.enum(
+#: What each trailer kind means on real mail (domain.md "Trailers"), shown on the enum values.
+_TRAILER_KINDS = {
+    "SIGNED_OFF_BY": "Signed-off-by: the Developer's Certificate of Origin. The first is "
+    "normally the author, the last whoever sent the patch, those between handled it.",
+    "CO_DEVELOPED_BY": "Co-developed-by: a co-author (followed by that person's Signed-off-by).",
+    "REVIEWED_BY": "Reviewed-by: reviewed under the Reviewer's Statement of Oversight.",
+    "ACKED_BY": "Acked-by: approval, usually by a maintainer of the touched code; it may "
+    "cover only part of the patch.",
+    "TESTED_BY": "Tested-by: the person tested the patch.",
+    "REPORTED_BY": "Reported-by: the person found the bug the patch fixes.",
+    "SUGGESTED_BY": "Suggested-by: the person had the idea.",
+    "CC": "Cc: the person was given the chance to comment (also Cc: stable@ for backports).",
+    "FIXES": "Fixes: the commit (12+ hex digits and its subject) this patch fixes.",
+    "LINK": "Link: a URL, usually the lore or patch.msgid.link address of a discussion.",
+    "CLOSES": "Closes: the URL of the bug report the patch closes.",
+    "OTHER": "Any other trailer (kept with its name as written, typos included).",
+}
+_TRAILER_SOURCES = {
+    "BODY": "In the patch's own commit message (given to an earlier version and carried, or "
+    "added by the author).",
+    "REPLY": "In an unquoted line of a reply to the patch (the reviewer's own mail).",
+    "COVER_REPLY": "In a reply to the cover letter: it applies to every patch of the series, as "
+    "b4 applies it.",
+    "CARRIED": "Given by reply to an earlier version whose patch this one repeats unchanged "
+    "(same patch-id), carried forward as b4 does; not counted again as a review.",
+}
+_DEPENDENCY_KINDS = {
+    "PREREQUISITE": "A b4 prerequisite-message-id, -change-id or -patch-id line.",
+    "DEPENDS_ON": "A Depends-on: line, or a series cited in prose as needed first.",
+    "BASED_ON": "A Based-on: line, base-commit, or 'based on' prose: the work it is built on.",
+    "FIXUP": "Fixup patches carried along from another series or tree.",
+}
+
+
+def _register(cls: type[enum.Enum], name: str, description: str, values: dict[str, str]) -> None:
+    """Register a loader enum with Strawberry in place, with a description for every value.
+
+    The GraphQL enum values are the member names (REVIEWED_BY, ...); the Python values stay
+    the loader's spellings, so records and stores need no conversion.
+    """
+    registered = strawberry.enum(cls, name=name, description=description)
+    assert has_enum_definition(registered)
+    for value in registered.__strawberry_definition__.values:
+        value.description = values.get(value.name)
+
+
+_register(TrailerKind, "TrailerKind", "Kinds of trailer lines.", _TRAILER_KINDS)
+_register(
     TrailerSource,
-    name="TrailerSource",
-    description="Where a trailer was found: the patch body, a reply, or a reply to the cover.",
+    "TrailerSource",
+    "Where a trailer was found: the patch body, a reply, or a reply to the cover.",
+    _TRAILER_SOURCES,
 )
-strawberry.enum(DependencyKind, name="DependencyKind", description="How one series needs another.")
+_register(DependencyKind, "DependencyKind", "How one series needs another.", _DEPENDENCY_KINDS)
 
 
 @strawberry.enum(description="Aggregate a review network by person or by company.")
 class NetworkLevel(enum.Enum):
-    PERSON = "PERSON"
-    COMPANY = "COMPANY"
+    PERSON = strawberry.enum_value("PERSON", description="One node per person.")
+    COMPANY = strawberry.enum_value(
+        "COMPANY", description="One node per company, each review at the reviewer's employer then."
+    )
 
 
 @strawberry.enum(
     description="Follow dependencies towards what is needed (UPSTREAM) or what needs it."
 )
 class Direction(enum.Enum):
-    UPSTREAM = "UPSTREAM"
-    DOWNSTREAM = "DOWNSTREAM"
-    BOTH = "BOTH"
+    UPSTREAM = strawberry.enum_value("UPSTREAM", description="What the series needs.")
+    DOWNSTREAM = strawberry.enum_value("DOWNSTREAM", description="What needs the series.")
+    BOTH = strawberry.enum_value("BOTH", description="Both directions.")
+
+
+#: Arguments shared by many fields, documented once.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="How many items to return, at most 100."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (the endCursor of the previous page)."
+    ),
+]
+Top = Annotated[
+    int,
+    strawberry.argument(description="How many to return, largest counts first; at most 100."),
+]
+ReviewKinds = Annotated[
+    list[TrailerKind] | None,
+    strawberry.argument(
+        description="Trailer kinds that count as a review. Default: REVIEWED_BY, ACKED_BY and "
+        "TESTED_BY (a Signed-off-by is not a review)."
+    ),
+]
 
 
 @strawberry.interface(description="Anything with a global ID, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="Global ID `Kind:key` (e.g. `Person:a@b.c`, `Series:<message-id>`)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in the whole list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first item.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item: pass it as `after` for the next page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A Relay connection: one page of a longer list.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    nodes: list[T]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[T] = strawberry.field(description="The page's items, without cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow or precede.")
+    total_count: int = strawberry.field(description="Items in the whole list, not the page.")
 
 
 def encode_cursor(offset: int) -> str:

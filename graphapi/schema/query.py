@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
 from graphapi.model import NodeKind, split_node_id
 from graphapi.schema.common import (
+    After,
     Connection,
     Direction,
+    First,
     NetworkLevel,
     Node,
+    ReviewKinds,
+    Top,
     build_connection,
     decode_cursor,
 )
@@ -33,7 +38,6 @@ from graphapi.schema.types import (
 )
 from graphapi.store.base import ViewGraph
 from graphapi.views import cytoscape_json, graphology_json
-from loaders.records import TrailerKind
 
 __all__ = ["Query"]
 
@@ -43,10 +47,12 @@ MAX_NEIGHBORHOOD_DEPTH = 3
 
 @strawberry.type(description="A graph node ready for drawing.")
 class GraphNode:
-    id: strawberry.ID
-    kind: str
-    label: str
-    weight: float | None
+    id: strawberry.ID = strawberry.field(description="The node's global ID (`Kind:key`).")
+    kind: str = strawberry.field(description="Person, Company, Series, Patch, File, Ref, ...")
+    label: str = strawberry.field(description="A short label to draw (a name, a title).")
+    weight: float | None = strawberry.field(
+        description="A size hint: for network views, the node's total edge weight."
+    )
     resolved: bool | None = strawberry.field(
         default=None, description="For series: false when known only as a link target."
     )
@@ -54,10 +60,16 @@ class GraphNode:
 
 @strawberry.type(description="A graph edge ready for drawing.")
 class GraphEdge:
-    source: strawberry.ID
-    target: strawberry.ID
-    kind: str
-    weight: float | None
+    source: strawberry.ID = strawberry.field(
+        description="The source node's ID; for reviews, the reviewer."
+    )
+    target: strawberry.ID = strawberry.field(
+        description="The target node's ID; for reviews, the author reviewed."
+    )
+    kind: str = strawberry.field(description="The relation (REVIEWED, DEPENDS_ON, AUTHORED, ...).")
+    weight: float | None = strawberry.field(
+        description="For review networks, the distinct patches behind the edge."
+    )
     declared: bool | None = strawberry.field(
         default=None, description="For dependencies: false when inferred from prose."
     )
@@ -67,8 +79,8 @@ class GraphEdge:
     description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping."
 )
 class GraphView:
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
+    nodes: list[GraphNode] = strawberry.field(description="The nodes of the view.")
+    edges: list[GraphEdge] = strawberry.field(description="The edges of the view.")
     _view: strawberry.Private[ViewGraph]
 
     @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
@@ -112,26 +124,26 @@ class GraphView:
     description="Counts, and the tallies a list digest prints — by person and company."
 )
 class Stats:
-    messages: int
-    people: int
-    companies: int
-    series: int
-    patches: int
-    files: int
+    messages: int = strawberry.field(description="Messages loaded (patches, covers, replies).")
+    people: int = strawberry.field(description="People, after merging their identities.")
+    companies: int = strawberry.field(description="Companies known from address domains.")
+    series: int = strawberry.field(description="Series, every version counted once.")
+    patches: int = strawberry.field(description="Patch messages.")
+    files: int = strawberry.field(description="Distinct file paths touched.")
     _top_domains: strawberry.Private[list[tuple[str, int]]]
     _top_companies: strawberry.Private[list[tuple[str, int]]]
     _top_contributors: strawberry.Private[list[PersonCount]]
 
     @strawberry.field(name="topDomains", description="Address domains by patches contributed.")
-    def top_domains(self, first: int = 15) -> list[NameCount]:
+    def top_domains(self, first: Top = 15) -> list[NameCount]:
         return [NameCount(name=n, count=c) for n, c in self._top_domains[: check_first(first)]]
 
     @strawberry.field(name="topCompanies", description="Companies by patches contributed.")
-    def top_companies(self, first: int = 15) -> list[NameCount]:
+    def top_companies(self, first: Top = 15) -> list[NameCount]:
         return [NameCount(name=n, count=c) for n, c in self._top_companies[: check_first(first)]]
 
     @strawberry.field(name="topContributors", description="People by patches contributed.")
-    def top_contributors(self, first: int = 15) -> list[PersonCount]:
+    def top_contributors(self, first: Top = 15) -> list[PersonCount]:
         return self._top_contributors[: check_first(first)]
 
 
@@ -147,23 +159,44 @@ def _series_key(info: Info, id_or_message: str) -> str:
 
 @strawberry.enum(description="How review statistics are grouped.")
 class ReviewGroup(enum.Enum):
-    COMPANY = "COMPANY"
-    SUBSYSTEM = "SUBSYSTEM"
+    COMPANY = strawberry.enum_value(
+        "COMPANY", description="By the author's company on the posting date."
+    )
+    SUBSYSTEM = strawberry.enum_value(
+        "SUBSYSTEM", description="By the MAINTAINERS subsystems of the files the series touches."
+    )
 
 
 @strawberry.type(description="Review statistics of one company or subsystem over a time window.")
 class ReviewStatsRow:
-    name: str
-    series_posted: int
+    name: str = strawberry.field(description="The company or subsystem.")
+    series_posted: int = strawberry.field(description="Series posted in the window.")
     series_reviewed: int = strawberry.field(description="Series that got a review by reply.")
-    share_reviewed: float
-    median_hours_to_first_review: float | None
+    share_reviewed: float = strawberry.field(description="seriesReviewed / seriesPosted (0..1).")
+    median_hours_to_first_review: float | None = strawberry.field(
+        description="Median hours from posting to the first review of the reviewed series."
+    )
 
 
-@strawberry.type
+NodeIdArg = Annotated[strawberry.ID, strawberry.argument(description="A global ID, `Kind:key`.")]
+SearchArg = Annotated[
+    str | None,
+    strawberry.argument(description="Words that must all appear (case-insensitive)."),
+]
+Since = Annotated[
+    datetime | None,
+    strawberry.argument(description="Only reviews or series from this instant on."),
+]
+Until = Annotated[
+    datetime | None,
+    strawberry.argument(description="Only reviews or series before this instant."),
+]
+
+
+@strawberry.type(description="Questions about the patch traffic of the loaded lists.")
 class Query:
     @strawberry.field(description="Any node by its global ID.")
-    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    def node(self, info: Info, id: NodeIdArg) -> Node | None:
         parsed = split_node_id(str(id))
         if parsed is None:
             raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
@@ -173,7 +206,11 @@ class Query:
         return to_node(found) if found else None
 
     @strawberry.field(description="A MAINTAINERS subsystem by its exact name.")
-    def subsystem(self, info: Info, name: str) -> Subsystem | None:
+    def subsystem(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="As in MAINTAINERS.")],
+    ) -> Subsystem | None:
         found = info.context.store.get_many(NodeKind.SUBSYSTEM, [name])[0]
         return Subsystem.of(found) if found else None
 
@@ -181,9 +218,9 @@ class Query:
     def subsystems(
         self,
         info: Info,
-        search: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        search: SearchArg = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Subsystem]:
         page = info.context.store.list_nodes(
             NodeKind.SUBSYSTEM, search=search, offset=decode_cursor(after), first=check_first(first)
@@ -191,7 +228,11 @@ class Query:
         return build_connection(page, Subsystem.of)
 
     @strawberry.field(description="A person by any of their addresses (case-insensitive).")
-    def person(self, info: Info, email: str) -> Person | None:
+    def person(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Any address of the person.")],
+    ) -> Person | None:
         found = info.context.store.person_by_email(email)
         return Person.of(found) if found else None
 
@@ -201,10 +242,13 @@ class Query:
     def people(
         self,
         info: Info,
-        search: str | None = None,
-        company: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        search: SearchArg = None,
+        company: Annotated[
+            str | None,
+            strawberry.argument(description="Only people employed by this company (a name)."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Person]:
         store = info.context.store
         related = None
@@ -225,14 +269,16 @@ class Query:
         return build_connection(page, Person.of)
 
     @strawberry.field(description="A company by name or by any of its domains.")
-    def company(self, info: Info, name: str) -> Company | None:
+    def company(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="A company name or domain.")],
+    ) -> Company | None:
         found = info.context.store.company_by_name(name)
         return Company.of(found) if found else None
 
-    @strawberry.field
-    def companies(
-        self, info: Info, first: int | None = 20, after: str | None = None
-    ) -> Connection[Company]:
+    @strawberry.field(description="Every company, by name.")
+    def companies(self, info: Info, first: First = 20, after: After = None) -> Connection[Company]:
         page = info.context.store.list_nodes(
             NodeKind.COMPANY, offset=decode_cursor(after), first=check_first(first)
         )
@@ -242,7 +288,15 @@ class Query:
         description="A series by the message-id of its cover or of any of its patches, or by ID."
     )
     def series(
-        self, info: Info, message_id: str | None = None, id: strawberry.ID | None = None
+        self,
+        info: Info,
+        message_id: Annotated[
+            str | None,
+            strawberry.argument(description="The Message-ID of the cover or of any patch."),
+        ] = None,
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The series' global ID.")
+        ] = None,
     ) -> Series | None:
         if (message_id is None) == (id is None):
             raise ApiError("give exactly one of 'messageId' or 'id'")
@@ -263,10 +317,13 @@ class Query:
     def all_series(
         self,
         info: Info,
-        search: str | None = None,
-        author: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        search: SearchArg = None,
+        author: Annotated[
+            str | None,
+            strawberry.argument(description="Only series sent by the person with this address."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Series]:
         store = info.context.store
         related = None
@@ -286,13 +343,21 @@ class Query:
         )
         return build_connection(page, Series.of)
 
-    @strawberry.field
-    def patch(self, info: Info, message_id: str) -> Patch | None:
+    @strawberry.field(description="A patch by its Message-ID (with or without <>).")
+    def patch(
+        self,
+        info: Info,
+        message_id: Annotated[str, strawberry.argument(description="The Message-ID.")],
+    ) -> Patch | None:
         found = info.context.store.get_many(NodeKind.PATCH, [message_id.strip().strip("<>")])[0]
         return Patch.of(found) if found else None
 
-    @strawberry.field
-    def file(self, info: Info, path: str) -> File | None:
+    @strawberry.field(description="A file by its exact path.")
+    def file(
+        self,
+        info: Info,
+        path: Annotated[str, strawberry.argument(description="e.g. arch/x86/kvm/x86.c")],
+    ) -> File | None:
         found = info.context.store.get_many(NodeKind.FILE, [path])[0]
         return File.of(found) if found else None
 
@@ -300,7 +365,11 @@ class Query:
         description="Files whose path starts with `pathPrefix` (e.g. `arch/x86/kvm/`)."
     )
     def files(
-        self, info: Info, path_prefix: str, first: int | None = 20, after: str | None = None
+        self,
+        info: Info,
+        path_prefix: Annotated[str, strawberry.argument(description="The start of the paths.")],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[File]:
         page = info.context.store.list_nodes(
             NodeKind.FILE, prefix=path_prefix, offset=decode_cursor(after), first=check_first(first)
@@ -313,15 +382,21 @@ class Query:
     def review_network(
         self,
         info: Info,
-        level: NetworkLevel = NetworkLevel.PERSON,
-        kinds: list[TrailerKind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        min_weight: int = 1,
-        first: int = 100,
+        level: Annotated[
+            NetworkLevel, strawberry.argument(description="People or companies as nodes.")
+        ] = NetworkLevel.PERSON,
+        kinds: ReviewKinds = None,
+        since: Since = None,
+        until: Until = None,
+        min_weight: Annotated[
+            int, strawberry.argument(description="Leave out edges of fewer distinct patches.")
+        ] = 1,
+        first: Annotated[
+            int, strawberry.argument(description="Keep the heaviest edges, at most 100.")
+        ] = 100,
     ) -> GraphView:
         view = info.context.store.review_network(
-            level=level.value,
+            level=level.name,
             kinds=_kinds(kinds),
             since=since,
             until=until,
@@ -337,17 +412,29 @@ class Query:
     def dependency_graph(
         self,
         info: Info,
-        series: strawberry.ID,
-        direction: Direction = Direction.UPSTREAM,
-        max_depth: int = 10,
+        series: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The series' global ID or a Message-ID of it."),
+        ],
+        direction: Annotated[
+            Direction, strawberry.argument(description="Which way to follow dependencies.")
+        ] = Direction.UPSTREAM,
+        max_depth: Annotated[
+            int, strawberry.argument(description="How many steps to follow, 0 to 10.")
+        ] = 10,
     ) -> GraphView:
         if not 0 <= max_depth <= MAX_DEPTH:
             raise ApiError(f"'maxDepth' must be between 0 and {MAX_DEPTH}, got {max_depth}")
         key = _series_key(info, str(series))
-        return GraphView.of(info.context.store.dependency_graph(key, direction.value, max_depth))
+        return GraphView.of(info.context.store.dependency_graph(key, direction.name, max_depth))
 
     @strawberry.field(description="Every node within `depth` edges of a node.")
-    def neighborhood(self, info: Info, id: strawberry.ID, depth: int = 1) -> GraphView:
+    def neighborhood(
+        self,
+        info: Info,
+        id: NodeIdArg,
+        depth: Annotated[int, strawberry.argument(description="Edges to walk, 0 to 3.")] = 1,
+    ) -> GraphView:
         if not 0 <= depth <= MAX_NEIGHBORHOOD_DEPTH:
             raise ApiError(f"'depth' must be between 0 and {MAX_NEIGHBORHOOD_DEPTH}, got {depth}")
         parsed = split_node_id(str(id))
@@ -363,11 +450,13 @@ class Query:
     def review_stats(
         self,
         info: Info,
-        group_by: ReviewGroup = ReviewGroup.COMPANY,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        group_by: Annotated[
+            ReviewGroup, strawberry.argument(description="Per company or per subsystem.")
+        ] = ReviewGroup.COMPANY,
+        since: Since = None,
+        until: Until = None,
     ) -> list[ReviewStatsRow]:
-        rows = info.context.store.review_stats(group_by=group_by.value, since=since, until=until)
+        rows = info.context.store.review_stats(group_by=group_by.name, since=since, until=until)
         return [
             ReviewStatsRow(
                 name=r["name"],
@@ -379,7 +468,7 @@ class Query:
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(description="Totals of the graph and the tallies a list digest prints.")
     def stats(self, info: Info) -> Stats:
         raw = info.context.store.stats(MAX_FIRST)
         counts = raw["counts"]

@@ -19,8 +19,10 @@ async def _people(info: Info, data: NodeData, edge: EdgeKind) -> list[Person]:
 
 @strawberry.type(description="A MAINTAINERS entry: a part of the kernel and its people.")
 class Subsystem(Node):
-    name: str
-    status: str | None
+    name: str = strawberry.field(description="The entry's title line in MAINTAINERS.")
+    status: str | None = strawberry.field(
+        description="S: Supported, Maintained, Odd Fixes, Orphan, Obsolete ..."
+    )
     lists: list[str] = strawberry.field(description="Mailing lists (L:).")
     trees: list[str] = strawberry.field(description="Git trees (T:).")
     _data: strawberry.Private[NodeData]
@@ -47,7 +49,7 @@ class Subsystem(Node):
 
 @strawberry.type(description="A subsystem a series touches, and whether its owners reviewed it.")
 class SeriesSubsystem:
-    subsystem: Subsystem
+    subsystem: Subsystem = strawberry.field(description="The subsystem.")
     reviewed_by: list[Person] = strawberry.field(
         description="Maintainers or designated reviewers of the subsystem who gave "
         "Reviewed-by or Acked-by on the series' patches."

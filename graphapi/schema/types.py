@@ -13,10 +13,22 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
-from graphapi.model import EdgeKind, NodeData, NodeKind
+from graphapi.model import (
+    REVIEW_KINDS,
+    DependencyKind,
+    EdgeKind,
+    NodeData,
+    NodeKind,
+    TrailerKind,
+    TrailerSource,
+)
 from graphapi.schema.common import (
+    After,
     Connection,
+    First,
     Node,
+    ReviewKinds,
+    Top,
     build_connection,
     decode_cursor,
     parse_date,
@@ -24,19 +36,17 @@ from graphapi.schema.common import (
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.store.base import Page, Related, Tie
-from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 if TYPE_CHECKING:
     from graphapi.schema.subsystems import SeriesSubsystem, Subsystem
 
 __all__ = ["Company", "File", "Message", "Patch", "Person", "Series", "to_node"]
 
-DEFAULT_REVIEW_KINDS = [TrailerKind.REVIEWED_BY, TrailerKind.ACKED_BY, TrailerKind.TESTED_BY]
 T = TypeVar("T")
 
 
 def _kinds(kinds: list[TrailerKind] | None) -> list[str]:
-    return [k.name for k in (kinds if kinds else DEFAULT_REVIEW_KINDS)]
+    return [k.name for k in (kinds if kinds else REVIEW_KINDS)]
 
 
 async def _related(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> list[Related]:
@@ -69,8 +79,13 @@ def _optional(convert: Callable[[NodeData], T], data: NodeData | None) -> T | No
 
 @strawberry.type(description="A person: one identity behind one or more addresses.")
 class Person(Node):
-    name: str
-    emails: list[str]
+    name: str = strawberry.field(
+        description="The most used full name (a bare login or a shorter spelling loses to it)."
+    )
+    emails: list[str] = strawberry.field(
+        description="Every address merged into this person (case and +tags folded, .mailmap "
+        "and aliases applied); the first is the canonical one."
+    )
     names: list[str] = strawberry.field(description="Every name this person was seen under.")
     _data: strawberry.Private[NodeData]
 
@@ -82,14 +97,14 @@ class Person(Node):
 
     @strawberry.field(description="Series this person authored, newest first.")
     async def series(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Series]:
         page = await _page(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after)
         return build_connection(page, Series.of)
 
     @strawberry.field(description="Patches this person authored.")
     async def patches(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Patch]:
         page = await _page(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after)
         return build_connection(page, Patch.of)
@@ -99,13 +114,13 @@ class Person(Node):
         "kinds defaults to REVIEWED_BY, ACKED_BY, TESTED_BY; count = distinct patches."
     )
     async def reviewers(
-        self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
+        self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
         return await _review_ties(info, self._data, False, kinds, first)
 
     @strawberry.field(description="Whose patches this person gave review trailers on, most first.")
     async def reviewees(
-        self, info: Info, kinds: list[TrailerKind] | None = None, first: int = 20
+        self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
         return await _review_ties(info, self._data, True, kinds, first)
 
@@ -129,7 +144,7 @@ async def _review_ties(
 
 @strawberry.type(description="A review relation between two people.")
 class ReviewTie:
-    person: Person
+    person: Person = strawberry.field(description="The other person of the tie.")
     count: int = strawberry.field(description="Distinct patches reviewed.")
     lineages: int = strawberry.field(
         description="Distinct patch lineages (v3 1/4 and v4 1/5 of one change are one)."
@@ -137,7 +152,7 @@ class ReviewTie:
     _patch_keys: strawberry.Private[tuple[str, ...]]
 
     @strawberry.field(description="The patches behind this tie.")
-    async def patches(self, info: Info, first: int = 20) -> list[Patch]:
+    async def patches(self, info: Info, first: Top = 20) -> list[Patch]:
         keys = self._patch_keys[: check_first(first)]
         found = await info.context.loaders.node(NodeKind.PATCH).load_many(keys)
         return [Patch.of(p) for p in found if p]
@@ -154,13 +169,15 @@ class ReviewTie:
 
 @strawberry.type(description="A company, known by the address domains of its people.")
 class Company(Node):
-    name: str
-    domains: list[str]
+    name: str = strawberry.field(description='The company\'s name ("Intel", "Red Hat").')
+    domains: list[str] = strawberry.field(
+        description="Address domains mapped to it; sub-domains roll up (linux.intel.com)."
+    )
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="People employed by this company.")
     async def people(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person]:
         page = await _page(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after)
         return build_connection(page, Person.of)
@@ -168,13 +185,13 @@ class Company(Node):
     @strawberry.field(
         description="Companies whose people reviewed this company's patches, most first."
     )
-    async def reviewers(self, info: Info, first: int = 20) -> list[CompanyTie]:
+    async def reviewers(self, info: Info, first: Top = 20) -> list[CompanyTie]:
         return await _company_ties(info, self._data, False, first)
 
     @strawberry.field(
         description="Companies whose patches this company's people reviewed, most first."
     )
-    async def reviewees(self, info: Info, first: int = 20) -> list[CompanyTie]:
+    async def reviewees(self, info: Info, first: Top = 20) -> list[CompanyTie]:
         return await _company_ties(info, self._data, True, first)
 
     @staticmethod
@@ -189,8 +206,10 @@ class Company(Node):
 
 @strawberry.type(description="A review relation between two companies; count = distinct patches.")
 class CompanyTie:
-    company: Company
-    count: int
+    company: Company = strawberry.field(description="The other company of the tie.")
+    count: int = strawberry.field(
+        description="Distinct patches, each counted at the reviewer's employer on the review date."
+    )
 
 
 async def _company_ties(
@@ -203,11 +222,15 @@ async def _company_ties(
 
 @strawberry.type(description="One trailer line of a patch, from its body or from a reply.")
 class Trailer:
-    kind: TrailerKind
+    kind: TrailerKind = strawberry.field(
+        description="The normalised kind (typos such as Reviwed-by are recognised)."
+    )
     name: str = strawberry.field(description="The name as written, typos included.")
-    value: str
-    person: Person | None
-    source: TrailerSource
+    value: str = strawberry.field(description="The value as written, comments included.")
+    person: Person | None = strawberry.field(
+        description="The person a person-valued trailer names; null for Fixes, Link, ..."
+    )
+    source: TrailerSource = strawberry.field(description="Where the trailer was found.")
     mismatch: bool = strawberry.field(
         description="A reply trailer naming someone other than its sender."
     )
@@ -215,9 +238,13 @@ class Trailer:
 
 @strawberry.type(description="A file touched by a patch or series, with line counts when known.")
 class FileTouch:
-    file: File
-    insertions: int | None
-    deletions: int | None
+    file: File = strawberry.field(description="The file.")
+    insertions: int | None = strawberry.field(
+        description="Lines added, from the diff or diffstat; null when unknown."
+    )
+    deletions: int | None = strawberry.field(
+        description="Lines removed, from the diff or diffstat; null when unknown."
+    )
 
 
 async def _touches(info: Info, data: NodeData) -> list[FileTouch]:
@@ -234,27 +261,38 @@ async def _touches(info: Info, data: NodeData) -> list[FileTouch]:
 
 @strawberry.type(description="A patch: one numbered message of a series (or a single patch).")
 class Patch(Node):
-    message_id: str | None
-    subject: str
-    title: str
-    number: int
-    total: int
-    version: int
-    date: datetime | None
-    insertions: int | None
-    deletions: int | None
+    message_id: str | None = strawberry.field(
+        description="The Message-ID (without <>); null only for digest entries."
+    )
+    subject: str = strawberry.field(description="The subject line as sent, prefixes included.")
+    title: str = strawberry.field(description="The subject without [PATCH ...] prefixes.")
+    number: int = strawberry.field(description="M of [PATCH M/N]; 1 for a single patch.")
+    total: int = strawberry.field(description="N of [PATCH M/N]; 1 for a single patch.")
+    version: int = strawberry.field(description="vN of the subject; 1 when unlabeled.")
+    date: datetime | None = strawberry.field(description="The Date: header, in UTC.")
+    insertions: int | None = strawberry.field(description="Lines added by the diff.")
+    deletions: int | None = strawberry.field(description="Lines removed by the diff.")
     _data: strawberry.Private[NodeData]
 
-    @strawberry.field
+    @strawberry.field(description="The series this patch is part of.")
     async def series(self, info: Info) -> Series | None:
         return _optional(Series.of, await _one(info, self._data, EdgeKind.PART_OF, "out"))
 
-    @strawberry.field
+    @strawberry.field(
+        description="The author: a first body line `From:` when present, else the sender."
+    )
     async def author(self, info: Info) -> Person | None:
         return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(description="Trailers in body order, then those given in replies.")
-    async def trailers(self, info: Info, kinds: list[TrailerKind] | None = None) -> list[Trailer]:
+    async def trailers(
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[TrailerKind] | None,
+            strawberry.argument(description="Only trailers of these kinds (default: all)."),
+        ] = None,
+    ) -> list[Trailer]:
         wanted = {k.name for k in kinds} if kinds else None
         found = await _related(info, self._data, EdgeKind.TRAILER, "in")
         rows: list[tuple[dict[str, Any], Person | None]] = [
@@ -268,7 +306,7 @@ class Patch(Node):
             if wanted is None or edge["trailerKind"] in wanted
         ]
 
-    @strawberry.field
+    @strawberry.field(description="Files the patch's diff touches (else its diffstat's).")
     async def files(self, info: Info) -> list[FileTouch]:
         return await _touches(info, self._data)
 
@@ -308,13 +346,15 @@ def _trailer(edge: dict[str, Any], person: Person | None) -> Trailer:
 
 @strawberry.type(description="A message: a cover letter, patch, or reply.")
 class Message(Node):
-    message_id: str | None
-    subject: str
-    date: datetime | None
-    body: str
+    message_id: str | None = strawberry.field(
+        description="The Message-ID (without <>); null only for digest entries."
+    )
+    subject: str = strawberry.field(description="The Subject: header, decoded.")
+    date: datetime | None = strawberry.field(description="The Date: header, in UTC.")
+    body: str = strawberry.field(description="The text body (the first text part of MIME mail).")
     _data: strawberry.Private[NodeData]
 
-    @strawberry.field
+    @strawberry.field(description="The sender.")
     async def author(self, info: Info) -> Person | None:
         return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
@@ -341,13 +381,16 @@ class Message(Node):
 
 @strawberry.type(description="Something a series needs: another series, or a tree/commit URL.")
 class Dependency:
-    kind: DependencyKind
+    kind: DependencyKind = strawberry.field(description="How the dependency was stated.")
     declared: bool = strawberry.field(
         description="False when inferred from prose rather than declared."
     )
-    label: str | None
-    url: str | None
-    message_id: str | None
+    label: str | None = strawberry.field(
+        description='The text that names it: a footnote\'s own text ("DPAMT v4") or the '
+        "phrase citing it."
+    )
+    url: str | None = strawberry.field(description="The URL given, if any.")
+    message_id: str | None = strawberry.field(description="The target's Message-ID, if known.")
     series: Series | None = strawberry.field(
         description="The target series (resolved or a placeholder); null for a tree or commit URL."
     )
@@ -368,16 +411,24 @@ def _dependency(related: Related, target_is_other: bool) -> Dependency:
 
 @strawberry.type(description="A patch series: one version of one piece of work.")
 class Series(Node):
-    message_id: str | None
-    title: str
-    version: int
-    is_rfc: bool
-    total: int
+    message_id: str | None = strawberry.field(
+        description="Message-ID of the cover letter, or of the first patch without one."
+    )
+    title: str = strawberry.field(
+        description="The cover letter's title, else the first patch's, without prefixes."
+    )
+    version: int = strawberry.field(description="vN of the subjects; 1 when unlabeled.")
+    is_rfc: bool = strawberry.field(description="Sent as [RFC PATCH ...].")
+    total: int = strawberry.field(description="N of [PATCH M/N]: the patches announced.")
     resolved: bool = strawberry.field(
         description="False for a series known only because something points at it."
     )
-    date: datetime | None
-    base_commit: str | None
+    date: datetime | None = strawberry.field(
+        description="When it was posted (the cover's date, else the first patch's), in UTC."
+    )
+    base_commit: str | None = strawberry.field(
+        description="The b4 base-commit: line, the commit the series applies to."
+    )
     base_ref: str | None = strawberry.field(description='"6.19-rc4", "kvm/next" when stated.')
     change_id: str | None = strawberry.field(description="b4 change-id shared by every version.")
     _data: strawberry.Private[NodeData]
@@ -396,11 +447,11 @@ class Series(Node):
             [n for n in range(1, total + 1) if n not in seen] if self._data.get("resolved") else []
         )
 
-    @strawberry.field
+    @strawberry.field(description="Who sent the series.")
     async def author(self, info: Info) -> Person | None:
         return _optional(Person.of, await _one(info, self._data, EdgeKind.AUTHORED, "in"))
 
-    @strawberry.field(name="coverLetter")
+    @strawberry.field(name="coverLetter", description="The 0/N message, when one was sent.")
     async def cover_letter(self, info: Info) -> Message | None:
         return _optional(Message.of, await _one(info, self._data, EdgeKind.COVER, "out"))
 
@@ -409,12 +460,16 @@ class Series(Node):
         found = await _related(info, self._data, EdgeKind.PART_OF, "in")
         return [Patch.of(r.node) for r in found]
 
-    @strawberry.field(name="previousVersion")
+    @strawberry.field(
+        name="previousVersion",
+        description="The version before this one (linked by changelog, b4 change-id, or the "
+        "same author and title).",
+    )
     async def previous_version(self, info: Info) -> Series | None:
         found = await _one(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
         return _optional(Series.of, found)
 
-    @strawberry.field(name="nextVersion")
+    @strawberry.field(name="nextVersion", description="The version after this one.")
     async def next_version(self, info: Info) -> Series | None:
         found = await _one(info, self._data, EdgeKind.PREVIOUS_VERSION, "in")
         return _optional(Series.of, found)
@@ -459,7 +514,7 @@ class Series(Node):
         return await _touches(info, self._data)
 
     @strawberry.field(description="Who gave review trailers on the series' patches, most first.")
-    async def reviewers(self, info: Info, first: int = 20) -> list[ReviewTie]:
+    async def reviewers(self, info: Info, first: Top = 20) -> list[ReviewTie]:
         loader = info.context.loaders.series_reviewers(tuple(_kinds(None)), check_first(first))
         return [ReviewTie.of(t) for t in await loader.load(self._data.key)]
 
@@ -518,23 +573,23 @@ class Series(Node):
 
 @strawberry.type(description="A file path touched by patches.")
 class File(Node):
-    path: str
-    directory: str
+    path: str = strawberry.field(description="The path in the tree, as the diff names it.")
+    directory: str = strawberry.field(description="The directory part of the path.")
     _data: strawberry.Private[NodeData]
 
-    @strawberry.field
+    @strawberry.field(description="Patches touching this file.")
     async def patches(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Patch]:
         page = await _page(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after)
         return build_connection(page, Patch.of)
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
-    async def authors(self, info: Info, first: int = 20) -> list[PersonCount]:
+    async def authors(self, info: Info, first: Top = 20) -> list[PersonCount]:
         return await _file_people(info, self._data, False, first)
 
     @strawberry.field(description="Reviewers of patches touching this file, by patch count.")
-    async def reviewers(self, info: Info, first: int = 20) -> list[PersonCount]:
+    async def reviewers(self, info: Info, first: Top = 20) -> list[PersonCount]:
         return await _file_people(info, self._data, True, first)
 
     @strawberry.field(description="MAINTAINERS subsystems covering this file, most precise first.")
@@ -557,15 +612,17 @@ class File(Node):
 
 @strawberry.type(description="The first review a series received.")
 class FirstReview:
-    person: Person
-    date: datetime
-    hours_after_posting: float | None
+    person: Person = strawberry.field(description="Who gave it.")
+    date: datetime = strawberry.field(description="When the reply carrying it was sent (UTC).")
+    hours_after_posting: float | None = strawberry.field(
+        description="Hours from the series' posting to that reply."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A person and how many patches they count for.")
 class PersonCount:
-    person: Person
-    count: int
+    person: Person = strawberry.field(description="The person.")
+    count: int = strawberry.field(description="Distinct patches.")
 
 
 async def _file_people(
@@ -575,10 +632,10 @@ async def _file_people(
     return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
 
 
-@strawberry.type
+@strawberry.type(description="A name (a domain or company) and its count.")
 class NameCount:
-    name: str
-    count: int
+    name: str = strawberry.field(description="The domain or company.")
+    count: int = strawberry.field(description="Patches contributed.")
 
 
 _CONVERTERS = {
