@@ -38,7 +38,7 @@ REPLY_KINDS = frozenset(
     }
 )
 _MAX_WALK = 200
-# An indented `Name-by:` line (the indentation is dropped so the trailer parser sees it).
+# The indentation of an indented `Name-by:` line (dropped so the trailer parser sees it).
 _INDENTED_BY = re.compile(r"^[ \t]+(?=[A-Za-z][A-Za-z-]{0,40}-[Bb]y:[ \t]*\S)", re.MULTILINE)
 # A `Name-by:` line, made a paragraph of its own: in a reply it is a trailer even between two
 # lines of prose ("For that:" / "Acked-by: ..." / "but please understand ...").
@@ -104,8 +104,22 @@ def reply_text(message: Message) -> str:
     if copy is not None:
         text = text[: copy.start()]
     if "-by:" in text or "-By:" in text:
-        text = _BY_LINE.sub(_own_paragraph, _INDENTED_BY.sub("", text))
+        text = _BY_LINE.sub(_own_paragraph, _dedent_trailers(text))
     return text
+
+
+def _dedent_trailers(text: str) -> str:
+    """Indented `Name-by:` lines without their indentation, unless their paragraph holds a
+    `Signed-off-by:`: then it is a commit message pasted indented (a `git log` excerpt), whose
+    trailers are the commit's, not the replier's."""
+
+    def dedent(match: re.Match[str]) -> str:
+        start = text.rfind("\n\n", 0, match.start())
+        end = text.find("\n\n", match.end())
+        paragraph = text[start + 1 : end if end >= 0 else len(text)]
+        return match.group(0) if "signed-off-by:" in paragraph.lower() else ""
+
+    return _INDENTED_BY.sub(dedent, text)
 
 
 def _own_paragraph(match: re.Match[str]) -> str:
