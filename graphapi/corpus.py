@@ -9,12 +9,17 @@ the same graph as loading it at once. Parsing, the expensive part, happens once 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from loaders.footers import strip_footers
 from loaders.patchid import patch_id
 from loaders.records import Address, Message
+
+REUSED_SEPARATOR = "#"  # `<msgid>#<12 hex>`: the key of a different message under a used id
 
 __all__ = ["Corpus"]
 
@@ -48,15 +53,63 @@ class Corpus:
             value = patch_id(message.body) if info.has_diff else None
             object.__setattr__(info, "patch_id", value)  # frozen record, upgraded once
 
-    def add_messages(self, messages: Iterable[Message]) -> list[Message]:
-        """Add the messages not seen before; returns them (first of each key)."""
+    def add_messages(
+        self, messages: Iterable[Message], reused: list[Message] | None = None
+    ) -> list[Message]:
+        """Add the messages not seen before; returns them (`reused` gets those kept under a
+        Message-ID that a different message has).
+
+        A copy of a message already held (same sender, same text once list footers and
+        whitespace are set aside: cross-posted copies differ only there) is a duplicate. A
+        *different* message under a Message-ID already used is kept too (issue 11, item 8):
+        the earliest of them (by date, then content) holds the plain key, every other one
+        `<msgid>#<first 12 hex of its content hash>`. Both keys depend only on the messages,
+        never on the order of loads, so any load order gives the same graph.
+        """
         added = []
         for message in messages:
-            if message.key not in self.messages:
+            held = self.messages.get(message.key)
+            if held is None:
                 self.messages[message.key] = message
                 added.append(message)
+                continue
+            if message.message_id is None or fingerprint(held) == fingerprint(message):
+                continue
+            first, other = sorted((held, message), key=_precedence)
+            derived = _derived(other)
+            if derived in self.messages:
+                continue  # that variant is held already
+            self.messages[message.key] = first
+            self.messages[derived] = dataclasses.replace(other, key=derived)
+            added.append(message)
+            if reused is not None:
+                reused.append(message)
         return added
 
     def add_people(self, people: Iterable[Address]) -> None:
         for person in people:
             self.people.setdefault((person.email, person.name), person)
+
+
+def fingerprint(message: Message) -> str:
+    """What makes two messages under one Message-ID the same: sender and text, with list
+    footers and whitespace set aside."""
+    sender = message.author.email if message.author else ""
+    text = " ".join(strip_footers(message.body).split())
+    digest = hashlib.sha256(f"{sender}\n{text}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def is_reused_key(key: str) -> bool:
+    """A key derived for a different message under a Message-ID already used."""
+    return REUSED_SEPARATOR in key and not key.startswith("synthetic:")
+
+
+def _derived(message: Message) -> str:
+    return f"{message.message_id}{REUSED_SEPARATOR}{fingerprint(message)[:12]}"
+
+
+def _precedence(message: Message) -> tuple[bool, str, str]:
+    """Earliest first (undated last), then by content: the same order whatever the arrival."""
+    date = message.date.isoformat() if message.date else ""
+    return (message.date is None, date, fingerprint(message))

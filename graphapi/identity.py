@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from loaders.addresses import is_login_like
+from loaders.addresses import is_login_like, strip_affiliation
 from loaders.aliases import canonical_email, resolve_email
 from loaders.mailmap import Mailmap
 from loaders.records import Address
@@ -25,11 +25,22 @@ def display_name(names: Mapping[str, int], emails: Sequence[str]) -> str:
     'Marc-André Lureau'
     """
     email = emails[0] if emails else ""
+    names = _without_affiliations(names)
     real = {n: c for n, c in names.items() if n and not is_login_like(n, email)}
     pool = real or {n: c for n, c in names.items() if n}
     if not pool:
         return email
     return max(pool, key=lambda n: (pool[n], " " in n, len(n), n))
+
+
+def _without_affiliations(names: Mapping[str, int]) -> dict[str, int]:
+    """Sightings with `(Oracle)`-style notes cut (as `normalise_name` now does), counts of the
+    spellings that become one added up: records parsed before that rule still show plainly."""
+    merged: dict[str, int] = {}
+    for name, count in names.items():
+        plain = strip_affiliation(name)
+        merged[plain] = merged.get(plain, 0) + count
+    return merged
 
 
 @dataclass(frozen=True)

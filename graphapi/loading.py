@@ -44,6 +44,7 @@ class LoadSummary:
     read: int = 0
     loaded: int = 0
     duplicates: int = 0
+    reused_ids: int = 0  # loaded messages whose Message-ID another, different message has
     defective: int = 0
     skipped: int = 0
     series: int = 0
@@ -54,7 +55,8 @@ class LoadSummary:
     def line(self) -> str:
         return (
             f"read {self.read} / loaded {self.loaded} / duplicates {self.duplicates} / "
-            f"defective {self.defective} / skipped {self.skipped} "
+            f"defective {self.defective} / skipped {self.skipped} / "
+            f"reused Message-ID {self.reused_ids} "
             f"({self.series} series, {self.patches} patches)"
         )
 
@@ -171,12 +173,13 @@ def _parse_sources(
     )
 
 
-def _summary(parsed: _Parsed, added: list[Message]) -> LoadSummary:
+def _summary(parsed: _Parsed, added: list[Message], reused: int = 0) -> LoadSummary:
     skipped = sum(parsed.skipped.values())
     summary = LoadSummary(read=len(parsed.messages) + skipped, skipped=skipped)
     summary.skip_reasons = parsed.skipped
     summary.duplicates = len(parsed.messages) - len(added)
     summary.loaded = len(added)
+    summary.reused_ids = reused
     _count_defects(summary, added)
     return summary
 
@@ -206,7 +209,8 @@ def _load_sources(
     corpus.add_people(parsed.people)
     corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
     corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
-    summary = _summary(parsed, corpus.add_messages(parsed.messages))
+    reused: list[Message] = []
+    summary = _summary(parsed, corpus.add_messages(parsed.messages, reused), len(reused))
     assembly = rebuild(store, companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
@@ -262,10 +266,12 @@ def load_into_store(
     known = {
         k for k, node in zip(keys, stored, strict=True) if node and not node.get("placeholder")
     }
-    fresh = Corpus()
-    added = fresh.add_messages(m for m in parsed.messages if m.key not in known)
-    summary = _summary(parsed, added)
-    assembly = assemble(parsed.messages, parsed.people)
+    fresh, reused = Corpus(), list[Message]()
+    added = fresh.add_messages((m for m in parsed.messages if m.key not in known), reused)
+    summary = _summary(parsed, added, len(reused))
+    # re-keyed variants of a reused Message-ID are assembled too (dedupe would drop them)
+    ours = [*fresh.messages.values(), *(m for m in parsed.messages if m.key in known)]
+    assembly = assemble(ours, parsed.people)
     identities, maintainers = wanted.identities(), wanted.ownership()
     store.write(batch_from_assembly(assembly, companies, identities, maintainers))
     if wanted != kept:

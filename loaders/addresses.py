@@ -1,8 +1,9 @@
 """Parse people as written in headers and trailers: `Name <addr>`, `addr (Name)`, bare `addr`.
 
 email.utils.parseaddr is not used: it mangles commas and quotes in display names
-("Edgecombe, Rick P"). Names are normalised for display ("Rick P Edgecombe"); addresses are
-lower-cased so that `Sascha.Bischoff@arm.com` and `sascha.bischoff@arm.com` are one person.
+("Edgecombe, Rick P"). Names are normalised for display ("Rick P Edgecombe", and "Xin Li" for
+"Xin Li (Intel)"); addresses are lower-cased so that `Sascha.Bischoff@arm.com` and
+`sascha.bischoff@arm.com` are one person.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from email.header import decode_header, make_header
 from loaders.records import Address
 from loaders.text import collapse_ws
 
-__all__ = ["is_login_like", "normalise_name", "parse_address"]
+__all__ = ["is_login_like", "normalise_name", "parse_address", "strip_affiliation"]
 
 _ADDR_STRIP = "<>()[]{},;:'\"`"
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d."})
 _NAME_PART_RE = re.compile(r"[^\W\d_][\w.'\-]*(?: [^\W\d_][\w.'\-]*){0,3}")
 _LOGIN_RE = re.compile(r"[a-z0-9][a-z0-9._+\-]*")
+# A trailing `(Oracle)`, `(Arm)`, `(he/him)`: a note after the name, not part of it.
+_AFFILIATION_RE = re.compile(r"\s*\([^()@<>]{1,40}\)\s*$")
 
 
 def parse_address(text: str) -> Address | None:
@@ -41,12 +44,20 @@ def _angle_form(raw: str) -> tuple[str, str] | None:
         end = raw.find(">", start + 1)
         if end == -1:
             return None
-        inner = raw[start + 1 : end]
+        inner = _unmangled(raw[start + 1 : end])
         if "@" in inner:
             email = _clean_email(inner)
             return (raw[:start], email) if email else None
         start = raw.find("<", end + 1)
     return None
+
+
+def _unmangled(inner: str) -> str:
+    """`a@b.c<mailto:a@b.c` (HTML-to-text turned a link into text) -> `a@b.c`."""
+    if "<" not in inner:
+        return inner
+    head, _, tail = inner.partition("<")
+    return head if "@" in head else tail
 
 
 def _paren_form(raw: str) -> tuple[str, str] | None:
@@ -89,7 +100,17 @@ def normalise_name(name: str) -> str:
     text = collapse_ws(text.replace('\\"', '"').replace('"', ""))
     if len(text) >= 2 and text[0] == text[-1] == "'":
         text = text[1:-1].strip()
-    return _flip_last_first(text)
+    return _flip_last_first(strip_affiliation(text))
+
+
+def strip_affiliation(name: str) -> str:
+    """ "Lorenzo Stoakes (Oracle)" -> "Lorenzo Stoakes": a parenthetical after a name is an
+    employer or a note, and keeping it would show one person under two names. A name that is
+    only a parenthetical stays as it is."""
+    if not name.endswith(")"):
+        return name
+    stripped = _AFFILIATION_RE.sub("", name)
+    return stripped if stripped.strip() else name
 
 
 def _decode_rfc2047(name: str) -> str:

@@ -1,15 +1,16 @@
 """Split a patch or cover-letter body into what the graph needs.
 
 Layout (domain.md): an optional `From:` line naming the real author, the commit message with
-its trailers, a `---` line, then changelog, diffstat and diff, then a `-- ` signature. Only
-the commit message carries trailers. Cover letters put their changelog, shortlog, footnotes
-and b4 fields anywhere (even after a second `---`), so those are searched in the whole text
-before the diff, plus the b4 lines (`base-commit:`, `change-id:`, `prerequisite-*:`) that b4
-appends after the diff of a single patch.
+its trailers, a `---` line, then changelog, diffstat and diff, then a `-- ` signature. Only the
+commit message carries trailers. List footers (`loaders.footers`) are cut first, wherever they
+stand: one glued to a trailer block would turn the trailers into prose. Cover letters put their
+changelog, shortlog, footnotes and b4 fields anywhere (even after a second `---`), so those are
+searched in the whole text before the diff, plus the b4 lines (`base-commit:`, `change-id:`,
+`prerequisite-*:`) that b4 appends after the diff of a single patch.
 
 Speed (performance.md, section 1): the body is split into lines once and the parsers share
-those lines (`TextLines`); the diff, the `---` line and the signature are found with
-`str.find` rather than by looping over every line of a reply that quotes a whole patch.
+those lines (`TextLines`); the diff, the `---` line and the signature are found with `str.find`
+rather than by looping over every line of a reply that quotes a whole patch.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from loaders.changelog import (
     find_version_links_in,
 )
 from loaders.diffstat import parse_diff_lines, parse_diffstat_in
+from loaders.footers import strip_footers
 from loaders.footnotes import find_footnotes_in
 from loaders.patchid import patch_id
 from loaders.records import Address, BodyInfo
@@ -42,7 +44,7 @@ _B4_LINE_RE = re.compile(
 
 def parse_body(body: str) -> BodyInfo:
     """Everything a body says: author override, commit message, trailers, files, links."""
-    text = strip_signature(normalise_newlines(body))
+    text = strip_signature(strip_footers(normalise_newlines(body)))
     lines = text.split("\n")
     from_override, start = _from_override(lines)
     start_at = sum(map(len, lines[:start])) + start  # where line `start` begins in `text`
