@@ -224,7 +224,8 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     )
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
     assembly = assemble(corpus.messages.values(), corpus.people.values())
-    store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
+    batch = batch_from_assembly(assembly, companies, identities, maintainers, bodies=False)
+    store.replace(batch)  # bodies stay in the corpus (and the database), not in the graph
     return assembly
 
 
