@@ -133,9 +133,13 @@ def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
     conn = db.connect(target, create=True)
     try:
         with db.write_transaction(conn):
-            store = _read(conn, with_corpus=True, path=target)
+            store = NetworkXStore(deferred=lambda: _read_graph_and_corpus(conn, target))
+            _read_cursors(conn, store)
             yield store
-            _write(conn, store, target)
+            if store.materialised:
+                _write(conn, store, target)
+            else:  # nothing new was found: only how far the sources were read changed
+                _write_cursors(conn, store)
     except BaseException as exc:
         conn.close()
         if created:  # a first load that failed leaves no empty database behind
@@ -186,9 +190,24 @@ def snapshot_signature(path: str | os.PathLike[str]) -> tuple[int, int] | None:
 
 def _read(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
     try:
-        return _read_tables(conn, with_corpus, path)
+        store = _read_tables(conn, with_corpus, path)
     except (recordjson.RecordFormatError, ValueError, KeyError, sqlite3.Error) as exc:
         raise SnapshotError(f"cannot read {path}: {exc}") from exc
+    _read_cursors(conn, store)
+    return store
+
+
+def _read_graph_and_corpus(conn: sqlite3.Connection, path: Path) -> Any:
+    """The graph with its corpus attached (what a deferred store reads when first needed)."""
+    return _read(conn, True, path).graph
+
+
+def _read_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
+    store.cursors = dict(conn.execute("SELECT source, position FROM cursors").fetchall())
+    counts = db.get_meta(conn, "counts")
+    if counts:
+        series, patches = json.loads(counts)
+        store.counts = (int(series), int(patches))
 
 
 def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
@@ -241,9 +260,6 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
         corpus.people[(person.email, person.name)] = person
-    for source, position in conn.execute("SELECT source, position FROM cursors"):
-        if source.startswith(_INBOX_PREFIX):
-            corpus.inbox_heads[source[len(_INBOX_PREFIX) :]] = position
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     corpus.saved = len(corpus.messages)
@@ -276,6 +292,8 @@ def _unpickle(handle: IO[bytes], target: Path) -> NetworkXStore:
             corpus.fill_patch_ids()
         graph.graph["corpus"] = corpus
         store = NetworkXStore(graph)
+    heads = store.corpus.inbox_heads  # where older versions kept public-inbox cursors
+    store.cursors.update((_INBOX_PREFIX + path, head) for path, head in heads.items())
     return store
 
 
@@ -288,6 +306,8 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> None:
     with paused_gc():
         _write_corpus(conn, corpus, corpus.saved if corpus.saved_in == where else 0)
         _write_graph(conn, store.graph)
+    _write_cursors(conn, store)
+    db.set_meta(conn, "counts", json.dumps(list(store.counts)))
     db.set_meta(conn, "generation", str(db.generation(conn) + 1))
     corpus.saved, corpus.saved_in = len(corpus.messages), where
 
@@ -302,12 +322,12 @@ def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, saved: int) -> None:
         "INSERT OR IGNORE INTO people VALUES (?, ?, ?)",
         ((p.email, p.name, recordjson.encode(p)) for p in corpus.people.values()),
     )
-    conn.executemany(
-        "INSERT OR REPLACE INTO cursors VALUES (?, ?)",
-        ((_INBOX_PREFIX + path, head) for path, head in corpus.inbox_heads.items()),
-    )
     for name in _KEPT_TEXTS:
         db.set_meta(conn, name, getattr(corpus, name))
+
+
+def _write_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
+    conn.executemany("INSERT OR REPLACE INTO cursors VALUES (?, ?)", store.cursors.items())
 
 
 def _record_without_body(message: Message) -> str:

@@ -45,12 +45,36 @@ class NetworkXStore:
         *,
         corpus_loaded: bool = True,
         body_reader: Callable[[Sequence[str]], list[str | None]] | None = None,
+        deferred: Callable[[], Any] | None = None,
     ) -> None:
-        self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
+        self._graph: Any = graph if graph is not None or deferred else nx.MultiDiGraph()
+        #: Reads the graph (with its corpus) on first use: a load that finds nothing new
+        #: finishes without reading either (see `graphapi.snapshot.open_for_load`).
+        self._deferred = deferred
         self.corpus_loaded = corpus_loaded
         #: Where bodies are read when neither the graph nor a loaded corpus holds them (the
         #: database, for a store opened for serving).
         self.body_reader = body_reader
+        #: How far each source was read (`graphapi.cursors`), kept in the database.
+        self.cursors: dict[str, str] = {}
+        #: (series, patches) of the graph, as the last load counted them.
+        self.counts: tuple[int, int] = (0, 0)
+
+    @property
+    def graph(self) -> Any:
+        """The networkx graph (read now if it was deferred)."""
+        if self._deferred is not None:
+            self._graph, self._deferred = self._deferred(), None
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: Any) -> None:
+        self._graph, self._deferred = value, None
+
+    @property
+    def materialised(self) -> bool:
+        """False while a deferred graph has not been needed yet."""
+        return self._deferred is None
 
     @property
     def corpus(self) -> Corpus:
