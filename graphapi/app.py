@@ -52,11 +52,16 @@ class StoreHolder:
     generation: int = 0
     snapshot_path: str | None = None
     loader: Callable[[str], GraphStore] | None = None
-    _signature: tuple[int, int, int] | None = field(default=None, repr=False)
+    #: What changes when a new graph is saved at `snapshot_path` (the database's generation);
+    #: by default the file's inode, size and modification time.
+    signature: Callable[[str], object] | None = None
+    _signature: object = field(default=None, repr=False)
 
-    def _stat(self) -> tuple[int, int, int] | None:
+    def _stat(self) -> object:
         if self.snapshot_path is None:
             return None
+        if self.signature is not None:
+            return self.signature(self.snapshot_path)
         try:
             info = os.stat(self.snapshot_path)
         except OSError:
@@ -133,12 +138,13 @@ def create_app(
     cors_origins: list[str] | None = None,
     snapshot_path: str | None = None,
     loader: Callable[[str], GraphStore] | None = None,
+    signature: Callable[[str], object] | None = None,
     reload_interval: float = 1.0,
     max_concurrent: int = 32,
     queue_seconds: float = 10.0,
 ) -> Starlette:
     """An app serving `store` (reloaded from `snapshot_path` when given); CORS closed by default."""
-    holder = StoreHolder(store, snapshot_path=snapshot_path, loader=loader)
+    holder = StoreHolder(store, snapshot_path=snapshot_path, loader=loader, signature=signature)
     holder.remember()
     settle_long_lived()
 

@@ -101,21 +101,32 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
     from graphapi.loading import load_sources
-    from graphapi.snapshot import read_snapshot, write_snapshot
+    from graphapi.snapshot import LEGACY_MAGICS, open_for_load
     from loaders.aliases import parse_aliases
     from loaders.companies import company_map_with
 
-    if not args.sources and not args.company_map and not args.aliases:
-        raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
     path = _db_path(args)
-    store = read_snapshot(path, missing_ok=True)
-    if args.company_map:
-        store.corpus.company_map_text = _user_file(args.company_map, company_map_with)
-    if args.aliases:
-        store.corpus.aliases_text = _user_file(args.aliases, parse_aliases)
-    summary = load_sources(store, args.sources, None, args.range_spec)
-    write_snapshot(store, path)
-    return summary
+    if not args.sources and not args.company_map and not args.aliases:
+        if not _is_legacy(path, LEGACY_MAGICS):
+            raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
+        print(f"migrating the older snapshot {path} to a database", file=sys.stderr)
+    company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
+    aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
+    with open_for_load(path) as store:
+        if company_map is not None:
+            store.corpus.company_map_text = company_map
+        if aliases is not None:
+            store.corpus.aliases_text = aliases
+        return load_sources(store, args.sources, None, args.range_spec)
+
+
+def _is_legacy(path: str, magics: tuple[bytes, ...]) -> bool:
+    """True when `path` is a pickle snapshot of an older version (to migrate)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(magics[0])) in magics
+    except OSError:
+        return False
 
 
 def run_query(store: GraphStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from graphapi.app import create_app
-    from graphapi.snapshot import read_snapshot
+    from graphapi.snapshot import read_snapshot, snapshot_signature
 
     origins = [o for o in (args.cors_origin or []) if o]
     settings = _check_store_choice(args)
@@ -182,6 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=origins,
         snapshot_path=path,
         loader=lambda snapshot: read_snapshot(snapshot, corpus=False).warm(),
+        signature=snapshot_signature,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

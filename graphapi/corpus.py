@@ -1,4 +1,4 @@
-"""The parsed messages behind the embedded graph, kept in its snapshot.
+"""The parsed messages behind the embedded graph, kept in its database.
 
 The embedded graph is a pure function of every message loaded so far: each load adds the new
 messages here and the graph is re-assembled from all of them. So the order of loads cannot
@@ -37,6 +37,10 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
+    #: How many of `messages` (in order) are already in the database at `saved_in` (a
+    #: resolved path): a write there adds the rest; a write elsewhere writes them all.
+    saved: int = 0
+    saved_in: str | None = None
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickle by slot name, ignoring slots of older versions (`patch_ids`, a cache

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphapi.identity import Identities
-from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
+from graphapi.model import (
+    MESSAGE_BODY_LIMIT,
+    EdgeKind,
+    EdgeRecord,
+    GraphBatch,
+    NodeKind,
+    NodeRecord,
+)
 from loaders.assemble import normalise_title
 from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse
 from loaders.companies import INDEPENDENT, CompanyMap, company_slug
@@ -22,7 +29,6 @@ from loaders.versions import dependency_key
 
 __all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "person_key"]
 
-MESSAGE_BODY_LIMIT = 256 * 1024
 MAILMAP_NAME_WEIGHT = 1_000  # a name the mailmap gives outranks any count of sightings
 PERSON = NodeKind.PERSON
 
@@ -48,6 +54,7 @@ class _Builder:
         self.identities = identities
         self.name_index: dict[str, str] = {}
         self.files: set[str] = set()
+        self.bodies = True
         self.names: dict[str, dict[str, int]] = {}
         self._employed: set[str] = set()
         self._resolved: dict[Address, tuple[str, tuple[tuple[str, int], ...]]] = {}
@@ -128,12 +135,13 @@ class _Builder:
             "messageId": message.message_id,
             "subject": message.subject.raw,
             "date": _iso(message.date),
-            "body": message.body[:MESSAGE_BODY_LIMIT],
             "origin": message.origin,
             "sourceKind": message.source_kind,
             "defects": list(message.defects),
             "isPatch": is_patch,
         }
+        if self.bodies:
+            props["body"] = message.body[:MESSAGE_BODY_LIMIT]
         self.batch.node(NodeRecord(NodeKind.MESSAGE, message.key, props))
         if message.author is not None:
             author = self.person(message.author)
@@ -275,9 +283,16 @@ def batch_from_assembly(
     companies: CompanyMap,
     identities: Identities | None = None,
     maintainers: Maintainers | None = None,
+    *,
+    bodies: bool = True,
 ) -> GraphBatch:
-    """The nodes and edges one load writes."""
+    """The nodes and edges one load writes.
+
+    With `bodies=False` message nodes carry no body: the embedded store keeps bodies in its
+    database and reads one when a query asks for it (`GraphStore.message_bodies`).
+    """
     builder = _Builder(companies, assembly.aliases, identities or Identities())
+    builder.bodies = bodies
     for address in assembly.people:
         builder.person(address)
     patch_keys = {p.key for p in assembly.patches}

@@ -7,12 +7,14 @@ carried defects (they are loaded as far as they could be parsed).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphapi.corpus import Corpus
+from graphapi.cursors import FileCursor, MaildirCursor, cursor_key, file_fingerprint
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import keep_files, kept_files_of, rederive
@@ -67,6 +69,7 @@ class _Source:
     people: list[Address]
     skipped: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # "maintainers"/"mailmap" -> text
+    known: int = 0  # messages read by an earlier load and not read again (duplicates)
 
 
 def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
@@ -74,10 +77,10 @@ def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
     return list(parse_many(items))
 
 
-def _read_inbox(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
+def _read_inbox(path: Path, range_spec: str | None, cursors: dict[str, str]) -> _Source:
     """Messages of a public-inbox archive; without a range, only what arrived since last time."""
-    position = os.path.realpath(path)
-    last = corpus.inbox_heads.get(position)
+    position = cursor_key("public-inbox", path)
+    last = cursors.get(position)
     if range_spec is None and last is not None:
         range_spec = f"{last}.."
     source = _Source([], [])
@@ -85,7 +88,7 @@ def _read_inbox(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     def messages() -> Iterator[tuple[str, bytes]]:
         """The archive's messages; deletions are counted as skipped, heads kept up to date."""
         for entry in publicinbox.iter_entries(path, range_spec):
-            corpus.inbox_heads[position] = entry.commit
+            cursors[position] = entry.commit
             if entry.deleted:
                 source.skipped["deleted from the archive"] = (
                     source.skipped.get("deleted from the archive", 0) + 1
@@ -97,7 +100,64 @@ def _read_inbox(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     return source
 
 
-def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
+def _read_mbox(path: Path, cursors: dict[str, str]) -> _Source:
+    """An mbox's messages past those an earlier load read (see `graphapi.cursors`)."""
+    key, now = cursor_key("mbox", path), file_fingerprint(path)
+    saved = FileCursor.parse(cursors.get(key))
+    if saved is not None and saved.unchanged(now):
+        return _Source([], [], skipped=dict(saved.skipped), known=saved.messages)
+    with path.open("rb") as probe:
+        plain = probe.read(2) != b"\x1f\x8b"
+    resume = saved if saved is not None and saved.appended_to(now, plain) else None
+    source = _Source([], [], skipped=dict(resume.skipped) if resume else {})
+    source.known = resume.messages if resume else 0
+    entries = [resume.entries if resume else 0]
+
+    def counted(items: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+        for item in items:
+            entries[0] += 1
+            yield item
+
+    raw = itertools.islice(mbox.iter_messages(path), entries[0], None)
+    source.messages = _parse_raw(_non_blank(counted(raw), source.skipped))
+    cursor = FileCursor(*now, entries=entries[0], skipped=dict(source.skipped))
+    cursor.messages = source.known + len(source.messages)
+    cursors[key] = cursor.dump()
+    return source
+
+
+def _read_maildir(path: Path, cursors: dict[str, str]) -> _Source:
+    """A Maildir's message files not read by an earlier load (files are never rewritten)."""
+    key = cursor_key("maildir", path)
+    cursor = MaildirCursor.parse(cursors.get(key))
+    seen = set(cursor.names)
+    source = _Source([], [], known=len(seen))
+
+    def fresh() -> Iterator[tuple[str, bytes]]:
+        for file_path in maildir.message_files(path):
+            name = os.path.basename(file_path).split(":", 1)[0]  # flags change the name
+            if name not in seen:
+                seen.add(name)
+                with open(file_path, "rb") as handle:
+                    yield file_path, handle.read()
+
+    source.messages = _parse_raw(_non_blank(fresh(), source.skipped))
+    cursors[key] = MaildirCursor(sorted(seen)).dump()
+    return source
+
+
+def _read_digest(path: Path, cursors: dict[str, str]) -> _Source:
+    key, now = cursor_key("digest", path), file_fingerprint(path)
+    saved = FileCursor.parse(cursors.get(key))
+    if saved is not None and saved.unchanged(now):
+        return _Source([], [], known=saved.messages)
+    digest = read_digest(path)
+    messages = list(digest.messages)
+    cursors[key] = FileCursor(*now, entries=len(messages), messages=len(messages)).dump()
+    return _Source(messages, [a for a, _ in digest.contributor_tally])
+
+
+def _read_source(path: Path, range_spec: str | None, cursors: dict[str, str]) -> _Source:
     """Parse one source file or directory into messages (and people it names)."""
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -105,15 +165,13 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
         raise SourceError(f"{path}: --range applies to public-inbox git archives only")
     if fmt is SourceFormat.DIGEST:
-        digest = read_digest(path)
-        return _Source(list(digest.messages), [a for a, _ in digest.contributor_tally])
-    if fmt in (SourceFormat.MBOX, SourceFormat.MAILDIR):
-        source = _Source([], [])
-        reader = mbox if fmt is SourceFormat.MBOX else maildir
-        source.messages = _parse_raw(_non_blank(reader.iter_messages(path), source.skipped))
-        return source
+        return _read_digest(path, cursors)
+    if fmt is SourceFormat.MBOX:
+        return _read_mbox(path, cursors)
+    if fmt is SourceFormat.MAILDIR:
+        return _read_maildir(path, cursors)
     if fmt is SourceFormat.PUBLIC_INBOX:
-        return _read_inbox(path, range_spec, corpus)
+        return _read_inbox(path, range_spec, cursors)
     if fmt is SourceFormat.MAINTAINERS:
         text = read_text_file(path, "MAINTAINERS file")
         parse_maintainers(text, str(path))  # a file without any entry fails here, loudly
@@ -155,12 +213,17 @@ class _Parsed:
     people: list[Address]
     skipped: dict[str, int]
     files: dict[str, str]
+    known: int = 0
+
+    def nothing_new(self) -> bool:
+        """True when the sources held nothing an earlier load had not read."""
+        return not (self.messages or self.people or self.files)
 
 
 def _parse_sources(
-    sources: Sequence[str | os.PathLike[str]], range_spec: str | None, corpus: Corpus
+    sources: Sequence[str | os.PathLike[str]], range_spec: str | None, cursors: dict[str, str]
 ) -> _Parsed:
-    parsed = [_read_source(Path(source), range_spec, corpus) for source in sources]
+    parsed = [_read_source(Path(source), range_spec, cursors) for source in sources]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():
@@ -170,14 +233,15 @@ def _parse_sources(
         [p for source in parsed for p in source.people],
         skipped,
         {name: text for source in parsed for name, text in source.files.items()},
+        sum(source.known for source in parsed),
     )
 
 
 def _summary(parsed: _Parsed, added: list[Message], reused: int = 0) -> LoadSummary:
     skipped = sum(parsed.skipped.values())
-    summary = LoadSummary(read=len(parsed.messages) + skipped, skipped=skipped)
+    summary = LoadSummary(read=len(parsed.messages) + parsed.known + skipped, skipped=skipped)
     summary.skip_reasons = parsed.skipped
-    summary.duplicates = len(parsed.messages) - len(added)
+    summary.duplicates = len(parsed.messages) - len(added) + parsed.known
     summary.loaded = len(added)
     summary.reused_ids = reused
     _count_defects(summary, added)
@@ -204,8 +268,12 @@ def _load_sources(
     companies: CompanyMap | None,
     range_spec: str | None,
 ) -> LoadSummary:
+    parsed = _parse_sources(sources, range_spec, store.cursors)
+    if parsed.nothing_new() and not store.materialised:
+        summary = _summary(parsed, [])  # not even the graph was read: nothing to rebuild
+        summary.series, summary.patches = store.counts
+        return summary
     corpus = store.corpus
-    parsed = _parse_sources(sources, range_spec, corpus)
     corpus.add_people(parsed.people)
     corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
     corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
@@ -214,6 +282,7 @@ def _load_sources(
     assembly = rebuild(store, companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
+    store.counts = (summary.series, summary.patches)
     return summary
 
 
@@ -228,7 +297,8 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     )
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
     assembly = assemble(corpus.messages.values(), corpus.people.values())
-    store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
+    batch = batch_from_assembly(assembly, companies, identities, maintainers, bodies=False)
+    store.replace(batch)  # bodies stay in the corpus (and the database), not in the graph
     return assembly
 
 
@@ -249,7 +319,7 @@ def load_into_store(
     later ones; one that changes is re-applied to what the store holds first
     (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
     """
-    parsed = _parse_sources(sources, range_spec, Corpus())
+    parsed = _parse_sources(sources, range_spec, {})
     kept = kept_files_of(store)
     wanted = kept.updated(
         maintainers=parsed.files.get("maintainers"),

@@ -17,6 +17,7 @@ from typing import Any
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 __all__ = [
+    "MESSAGE_BODY_LIMIT",
     "REVIEW_KINDS",
     "DependencyKind",
     "EdgeKind",
@@ -31,6 +32,9 @@ __all__ = [
     "split_node_id",
 ]
 
+
+#: Message bodies longer than this are cut when served (the corpus keeps them whole).
+MESSAGE_BODY_LIMIT = 256 * 1024
 
 #: The trailer kinds that count as a review unless a query names others.
 REVIEW_KINDS: tuple[TrailerKind, ...] = (

@@ -1,38 +1,66 @@
-"""The embedded store's snapshot file: written atomically, read fast.
+"""Reading and writing the embedded store's database (`--db`), and migrating old snapshots.
 
-A snapshot is a magic line, the pickled networkx graph, then the pickled corpus (the parsed
-messages the graph was built from), written by one pickler so what they share (message
-bodies) is stored once. The two are separate so a server, which needs only the
-graph, starts without reading the corpus (most of the file); `graphapi load` reads both.
-Records are pickled with `loaders.fastpickle` (rebuilt by calling their class, several
-times faster than the dataclasses' generic state). Older files still load: version 1 (the
-corpus inside the graph) and 2 (no patch-ids in the records: computed when read).
+The database is SQLite (`graphapi.database` has the tables): the graph, the parsed corpus it
+was built from, per-source cursors, and the identity and ownership files. `graphapi serve` and
+`query` read the graph only; `graphapi load` reads the graph's corpus too, inside one write
+transaction (`open_for_load`), so concurrent loads of one database take turns and a failed
+load changes nothing. A write stores only the messages the load added.
 
-The file is written to a temporary file beside the target, flushed to disk and renamed over
-it, so a crash or a failed load at any point leaves the previous snapshot whole. Only open
-snapshots you or your own loads wrote: like any pickle, a snapshot is trusted input.
+Snapshots of earlier versions were pickle files (formats 1 to 3). `graphapi load` migrates
+one once, into a database at the same path: reading a pickle runs code, so that is the only
+time one is read, and only the file named by `--db`, which your own loads wrote. Serving an
+old snapshot says in one line how to migrate it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import sqlite3
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import networkx as nx
+
+from graphapi import database as db
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
+from graphapi.model import EdgeKind, NodeKind
 from graphapi.store.networkx_store import NetworkXStore
-from loaders import fastpickle
+from loaders import recordjson
+from loaders.records import Message
 
-__all__ = ["MAGIC", "read_snapshot", "write_snapshot"]
+__all__ = [
+    "LEGACY_MAGICS",
+    "open_for_load",
+    "read_snapshot",
+    "snapshot_signature",
+    "write_snapshot",
+]
 
-MAGIC = b"GRAPHAPI-SNAPSHOT 3\n"
-_MAGIC_V1 = b"GRAPHAPI-SNAPSHOT 1\n"
-_MAGIC_V2 = b"GRAPHAPI-SNAPSHOT 2\n"  # as 3, without BodyInfo.patch_id
-_READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
+#: The first line of the pickle snapshots of formats 1-3 (migrated by `graphapi load`).
+LEGACY_MAGICS = (
+    b"GRAPHAPI-SNAPSHOT 1\n",
+    b"GRAPHAPI-SNAPSHOT 2\n",
+    b"GRAPHAPI-SNAPSHOT 3\n",
+)
+_LEGACY_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
+_KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
+_INBOX_PREFIX = "public-inbox:"
+
+
+def _legacy_magic(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(LEGACY_MAGICS[0]))
+    except OSError:
+        return None
+    return head if head in LEGACY_MAGICS else None
 
 
 def read_snapshot(
@@ -48,64 +76,317 @@ def read_snapshot(
         if missing_ok:
             return NetworkXStore()
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
+    if _legacy_magic(target) is not None:
+        if not corpus:
+            raise SnapshotError(
+                f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
+                "once to migrate it"
+            )
+        return _read_legacy(target)
+    conn = db.connect(target)
     try:
-        with target.open("rb") as handle, paused_gc():
-            return _read(handle, target, corpus)
-    except SnapshotError:
+        store = _read(conn, corpus, path=target)
+    finally:
+        conn.close()
+    if not corpus:
+        store.body_reader = _BodyReader(target)
+    return store
+
+
+class _BodyReader:
+    """Message bodies read from the database on demand, for a store opened for serving.
+
+    A connection per call: requests run on several threads, and an SQLite connection is not
+    shared between them; opening one read-only costs far less than a request.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._uri = f"file:{path.resolve()}?mode=ro"
+
+    def __call__(self, keys: Sequence[str]) -> list[str | None]:
+        conn = sqlite3.connect(self._uri, uri=True, timeout=5.0)
+        try:
+            found: dict[str, str] = {}
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT key, body FROM messages WHERE key IN ({marks})"
+                found.update(conn.execute(sql, chunk).fetchall())
+            return [found.get(key) for key in keys]
+        finally:
+            conn.close()
+
+
+@contextmanager
+def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
+    """The store at `path` with its corpus, inside one write transaction; written back when
+    the block ends without an error. A second load of the same database waits here until the
+    first has committed, then reads what it wrote. An older pickle snapshot at `path` is read
+    and migrated into a database in its place."""
+    target = Path(path)
+    if _legacy_magic(target) is not None:
+        store = _read_legacy(target)
+        yield store
+        _migrate(store, target)
+        return
+    created = not target.exists()
+    conn = db.connect(target, create=True)
+    try:
+        with db.write_transaction(conn):
+            store = NetworkXStore(deferred=lambda: _read_graph_and_corpus(conn, target))
+            _read_cursors(conn, store)
+            yield store
+            if store.materialised:
+                _write(conn, store, target)
+            else:  # nothing new was found: only how far the sources were read changed
+                _write_cursors(conn, store)
+    except BaseException as exc:
+        conn.close()
+        if created:  # a first load that failed leaves no empty database behind
+            _remove_database(target)
+        if isinstance(exc, sqlite3.Error):
+            raise SnapshotError(f"cannot write {target}: {exc}") from exc
         raise
-    except _READ_ERRORS as exc:
-        raise SnapshotError(f"cannot read snapshot {target}: {exc}") from exc
+    conn.close()
 
 
-def _read(handle: IO[bytes], target: Path, with_corpus: bool) -> NetworkXStore:
-    magic = handle.read(len(MAGIC))
-    if magic == _MAGIC_V1:
-        store = NetworkXStore(pickle.load(handle))
-        store.corpus.fill_patch_ids()
-        return store
-    if magic not in (MAGIC, _MAGIC_V2):
-        raise SnapshotError(f"{target} is not a graphapi snapshot")
-    unpickler = pickle.Unpickler(handle)
-    graph = unpickler.load()
-    if not with_corpus:
-        return NetworkXStore(graph, corpus_loaded=False)
-    corpus = unpickler.load()  # same unpickler: the corpus refers to the graph's strings
-    if not isinstance(corpus, Corpus):
-        raise SnapshotError(f"cannot read snapshot {target}: no corpus after the graph")
-    if magic == _MAGIC_V2:
-        corpus.fill_patch_ids()
-    graph.graph["corpus"] = corpus
-    return NetworkXStore(graph)
+def _remove_database(target: Path) -> None:
+    for path in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        path.unlink(missing_ok=True)
 
 
 def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
-    """Save atomically: a temporary file in the same directory, fsync, rename."""
+    """Save the store at `path` in one transaction (the messages it added, its graph)."""
     target = Path(path)
-    corpus = store.corpus  # raises for a store read without its corpus: it would be lost
-    directory = target.parent if str(target.parent) else Path(".")
+    store.corpus  # noqa: B018 -- raises for a store read without its corpus: it would be lost
+    if _legacy_magic(target) is not None:
+        _migrate(store, target)
+        return
+    conn = db.connect(target, create=True)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise SnapshotError(f"cannot write snapshot in {directory}: {exc.strerror}") from exc
+        with db.write_transaction(conn):
+            _write(conn, store, target)
+    except sqlite3.Error as exc:
+        raise SnapshotError(f"cannot write {target}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def snapshot_signature(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """What changes when a load commits: (inode, generation); None when unreadable."""
     try:
-        with os.fdopen(fd, "wb") as handle, paused_gc():
-            handle.write(MAGIC)
-            pickler = fastpickle.pickler(handle)  # one memo: bodies are in both, stored once
-            pickler.dump(_graph_without_corpus(store.graph))
-            pickler.dump(corpus)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise SnapshotError(f"cannot write snapshot {target}: {exc.strerror}") from exc
+        inode = os.stat(path).st_ino
+        conn = sqlite3.connect(f"file:{os.fspath(path)}?mode=ro", uri=True, timeout=1.0)
+        try:
+            return inode, db.generation(conn)
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error):
+        return None
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _read(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
+    try:
+        store = _read_tables(conn, with_corpus, path)
+    except (recordjson.RecordFormatError, ValueError, KeyError, sqlite3.Error) as exc:
+        raise SnapshotError(f"cannot read {path}: {exc}") from exc
+    _read_cursors(conn, store)
+    return store
+
+
+def _read_graph_and_corpus(conn: sqlite3.Connection, path: Path) -> Any:
+    """The graph with its corpus attached (what a deferred store reads when first needed)."""
+    return _read(conn, True, path).graph
+
+
+def _read_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
+    store.cursors = dict(conn.execute("SELECT source, position FROM cursors").fetchall())
+    counts = db.get_meta(conn, "counts")
+    if counts:
+        series, patches = json.loads(counts)
+        store.counts = (int(series), int(patches))
+
+
+def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
+    with paused_gc():
+        graph = _read_graph(conn)
+        if not with_corpus:
+            return NetworkXStore(graph, corpus_loaded=False)
+        corpus = graph.graph["corpus"] = _read_corpus(conn)
+        corpus.saved_in = str(path.resolve())
+        return NetworkXStore(graph)
+
+
+def _read_graph(conn: sqlite3.Connection) -> Any:
+    graph = nx.MultiDiGraph()
+    kinds = {kind.value: kind for kind in NodeKind}
+    loads = json.loads
+    graph.add_nodes_from(
+        (
+            nid,
+            {
+                "kind": kinds[kind],
+                "key": key,
+                "props": loads(props),
+                "names": loads(names),
+                "placeholder": bool(placeholder),
+            },
+        )
+        for nid, kind, key, props, names, placeholder in conn.execute(
+            "SELECT id, kind, key, props, names, placeholder FROM nodes"
+        )
+    )
+    edge_kinds = {kind.value: kind for kind in EdgeKind}
+    graph.add_edges_from(
+        (source, target, ekey, {"kind": edge_kinds[kind], **loads(props)})
+        for source, target, ekey, kind, props in conn.execute(
+            "SELECT source, target, ekey, kind, props FROM edges"
+        )
+    )
+    return graph
+
+
+def _read_corpus(conn: sqlite3.Connection) -> Corpus:
+    corpus = Corpus()
+    for key, record, body in conn.execute("SELECT key, record, body FROM messages ORDER BY seq"):
+        message = recordjson.decode(record)
+        if not isinstance(message, Message):
+            raise SnapshotError(f"message {key!r} in the database is not a message record")
+        object.__setattr__(message, "body", body)  # stored beside the record (read on demand)
+        corpus.messages[key] = message
+    for (record,) in conn.execute("SELECT record FROM people"):
+        person = recordjson.decode(record)
+        corpus.people[(person.email, person.name)] = person
+    for name in _KEPT_TEXTS:
+        setattr(corpus, name, db.get_meta(conn, name))
+    corpus.saved = len(corpus.messages)
+    return corpus
+
+
+def _read_legacy(target: Path) -> NetworkXStore:
+    """A pickle snapshot of formats 1-3 (trusted: only the file `--db` names)."""
+    try:
+        with target.open("rb") as handle, paused_gc():
+            return _unpickle(handle, target)
+    except SnapshotError:
         raise
+    except _LEGACY_ERRORS as exc:
+        raise SnapshotError(f"cannot read the older snapshot {target}: {exc}") from exc
 
 
-def _graph_without_corpus(graph: Any) -> Any:
-    """A shallow copy of the graph object sharing its nodes and edges, minus the corpus."""
-    bare = graph.__class__.__new__(graph.__class__)
-    bare.__dict__.update(graph.__dict__)
-    bare.graph = {k: v for k, v in graph.graph.items() if k != "corpus"}
-    return bare
+def _unpickle(handle: IO[bytes], target: Path) -> NetworkXStore:
+    magic = handle.read(len(LEGACY_MAGICS[0]))
+    if magic == LEGACY_MAGICS[0]:
+        store = NetworkXStore(pickle.load(handle))
+        store.corpus.fill_patch_ids()
+    else:
+        unpickler = pickle.Unpickler(handle)
+        graph = unpickler.load()
+        corpus = unpickler.load()
+        if not isinstance(corpus, Corpus):
+            raise SnapshotError(f"cannot read the older snapshot {target}: no corpus")
+        if magic == LEGACY_MAGICS[1]:
+            corpus.fill_patch_ids()
+        graph.graph["corpus"] = corpus
+        store = NetworkXStore(graph)
+    heads = store.corpus.inbox_heads  # where older versions kept public-inbox cursors
+    store.cursors.update((_INBOX_PREFIX + path, head) for path, head in heads.items())
+    return store
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> None:
+    corpus = store.corpus
+    where = str(path.resolve())
+    with paused_gc():
+        _write_corpus(conn, corpus, corpus.saved if corpus.saved_in == where else 0)
+        _write_graph(conn, store.graph)
+    _write_cursors(conn, store)
+    db.set_meta(conn, "counts", json.dumps(list(store.counts)))
+    db.set_meta(conn, "generation", str(db.generation(conn) + 1))
+    corpus.saved, corpus.saved_in = len(corpus.messages), where
+
+
+def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, saved: int) -> None:
+    new = list(corpus.messages.values())[saved:]
+    conn.executemany(
+        "INSERT OR REPLACE INTO messages (key, record, body) VALUES (?, ?, ?)",
+        ((m.key, _record_without_body(m), m.body) for m in new),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO people VALUES (?, ?, ?)",
+        ((p.email, p.name, recordjson.encode(p)) for p in corpus.people.values()),
+    )
+    for name in _KEPT_TEXTS:
+        db.set_meta(conn, name, getattr(corpus, name))
+
+
+def _write_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
+    conn.executemany("INSERT OR REPLACE INTO cursors VALUES (?, ?)", store.cursors.items())
+
+
+def _record_without_body(message: Message) -> str:
+    body = message.body
+    object.__setattr__(message, "body", "")
+    try:
+        return recordjson.encode(message)
+    finally:
+        object.__setattr__(message, "body", body)
+
+
+def _write_graph(conn: sqlite3.Connection, graph: Any) -> None:
+    dumps = db.dumps
+    conn.execute("DELETE FROM nodes")
+    conn.execute("DELETE FROM edges")
+    conn.executemany(
+        "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            (
+                nid,
+                a["kind"].value,
+                a["key"],
+                dumps(a["props"]),
+                dumps(a.get("names") or {}),
+                int(bool(a.get("placeholder"))),
+            )
+            for nid, a in graph.nodes(data=True)
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
+        (
+            (source, target, ekey, a["kind"].value, dumps(_edge_props(a)))
+            for source, target, ekey, a in graph.edges(keys=True, data=True)
+        ),
+    )
+
+
+def _edge_props(attrs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attrs.items() if k != "kind"}
+
+
+def _migrate(store: NetworkXStore, target: Path) -> None:
+    """Write the store as a new database beside `target`, then rename it over the pickle."""
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        conn = db.connect(tmp, create=True)
+        try:
+            with db.write_transaction(conn):
+                _write(conn, store, target)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+    except BaseException:
+        _remove_database(tmp)
+        raise

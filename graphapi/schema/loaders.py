@@ -109,5 +109,8 @@ class Loaders:
     def series_subsystems(self) -> DataLoader[str, Subsystems]:
         return self._loader(("series_subsystems",), self.store.series_subsystems_many)
 
+    def message_bodies(self) -> DataLoader[str, str | None]:
+        return self._loader(("message_bodies",), self.store.message_bodies)
+
     def first_review(self) -> DataLoader[str, tuple[NodeData, str] | None]:
         return self._loader(("first_review",), self.store.first_review_many)

@@ -351,8 +351,14 @@ class Message(Node):
     )
     subject: str = strawberry.field(description="The Subject: header, decoded.")
     date: datetime | None = strawberry.field(description="The Date: header, in UTC.")
-    body: str = strawberry.field(description="The text body (the first text part of MIME mail).")
     _data: strawberry.Private[NodeData]
+
+    @strawberry.field(
+        description="The text body (the first text part of MIME mail; at most 256 KiB). "
+        "Read from the database only when asked for."
+    )
+    async def body(self, info: Info) -> str:
+        return await info.context.loaders.message_bodies().load(self._data.key) or ""
 
     @strawberry.field(description="The sender.")
     async def author(self, info: Info) -> Person | None:
@@ -374,7 +380,6 @@ class Message(Node):
             message_id=data.get("messageId"),
             subject=data.get("subject") or "",
             date=parse_date(data.get("date")),
-            body=data.get("body") or "",
             _data=data,
         )
 

@@ -350,6 +350,12 @@ class Neo4jStore:
         found = {row["key"]: shape.node_of(row["props"], [kind.value]) for row in rows}
         return [found.get(key) for key in keys]
 
+    def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
+        return [
+            (node.get("body") or "") if node is not None else None
+            for node in self.get_many(NodeKind.MESSAGE, keys)
+        ]
+
     def person_by_email(self, email: str) -> NodeData | None:
         return self.get_many(NodeKind.PERSON, [email.strip().lower()])[0]
 

@@ -8,7 +8,7 @@ over the graph.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.identity import display_name
 from graphapi.model import (
+    MESSAGE_BODY_LIMIT,
     EdgeKind,
     EdgeRecord,
     GraphBatch,
@@ -38,9 +39,42 @@ _UNION_PROPS = ("emails", "domains")
 class NetworkXStore:
     """`GraphStore` over an in-memory networkx graph."""
 
-    def __init__(self, graph: Any | None = None, *, corpus_loaded: bool = True) -> None:
-        self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
+    def __init__(
+        self,
+        graph: Any | None = None,
+        *,
+        corpus_loaded: bool = True,
+        body_reader: Callable[[Sequence[str]], list[str | None]] | None = None,
+        deferred: Callable[[], Any] | None = None,
+    ) -> None:
+        self._graph: Any = graph if graph is not None or deferred else nx.MultiDiGraph()
+        #: Reads the graph (with its corpus) on first use: a load that finds nothing new
+        #: finishes without reading either (see `graphapi.snapshot.open_for_load`).
+        self._deferred = deferred
         self.corpus_loaded = corpus_loaded
+        #: Where bodies are read when neither the graph nor a loaded corpus holds them (the
+        #: database, for a store opened for serving).
+        self.body_reader = body_reader
+        #: How far each source was read (`graphapi.cursors`), kept in the database.
+        self.cursors: dict[str, str] = {}
+        #: (series, patches) of the graph, as the last load counted them.
+        self.counts: tuple[int, int] = (0, 0)
+
+    @property
+    def graph(self) -> Any:
+        """The networkx graph (read now if it was deferred)."""
+        if self._deferred is not None:
+            self._graph, self._deferred = self._deferred(), None
+        return self._graph
+
+    @graph.setter
+    def graph(self, value: Any) -> None:
+        self._graph, self._deferred = value, None
+
+    @property
+    def materialised(self) -> bool:
+        """False while a deferred graph has not been needed yet."""
+        return self._deferred is None
 
     @property
     def corpus(self) -> Corpus:
@@ -128,6 +162,28 @@ class NetworkXStore:
 
     def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
         return [self.node(node_id(kind, key)) for key in keys]
+
+    def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
+        """From the graph when it holds them, else the loaded corpus, else `body_reader`."""
+        corpus = self.graph.graph.get("corpus") if self.corpus_loaded else None
+        bodies: list[str | None] = []
+        unread: list[int] = []
+        for key in keys:
+            attrs = self.graph.nodes.get(node_id(NodeKind.MESSAGE, key))
+            if attrs is None:
+                bodies.append(None)
+            elif "body" in attrs["props"]:
+                bodies.append(attrs["props"]["body"])
+            elif corpus is not None and key in corpus.messages:
+                bodies.append(corpus.messages[key].body[:MESSAGE_BODY_LIMIT])
+            else:
+                unread.append(len(bodies))
+                bodies.append("")
+        if unread and self.body_reader is not None:
+            read = self.body_reader([keys[index] for index in unread])
+            for index, body in zip(unread, read, strict=True):
+                bodies[index] = (body or "")[:MESSAGE_BODY_LIMIT]
+        return bodies
 
     def person_by_email(self, email: str) -> NodeData | None:
         return self.node(node_id(NodeKind.PERSON, email.strip().lower()))

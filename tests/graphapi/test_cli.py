@@ -128,7 +128,13 @@ def test_corrupt_snapshot_is_a_clear_error(
     db = tmp_path / "bad.db"
     db.write_bytes(b"GRAPHAPI-SNAPSHOT 1\n" + b"garbage")
     assert main(["query", "--db", str(db), "{ stats { people } }"]) == 1
-    assert "cannot read snapshot" in capsys.readouterr().err
+    assert "once to migrate it" in capsys.readouterr().err
+    assert main(["load", "--db", str(db)]) == 1
+    assert "cannot read the older snapshot" in capsys.readouterr().err
+    assert db.read_bytes() == b"GRAPHAPI-SNAPSHOT 1\n" + b"garbage"
+    db.write_bytes(b"SQLite format 3\x00" + b"garbage" * 100)
+    assert main(["query", "--db", str(db), "{ stats { people } }"]) == 1
+    assert "cannot open" in capsys.readouterr().err
 
 
 def test_schema_file_matches_export(capsys: pytest.CaptureFixture[str]) -> None:
