@@ -37,9 +37,9 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
-    #: How many of `messages` (in order) are already in the database at `saved_in` (a
-    #: resolved path): a write there adds the rest; a write elsewhere writes them all.
-    saved: int = 0
+    #: Keys of `messages` added or replaced since the corpus was read from the database at
+    #: `saved_in` (a resolved path): a write there stores only these; elsewhere, all.
+    dirty: set[str] = field(default_factory=set)
     saved_in: str | None = None
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
@@ -75,6 +75,7 @@ class Corpus:
             held = self.messages.get(message.key)
             if held is None:
                 self.messages[message.key] = message
+                self.dirty.add(message.key)
                 added.append(message)
                 continue
             if message.message_id is None or fingerprint(held) == fingerprint(message):
@@ -85,6 +86,7 @@ class Corpus:
                 continue  # that variant is held already
             self.messages[message.key] = first
             self.messages[derived] = dataclasses.replace(other, key=derived)
+            self.dirty.update((message.key, derived))
             added.append(message)
             if reused is not None:
                 reused.append(message)

@@ -262,7 +262,6 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
         corpus.people[(person.email, person.name)] = person
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
-    corpus.saved = len(corpus.messages)
     return corpus
 
 
@@ -304,19 +303,22 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> None:
     corpus = store.corpus
     where = str(path.resolve())
     with paused_gc():
-        _write_corpus(conn, corpus, corpus.saved if corpus.saved_in == where else 0)
+        _write_corpus(conn, corpus, corpus.dirty if corpus.saved_in == where else None)
         _write_graph(conn, store.graph)
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
     db.set_meta(conn, "generation", str(db.generation(conn) + 1))
-    corpus.saved, corpus.saved_in = len(corpus.messages), where
+    corpus.dirty, corpus.saved_in = set(), where
 
 
-def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, saved: int) -> None:
-    new = list(corpus.messages.values())[saved:]
+def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | None) -> None:
+    """The messages added or replaced (`dirty`; None: all), in the corpus' order; a replaced
+    one keeps its row and so its place."""
+    keys = corpus.messages if dirty is None else [k for k in corpus.messages if k in dirty]
     conn.executemany(
-        "INSERT OR REPLACE INTO messages (key, record, body) VALUES (?, ?, ?)",
-        ((m.key, _record_without_body(m), m.body) for m in new),
+        "INSERT INTO messages (key, record, body) VALUES (?, ?, ?) ON CONFLICT (key) DO "
+        "UPDATE SET record = excluded.record, body = excluded.body",
+        ((k, _record_without_body(corpus.messages[k]), corpus.messages[k].body) for k in keys),
     )
     conn.executemany(
         "INSERT OR IGNORE INTO people VALUES (?, ?, ?)",

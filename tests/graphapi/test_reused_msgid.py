@@ -5,6 +5,7 @@ order does not change the graph. Fixtures: tests/fixtures/reused/ (expected.json
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,22 @@ def test_any_load_order_gives_the_same_graph(order: tuple[str, str]) -> None:
     assert sorted(store.graph.nodes) == sorted(reference.graph.nodes)
     assert sorted(store.graph.edges) == sorted(reference.graph.edges)
     assert reference.list_nodes(NodeKind.SERIES, first=10).total == 2
+
+
+@pytest.mark.parametrize("order", [("first.mbox", "second.mbox"), ("second.mbox", "first.mbox")])
+def test_the_database_keeps_both_in_any_load_order(order: tuple[str, str], tmp_path: Path) -> None:
+    """Through the database: a message replaced under its plain key keeps its row updated."""
+    from graphapi.snapshot import open_for_load, read_snapshot
+
+    db = tmp_path / "g.db"
+    for name in order:
+        with open_for_load(db) as store:
+            load_sources(store, [REUSED / name], load_company_map())
+    reference, _ = _load("first.mbox", "second.mbox")
+    stored = read_snapshot(db)
+
+    def content(store: NetworkXStore) -> dict[str, str]:  # which copy is kept may differ
+        return {k: m.subject.raw for k, m in store.corpus.messages.items()}
+
+    assert content(stored) == content(reference)
+    assert sorted(stored.graph.edges) == sorted(reference.graph.edges)
