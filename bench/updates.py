@@ -1,0 +1,186 @@
+"""Update benchmark: what a load costs when it adds a little, or nothing (performance.md 5).
+
+    .venv/bin/python bench/updates.py [--corpus virtualization|kvm-ppc|riscv] [--share 0.01]
+                                      [--runs 3]
+
+The archive is a public-inbox bundle of the shared corpora, cloned once into a scratch
+directory. Each load runs as `python -m graphapi load` in its own process (wall time, and
+peak RSS from `os.wait4`, which covers the parse workers), as a user runs it:
+
+- fresh: the whole archive into a new database;
+- update: the archive's first (1 - share) of commits loaded untimed with `--range ..C`, then
+  the rest timed (the public-inbox cursor continues after C): the target is <= 5 % of fresh;
+- nothing new: the whole archive again into the fresh database: the target is <= 0.5 s;
+- serving: the RSS a process adds reading the database as `graphapi serve` does (graph only,
+  then `warm()`), per message: the target is <= 4 KiB;
+- served update: a `graphapi serve` on the updated database, the update load run against it,
+  and the seconds from the load's end until the server answers with the new message count
+  (target: within 2 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from benchlib import CORPORA, clone_inbox, machine, median, print_table, temp_dir
+
+BUNDLES = {
+    "virtualization": "virtualization.lists.linux-foundation.org.0.bundle",
+    "kvm-ppc": "kvm-ppc.vger.kernel.org.0.bundle",
+    "riscv": "linux-riscv.lists.infradead.org.0.bundle",
+}
+
+SERVE_RSS = """
+import resource, sys
+from graphapi.snapshot import read_snapshot
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss()
+store = read_snapshot(sys.argv[1], corpus=False).warm()
+print(rss() - before, store.graph.number_of_nodes(), flush=True)
+"""
+
+
+def run_load(db: Path, *args: str) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MiB, summary line) of one `graphapi load` process."""
+    command = [sys.executable, "-m", "graphapi", "load", "--db", str(db), *args]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    assert process.stdout is not None
+    out = process.stdout.read().strip().splitlines()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"load failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss / 1024, out[0] if out else ""
+
+
+def commits(inbox: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", f"--git-dir={inbox}", "rev-list", "--reverse", "--topo-order", "--all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
+
+
+def messages_in(line: str) -> int:
+    """Messages held after a load: `read` of a fresh load (its first number)."""
+    return int(line.split()[1])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def served_messages(port: int) -> int | None:
+    body = json.dumps({"query": "{ stats { messages } }"}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", body, {"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(json.load(response)["data"]["stats"]["messages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def served_update(db: Path, inbox: Path, cut: str) -> tuple[float, float]:
+    """(update load s, seconds from its end until the server serves the new graph)."""
+    db.unlink(missing_ok=True)
+    run_load(db, "--range", f"..{cut}", str(inbox))
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "graphapi", "serve", "--db", str(db), "--port", str(port)],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while (before := served_messages(port)) is None:
+            if time.monotonic() > deadline:
+                sys.exit("the server did not start")
+            time.sleep(0.2)
+        seconds, _, _ = run_load(db, str(inbox))
+        ended = time.perf_counter()
+        while served_messages(port) == before:
+            if time.perf_counter() - ended > 120:
+                return seconds, float("inf")
+            time.sleep(0.05)
+        return seconds, time.perf_counter() - ended
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", choices=sorted(BUNDLES), default="virtualization")
+    parser.add_argument("--share", type=float, default=0.01, help="share of commits updated")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with temp_dir("updates") as scratch:
+        root = Path(scratch)
+        inbox = clone_inbox(CORPORA / BUNDLES[args.corpus], root)
+        history = commits(inbox)
+        cut = history[int(len(history) * (1 - args.share)) - 1]
+        fresh_db, update_db = root / "fresh.db", root / "update.db"
+        fresh, updates, nothing, peaks = [], [], [], []
+        line = ""
+        for _ in range(args.runs):
+            fresh_db.unlink(missing_ok=True)
+            seconds, peak, line = run_load(fresh_db, str(inbox))
+            fresh.append(seconds)
+            peaks.append(peak)
+            nothing.append(run_load(fresh_db, str(inbox))[0])
+            update_db.unlink(missing_ok=True)
+            run_load(update_db, "--range", f"..{cut}", str(inbox))
+            updates.append(run_load(update_db, str(inbox))[0])
+        count = messages_in(line)
+        rss = subprocess.run(
+            [sys.executable, "-c", SERVE_RSS, str(fresh_db)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        load_seconds, taken_up = served_update(root / "served.db", inbox, cut)
+        size = fresh_db.stat().st_size
+    f, u, n = median(fresh), median(updates), median(nothing)
+    print_table(
+        f"Updates on {args.corpus} ({count:,} messages, {len(history):,} commits, "
+        f"update = last {args.share:.0%} of commits; medians of {args.runs})",
+        ["load", "wall s", "vs fresh", "target"],
+        [
+            ["fresh", f"{f:.2f}", "1.00x", ""],
+            [f"update ({args.share:.0%} new)", f"{u:.2f}", f"{u / f:.2%}", "<= 5 %"],
+            ["nothing new", f"{n:.2f}", f"{n / f:.2%}", "<= 0.5 s"],
+        ],
+    )
+    print_table(
+        f"Memory and serving on {args.corpus}",
+        ["figure", "value", "target"],
+        [
+            ["load peak RSS per message (KiB)", f"{max(peaks) * 1024 / count:.1f}", "<= 8"],
+            ["serving RSS per message (KiB)", f"{int(rss[0]) / count:.1f}", "<= 4"],
+            ["database size per message (KiB)", f"{size / 1024 / count:.1f}", ""],
+            ["update load under a server (s)", f"{load_seconds:.2f}", ""],
+            ["server serves it after the load (s)", f"{taken_up:.2f}", "<= 2"],
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
