@@ -18,6 +18,7 @@ from graphapi.schema.common import (
     decode_cursor,
 )
 from graphapi.schema.context import Info
+from graphapi.schema.dates import window_until
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import (
@@ -324,7 +325,7 @@ class Query:
             level=level.value,
             kinds=_kinds(kinds),
             since=since,
-            until=until,
+            until=window_until(until),
             min_weight=min_weight,
             first=check_first(first, MAX_FIRST),
         )
@@ -367,7 +368,9 @@ class Query:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[ReviewStatsRow]:
-        rows = info.context.store.review_stats(group_by=group_by.value, since=since, until=until)
+        rows = info.context.store.review_stats(
+            group_by=group_by.value, since=since, until=window_until(until)
+        )
         return [
             ReviewStatsRow(
                 name=r["name"],
