@@ -63,7 +63,7 @@ const cy = cytoscape({
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#111", "z-index": 10 } },
     { selector: "edge", style: {
       width: "data(width)", "line-color": "#9aa5b1", "target-arrow-color": "#7b8794",
-      "target-arrow-shape": "triangle", "arrow-scale": 1.2, "curve-style": "bezier", opacity: 0.7 } },
+      "target-arrow-shape": "triangle", "arrow-scale": 1.0, "curve-style": "bezier", opacity: 0.7 } },
     { selector: "edge.version", style: { "line-color": "#4e79a7", "target-arrow-color": "#4e79a7",
       "line-style": "dashed", label: "next version", "font-size": 9, color: "#4e79a7" } },
     { selector: "edge.dependency", style: { "line-color": "#f28e2b", "target-arrow-color": "#f28e2b",
@@ -115,26 +115,39 @@ function companyOfNode(node) {
   return state.companyOf.get(id) || null;
 }
 
-/** Colours by company: the ten commonest in view get their own, the rest share one. */
+/** Colours by company: the ten most active in view (by review weight) get their own, the rest
+ * share one. A company keeps its colour from view to view while it stays among the ten. */
 function colourByCompany() {
-  const counts = new Map();
+  const weights = new Map();
+  const people = new Map();
   const names = new Map();
   cy.nodes().forEach((node) => {
     const company = companyOfNode(node);
     const key = company ? company.id : "";
-    counts.set(key, (counts.get(key) || 0) + 1);
+    weights.set(key, (weights.get(key) || 0) + (node.data("weight") || 1));
+    people.set(key, (people.get(key) || 0) + 1);
     if (company) names.set(company.id, company.name);
   });
-  const ranked = [...counts.entries()].filter(([key]) => key).sort((a, b) => b[1] - a[1]);
-  state.colours = new Map(ranked.slice(0, 10).map(([key], i) => [key, PALETTE[i]]));
+  const ranked = [...weights.keys()].filter((key) => key).sort((a, b) => weights.get(b) - weights.get(a));
+  const top = ranked.slice(0, 10);
+  const kept = new Map(top.filter((key) => state.colours.has(key)).map((key) => [key, state.colours.get(key)]));
+  const free = PALETTE.filter((colour) => ![...kept.values()].includes(colour));
+  for (const key of top) if (!kept.has(key)) kept.set(key, free.shift());
+  state.colours = kept;
   cy.nodes().forEach((node) => {
     const company = companyOfNode(node);
     node.data("colour", company ? state.colours.get(company.id) || OTHER : UNKNOWN);
   });
-  const entries = ranked.slice(0, 10).map(([key, n]) => [names.get(key), state.colours.get(key), n]);
-  const others = ranked.slice(10).reduce((sum, [, n]) => sum + n, 0);
-  if (others) entries.push([`${ranked.length - 10} other companies`, OTHER, others]);
-  if (counts.get("")) entries.push(["company unknown", UNKNOWN, counts.get("")]);
+  $("legend-title").textContent = state.level === "COMPANY"
+    ? "Companies (reviews given + received)" : "Companies (people in view)";
+  const count = (key) => (state.level === "COMPANY" ? weights.get(key) : people.get(key));
+  const entries = top.map((key) => [names.get(key), state.colours.get(key), count(key)]);
+  const rest = ranked.slice(10);
+  if (rest.length) {
+    const n = rest.reduce((sum, key) => sum + (state.level === "COMPANY" ? weights.get(key) : people.get(key)), 0);
+    entries.push([`${rest.length} other companies`, OTHER, n]);
+  }
+  if (people.get("")) entries.push(["company unknown", UNKNOWN, people.get("")]);
   legend(entries);
 }
 
@@ -164,7 +177,7 @@ function restyle() {
   heavy.slice(0, LABELLED).addClass("labelled");
   const edges = cy.edges().not(".version, .dependency");
   const maxEdge = Math.max(1, ...edges.map((e) => e.data("weight") || 1));
-  edges.forEach((e) => e.data("width", 1 + 7 * ((e.data("weight") || 1) / maxEdge)));
+  edges.forEach((e) => e.data("width", 1 + 5 * ((e.data("weight") || 1) / maxEdge)));
 }
 
 function summarise() {
@@ -326,6 +339,7 @@ async function showSeries(id) {
     cy.add({ group: "edges", classes: "version",
       data: { id: `${previous.id}=>${version.id}`, source: previous.id, target: version.id, width: 2 } });
   });
+  $("legend-title").textContent = "Series";
   legend([["this series", SERIES_COLOURS.focus], ["its other versions", SERIES_COLOURS.version],
     ["series it needs or that need it", SERIES_COLOURS.dependency], ["known only as a link", SERIES_COLOURS.unresolved]]);
   await layout(false);
