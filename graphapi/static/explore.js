@@ -59,7 +59,7 @@ const cy = cytoscape({
       "text-outline-width": 2, "text-outline-opacity": 0.85 } },
     { selector: "node.labelled, node.hover, node:selected, node.series", style: { label: "data(short)" } },
     { selector: "node.company", style: { shape: "round-rectangle" } },
-    { selector: "node.series", style: { shape: "round-rectangle", "text-wrap": "wrap", "text-max-width": 160 } },
+    { selector: "node.series", style: { shape: "round-rectangle", "text-wrap": "ellipsis", "text-max-width": 320 } },
     { selector: "node:selected", style: { "border-width": 3, "border-color": "#111", "z-index": 10 } },
     { selector: "edge", style: {
       width: "data(width)", "line-color": "#9aa5b1", "target-arrow-color": "#7b8794",
@@ -89,8 +89,9 @@ function short(text, length = 24) {
   return text.length > length ? text.slice(0, length - 1) + "…" : text;
 }
 
-function setStatus(message) {
+function setStatus(message, error = false) {
   $("status").textContent = message || "";
+  $("status").classList.toggle("error", error);
 }
 
 /** The company each person belongs to, asked in batches of aliased node(id:) lookups. */
@@ -303,7 +304,8 @@ function details(title, subtitle, rows) {
     item.textContent = count === undefined ? text : `${text} (${count})`;
     if (id) {
       item.style.cursor = "pointer";
-      item.addEventListener("click", () => guard(() => focusNode(id)));
+      const open = id.startsWith("Series:") ? () => showSeries(id) : () => focusNode(id);
+      item.addEventListener("click", () => guard(open));
     }
     return item;
   }));
@@ -326,7 +328,11 @@ async function showSeries(id) {
   for (const version of series.versions) roles.set(version.id, "version");
   roles.set(series.id, "focus");
   const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
-  for (const version of series.versions) labels.set(version.id, `v${version.version}: ${version.title}`);
+  for (const version of series.versions) {
+    const day = version.date ? ` · ${version.date.slice(0, 10)}` : "";
+    labels.set(version.id, `v${version.version}${day}`);
+  }
+  labels.set(series.id, `v${series.version}: ${series.title}`);
   cy.add([...roles.entries()].map(([nid, role]) => ({
     group: "nodes", classes: "series",
     data: { id: nid, label: labels.get(nid) || nid, short: short(labels.get(nid) || nid, 60),
@@ -345,7 +351,8 @@ async function showSeries(id) {
   await layout(false);
   cy.fit(undefined, 40);
   details(series.title, `v${series.version}${series.author ? " by " + series.author.name : ""}`,
-    series.versions.map((v) => [`v${v.version} ${v.date ? v.date.slice(0, 10) : ""}`, undefined, null]));
+    series.versions.map((v) => [`v${v.version} ${v.date ? v.date.slice(0, 10) : "(not on this list)"}`,
+      undefined, v.id === series.id ? null : v.id]));
   finish("");
 }
 
@@ -397,7 +404,7 @@ async function guard(action) {
   try {
     await action();
   } catch (error) {
-    setStatus(`Could not load: ${error.message}`);
+    setStatus(`Could not load: ${error.message}`, true);
     document.body.dataset.ready = "true";
   }
 }

@@ -84,14 +84,19 @@ class Browser:
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float = 30) -> Any:
-        """Poll a JavaScript expression until it is truthy; its value."""
+        """Poll a JavaScript expression until it is truthy; its value. An exception counts as
+        not yet (while a page loads, `document.body` is null), and is reported on timeout."""
         deadline = time.monotonic() + timeout
+        last: object = None
         while True:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError as error:
+                value, last = None, error
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise TimeoutError(f"still false after {timeout}s: {expression}")
+                raise TimeoutError(f"still false after {timeout}s: {expression} ({last})")
             time.sleep(0.1)
 
     def click(self, x: float, y: float) -> None:
@@ -235,3 +240,26 @@ def png_colours(png: bytes) -> dict[tuple[int, ...], int]:
             pixel = tuple(line[x : x + 3])
             counts[pixel] = counts.get(pixel, 0) + 1
     return counts
+
+
+def _screenshot_explorer(url: str, out: Path, level: str) -> None:
+    """Saves the explorer at `url` drawn at `level` (PERSON or COMPANY) as a PNG."""
+    with browser(
+        Path(os.environ.get("TMPDIR", "/tmp")) / f"explorer-profile-{os.getpid()}"
+    ) as page:
+        page.call("Page.navigate", {"url": url.rstrip("/") + "/"})
+        page.wait_for("document.body.dataset.draws >= 1", 60)
+        if level == "COMPANY":
+            page.evaluate("document.querySelector('input[value=COMPANY]').click()")
+            page.wait_for("document.body.dataset.draws >= 2", 60)
+        time.sleep(0.5)  # the last frame painted
+        out.write_bytes(page.screenshot())
+
+
+if __name__ == "__main__":
+    # The docs/ screenshots: python -m tests.graphapi.cdp http://127.0.0.1:8000 out.png COMPANY
+    import sys
+
+    _screenshot_explorer(
+        sys.argv[1], Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "PERSON"
+    )
