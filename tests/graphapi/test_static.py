@@ -48,6 +48,12 @@ def test_pages_load_only_local_assets_and_every_one_is_served(client: TestClient
         assert not _EXTERNAL.search(page), _EXTERNAL.search(page)
 
 
+def test_the_explorer_scripts_name_no_external_host() -> None:
+    for name in ("explore.js", "explore.css", "graphiql.html", "explore.html"):
+        text = (STATIC / name).read_text("utf-8")
+        assert not _EXTERNAL.search(text), (name, _EXTERNAL.search(text))
+
+
 def test_graphiql_page_is_the_vendored_one(client: TestClient) -> None:
     page = _pages(client)["graphiql"]
     assert "/static/vendor/graphiql/graphiql.min.js" in page
