@@ -113,7 +113,15 @@ def test_explorer_draws_a_coloured_network(page: Browser, served: str) -> None:
 def test_click_on_a_node_loads_its_neighbourhood(page: Browser, served: str) -> None:
     open_explorer(page, served, ties=3)
     nodes, edges = summary(page)
-    target = page.evaluate("explorer.cy.nodes().sort((a, b) => a.degree() - b.degree())[0].id()")
+    # the least connected node that no other node covers, so the click lands on it alone
+    target = page.evaluate(
+        "(() => { const cy = explorer.cy; const apart = cy.nodes().filter(n => {"
+        " const box = n.renderedBoundingBox({includeLabels: false});"
+        " return cy.nodes().every(o => o === n || (() => {"
+        " const b = o.renderedBoundingBox({includeLabels: false});"
+        " return b.x2 < box.x1 || b.x1 > box.x2 || b.y2 < box.y1 || b.y1 > box.y2; })()); });"
+        " return apart.sort((a, b) => a.degree() - b.degree())[0].id(); })()"
+    )
     x, y = page.evaluate(
         f"(() => {{ const n = explorer.cy.getElementById({json.dumps(target)});"
         " const box = document.getElementById('graph').getBoundingClientRect();"
