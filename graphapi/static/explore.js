@@ -225,6 +225,7 @@ async function drawNetwork() {
     first: Math.min(100, Math.max(1, +$("first").value || 60)),
     minWeight: Math.max(1, +$("minWeight").value || 1),
   };
+  remember(variables);
   const network = (await gql(NETWORK, variables)).reviewNetwork;
   await loadCompanies(network.nodes.map((n) => n.id));
   cy.elements().remove();
@@ -447,4 +448,21 @@ $("json").addEventListener("click", () => {
   download(`${exportName()}.json`, new Blob([JSON.stringify(view, null, 1)], { type: "application/json" }));
 });
 
+/** The filters go into the URL's fragment, so a view can be bookmarked or shared. */
+function remember(variables) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(variables)) if (value !== null) params.set(key, value);
+  history.replaceState(null, "", "#" + params.toString());
+}
+
+function restore() {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const level = params.get("level");
+  if (level === "PERSON" || level === "COMPANY") document.querySelector(`input[value=${level}]`).checked = true;
+  for (const key of ["since", "until", "first", "minWeight"]) {
+    if (params.get(key)) $(key).value = params.get(key);
+  }
+}
+
+restore();
 guard(drawNetwork);

@@ -55,7 +55,7 @@ def gql(url: str, query: str, **variables: Any) -> dict[str, Any]:
 def open_explorer(page: Browser, url: str, ties: int = 100) -> None:
     page.call("Page.navigate", {"url": url + "/"})
     page.wait_for("document.readyState === 'complete' && document.body.dataset.draws >= 1")
-    if ties != 100:
+    if page.evaluate("document.getElementById('first').value") != str(ties):
         set_input(page, "#first", str(ties))
         redraw(page, "document.getElementById('draw').click()")
 
@@ -173,6 +173,15 @@ def test_the_time_window_changes_the_edge_count(page: Browser, served: str) -> N
     redraw(page, "document.getElementById('until').dispatchEvent(new Event('change'))")
     _, one_day = summary(page)
     assert one_day < later
+    # the window is kept in the URL: a reload (or a shared link) draws the same view
+    assert (
+        page.evaluate("location.hash")
+        == f"#level=PERSON&since={middle}&until={middle}&first=100&minWeight=1"
+    )
+    page.call("Page.reload")
+    page.wait_for("document.readyState === 'complete' && +document.body.dataset.draws === 1")
+    assert page.evaluate("document.getElementById('since').value") == middle
+    assert summary(page)[1] == one_day
 
 
 def test_company_level_and_series_view(page: Browser, served: str) -> None:
