@@ -1,5 +1,5 @@
-"""The HTTP app: Starlette serving `/graphql` (POST, GET, GraphiQL), `/healthz`, and `/`, a
-small self-contained page drawing the review network (no external scripts).
+"""The HTTP app: Starlette serving `/graphql` (POST, GET, GraphiQL), `/healthz`, `/`, the
+graph explorer, and `/static/` (their scripts, vendored: no CDN; see web.py).
 
 `create_app(store)` builds a fresh app around one store; nothing is global, so tests build
 as many apps as they like. The API is read-only: no mutation exists, loading is the CLI's job.
@@ -23,7 +23,6 @@ import os
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
@@ -38,6 +37,7 @@ from strawberry.asgi import GraphQL
 from graphapi.gcpause import settle_long_lived
 from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
+from graphapi.web import explorer_page, graphiql_page, static_mount
 
 __all__ = ["StoreHolder", "create_app"]
 
@@ -100,6 +100,11 @@ class _GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(store=self._holder.store)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from the vendored copy (web.py), not Strawberry's CDN-based page."""
+        return graphiql_page()
 
 
 class _Bounded:
@@ -167,10 +172,8 @@ def create_app(
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "generation": holder.generation})
 
-    explorer = resources.files("graphapi").joinpath("static/explore.html").read_text("utf-8")
-
     async def explore(_: Request) -> HTMLResponse:
-        return HTMLResponse(explorer)
+        return HTMLResponse(explorer_page())
 
     middleware = []
     if cors_origins:
@@ -187,6 +190,7 @@ def create_app(
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/", explore),
+        static_mount(),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.holder = holder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -15,10 +16,12 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graphapi.schema.context import Context
+from graphapi.schema.dates import DateTime
 from graphapi.schema.errors import ApiError
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
@@ -104,6 +107,8 @@ def build_schema() -> ApiSchema:
         query=Query,
         types=[Person, Company, Series, Patch, Message, File, Subsystem],
         extensions=list(_extensions()),
+        # offset-less DateTime input is UTC, a date alone its whole day (dates.py)
+        config=StrawberryConfig(scalar_map={datetime: DateTime}),
     )
 
 

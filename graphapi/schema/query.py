@@ -23,6 +23,7 @@ from graphapi.schema.common import (
     decode_cursor,
 )
 from graphapi.schema.context import Info
+from graphapi.schema.dates import window_until
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import (
@@ -185,11 +186,17 @@ SearchArg = Annotated[
 ]
 Since = Annotated[
     datetime | None,
-    strawberry.argument(description="Only reviews or series from this instant on."),
+    strawberry.argument(
+        description="Only reviews or series from this instant on (no offset: UTC; a date "
+        "alone: from the start of that day)."
+    ),
 ]
 Until = Annotated[
     datetime | None,
-    strawberry.argument(description="Only reviews or series before this instant."),
+    strawberry.argument(
+        description="Only reviews or series up to this instant (no offset: UTC; a date "
+        "alone: to the end of that day)."
+    ),
 ]
 
 
@@ -399,7 +406,7 @@ class Query:
             level=level.name,
             kinds=_kinds(kinds),
             since=since,
-            until=until,
+            until=window_until(until),
             min_weight=min_weight,
             first=check_first(first, MAX_FIRST),
         )
@@ -456,7 +463,9 @@ class Query:
         since: Since = None,
         until: Until = None,
     ) -> list[ReviewStatsRow]:
-        rows = info.context.store.review_stats(group_by=group_by.name, since=since, until=until)
+        rows = info.context.store.review_stats(
+            group_by=group_by.name, since=since, until=window_until(until)
+        )
         return [
             ReviewStatsRow(
                 name=r["name"],

@@ -387,6 +387,8 @@ def view_cases(store: NetworkXStore) -> Iterator[Case]:
     dates = _dates(store)
     middle = dates[len(dates) // 2] if dates else "2025-01-01T00:00:00+00:00"
     windows = [(None, None), (middle, None), (None, middle), (dates[0] if dates else None, middle)]
+    # without an offset (UTC), and a date alone (its whole UTC day), as clients send them
+    windows += [(middle[:19], None), (None, middle[:19]), (middle[:10], middle[:10])]
     options: list[tuple[list[str] | None, int, int]] = [
         (None, 1, 100),
         (["REVIEWED_BY"], 1, 100),
