@@ -101,6 +101,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
     from graphapi.loading import load_sources
+    from graphapi.progress import reporter_for
     from graphapi.snapshot import LEGACY_MAGICS, open_for_load
     from loaders.aliases import parse_aliases
     from loaders.companies import company_map_with
@@ -117,7 +118,9 @@ def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
             store.corpus.company_map_text = company_map
         if aliases is not None:
             store.corpus.aliases_text = aliases
-        return load_sources(store, args.sources, None, args.range_spec)
+        return load_sources(
+            store, args.sources, None, args.range_spec, report=reporter_for(args.quiet)
+        )
 
 
 def _is_legacy(path: str, magics: tuple[bytes, ...]) -> bool:
@@ -261,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--format", help="force a format instead of auto-detection")
     load.add_argument(
         "--range", dest="range_spec", metavar="A..B", help="public-inbox commit range"
+    )
+    load.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress (a bar on a terminal, else a line every 10 s on stderr)",
     )
     load.add_argument(
         "--company-map",

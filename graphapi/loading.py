@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from graphapi.identity import Identities
 from graphapi.incremental import keep_files, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import NodeKind
+from graphapi.progress import Progress, Reporter, silent
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import maildir, mbox, publicinbox
@@ -72,12 +73,45 @@ class _Source:
     known: int = 0  # messages read by an earlier load and not read again (duplicates)
 
 
-def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
-    """Parse on every core (`$GRAPHAPI_WORKERS` overrides how many), in source order."""
-    return list(parse_many(items))
+def _parse_raw(
+    items: Iterable[tuple[str, bytes]],
+    progress: Progress | None = None,
+    total: Callable[[int], int | None] = lambda done: None,
+) -> list[Message]:
+    """Parse on every core (`$GRAPHAPI_WORKERS` overrides how many), in source order,
+    counted by `progress` (`total(done)` estimates how many there are)."""
+    parsed = parse_many(items)
+    return list(progress.track(parsed, total) if progress is not None else parsed)
 
 
-def _read_inbox(path: Path, range_spec: str | None, cursors: dict[str, str]) -> _Source:
+class _MboxTotal:
+    """Messages in an mbox, estimated from the bytes read so far against the file's
+    (uncompressed) size; a gzip file states that size, modulo 4 GiB, in its last 4 bytes."""
+
+    def __init__(self, path: Path, plain: bool) -> None:
+        size = path.stat().st_size
+        if not plain:
+            with path.open("rb") as handle:
+                handle.seek(max(0, size - 4))
+                size = int.from_bytes(handle.read(4), "little")
+        self._size, self._bytes, self._messages = size, 0, 0
+
+    def note(self, items: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+        """`items`, their sizes counted as they pass."""
+        for origin, raw in items:
+            self._bytes += len(raw)
+            self._messages += 1
+            yield origin, raw
+
+    def __call__(self, done: int) -> int | None:
+        if not self._bytes or self._size < self._bytes:
+            return None
+        return round(self._messages * self._size / self._bytes)
+
+
+def _read_inbox(
+    path: Path, range_spec: str | None, cursors: dict[str, str], progress: Progress
+) -> _Source:
     """Messages of a public-inbox archive; without a range, only what arrived since last time."""
     position = cursor_key("public-inbox", path)
     last = cursors.get(position)
@@ -96,11 +130,12 @@ def _read_inbox(path: Path, range_spec: str | None, cursors: dict[str, str]) -> 
                 continue
             yield entry.origin, entry.raw
 
-    source.messages = _parse_raw(messages())
+    total = publicinbox.count_entries(path, range_spec)
+    source.messages = _parse_raw(messages(), progress, lambda done: total)
     return source
 
 
-def _read_mbox(path: Path, cursors: dict[str, str]) -> _Source:
+def _read_mbox(path: Path, cursors: dict[str, str], progress: Progress) -> _Source:
     """An mbox's messages past those an earlier load read (see `graphapi.cursors`)."""
     key, now = cursor_key("mbox", path), file_fingerprint(path)
     saved = FileCursor.parse(cursors.get(key))
@@ -118,30 +153,35 @@ def _read_mbox(path: Path, cursors: dict[str, str]) -> _Source:
             entries[0] += 1
             yield item
 
-    raw = itertools.islice(mbox.iter_messages(path), entries[0], None)
-    source.messages = _parse_raw(_non_blank(counted(raw), source.skipped))
+    total = _MboxTotal(path, plain)
+    raw = itertools.islice(total.note(mbox.iter_messages(path)), entries[0], None)
+    source.messages = _parse_raw(_non_blank(counted(raw), source.skipped), progress, total)
     cursor = FileCursor(*now, entries=entries[0], skipped=dict(source.skipped))
     cursor.messages = source.known + len(source.messages)
     cursors[key] = cursor.dump()
     return source
 
 
-def _read_maildir(path: Path, cursors: dict[str, str]) -> _Source:
+def _read_maildir(path: Path, cursors: dict[str, str], progress: Progress) -> _Source:
     """A Maildir's message files not read by an earlier load (files are never rewritten)."""
     key = cursor_key("maildir", path)
     cursor = MaildirCursor.parse(cursors.get(key))
     seen = set(cursor.names)
     source = _Source([], [], known=len(seen))
 
-    def fresh() -> Iterator[tuple[str, bytes]]:
-        for file_path in maildir.message_files(path):
-            name = os.path.basename(file_path).split(":", 1)[0]  # flags change the name
-            if name not in seen:
-                seen.add(name)
-                with open(file_path, "rb") as handle:
-                    yield file_path, handle.read()
+    new = []
+    for file_path in maildir.message_files(path):
+        name = os.path.basename(file_path).split(":", 1)[0]  # flags change the name
+        if name not in seen:
+            seen.add(name)
+            new.append(file_path)
 
-    source.messages = _parse_raw(_non_blank(fresh(), source.skipped))
+    def fresh() -> Iterator[tuple[str, bytes]]:
+        for file_path in new:
+            with open(file_path, "rb") as handle:
+                yield file_path, handle.read()
+
+    source.messages = _parse_raw(_non_blank(fresh(), source.skipped), progress, lambda _: len(new))
     cursors[key] = MaildirCursor(sorted(seen)).dump()
     return source
 
@@ -157,7 +197,9 @@ def _read_digest(path: Path, cursors: dict[str, str]) -> _Source:
     return _Source(messages, [a for a, _ in digest.contributor_tally])
 
 
-def _read_source(path: Path, range_spec: str | None, cursors: dict[str, str]) -> _Source:
+def _read_source(
+    path: Path, range_spec: str | None, cursors: dict[str, str], report: Reporter = silent
+) -> _Source:
     """Parse one source file or directory into messages (and people it names)."""
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
@@ -167,11 +209,11 @@ def _read_source(path: Path, range_spec: str | None, cursors: dict[str, str]) ->
     if fmt is SourceFormat.DIGEST:
         return _read_digest(path, cursors)
     if fmt is SourceFormat.MBOX:
-        return _read_mbox(path, cursors)
+        return _read_mbox(path, cursors, report(path.name))
     if fmt is SourceFormat.MAILDIR:
-        return _read_maildir(path, cursors)
+        return _read_maildir(path, cursors, report(path.name))
     if fmt is SourceFormat.PUBLIC_INBOX:
-        return _read_inbox(path, range_spec, cursors)
+        return _read_inbox(path, range_spec, cursors, report(path.name))
     if fmt is SourceFormat.MAINTAINERS:
         text = read_text_file(path, "MAINTAINERS file")
         parse_maintainers(text, str(path))  # a file without any entry fails here, loudly
@@ -221,9 +263,12 @@ class _Parsed:
 
 
 def _parse_sources(
-    sources: Sequence[str | os.PathLike[str]], range_spec: str | None, cursors: dict[str, str]
+    sources: Sequence[str | os.PathLike[str]],
+    range_spec: str | None,
+    cursors: dict[str, str],
+    report: Reporter = silent,
 ) -> _Parsed:
-    parsed = [_read_source(Path(source), range_spec, cursors) for source in sources]
+    parsed = [_read_source(Path(source), range_spec, cursors, report) for source in sources]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():
@@ -253,13 +298,16 @@ def load_sources(
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None = None,
     range_spec: str | None = None,
+    *,
+    report: Reporter = silent,
 ) -> LoadSummary:
     """Parse the sources, add their new messages to the corpus, rebuild the graph from it.
 
-    `companies` defaults to the built-in map plus the user map kept in the corpus.
+    `companies` defaults to the built-in map plus the user map kept in the corpus; `report`
+    shows the parsing's progress (`graphapi.progress`).
     """
     with paused_gc():  # millions of long-lived records: see graphapi.gcpause
-        return _load_sources(store, sources, companies, range_spec)
+        return _load_sources(store, sources, companies, range_spec, report)
 
 
 def _load_sources(
@@ -267,8 +315,9 @@ def _load_sources(
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None,
     range_spec: str | None,
+    report: Reporter,
 ) -> LoadSummary:
-    parsed = _parse_sources(sources, range_spec, store.cursors)
+    parsed = _parse_sources(sources, range_spec, store.cursors, report)
     if parsed.nothing_new() and not store.materialised:
         summary = _summary(parsed, [])  # not even the graph was read: nothing to rebuild
         summary.series, summary.patches = store.counts

@@ -26,7 +26,7 @@ from typing import IO
 
 from loaders.errors import SourceError
 
-__all__ = ["InboxEntry", "epochs", "head_commit", "iter_entries", "iter_messages"]
+__all__ = ["InboxEntry", "count_entries", "epochs", "head_commit", "iter_entries", "iter_messages"]
 
 _EPOCH = re.compile(r"^(\d+)\.git$")
 
@@ -102,6 +102,21 @@ def _numbered_epochs(base: str) -> list[tuple[str, str]]:
         if match and _is_bare_repo(full):
             found.append((int(match.group(1)), match.group(1), full))
     return [(name, full) for _number, name, full in sorted(found)]
+
+
+def count_entries(path: str | os.PathLike[str], range_spec: str | None = None) -> int:
+    """How many commits `iter_entries` would read (for a progress total): `git rev-list
+    --count` per epoch, cheap next to reading the messages."""
+    total = 0
+    for _name, git_dir, rev in _plan(epochs(path), range_spec):
+        counted = subprocess.run(
+            ["git", f"--git-dir={git_dir}", "rev-list", "--count", *rev],
+            capture_output=True,
+            text=True,
+        )
+        if counted.returncode == 0 and counted.stdout.strip().isdigit():
+            total += int(counted.stdout)
+    return total
 
 
 # --- ranges ----------------------------------------------------------------------------
