@@ -72,7 +72,7 @@ def dump(driver: Driver) -> Dump:
     rels: dict[RelId, dict[str, Any]] = {}
     for row in driver.execute_query(_RELS).records:
         props = dict(row["props"])
-        ident = (row["sl"], row["sk"], row["type"], props.get("disc"), row["tl"], row["tk"])
+        ident = (row["sl"], row["sk"], row["type"], str(props["disc"]), row["tl"], row["tk"])
         assert ident not in rels, ident
         rels[ident] = props
     return nodes, rels
