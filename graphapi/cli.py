@@ -216,6 +216,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_export_graph(args: argparse.Namespace) -> int:
     from graphapi.export import export_view, view_for
 
+    if args.format == "neo4j-import":
+        return _export_neo4j_import(args)
     store = _open_store(args)
     try:
         view = view_for(store, args.view)
@@ -223,6 +225,18 @@ def cmd_export_graph(args: argparse.Namespace) -> int:
         _close(store)
     export_view(view, args.format, args.output)
     print(f"wrote {len(view.nodes)} nodes and {len(view.edges)} edges to {args.output}")
+    return 0
+
+
+def _export_neo4j_import(args: argparse.Namespace) -> int:
+    """The whole graph of the snapshot as `neo4j-admin database import` files (a directory)."""
+    from graphapi.neo4j_import import export_import_files
+    from graphapi.snapshot import read_snapshot
+
+    if _check_store_choice(args) is not None:
+        raise UsageError("--format neo4j-import exports the embedded store (--db), not --neo4j")
+    written = export_import_files(read_snapshot(_db_path(args)), args.output)
+    print(f"wrote {written.line()} to {args.output}; then run {args.output}/import.sh")
     return 0
 
 
@@ -318,9 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
         "neighborhood:<node id>[:depth]",
     )
     graph.add_argument(
-        "--format", required=True, choices=["cytoscape", "graphology", "gexf", "graphml"]
+        "--format",
+        required=True,
+        choices=["cytoscape", "graphology", "gexf", "graphml", "neo4j-import"],
+        help="neo4j-import: the whole graph as neo4j-admin import files (--output is a "
+        "directory; --view does not apply)",
     )
-    graph.add_argument("--output", required=True, metavar="FILE")
+    graph.add_argument("--output", required=True, metavar="FILE or DIR")
     graph.set_defaults(func=cmd_export_graph)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")

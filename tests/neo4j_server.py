@@ -44,12 +44,14 @@ _STOP_TIMEOUT = 30.0
 
 
 @contextlib.contextmanager
-def neo4j_server(timeout: float = 300) -> Iterator[str]:
+def neo4j_server(timeout: float = 300, home: Path | None = None) -> Iterator[str]:
     """Start a Neo4j server, yield its Bolt URI, and stop it on exit.
 
     Args:
         timeout: Seconds allowed for the whole start-up: building the server on first use,
             starting the JVM and Neo4j, and the first successful Bolt connection.
+        home: Serve this DBMS home (e.g. one `tests/neo4j/neo4j-admin database import`
+            filled) and keep it, instead of a fresh temporary one; `$NEO4J_URI` is ignored.
 
     Yields:
         The server's Bolt URI, e.g. ``bolt://127.0.0.1:40123`` (authentication disabled), or
@@ -60,11 +62,11 @@ def neo4j_server(timeout: float = 300) -> Iterator[str]:
             ``timeout``; the message ends with the last lines of the server's stderr.
     """
     external = os.environ.get(NEO4J_URI_ENV)
-    if external:
+    if external and home is None:
         yield external
         return
 
-    server = _Server(timeout)
+    server = _Server(timeout, home)
     try:
         uri = server.start()
         yield uri
@@ -75,7 +77,7 @@ def neo4j_server(timeout: float = 300) -> Iterator[str]:
 class _Server:
     """One ``run-server`` process: its output readers and its shutdown."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, home: Path | None = None) -> None:
         self._deadline = time.monotonic() + timeout
         self._timeout = timeout
         self._stdout_lines: queue.Queue[str | None] = queue.Queue()
@@ -84,7 +86,8 @@ class _Server:
         # --exit-on-stdin-eof: the server also stops if this process dies without stopping it,
         # because the pipe to its stdin is then closed.
         self._proc = subprocess.Popen(
-            ["bash", str(RUN_SERVER), "--exit-on-stdin-eof"],
+            ["bash", str(RUN_SERVER), "--exit-on-stdin-eof"]
+            + (["--home", str(home)] if home is not None else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -57,6 +57,9 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
  *   <li>{@code --exit-on-stdin-eof}: also shut down when standard input reaches end of file, so
  *       the server dies with the process that started it through a pipe. Do not use it when
  *       standard input is /dev/null or closed: the server would stop at once.</li>
+ *   <li>{@code --home DIR}: serve the DBMS home DIR (e.g. one {@code neo4j-admin database import}
+ *       filled: its store is {@code DIR/data/databases/neo4j}) instead of a fresh temporary one;
+ *       it is kept at exit.</li>
  * </ul>
  */
 public final class RunServer {
@@ -71,12 +74,14 @@ public final class RunServer {
     public static void main(String[] args) throws Exception {
         int port = 0;
         boolean exitOnStdinEof = false;
+        Path givenHome = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--exit-on-stdin-eof" -> exitOnStdinEof = true;
+                case "--home" -> givenHome = Path.of(args[++i]).toAbsolutePath();
                 default -> {
-                    System.err.println("usage: RunServer [--port N] [--exit-on-stdin-eof]");
+                    System.err.println("usage: RunServer [--port N] [--exit-on-stdin-eof] [--home DIR]");
                     System.exit(2);
                 }
             }
@@ -89,12 +94,15 @@ public final class RunServer {
         System.setOut(System.err);
 
         sweepStaleHomes();
-        Path home = Files.createTempDirectory(HOME_PREFIX);
-        // Held until this JVM dies (even by SIGKILL), so that a later server can tell a leftover
-        // home from one in use and delete it.
-        ownerLock = FileChannel.open(home.resolve(OWNER_LOCK),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        ownerLock.lock();
+        final boolean keepHome = givenHome != null;
+        Path home = keepHome ? Files.createDirectories(givenHome) : Files.createTempDirectory(HOME_PREFIX);
+        if (!keepHome) {
+            // Held until this JVM dies (even by SIGKILL), so that a later server can tell a
+            // leftover home from one in use and delete it.
+            ownerLock = FileChannel.open(home.resolve(OWNER_LOCK),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ownerLock.lock();
+        }
         Log4jLogProvider userLog = new Log4jLogProvider(System.err, Level.WARN);
         AtomicReference<DatabaseManagementService> started = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -108,7 +116,9 @@ public final class RunServer {
                 System.err.println("neo4j-test-server: shutdown failed: " + e);
             } finally {
                 userLog.close();
-                deleteRecursively(home);
+                if (!keepHome) {
+                    deleteRecursively(home);
+                }
                 stopped.countDown();
             }
         }, "neo4j-test-server-shutdown"));
@@ -117,7 +127,8 @@ public final class RunServer {
         // With --port 0, pick a free port here rather than letting Neo4j bind port 0, so that the
         // advertised address (used in routing tables for neo4j:// URIs) has the real port. Another
         // process may grab the port in between, so retry a few times on failure.
-        int attempts = port == 0 ? 5 : 1;
+        // A given home is never cleaned for a retry: one attempt.
+        int attempts = port == 0 && !keepHome ? 5 : 1;
         for (int attempt = 1; dbms == null; attempt++) {
             int boltPort = port == 0 ? freePort() : port;
             try {

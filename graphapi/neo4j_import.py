@@ -1,0 +1,480 @@
+"""A whole graph as `neo4j-admin database import full` files: a first load at bulk speed.
+
+The online Neo4j writer (`store.neo4j_write`) merges thousands of rows per transaction;
+Neo4j's offline importer writes the store files directly, orders of magnitude faster, but
+only into an empty database. `export_import_files` writes what the online writer would have
+written for the same graph (`neo4j_codec.encode_node` for nodes, the props `write_edges`
+leaves on a relationship), so a bulk-loaded database answers exactly as an online-loaded one
+and later online loads (`graphapi load --neo4j`) continue from it:
+
+- `nodes-<Label>-<n>.csv`: `key:ID(<Label>)` (each label its own ID space, as keys are
+  unique per label only), `:LABEL`, then one typed column per property (`name:string[]`,
+  `order:long`, ...). A property whose type varies between nodes of a label splits them
+  into one file per combination of its types, so every column keeps one type;
+- `rels-<TYPE>-<n>.csv`: `:START_ID(<Label>)`, `:END_ID(<Label>)`, `:TYPE`, `disc`, props;
+- the `GraphapiMeta` node holding the kept MAINTAINERS / mailmap / aliases / company map
+  text, as `Neo4jStore.keep_files` stores it;
+- `finish.cypher`: the key constraints the online store creates (same names, so its
+  `ensure_schema` finds them), then the few values a CSV field cannot spell (an empty list,
+  a list holding an empty string or the array delimiter) set one statement per line;
+- `import.sh`: `import.sh import [neo4j-admin options]` runs the importer (offline, server
+  stopped), `import.sh finish` runs `finish.cypher` with cypher-shell (server started).
+
+Fields are written by hand rather than with `csv`: the importer reads an unquoted empty
+field as "no property" and a quoted one (`""`) as the empty string, a distinction the
+`csv` module does not let us make per field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from graphapi.errors import UsageError
+from graphapi.incremental import KeptFiles, kept_files_of
+from graphapi.model import EdgeKind, NodeKind
+from graphapi.store import neo4j_cypher as cypher
+from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
+from graphapi.store.neo4j_write import KEPT_FILES_KEY, META_CONSTRAINT, META_LABEL
+from graphapi.store.networkx_store import NetworkXStore
+
+__all__ = [
+    "ARRAY_DELIMITER",
+    "ImportFiles",
+    "cypher_literal",
+    "edge_properties",
+    "export_import_files",
+    "finish_statements",
+    "node_properties",
+]
+
+#: Between array elements: a control character no real list element holds (checked: a
+#: value holding it is set by `finish.cypher` instead). `U+001F` is "unit separator".
+#: Checked on the real importer: every other character (quotes, CR, LF, NUL, backslash,
+#: astral planes, surrounding blanks) and empty elements come back as written; only an
+#: empty list and `[""]` cannot be spelt (an empty field is no property).
+ARRAY_DELIMITER = "\x1f"
+_ARRAY_DELIMITER_OPTION = "U+001F"
+#: Rows per `finish.cypher` statement (each row a literal map in the statement's text).
+FIXUP_ROWS = 5_000
+_MIN_READ_BUFFER = 4 * 1024 * 1024
+#: A relationship row's fields that are not property columns (ends, labels, type) or are
+#: written first (`disc`).
+_REL_FIELDS = ("_s", "_t", "_sl", "_tl", "_type", "disc")
+_SCALAR_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "long", float: "double"}
+
+
+@dataclass(slots=True)
+class ImportFiles:
+    """What `export_import_files` wrote: counts, and the files the importer reads."""
+
+    nodes: int = 0
+    relationships: int = 0
+    node_files: list[str] = field(default_factory=list)
+    relationship_files: list[str] = field(default_factory=list)
+    multiline_files: list[str] = field(default_factory=list)
+    fixups: int = 0  # values set by finish.cypher rather than by the importer
+    largest_field: int = 0  # characters: the importer's read buffer must hold it
+
+    def line(self) -> str:
+        return (
+            f"{self.nodes} nodes and {self.relationships} relationships in "
+            f"{len(self.node_files) + len(self.relationship_files)} CSV files"
+            + (f" ({self.fixups} values set by finish.cypher)" if self.fixups else "")
+        )
+
+
+# -- what the online writer stores -----------------------------------------------------------
+def node_properties(kind: NodeKind, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """A networkx node's properties as `neo4j_write` stores them (`encode_node`)."""
+    state = NodeState(
+        kind, attrs["key"], attrs["props"], attrs.get("names") or {}, attrs["placeholder"]
+    )
+    return encode_node(state)
+
+
+def edge_properties(disc: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """A networkx edge's attributes as `neo4j_cypher.write_edges` leaves them on a new
+    relationship: `disc`, each value in its stored spelling, `_nulls` if any was None."""
+    props = {name: value for name, value in attrs.items() if name != "kind"}
+    encoded, nulls = encode_edge_props(props)
+    stored: dict[str, Any] = {"disc": disc}
+    stored.update((name, value) for name, value in encoded.items() if value is not None)
+    if nulls:
+        stored["_nulls"] = nulls
+    return stored
+
+
+# -- CSV fields ---------------------------------------------------------------------------------
+def _type_of(value: Any) -> str:
+    """The importer's column type for a stored value (lists: of their first element)."""
+    if isinstance(value, list):
+        return _SCALAR_TYPES[type(value[0])] + "[]" if value else "string[]"
+    return _SCALAR_TYPES[type(value)]
+
+
+def _spellable(value: Any) -> bool:
+    """Whether a CSV field gives this exact value back (else `finish.cypher` sets it)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if not isinstance(value, list):
+        return True
+    if not value or value == [""]:
+        return False  # an empty field (quoted or not) is "no property"
+    if isinstance(value[0], str):
+        return all(ARRAY_DELIMITER not in item for item in value)
+    return all(_spellable(item) for item in value)
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _scalar_field(value: Any) -> str:
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _field(value: Any) -> str:
+    if isinstance(value, list):
+        if isinstance(value[0], str):
+            return _quoted(ARRAY_DELIMITER.join(value))
+        return ARRAY_DELIMITER.join(_scalar_field(item) for item in value)
+    return _scalar_field(value)
+
+
+# -- Cypher literals for finish.cypher ----------------------------------------------------------
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _string_literal(text: str) -> str:
+    out = []
+    for char in text:
+        escaped = _ESCAPES.get(char)
+        if escaped is None and (ord(char) < 0x20 or ord(char) == 0x7F):
+            escaped = f"\\u{ord(char):04x}"
+        out.append(escaped or char)
+    return "'" + "".join(out) + "'"
+
+
+def cypher_literal(value: Any) -> str:
+    """`value` (a stored property value, or a map of them) as a one-line Cypher literal."""
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"toFloat('{value!r}'.replace('inf', 'Infinity').replace('nan', 'NaN'))"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(cypher_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return _map_literal(value)
+    raise TypeError(f"not a stored property value: {value!r}")
+
+
+def _map_literal(values: Mapping[str, Any]) -> str:
+    pairs = (f"`{name.replace('`', '``')}`: {cypher_literal(v)}" for name, v in values.items())
+    return "{" + ", ".join(pairs) + "}"
+
+
+def finish_statements() -> list[str]:
+    """The schema the online store creates (`Neo4jStore.ensure_schema`), same names."""
+    statements = [cypher.constraint(kind) for kind in NodeKind]
+    return [*statements, META_CONSTRAINT, "CALL db.awaitIndexes(300)"]
+
+
+# -- tables ---------------------------------------------------------------------------------------
+def _split_by_types(
+    rows: list[dict[str, Any]], fixed: Iterable[str]
+) -> Iterator[tuple[dict[str, str], list[dict[str, Any]]]]:
+    """Rows in groups whose every property has one type: (column types, rows) per group."""
+    types: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for name, value in row.items():
+            if name not in fixed:
+                types[name].add(_type_of(value))
+    mixed = sorted(name for name, seen in types.items() if len(seen) > 1)
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(_type_of(row[n]) if n in row else "" for n in mixed)].append(row)
+    for signature, members in sorted(groups.items()):
+        columns = {name: next(iter(seen)) for name, seen in sorted(types.items())}
+        columns.update((n, t) for n, t in zip(mixed, signature, strict=True) if t)
+        used = {name for row in members for name in row}
+        yield {n: t for n, t in columns.items() if n in used}, members
+
+
+class _Writer:
+    """Writes the CSV files and collects the values they cannot spell."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.files = ImportFiles()
+        self.fixups: dict[str, list[str]] = defaultdict(list)  # statement -> key literals
+        self._counts: dict[str, int] = defaultdict(int)
+
+    def _path(self, stem: str) -> Path:
+        self._counts[stem] += 1
+        return self.out / f"{stem}-{self._counts[stem]}.csv"
+
+    def nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        for columns, members in _split_by_types(rows, ("key",)):
+            path = self._path(f"nodes-{label}")
+            header = [f"key:ID({label})", ":LABEL", *(f"{n}:{t}" for n, t in columns.items())]
+            lines = (
+                [_quoted(row["key"]), label, *self._cells(row, columns, label, row["key"])]
+                for row in members
+            )
+            self._write(path, header, lines, self.files.node_files)
+            self.files.nodes += len(members)
+
+    def relationships(
+        self, kind: EdgeKind, ends: tuple[str, str], rows: list[dict[str, Any]]
+    ) -> None:
+        source, target = ends
+        fixed = _REL_FIELDS
+        for columns, members in _split_by_types(rows, fixed):
+            path = self._path(f"rels-{kind.value}")
+            header = [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"]
+            header += [f"{n}:{t}" for n, t in columns.items()]
+            lines = (
+                [
+                    *(_quoted(row["_s"]), _quoted(row["_t"]), kind.value, _quoted(row["disc"])),
+                    *self._cells(row, columns, None, row),
+                ]
+                for row in members
+            )
+            self._write(path, header, lines, self.files.relationship_files)
+            self.files.relationships += len(members)
+
+    def _cells(
+        self, row: Mapping[str, Any], columns: Mapping[str, str], label: str | None, ident: Any
+    ) -> list[str]:
+        cells = []
+        unspelt: dict[str, Any] = {}
+        for name in columns:
+            value = row.get(name)
+            if value is None:
+                cells.append("")
+            elif _spellable(value):
+                cells.append(_field(value))
+            else:
+                cells.append("")
+                unspelt[name] = value
+        if unspelt:
+            self._fixup(label, ident, unspelt)
+        return cells
+
+    def _fixup(self, label: str | None, ident: Any, values: dict[str, Any]) -> None:
+        """Keep `values` for `finish.cypher`: one statement per label (or relationship type)
+        and values, listing the keys it applies to (literal maps in a list parse slowly)."""
+        self.files.fixups += len(values)
+        if label is not None:
+            statement = f"MATCH (n:{label} {{key: k}}) SET n += {_map_literal(values)}"
+            self.fixups[statement].append(cypher_literal(ident))
+            return
+        row = ident
+        statement = (
+            f"MATCH (a:{row['_sl']} {{key: k[0]}})-[r:{row['_type']} {{disc: k[2]}}]->"
+            f"(b:{row['_tl']} {{key: k[1]}}) SET r += {_map_literal(values)}"
+        )
+        self.fixups[statement].append(cypher_literal([row["_s"], row["_t"], row["disc"]]))
+
+    def fixup_statements(self) -> Iterator[str]:
+        """The kept values as `UNWIND [...] AS k ...` statements of a bounded size."""
+        for statement, keys in self.fixups.items():
+            for start in range(0, len(keys), FIXUP_ROWS):
+                listed = ", ".join(keys[start : start + FIXUP_ROWS])
+                yield f"UNWIND [{listed}] AS k {statement}"
+
+    def _write(
+        self, path: Path, header: list[str], lines: Iterable[list[str]], listed: list[str]
+    ) -> None:
+        multiline = False
+        largest = self.files.largest_field
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(",".join(header) + "\n")
+            for cells in lines:
+                line = ",".join(cells)
+                if not multiline and ("\n" in line or "\r" in line):
+                    multiline = True
+                largest = max(largest, max(map(len, cells)))
+                handle.write(line + "\n")
+        self.files.largest_field = largest
+        listed.append(path.name)
+        if multiline:
+            self.files.multiline_files.append(path.name)
+
+
+# -- the export ----------------------------------------------------------------------------------
+def export_import_files(store: NetworkXStore, out: str | os.PathLike[str]) -> ImportFiles:
+    """Write `store`'s whole graph, and the files it keeps, as importer files into `out`.
+
+    `out` must be empty or not exist: files of an earlier export would be imported too.
+    """
+    target = Path(out)
+    _prepare(target)
+    writer = _Writer(target)
+    try:
+        _write_nodes(writer, store)
+        _write_relationships(writer, store)
+        _write_meta(writer, kept_files_of(store))
+        _write_finish(target / "finish.cypher", writer.fixup_statements())
+        _write_script(target / "import.sh", writer.files)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return writer.files
+
+
+def _prepare(target: Path) -> None:
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        if any(target.iterdir()):
+            raise UsageError(f"{target} is not empty: export into a new or empty directory")
+    except OSError as exc:
+        raise UsageError(f"cannot use {target}: {exc.strerror or exc}") from exc
+
+
+def _write_nodes(writer: _Writer, store: NetworkXStore) -> None:
+    by_label: dict[NodeKind, list[dict[str, Any]]] = defaultdict(list)
+    for _, attrs in store.graph.nodes(data=True):
+        kind = attrs["kind"]
+        by_label[kind].append(node_properties(kind, attrs))
+    for kind in NodeKind:
+        if by_label.get(kind):
+            writer.nodes(kind.value, by_label[kind])
+
+
+def _write_relationships(writer: _Writer, store: NetworkXStore) -> None:
+    graph = store.graph
+    groups: dict[tuple[EdgeKind, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for source, target, ekey, attrs in graph.edges(keys=True, data=True):
+        kind: EdgeKind = attrs["kind"]
+        start, end = graph.nodes[source], graph.nodes[target]
+        ends = (start["kind"].value, end["kind"].value)
+        row = edge_properties(ekey.partition(":")[2], attrs)
+        row.update(_s=start["key"], _t=end["key"], _sl=ends[0], _tl=ends[1], _type=kind.value)
+        groups[(kind, *ends)].append(row)
+    for (kind, source_label, target_label), rows in sorted(groups.items(), key=_group_order):
+        writer.relationships(kind, (source_label, target_label), rows)
+
+
+def _group_order(item: tuple[tuple[EdgeKind, str, str], Any]) -> tuple[str, str, str]:
+    kind, source, target = item[0]
+    return kind.value, source, target
+
+
+def _write_meta(writer: _Writer, kept: KeptFiles) -> None:
+    files = kept.as_dict()
+    if files:
+        writer.nodes(META_LABEL, [{"key": KEPT_FILES_KEY, **files}])
+
+
+def _write_finish(path: Path, fixups: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("// graphapi: run once on the started server after the import.\n")
+        for statement in [*finish_statements(), *fixups]:
+            handle.write(statement + ";\n")
+
+
+def read_finish(path: str | os.PathLike[str]) -> list[str]:
+    """The statements of a `finish.cypher` (one per line, `;`-terminated)."""
+    statements = []
+    for line in Path(path).read_text("utf-8").splitlines():
+        if line and not line.startswith("//"):
+            statements.append(line.removesuffix(";"))
+    return statements
+
+
+_SCRIPT = """#!/bin/sh
+# Written by `graphapi export-graph --format neo4j-import`: a first load of an EMPTY Neo4j
+# database at bulk speed, after which `graphapi load --neo4j ...` continues online.
+#
+#   ./import.sh import [neo4j-admin options]   with the server STOPPED (writes the store files)
+#   ./import.sh finish [cypher-shell options]  once the server is started (constraints, ...)
+#
+# Environment: NEO4J_ADMIN (default neo4j-admin), CYPHER_SHELL (default cypher-shell),
+# NEO4J_DATABASE (default neo4j), NEO4J_URI (default bolt://localhost:7687); cypher-shell
+# reads NEO4J_USERNAME / NEO4J_PASSWORD itself.
+set -eu
+cd "$(dirname "$0")"
+database="${{NEO4J_DATABASE:-neo4j}}"
+step="${{1:-}}"
+[ $# -gt 0 ] && shift
+case "$step" in
+import)
+    # The database first: --nodes and --relationships take every argument after them.
+    exec ${{NEO4J_ADMIN:-neo4j-admin}} database import full "$database" \\
+        --array-delimiter={delimiter} --read-buffer-size={buffer} \\
+{multiline}{nodes}{relationships}        "$@"
+    ;;
+finish)
+    exec ${{CYPHER_SHELL:-cypher-shell}} -a "${{NEO4J_URI:-bolt://localhost:7687}}" \\
+        -d "$database" -f finish.cypher "$@"
+    ;;
+*)
+    echo "usage: $0 import [neo4j-admin options] | finish [cypher-shell options]" >&2
+    exit 2
+    ;;
+esac
+"""
+
+
+def _write_script(path: Path, files: ImportFiles) -> None:
+    multiline = ""
+    if files.multiline_files:
+        # v1 (every file may hold line breaks in quoted fields): the v2 chunker, which takes
+        # the list of such files, fails on a CR in a quoted field that spans its chunks
+        # ("found CR outside a text cell": Neo4j 5.26.30 on kvm-ppc).
+        multiline = "        --multiline-fields=true \\\n"
+    nodes = "".join(f"        --nodes={name} \\\n" for name in files.node_files)
+    relationships = "".join(
+        f"        --relationships={name} \\\n" for name in files.relationship_files
+    )
+    # Fields are counted in characters, the buffer in bytes (UTF-8: at most 4 per character).
+    buffer = max(_MIN_READ_BUFFER, 4 * files.largest_field + 1024)
+    path.write_text(
+        _SCRIPT.format(
+            delimiter=_ARRAY_DELIMITER_OPTION,
+            buffer=buffer,
+            multiline=multiline,
+            nodes=nodes,
+            relationships=relationships,
+        ),
+        encoding="utf-8",
+    )
+    path.chmod(0o755)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+    """`python -m graphapi.neo4j_import finish DIR URI`: run `finish.cypher` without
+    cypher-shell (through the project's own driver settings: $NEO4J_USER, ...)."""
+    from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
+
+    parser = argparse.ArgumentParser(prog="python -m graphapi.neo4j_import")
+    parser.add_argument("step", choices=["finish"])
+    parser.add_argument("directory")
+    parser.add_argument("uri", nargs="?")
+    args = parser.parse_args(argv)
+    statements = read_finish(Path(args.directory) / "finish.cypher")
+    with Neo4jStore.connect(Neo4jSettings.from_env(args.uri)) as store:
+        for statement in statements:
+            store.driver.execute_query(statement, database_=store.database)
+    print(f"ran {len(statements)} statements of finish.cypher", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
