@@ -39,7 +39,7 @@ from typing import Any, TextIO
 
 from graphapi.errors import UsageError
 from graphapi.incremental import KeptFiles, kept_files_of
-from graphapi.model import EdgeKind, NodeKind
+from graphapi.model import MESSAGE_BODY_LIMIT, EdgeKind, NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
 from graphapi.store.neo4j_write import KEPT_FILES_KEY, META_CONSTRAINT, META_LABEL
@@ -351,10 +351,22 @@ def _write_nodes(writer: _Writer, store: NetworkXStore) -> None:
     by_label: dict[NodeKind, list[dict[str, Any]]] = defaultdict(list)
     for _, attrs in store.graph.nodes(data=True):
         kind = attrs["kind"]
-        by_label[kind].append(node_properties(kind, attrs))
+        by_label[kind].append(node_properties(kind, _with_body(store, attrs)))
     for kind in NodeKind:
         if by_label.get(kind):
             writer.nodes(kind.value, by_label[kind])
+
+
+def _with_body(store: NetworkXStore, attrs: dict[str, Any]) -> dict[str, Any]:
+    """A message node as the online writer has it: the embedded graph keeps bodies in its
+    corpus (and database), Neo4j keeps them on the node."""
+    if attrs["kind"] is not NodeKind.MESSAGE or "body" in attrs["props"]:
+        return attrs
+    held = store.corpus.messages.get(attrs["key"])
+    if held is None:
+        return attrs  # a message known only as a reply target has no body either way
+    props = {**attrs["props"], "body": held.body[:MESSAGE_BODY_LIMIT]}
+    return {**attrs, "props": props}
 
 
 def _write_relationships(writer: _Writer, store: NetworkXStore) -> None:
