@@ -7,7 +7,9 @@ carried defects (they are loaded as far as they could be parsed).
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from loaders.aliases import parse_aliases
 from loaders.assemble import assemble
 from loaders.assembled import Assembly
 from loaders.companies import CompanyMap, company_map_with
-from loaders.detect import SourceFormat, detect_format
+from loaders.detect import SourceFormat, check_source
 from loaders.digest import read_digest
 from loaders.errors import SourceError
 from loaders.mailmap import parse_mailmap
@@ -34,7 +36,7 @@ from loaders.parallel import parse_many
 from loaders.records import Address, Message
 from loaders.text import read_text_file
 
-__all__ = ["LoadSummary", "load_into_store", "load_sources", "rebuild"]
+__all__ = ["LoadSummary", "check_sources", "load_into_store", "load_sources", "rebuild"]
 
 
 @dataclass(slots=True)
@@ -95,11 +97,12 @@ def _read_inbox(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     return source
 
 
-def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
-    """Parse one source file or directory into messages (and people it names)."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    fmt = detect_format(path)
+def _read_source(
+    path: Path, range_spec: str | None, corpus: Corpus, forced: SourceFormat | None = None
+) -> _Source:
+    """Parse one source file or directory (as `forced`, else as detected) into messages
+    (and the people it names)."""
+    fmt = check_source(path, forced)  # one clear line for whatever cannot be loaded
     if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
         raise SourceError(f"{path}: --range applies to public-inbox git archives only")
     if fmt is SourceFormat.DIGEST:
@@ -108,7 +111,8 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if fmt in (SourceFormat.MBOX, SourceFormat.MAILDIR):
         source = _Source([], [])
         reader = mbox if fmt is SourceFormat.MBOX else maildir
-        source.messages = _parse_raw(_non_blank(reader.iter_messages(path), source.skipped))
+        items = _reading(path, reader.iter_messages(path))
+        source.messages = _parse_raw(_non_blank(items, source.skipped))
         return source
     if fmt is SourceFormat.PUBLIC_INBOX:
         return _read_inbox(path, range_spec, corpus)
@@ -118,7 +122,7 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
         return _Source([], [], files={"maintainers": text})
     if fmt is SourceFormat.MAILMAP:
         return _Source([], [], files={"mailmap": read_text_file(path, "mailmap")})
-    raise SourceError(_unknown_reason(path, fmt))
+    raise SourceError(f"{path}: cannot load a source of format {fmt.value}")
 
 
 BLANK_ENTRY = "empty entry (whitespace only)"
@@ -135,16 +139,26 @@ def _non_blank(
             skipped[BLANK_ENTRY] = skipped.get(BLANK_ENTRY, 0) + 1
 
 
-def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
-    if path.is_dir():
-        return f"{path}: a directory that is not a known archive (Maildir, public-inbox git)"
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if not head.strip():
-        return f"{path}: empty file"
-    if b"\x00" in head:
-        return f"{path}: binary file, not a mail archive or digest"
-    return f"{path}: unknown format (expected a digest, mbox, Maildir or public-inbox git)"
+def _reading(path: Path, items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    """`items`, with a failure to read the source part-way made one clear line.
+
+    Detection reads only the start of a file: a `.gz` cut short, or a Maildir file that
+    cannot be opened, shows up only here. The whole load then fails and writes nothing.
+    """
+    count = 0
+    try:
+        for item in items:
+            yield item
+            count += 1
+    except EOFError as exc:
+        raise SourceError(
+            f"{path}: truncated gzip file (its data stops early; {count} messages read whole)"
+        ) from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise SourceError(f"{path}: corrupt gzip file after {count} messages ({exc})") from exc
+    except OSError as exc:
+        where = exc.filename or path
+        raise SourceError(f"{where}: cannot read: {exc.strerror or exc}") from exc
 
 
 @dataclass(slots=True)
@@ -155,10 +169,23 @@ class _Parsed:
     files: dict[str, str]
 
 
+def check_sources(
+    sources: Sequence[str | os.PathLike[str]], fmt: SourceFormat | None = None
+) -> None:
+    """Raise the one-line SourceError of the first source that cannot be loaded (as `fmt`,
+    else as detected): cheap, so a load can refuse bad input before waiting for the db."""
+    for path in sources:
+        check_source(path, fmt)
+
+
 def _parse_sources(
-    sources: Sequence[str | os.PathLike[str]], range_spec: str | None, corpus: Corpus
+    sources: Sequence[str | os.PathLike[str]],
+    range_spec: str | None,
+    corpus: Corpus,
+    forced: SourceFormat | None = None,
 ) -> _Parsed:
-    parsed = [_read_source(Path(source), range_spec, corpus) for source in sources]
+    check_sources(sources, forced)  # every source's one-line reason before slow parsing
+    parsed = [_read_source(Path(source), range_spec, corpus, forced) for source in sources]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():
@@ -186,13 +213,16 @@ def load_sources(
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None = None,
     range_spec: str | None = None,
+    *,
+    fmt: SourceFormat | None = None,
 ) -> LoadSummary:
     """Parse the sources, add their new messages to the corpus, rebuild the graph from it.
 
-    `companies` defaults to the built-in map plus the user map kept in the corpus.
+    `companies` defaults to the built-in map plus the user map kept in the corpus. `fmt`
+    (`load --format`) reads every source as that format instead of detecting it.
     """
     with paused_gc():  # millions of long-lived records: see graphapi.gcpause
-        return _load_sources(store, sources, companies, range_spec)
+        return _load_sources(store, sources, companies, range_spec, fmt)
 
 
 def _load_sources(
@@ -200,9 +230,10 @@ def _load_sources(
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None,
     range_spec: str | None,
+    fmt: SourceFormat | None,
 ) -> LoadSummary:
     corpus = store.corpus
-    parsed = _parse_sources(sources, range_spec, corpus)
+    parsed = _parse_sources(sources, range_spec, corpus, fmt)
     corpus.add_people(parsed.people)
     corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
     corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
@@ -236,6 +267,7 @@ def load_into_store(
     *,
     company_map_text: str | None = None,
     aliases_text: str | None = None,
+    fmt: SourceFormat | None = None,
 ) -> LoadSummary:
     """Incremental load for a store that keeps no corpus (Neo4j): merge this load's records.
 
@@ -244,8 +276,9 @@ def load_into_store(
     `aliases_text` and `company_map_text` are kept in the store and apply to this load and
     later ones; one that changes is re-applied to what the store holds first
     (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
+    `fmt` (`load --format`) reads every source as that format instead of detecting it.
     """
-    parsed = _parse_sources(sources, range_spec, Corpus())
+    parsed = _parse_sources(sources, range_spec, Corpus(), fmt)
     kept = kept_files_of(store)
     wanted = kept.updated(
         maintainers=parsed.files.get("maintainers"),
