@@ -9,7 +9,9 @@ times faster than the dataclasses' generic state). Older files still load: versi
 corpus inside the graph) and 2 (no patch-ids in the records: computed when read).
 
 The file is written to a temporary file beside the target, flushed to disk and renamed over
-it, so a crash or a failed load at any point leaves the previous snapshot whole. Only open
+it, so a crash or a failed load at any point leaves the previous snapshot whole. A load
+killed while writing leaves its temporary file (`DB.xxxxxxxx.tmp`); the next load of the same
+db removes it (`remove_stale_temps`, under the db lock). Only open
 snapshots you or your own loads wrote: like any pickle, a snapshot is trusted input.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
 from pathlib import Path
 from typing import IO, Any
@@ -27,11 +30,13 @@ from graphapi.gcpause import paused_gc
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import fastpickle
 
-__all__ = ["MAGIC", "read_snapshot", "write_snapshot"]
+__all__ = ["MAGIC", "read_snapshot", "remove_stale_temps", "write_snapshot"]
 
 MAGIC = b"GRAPHAPI-SNAPSHOT 3\n"
 _MAGIC_V1 = b"GRAPHAPI-SNAPSHOT 1\n"
 _MAGIC_V2 = b"GRAPHAPI-SNAPSHOT 2\n"  # as 3, without BodyInfo.patch_id
+_MAGIC_STEM = b"GRAPHAPI-SNAPSHOT "  # every version's magic starts so
+_TEMP_MIDDLE = r"\.[a-z0-9_]{8}\.tmp"  # what `tempfile.mkstemp` puts between our prefix/suffix
 _READ_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 
 
@@ -109,3 +114,39 @@ def _graph_without_corpus(graph: Any) -> Any:
     bare.__dict__.update(graph.__dict__)
     bare.graph = {k: v for k, v in graph.graph.items() if k != "corpus"}
     return bare
+
+
+def remove_stale_temps(path: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files killed writes of this snapshot left; their names.
+
+    Call it holding the db's lock (`graphapi.dblock`): no write of this db is then under
+    way, so every such file is stale. Only files named as `write_snapshot` names its
+    temporaries for this very db, and holding nothing or the start of a snapshot, are
+    touched: another db's, or a user's `DB.backup.tmp`, are left alone.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    pattern = re.compile(re.escape(target.name) + _TEMP_MIDDLE)
+    removed: list[str] = []
+    try:
+        entries = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return removed  # the write will report an unusable directory
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False) and _starts_like_snapshot(entry.path):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(entry.name)
+    return sorted(removed)
+
+
+def _starts_like_snapshot(path: str) -> bool:
+    """Empty, or beginning with (part of) a snapshot's magic line."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(_MAGIC_STEM))
+    except OSError:
+        return False
+    return _MAGIC_STEM.startswith(head)
