@@ -44,8 +44,8 @@ from benchlib import (
     timed,
 )
 
-# The project is imported inside the functions, not here: every parse worker re-imports the
-# main module (multiprocessing's spawn/forkserver rule), and graphapi costs ~0.5 s to import.
+# The project is imported inside the functions, not here: graphapi costs ~0.5 s to import,
+# which only the benchmarks that need it should pay.
 SERVER_START = "  stage: server start (read_snapshot graph only + warm)"
 PERCEVAL_VENV = Path(os.environ.get("BENCH_PERCEVAL_VENV", "/tmp/graphapi-bench/perceval-venv"))
 PERCEVAL_SCRIPT = """

@@ -2,16 +2,20 @@
 
 Each command parses its arguments and calls one library function. Any expected failure
 (missing file, unknown format, corrupt snapshot) prints one line to stderr and exits 1; a
-traceback means a bug.
+traceback means a bug. SIGTERM during `load` unwinds it like Ctrl-C (parse workers
+stopped, temporary files removed, the db lock released) and exits 143 with one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +26,20 @@ if TYPE_CHECKING:
     from graphapi.loading import LoadSummary
     from graphapi.store.base import GraphStore
     from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
+    from loaders.detect import SourceFormat
 
 __all__ = ["main"]
 
 DEFAULT_DB = "graphapi.db"
+_FORMATS = ["digest", "mbox", "maildir", "public-inbox", "maintainers", "mailmap"]
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind like KeyboardInterrupt (never caught by `except Exception`)."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
 
 
 def _db_path(args: argparse.Namespace) -> str:
@@ -59,6 +73,13 @@ def _open_store(args: argparse.Namespace) -> GraphStore:
     return read_snapshot(_db_path(args), corpus=False)
 
 
+def _forced_format(args: argparse.Namespace) -> SourceFormat | None:
+    """The format `--format` names, or None to detect each source's."""
+    from loaders.detect import SourceFormat
+
+    return SourceFormat(args.format) if args.format else None
+
+
 def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
     from graphapi.loading import load_into_store
     from loaders.aliases import parse_aliases
@@ -75,6 +96,7 @@ def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummar
             range_spec=args.range_spec,
             company_map_text=company_map,
             aliases_text=aliases,
+            fmt=_forced_format(args),
         )
 
 
@@ -100,17 +122,36 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
-    from graphapi.loading import load_sources
-    from graphapi.progress import reporter_for
-    from graphapi.snapshot import LEGACY_MAGICS, open_for_load
-    from loaders.aliases import parse_aliases
-    from loaders.companies import company_map_with
+    """Load into the database at `--db` holding its lock: a second load into the same db
+    waits for this one (saying so), then adds to what it wrote (`graphapi.dblock`; SQLite's
+    own write lock makes the same guarantee for any other writer)."""
+    from graphapi.dblock import db_lock
+    from graphapi.loading import check_sources
+    from graphapi.snapshot import LEGACY_MAGICS
 
     path = _db_path(args)
     if not args.sources and not args.company_map and not args.aliases:
         if not _is_legacy(path, LEGACY_MAGICS):
             raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
         print(f"migrating the older snapshot {path} to a database", file=sys.stderr)
+    check_sources(args.sources, _forced_format(args))  # bad input fails without waiting
+    with db_lock(path, on_wait=lambda holder: _say_waiting(path, holder)):
+        return _load_snapshot_locked(args, path)
+
+
+def _say_waiting(path: str, holder: str) -> None:
+    print(f"graphapi: waiting for another load into {path} to finish ({holder})", file=sys.stderr)
+
+
+def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
+    from graphapi.loading import load_sources
+    from graphapi.progress import reporter_for
+    from graphapi.snapshot import open_for_load, remove_stale_temps
+    from loaders.aliases import parse_aliases
+    from loaders.companies import company_map_with
+
+    for name in remove_stale_temps(path):
+        print(f"graphapi: removed {name}, left by a load that was killed", file=sys.stderr)
     company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
     aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
     with open_for_load(path) as store:
@@ -119,7 +160,12 @@ def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
         if aliases is not None:
             store.corpus.aliases_text = aliases
         return load_sources(
-            store, args.sources, None, args.range_spec, report=reporter_for(args.quiet)
+            store,
+            args.sources,
+            None,
+            args.range_spec,
+            fmt=_forced_format(args),
+            report=reporter_for(args.quiet),
         )
 
 
@@ -275,7 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS or .mailmap",
     )
     _add_store_options(load)
-    load.add_argument("--format", help="force a format instead of auto-detection")
+    load.add_argument(
+        "--format",
+        choices=_FORMATS,
+        help="read every SOURCE as this format instead of detecting it",
+    )
     load.add_argument(
         "--range", dest="range_spec", metavar="A..B", help="public-inbox commit range"
     )
@@ -349,14 +399,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        with _sigterm_unwinds(args.command == "load"):
+            code: int = args.func(args)
     except (GraphAPIError, LoaderError) as exc:
         print(f"graphapi: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("graphapi: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("graphapi: terminated", file=sys.stderr)
+        return 143
     return code
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds(active: bool) -> Iterator[None]:
+    """When `active`, SIGTERM raises `_Terminated` for the block (main thread only; `serve`
+    leaves SIGTERM to uvicorn's graceful shutdown), then is handled as it was before."""
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ carried defects (they are loaded as far as they could be parsed).
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ from loaders.aliases import parse_aliases
 from loaders.assemble import assemble
 from loaders.assembled import Assembly
 from loaders.companies import CompanyMap, company_map_with
-from loaders.detect import SourceFormat, detect_format
+from loaders.detect import SourceFormat, check_source
 from loaders.digest import read_digest
 from loaders.errors import SourceError
 from loaders.mailmap import parse_mailmap
@@ -37,7 +39,7 @@ from loaders.parallel import parse_many
 from loaders.records import Address, Message
 from loaders.text import read_text_file
 
-__all__ = ["LoadSummary", "load_into_store", "load_sources", "rebuild"]
+__all__ = ["LoadSummary", "check_sources", "load_into_store", "load_sources", "rebuild"]
 
 
 @dataclass(slots=True)
@@ -154,7 +156,8 @@ def _read_mbox(path: Path, cursors: dict[str, str], progress: Progress) -> _Sour
             yield item
 
     total = _MboxTotal(path, plain)
-    raw = itertools.islice(total.note(mbox.iter_messages(path)), entries[0], None)
+    items = _reading(path, mbox.iter_messages(path))
+    raw = itertools.islice(total.note(items), entries[0], None)
     source.messages = _parse_raw(_non_blank(counted(raw), source.skipped), progress, total)
     cursor = FileCursor(*now, entries=entries[0], skipped=dict(source.skipped))
     cursor.messages = source.known + len(source.messages)
@@ -181,7 +184,8 @@ def _read_maildir(path: Path, cursors: dict[str, str], progress: Progress) -> _S
             with open(file_path, "rb") as handle:
                 yield file_path, handle.read()
 
-    source.messages = _parse_raw(_non_blank(fresh(), source.skipped), progress, lambda _: len(new))
+    items = _non_blank(_reading(path, fresh()), source.skipped)
+    source.messages = _parse_raw(items, progress, lambda _: len(new))
     cursors[key] = MaildirCursor(sorted(seen)).dump()
     return source
 
@@ -198,12 +202,15 @@ def _read_digest(path: Path, cursors: dict[str, str]) -> _Source:
 
 
 def _read_source(
-    path: Path, range_spec: str | None, cursors: dict[str, str], report: Reporter = silent
+    path: Path,
+    range_spec: str | None,
+    cursors: dict[str, str],
+    report: Reporter = silent,
+    forced: SourceFormat | None = None,
 ) -> _Source:
-    """Parse one source file or directory into messages (and people it names)."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file or directory")
-    fmt = detect_format(path)
+    """Parse one source file or directory (as `forced`, else as detected) into messages
+    (and the people it names), reading only what `cursors` says is new."""
+    fmt = check_source(path, forced)  # one clear line for whatever cannot be loaded
     if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
         raise SourceError(f"{path}: --range applies to public-inbox git archives only")
     if fmt is SourceFormat.DIGEST:
@@ -220,7 +227,7 @@ def _read_source(
         return _Source([], [], files={"maintainers": text})
     if fmt is SourceFormat.MAILMAP:
         return _Source([], [], files={"mailmap": read_text_file(path, "mailmap")})
-    raise SourceError(_unknown_reason(path, fmt))
+    raise SourceError(f"{path}: cannot load a source of format {fmt.value}")
 
 
 BLANK_ENTRY = "empty entry (whitespace only)"
@@ -237,16 +244,26 @@ def _non_blank(
             skipped[BLANK_ENTRY] = skipped.get(BLANK_ENTRY, 0) + 1
 
 
-def _unknown_reason(path: Path, fmt: SourceFormat) -> str:
-    if path.is_dir():
-        return f"{path}: a directory that is not a known archive (Maildir, public-inbox git)"
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if not head.strip():
-        return f"{path}: empty file"
-    if b"\x00" in head:
-        return f"{path}: binary file, not a mail archive or digest"
-    return f"{path}: unknown format (expected a digest, mbox, Maildir or public-inbox git)"
+def _reading(path: Path, items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    """`items`, with a failure to read the source part-way made one clear line.
+
+    Detection reads only the start of a file: a `.gz` cut short, or a Maildir file that
+    cannot be opened, shows up only here. The whole load then fails and writes nothing.
+    """
+    count = 0
+    try:
+        for item in items:
+            yield item
+            count += 1
+    except EOFError as exc:
+        raise SourceError(
+            f"{path}: truncated gzip file (its data stops early; {count} messages read whole)"
+        ) from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise SourceError(f"{path}: corrupt gzip file after {count} messages ({exc})") from exc
+    except OSError as exc:
+        where = exc.filename or path
+        raise SourceError(f"{where}: cannot read: {exc.strerror or exc}") from exc
 
 
 @dataclass(slots=True)
@@ -262,13 +279,26 @@ class _Parsed:
         return not (self.messages or self.people or self.files)
 
 
+def check_sources(
+    sources: Sequence[str | os.PathLike[str]], fmt: SourceFormat | None = None
+) -> None:
+    """Raise the one-line SourceError of the first source that cannot be loaded (as `fmt`,
+    else as detected): cheap, so a load can refuse bad input before waiting for the db."""
+    for path in sources:
+        check_source(path, fmt)
+
+
 def _parse_sources(
     sources: Sequence[str | os.PathLike[str]],
     range_spec: str | None,
     cursors: dict[str, str],
     report: Reporter = silent,
+    forced: SourceFormat | None = None,
 ) -> _Parsed:
-    parsed = [_read_source(Path(source), range_spec, cursors, report) for source in sources]
+    check_sources(sources, forced)  # every source's one-line reason before slow parsing
+    parsed = [
+        _read_source(Path(source), range_spec, cursors, report, forced) for source in sources
+    ]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():
@@ -300,14 +330,16 @@ def load_sources(
     range_spec: str | None = None,
     *,
     report: Reporter = silent,
+    fmt: SourceFormat | None = None,
 ) -> LoadSummary:
     """Parse the sources, add their new messages to the corpus, rebuild the graph from it.
 
-    `companies` defaults to the built-in map plus the user map kept in the corpus; `report`
+    `companies` defaults to the built-in map plus the user map kept in the corpus. `fmt`
+    (`load --format`) reads every source as that format instead of detecting it; `report`
     shows the parsing's progress (`graphapi.progress`).
     """
     with paused_gc():  # millions of long-lived records: see graphapi.gcpause
-        return _load_sources(store, sources, companies, range_spec, report)
+        return _load_sources(store, sources, companies, range_spec, report, fmt)
 
 
 def _load_sources(
@@ -316,8 +348,9 @@ def _load_sources(
     companies: CompanyMap | None,
     range_spec: str | None,
     report: Reporter,
+    fmt: SourceFormat | None,
 ) -> LoadSummary:
-    parsed = _parse_sources(sources, range_spec, store.cursors, report)
+    parsed = _parse_sources(sources, range_spec, store.cursors, report, fmt)
     if parsed.nothing_new() and not store.materialised:
         summary = _summary(parsed, [])  # not even the graph was read: nothing to rebuild
         summary.series, summary.patches = store.counts
@@ -359,6 +392,7 @@ def load_into_store(
     *,
     company_map_text: str | None = None,
     aliases_text: str | None = None,
+    fmt: SourceFormat | None = None,
 ) -> LoadSummary:
     """Incremental load for a store that keeps no corpus (Neo4j): merge this load's records.
 
@@ -367,8 +401,9 @@ def load_into_store(
     `aliases_text` and `company_map_text` are kept in the store and apply to this load and
     later ones; one that changes is re-applied to what the store holds first
     (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
+    `fmt` (`load --format`) reads every source as that format instead of detecting it.
     """
-    parsed = _parse_sources(sources, range_spec, {})
+    parsed = _parse_sources(sources, range_spec, {}, silent, fmt)
     kept = kept_files_of(store)
     wanted = kept.updated(
         maintainers=parsed.files.get("maintainers"),

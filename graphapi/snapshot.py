@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -39,6 +40,7 @@ __all__ = [
     "LEGACY_MAGICS",
     "open_for_load",
     "read_snapshot",
+    "remove_stale_temps",
     "snapshot_signature",
     "write_snapshot",
 ]
@@ -52,6 +54,8 @@ LEGACY_MAGICS = (
 _LEGACY_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
 _INBOX_PREFIX = "public-inbox:"
+_TEMP_MIDDLE = r"\.[a-z0-9_]{8}\.tmp"  # what `tempfile.mkstemp` puts between prefix and suffix
+_TEMP_HEADS = (b"GRAPHAPI-SNAPSHOT ", b"SQLite format 3\x00")
 
 
 def _legacy_magic(path: Path) -> bytes | None:
@@ -392,3 +396,43 @@ def _migrate(store: NetworkXStore, target: Path) -> None:
     except BaseException:
         _remove_database(tmp)
         raise
+
+
+def remove_stale_temps(path: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files killed writes of this db left (an older version's snapshot
+    write, or a migration); their names.
+
+    Call it holding the db's lock (`graphapi.dblock`): no write of this db is then under
+    way, so every such file is stale. Only files named as this module names its temporaries
+    for this very db, and holding nothing or the start of a snapshot or database, are
+    touched: another db's, or a user's `DB.backup.tmp`, are left alone.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    pattern = re.compile(re.escape(target.name) + _TEMP_MIDDLE + r"(-wal|-shm)?")
+    removed: list[str] = []
+    try:
+        entries = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
+    except OSError:
+        return removed  # the write will report an unusable directory
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False) and _starts_like_ours(entry.path, entry.name):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(entry.name)
+    return sorted(removed)
+
+
+def _starts_like_ours(path: str, name: str) -> bool:
+    """Empty, a WAL/shm companion, or beginning with (part of) a snapshot's or database's
+    first bytes."""
+    if name.endswith(("-wal", "-shm")):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return any(magic.startswith(head[: len(magic)]) for magic in _TEMP_HEADS)

@@ -1,5 +1,6 @@
 """A load killed at any point (SIGKILL) leaves the last good snapshot intact, and running the
-load again gives the same graph as a load that was never interrupted."""
+load again gives the same graph as a load that was never interrupted, and removes whatever
+temporary file the killed load left."""
 
 from __future__ import annotations
 
@@ -59,5 +60,6 @@ def test_killed_loads_leave_the_snapshot_intact(
         intact += (after == good) or (finished and _stats(db, capsys) == expected)
         assert main(["load", "--db", str(db), str(source)]) == 0
         equal += _stats(db, capsys) == expected
+        assert sorted(p.name for p in tmp_path.glob(f"{db.name}.*")) == []  # no .tmp, no .lock
     print(f"kills: {len(KILL_FRACTIONS)}, snapshots intact: {intact}, re-runs equal: {equal}")
     assert intact == equal == len(KILL_FRACTIONS)

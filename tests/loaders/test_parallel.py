@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import itertools
+import os
+import signal
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from loaders.mail import parse_mail
-from loaders.parallel import MIN_PARALLEL, WORKERS_ENV, parse_many, worker_count
+from loaders.parallel import (
+    _CHUNK_MESSAGES,
+    MIN_PARALLEL,
+    WORKERS_ENV,
+    WorkerError,
+    parse_many,
+    worker_count,
+)
 
 
 def _raw(index: int) -> bytes:
@@ -34,8 +44,19 @@ def _items(count: int) -> list[tuple[str, bytes]]:
     return [(f"test#{index}", _raw(index)) for index in range(count)]
 
 
-def _children() -> list[multiprocessing.process.BaseProcess]:
-    return multiprocessing.active_children()
+def _children() -> list[int]:
+    """Parse workers this process has started and not yet reaped (Linux /proc)."""
+    found: list[int] = []
+    tasks = Path("/proc/self/task")
+    for task in tasks.iterdir() if tasks.exists() else []:
+        for child in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
+            if b"loaders.worker" in cmdline:
+                found.append(int(child))
+    return found
 
 
 def test_parallel_results_equal_sequential_and_keep_order() -> None:
@@ -76,3 +97,27 @@ def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert "GRAPHAPI_WORKERS" in str(caught[0].message)
     monkeypatch.delenv(WORKERS_ENV)
     assert worker_count() >= 1
+
+
+def test_a_worker_killed_midway_is_one_clear_error() -> None:
+    results = parse_many(_items(MIN_PARALLEL * 8), workers=2)
+    assert next(results).key == "m0@example.com"
+    workers = _children()
+    assert len(workers) == 2
+    os.kill(workers[1], signal.SIGKILL)
+    with pytest.raises(WorkerError, match=r"parse worker \d+ was killed by signal 9"):
+        for _ in results:
+            pass
+    assert not _children()
+
+
+def test_workers_ignore_ctrl_c_the_parent_handles_it() -> None:
+    """SIGINT reaches the whole process group; a worker printing a KeyboardInterrupt
+    traceback of its own would bury the parent's one line."""
+    results = parse_many(_items(MIN_PARALLEL * 4), workers=2)
+    first = list(itertools.islice(results, 2 * _CHUNK_MESSAGES + 1))  # both workers answered
+    workers = _children()
+    for pid in workers:
+        os.kill(pid, signal.SIGINT)
+    assert len(first) + len(list(results)) == MIN_PARALLEL * 4
+    assert not _children()
