@@ -137,7 +137,7 @@ def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
     conn = db.connect(target, create=True)
     try:
         with db.write_transaction(conn):
-            store = NetworkXStore(deferred=lambda: _read_graph_and_corpus(conn, target))
+            store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
             _read_cursors(conn, store)
             yield store
             if store.materialised:
@@ -201,9 +201,17 @@ def _read(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXSt
     return store
 
 
-def _read_graph_and_corpus(conn: sqlite3.Connection, path: Path) -> Any:
-    """The graph with its corpus attached (what a deferred store reads when first needed)."""
-    return _read(conn, True, path).graph
+def _read_corpus_only(conn: sqlite3.Connection, path: Path) -> Any:
+    """An empty graph holding the corpus: what a load needs, since it rebuilds the graph
+    from the corpus (its write then changes only the rows that differ)."""
+    graph = nx.MultiDiGraph()
+    try:
+        with paused_gc():
+            corpus = graph.graph["corpus"] = _read_corpus(conn)
+    except (recordjson.RecordFormatError, ValueError, KeyError, sqlite3.Error) as exc:
+        raise SnapshotError(f"cannot read {path}: {exc}") from exc
+    corpus.saved_in = str(path.resolve())
+    return graph
 
 
 def _read_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
@@ -346,30 +354,48 @@ def _record_without_body(message: Message) -> str:
 
 
 def _write_graph(conn: sqlite3.Connection, graph: Any) -> None:
+    """Store the graph as rows, writing only the rows that changed (a load that adds a
+    little rewrites a little; what a server reads next is the same either way)."""
     dumps = db.dumps
-    conn.execute("DELETE FROM nodes")
-    conn.execute("DELETE FROM edges")
-    conn.executemany(
-        "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            (
-                nid,
-                a["kind"].value,
-                a["key"],
-                dumps(a["props"]),
-                dumps(a.get("names") or {}),
-                int(bool(a.get("placeholder"))),
-            )
-            for nid, a in graph.nodes(data=True)
-        ),
-    )
-    conn.executemany(
-        "INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
-        (
-            (source, target, ekey, a["kind"].value, dumps(_edge_props(a)))
-            for source, target, ekey, a in graph.edges(keys=True, data=True)
-        ),
-    )
+    nodes = {
+        nid: (
+            a["kind"].value,
+            a["key"],
+            dumps(a["props"]),
+            dumps(a.get("names") or {}),
+            int(bool(a.get("placeholder"))),
+        )
+        for nid, a in graph.nodes(data=True)
+    }
+    old_nodes = {row[0]: row[1:] for row in conn.execute("SELECT * FROM nodes")}
+    _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
+    edges = {
+        (source, target, ekey): (a["kind"].value, dumps(_edge_props(a)))
+        for source, target, ekey, a in graph.edges(keys=True, data=True)
+    }
+    old_edges = {tuple(row[:3]): row[3:] for row in conn.execute("SELECT * FROM edges")}
+    _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
+
+
+def _apply_rows(
+    conn: sqlite3.Connection,
+    table: str,
+    key_columns: list[str],
+    new: dict[Any, tuple[Any, ...]],
+    old: dict[Any, tuple[Any, ...]],
+) -> None:
+    """Delete the rows gone from `new`, insert or replace those added or changed."""
+    where = " AND ".join(f"{column} = ?" for column in key_columns)
+    gone = [_key_tuple(key) for key in old.keys() - new.keys()]
+    conn.executemany(f"DELETE FROM {table} WHERE {where}", gone)
+    changed = [(*_key_tuple(key), *row) for key, row in new.items() if old.get(key) != row]
+    if changed:
+        marks = ", ".join("?" * len(changed[0]))
+        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
+
+
+def _key_tuple(key: Any) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _edge_props(attrs: dict[str, Any]) -> dict[str, Any]:
