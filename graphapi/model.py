@@ -94,7 +94,8 @@ class NodeRecord:
     `props` replace stored values when the record is `authoritative` (it comes from the
     thing itself, e.g. a loaded series); a non-authoritative record (a placeholder known only
     because something points at it) only fills properties the node does not have yet.
-    `counters` are added up across writes of distinct sources (e.g. how often a name is seen).
+    `name_counts` (how often each name was seen for a person) keep the larger count of each
+    name across writes, so writing the same record twice changes nothing.
     """
 
     kind: NodeKind
@@ -117,7 +118,10 @@ class EdgeRecord:
 
 @dataclass(slots=True)
 class GraphBatch:
-    """What one load writes: nodes and edges, applied together or not at all."""
+    """What one load writes: nodes and edges. The embedded store applies a batch in memory
+    and commits it in one database transaction; Neo4j writes it in transactions of
+    thousands of rows (`GRAPHAPI_NEO4J_BATCH_ROWS`), so a load killed half-way leaves part
+    of it, and running the load again completes it (every write is an idempotent merge)."""
 
     nodes: list[NodeRecord] = field(default_factory=list)
     edges: list[EdgeRecord] = field(default_factory=list)

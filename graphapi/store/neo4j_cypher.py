@@ -1,4 +1,6 @@
-"""Every Cypher statement `Neo4jStore` runs, written once (built once, cached), parameterised.
+"""Every Cypher statement the read queries of `Neo4jStore` run, written once (built once,
+cached), parameterised. The write path's statements (node and edge merges, the meta node,
+constraints) live with it in `neo4j_write`; `Neo4jStore.counts` has the one count query.
 
 Labels and relationship types are the values of `NodeKind` and `EdgeKind` and depth bounds
 are small integers the store chooses from a fixed range; everything a user sends (keys,
