@@ -1,6 +1,6 @@
 """Shared helpers of the benchmark scripts: corpora, timing, the machine, tables.
 
-Benchmarks are not tests (performance.md): nothing here asserts a number. Every figure a
+Benchmarks are not tests (BENCHMARKS.md): nothing here asserts a number. Every figure a
 script prints is a median of several runs, next to baselines measured in the same run, so
 the ratios stay meaningful on a shared, noisy machine.
 """

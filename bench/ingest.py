@@ -1,4 +1,4 @@
-"""Ingest benchmark: the whole `graphapi load` pipeline against its baselines (performance.md 1).
+"""Ingest benchmark: the whole `graphapi load` pipeline against its baselines (BENCHMARKS.md 1).
 
     .venv/bin/python bench/ingest.py [--corpus kvm-ppc|kvm-cc|all] [--runs 3]
 

@@ -1,4 +1,4 @@
-"""Neo4j write benchmark (performance.md 3): the same records into Neo4j and into networkx.
+"""Neo4j write benchmark (BENCHMARKS.md 3): the same records into Neo4j and into networkx.
 
     .venv/bin/python bench/neo4j_load.py [--server test|tuned | --neo4j URI] [--runs 3]
                                     [--baseline REV]

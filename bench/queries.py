@@ -1,4 +1,4 @@
-"""Query benchmark: canonical GraphQL queries over HTTP against their floors (performance.md 2).
+"""Query benchmark: canonical GraphQL queries over HTTP against their floors (BENCHMARKS.md 2).
 
     .venv/bin/python bench/queries.py [--corpus kvm-cc|kvm-ppc] [--db SNAPSHOT]
                                       [--requests 400] [--seconds 10] [--runs 3]
@@ -97,7 +97,7 @@ def build_snapshot(corpus: str, scratch: Path) -> Path:
 
 
 def canonical_queries(store: NetworkXStore) -> list[Query]:
-    """The six queries of performance.md, on the busiest person, company, series and file."""
+    """The six queries of BENCHMARKS.md, on the busiest person, company, series and file."""
     person = most_reviewed(store, "PERSON")
     email = person.get("emails", [person.key])[0]
     company = most_reviewed(store, "COMPANY")

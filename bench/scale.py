@@ -1,4 +1,4 @@
-"""Scale benchmark: how ingest time and memory grow with the archive (performance.md 4).
+"""Scale benchmark: how ingest time and memory grow with the archive (BENCHMARKS.md 4).
 
     .venv/bin/python bench/scale.py [--sizes 6000,21000,95000] [--runs 1]
     .venv/bin/python bench/scale.py --sizes 6000,21000,95000,1000000   # adds the synthetic 1M

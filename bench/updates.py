@@ -1,4 +1,4 @@
-"""Update benchmark: what a load costs when it adds a little, or nothing (performance.md 5).
+"""Update benchmark: what a load costs when it adds a little, or nothing (BENCHMARKS.md 5).
 
     .venv/bin/python bench/updates.py [--corpus virtualization|kvm-ppc|riscv] [--share 0.01]
                                       [--runs 3]

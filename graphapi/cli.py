@@ -1,4 +1,4 @@
-"""The `graphapi` command: load, query, serve, export-schema (api.md). Thin by design.
+"""The `graphapi` command: load, query, serve, export-schema (schema.graphql). Thin by design.
 
 Each command parses its arguments and calls one library function. Any expected failure
 (missing file, unknown format, corrupt snapshot) prints one line to stderr and exits 1; a

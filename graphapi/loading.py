@@ -296,9 +296,7 @@ def _parse_sources(
     forced: SourceFormat | None = None,
 ) -> _Parsed:
     check_sources(sources, forced)  # every source's one-line reason before slow parsing
-    parsed = [
-        _read_source(Path(source), range_spec, cursors, report, forced) for source in sources
-    ]
+    parsed = [_read_source(Path(source), range_spec, cursors, report, forced) for source in sources]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():

@@ -1,6 +1,6 @@
 """Split a patch or cover-letter body into what the graph needs.
 
-Layout (domain.md): an optional `From:` line naming the real author, the commit message with
+Layout of a patch mail: an optional `From:` line naming the real author, the commit message with
 its trailers, a `---` line, then changelog, diffstat and diff, then a `-- ` signature. Only the
 commit message carries trailers. List footers (`loaders.footers`) are cut first, wherever they
 stand: one glued to a trailer block would turn the trailers into prose. Cover letters put their
@@ -8,7 +8,7 @@ changelog, shortlog, footnotes and b4 fields anywhere (even after a second `---`
 searched in the whole text before the diff, plus the b4 lines (`base-commit:`, `change-id:`,
 `prerequisite-*:`) that b4 appends after the diff of a single patch.
 
-Speed (performance.md, section 1): the body is split into lines once and the parsers share
+Speed (BENCHMARKS.md, section 1): the body is split into lines once and the parsers share
 those lines (`TextLines`); the diff, the `---` line and the signature are found with `str.find`
 rather than by looping over every line of a reply that quotes a whole patch.
 """

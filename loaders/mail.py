@@ -2,7 +2,7 @@
 
 Why not just `email.message_from_bytes`: the stdlib parser builds a full header list, a
 `Message` tree and decodes every header, which costs more than this project's whole per-message
-budget (performance.md, section 1). Almost all list traffic is a single `text/plain` part, so
+budget (BENCHMARKS.md, section 1). Almost all list traffic is a single `text/plain` part, so
 the fast path splits headers from body on bytes, pulls out only the dozen headers the graph
 uses with one regex, and decodes the body itself (7bit, 8bit, quoted-printable or base64, all
 single-part). Only MIME containers (multipart, message/*, non-text parts) go through the

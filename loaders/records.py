@@ -30,7 +30,7 @@ __all__ = [
 
 
 class TrailerKind(enum.Enum):
-    """The trailer kinds of api.md; anything unrecognised is OTHER (never dropped)."""
+    """The trailer kinds the API names; anything unrecognised is OTHER (never dropped)."""
 
     SIGNED_OFF_BY = "Signed-off-by"
     CO_DEVELOPED_BY = "Co-developed-by"
@@ -55,7 +55,7 @@ class TrailerSource(enum.Enum):
 
 
 class DependencyKind(enum.Enum):
-    """How one series needs another (api.md `DependencyKind`)."""
+    """How one series needs another (the API's `DependencyKind`)."""
 
     PREREQUISITE = "PREREQUISITE"
     DEPENDS_ON = "DEPENDS_ON"

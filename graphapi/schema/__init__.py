@@ -1,4 +1,4 @@
-"""The GraphQL schema (api.md), its limits, and helpers to run it in-process."""
+"""The GraphQL schema (schema.graphql), its limits, and helpers to run it in-process."""
 
 from __future__ import annotations
 

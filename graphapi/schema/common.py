@@ -33,7 +33,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: What each trailer kind means on real mail (domain.md "Trailers"), shown on the enum values.
+#: What each trailer kind means on real mail, shown on the enum values.
 _TRAILER_KINDS = {
     "SIGNED_OFF_BY": "Signed-off-by: the Developer's Certificate of Origin. The first is "
     "normally the author, the last whoever sent the patch, those between handled it.",

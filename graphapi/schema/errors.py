@@ -14,7 +14,7 @@ class ApiError(GraphQLError):
 
 
 def check_first(first: int | None, default: int = 20) -> int:
-    """The page size asked for, refused beyond the `first <= 100` limit of api.md."""
+    """The page size asked for, refused beyond the `first <= 100` limit of the API."""
     value = default if first is None else first
     if value < 0 or value > MAX_FIRST:
         raise ApiError(

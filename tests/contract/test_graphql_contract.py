@@ -1,4 +1,4 @@
-"""Every query of api.md answered identically by NetworkXStore and Neo4jStore.
+"""Every query of the API answered identically by NetworkXStore and Neo4jStore.
 
 Both stores are built from the same sources with `load_into_store`; each query runs through
 the GraphQL schema against both and the JSON responses (data and errors) must be equal,

@@ -2,7 +2,7 @@
 
 Both stores end with the same numbers of nodes and relationships (and the same stats). The
 relationships per second of the Neo4j write and its ratio to the networkx write of the same
-batch are printed (performance.md §3 targets >= 20,000 rel/s and <= 3x), not asserted:
+batch are printed (BENCHMARKS.md §3 targets >= 20,000 rel/s and <= 3x), not asserted:
 they depend on the machine and on the Neo4j server's settings.
 """
 

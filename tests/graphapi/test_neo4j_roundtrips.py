@@ -1,7 +1,7 @@
 """Cypher round trips per GraphQL request: one per resolver level, whatever the data's size.
 
 Every read of `Neo4jStore` goes through `run_read` (one statement, one round trip); the
-test wraps it with a counter and runs the canonical queries of performance.md for a small
+test wraps it with a counter and runs the canonical queries of BENCHMARKS.md for a small
 and a large instance of each (a person with one reviewer and one with the most, ...): the
 count is the same fixed number. Lists with per-item relation fields (`allSeries { nodes {
 author versions ... } }`) cost the same for one item as for twenty: the fields of one
@@ -310,7 +310,7 @@ def _p50(store: GraphStore, query: str, variables: dict[str, Any], runs: int = 1
 
 
 def test_latency_against_networkx_is_reported(stores: tuple[NetworkXStore, Neo4jStore]) -> None:
-    """Prints each canonical query's p50 on both stores (performance.md: within 5x)."""
+    """Prints each canonical query's p50 on both stores (BENCHMARKS.md: within 5x)."""
     nx, neo = stores
     lines = []
     for name, query, _, cases in [*canonical(nx), *list_cases(nx)]:
