@@ -40,6 +40,7 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     is_introspection_type,
+    is_leaf_type,
     value_from_ast,
     value_from_ast_untyped,
 )
@@ -160,9 +161,10 @@ class _Walker:
             return DEPENDENCY_PER_LEVEL * max(1, _int(arguments.get("maxDepth"), 10))
         if parent.name == "Query" and name == "reviewNetwork":
             return 2 * max(1, _int(arguments.get("first"), 100))  # nodes: two per edge
-        listed = _is_list(definition.type) or _is_container(get_named_type(definition.type))
-        if not listed or _is_container(parent):
-            return 1
+        target = get_named_type(definition.type)
+        listed = _is_list(definition.type) or _is_container(target)
+        if not listed or _is_container(parent) or is_leaf_type(target):
+            return 1  # one value, or a list of scalars resolved in one go
         if meta:
             return _introspection_bound(self.schema, name)
         if "first" in definition.args:
