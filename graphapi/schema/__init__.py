@@ -13,7 +13,7 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graphapi.schema.context import Context
+from graphapi.schema.context import Context, LimitExceeded
 from graphapi.schema.errors import ApiError
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
@@ -30,16 +30,20 @@ MASKED_MESSAGE = "Internal error (details are in the server log)."
 
 
 class TimeBudget(SchemaExtension):
-    """Refuses to resolve further fields once a request has used its time budget, and
-    refuses string arguments longer than `MAX_STRING` (no field needs more)."""
+    """Charges every resolved field to the request (time budget, response size), and refuses
+    string arguments longer than `MAX_STRING` (no field needs more).
+
+    Past a limit, no resolver runs any more: each remaining field is refused at once, and
+    `ApiSchema.execute` folds those refusals into one error naming the limit.
+    """
 
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         context = info.context
-        if isinstance(context, Context) and context.over_budget():
-            raise ApiError(
-                f"request exceeded its time budget of {context.budget_seconds:g}s "
-                "(limit: per-request time budget)"
-            )
+        if isinstance(context, Context):
+            try:
+                context.charge()
+            except LimitExceeded as exc:
+                raise ApiError(str(exc)) from None
         for name, value in kwargs.items():
             if isinstance(value, str) and len(value) > MAX_STRING:
                 raise ApiError(
@@ -80,6 +84,33 @@ class ApiSchema(strawberry.Schema):
                 log.error("internal error: %s", error, exc_info=error.original_error)
             else:
                 log.info("client error: %s", error.message)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Strawberry's execution, with the refusals after a limit folded into one error."""
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if isinstance(context_value, Context) and context_value.stopped and result.errors:
+            stopped = context_value.stopped
+            kept = [e for e in result.errors if e.message != stopped]
+            first = next(e for e in result.errors if e.message == stopped)
+            result.errors = [first, *kept]
+        return result
 
     def execute_sync(
         self,

@@ -53,7 +53,11 @@ from graphql.type import (
 )
 from strawberry.extensions import SchemaExtension
 
+from graphapi.schema.context import Context
+from graphapi.schema.errors import ApiError
+
 __all__ = [
+    "EXPENSIVE_COST",
     "LIST_CAP",
     "MAX_ALIASES",
     "MAX_COST",
@@ -68,6 +72,7 @@ MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
 MAX_REPEATS = 10
 MAX_COST = 1_000_000
+EXPENSIVE_COST = 20_000  # above this estimate a query waits for an expensive-query slot
 LIST_CAP = 20  # a list without `first` (patches of a series, trailers of a patch, ...)
 NEIGHBORHOOD_BRANCHING = 50  # neighbours per node assumed by `neighborhood(depth:)`
 DEPENDENCY_PER_LEVEL = 25  # series per level assumed by `dependencyGraph(maxDepth:)`
@@ -337,10 +342,13 @@ def limit_errors(measure: Measure, repeated: str | None) -> list[GraphQLError]:
 
 
 class QueryLimits(SchemaExtension):
-    """Checks the parsed document against the limits before the standard validation runs.
+    """Checks the parsed document against the limits before the standard validation runs,
+    and admits an expensive query to execution only through the context's gate.
 
     Setting `pre_execution_errors` makes Strawberry skip its own validation, so a refused
-    document is never handed to the (slower, per-rule) graphql-core validators.
+    document is never handed to the (slower, per-rule) graphql-core validators. A query whose
+    estimate exceeds `EXPENSIVE_COST` waits (within its time budget) for one of the few
+    expensive slots, so expensive queries never take every core from the cheap ones.
     """
 
     def on_validate(self) -> Iterator[None]:
@@ -353,4 +361,27 @@ class QueryLimits(SchemaExtension):
             errors = limit_errors(measure, repeated)
             if errors:
                 context.pre_execution_errors = errors
+            if isinstance(context.context, Context):
+                context.context.cost = measure.cost
         yield
+
+    def on_execute(self) -> Iterator[None]:
+        request = self.execution_context.context
+        if not isinstance(request, Context):
+            yield
+            return
+        request.executed = True
+        gate = request.heavy_gate
+        if gate is None or request.cost <= EXPENSIVE_COST:
+            yield
+            return
+        if not gate.acquire(timeout=request.remaining()):
+            raise ApiError(
+                "server busy with other expensive queries: none finished within this "
+                f"request's time budget of {request.budget_seconds:g}s "
+                "(limit: concurrent expensive queries)"
+            )
+        try:
+            yield
+        finally:
+            gate.release()

@@ -88,7 +88,8 @@ def test_internal_errors_in_batched_fields_are_masked(
 def test_time_budget_stops_the_next_batched_level(
     digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Once a batched load has outlasted the budget, the fields below it are refused."""
+    """Once a batched load has outlasted the budget, the fields below it are refused, with
+    one error naming the limit (not one per refused field)."""
     original = digest_store.related_many
     calls = []
 
@@ -99,13 +100,24 @@ def test_time_budget_stops_the_next_batched_level(
 
     monkeypatch.setattr(digest_store, "related_many", slow)
     query = "{ allSeries(first: 3) { nodes { id author { name company { name } } } } }"
-    result = schema.execute_sync(query, context_value=Context(digest_store, budget_seconds=0.2))
+    context = Context(digest_store, budget_seconds=0.2)
+    result = schema.execute_sync(query, context_value=context)
     assert len(calls) == 1  # the three authors: one batched load, then the budget is spent
     assert result.data is not None
     assert [n["author"] for n in result.data["allSeries"]["nodes"]] == [None] * 3
-    assert result.errors and all("per-request time budget" in e.message for e in result.errors)
-    refused = sorted(tuple(e.path[:4]) for e in result.errors)  # a field of each author
-    assert refused == [("allSeries", "nodes", i, "author") for i in range(3)]
+    assert result.errors and len(result.errors) == 1
+    assert "limit: per-request time budget" in result.errors[0].message
+    assert context.resolved == 9  # allSeries, nodes, 3 ids, 3 authors; the 9th field refused
+
+
+def test_response_size_cap_stops_resolving(digest_store: NetworkXStore) -> None:
+    context = Context(digest_store, max_fields=10)
+    result = schema.execute_sync(
+        "{ people(first: 100) { nodes { id name emails } } }", context_value=context
+    )
+    assert result.errors and len(result.errors) == 1
+    assert "limit: response size <= 10 fields" in result.errors[0].message
+    assert context.resolved == 11  # the 11th field was refused, and no field after it ran
 
 
 def fragment_bomb(levels: int, width: int = 30) -> str:
