@@ -96,6 +96,8 @@ class ApiSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """Strawberry's execution, with the refusals after a limit folded into one error."""
+        if isinstance(context_value, Context):
+            context_value.operation_named = operation_name is not None
         result = await super().execute(
             query,
             variable_values,

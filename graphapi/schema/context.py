@@ -35,6 +35,7 @@ class Context:
     max_fields: int = DEFAULT_MAX_FIELDS
     heavy_gate: threading.BoundedSemaphore | None = field(default=None, repr=False)
     loaders: Loaders = field(init=False, repr=False)
+    operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
     cost: int = 0  # the estimate the query limits computed, once validated
     executed: bool = False  # execution began: any error now is a field error, not a request's
     resolved: int = 0

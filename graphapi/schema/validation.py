@@ -341,6 +341,19 @@ def limit_errors(measure: Measure, repeated: str | None) -> list[GraphQLError]:
     return [GraphQLError(message) for message in errors]
 
 
+def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLError]:
+    """Several operations and no `operationName`: an error (Strawberry would run the first)."""
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if operations < 2 or not isinstance(request, Context) or request.operation_named:
+        return []
+    return [
+        GraphQLError(
+            f"the document holds {operations} operations: give 'operationName' naming one "
+            "(limit: one operation per request)"
+        )
+    ]
+
+
 class QueryLimits(SchemaExtension):
     """Checks the parsed document against the limits before the standard validation runs,
     and admits an expensive query to execution only through the context's gate.
@@ -359,6 +372,7 @@ class QueryLimits(SchemaExtension):
                 context.schema._schema, document, context.variables, context.operation_name
             )
             errors = limit_errors(measure, repeated)
+            errors += _unnamed_operations(document, context.context)
             if errors:
                 context.pre_execution_errors = errors
             if isinstance(context.context, Context):
