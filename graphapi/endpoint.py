@@ -14,7 +14,8 @@ stalled `/healthz` and every other client. This endpoint:
   process would need its own copy of a multi-GB graph, re-made at every reload), and the GIL
   is handed back to the loop every `sys.getswitchinterval()`; what would still starve cheap
   requests — many expensive ones at once — is bounded by the expensive-query gate;
-- caps the serialised response at `max_response` bytes with an error that names the limit.
+- caps the serialised response at `max_response` bytes with an error that names the limit;
+- says how long the server spent on each request in a `Server-Timing: total;dur=MS` header.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -179,6 +181,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        started = time.perf_counter()
         media = JSON
         try:
             if request.method == "GET" and _wants_ide(request):
@@ -189,6 +192,8 @@ class GraphQLEndpoint:
         except ClientError as exc:
             log.warning("%d %s %s: %s", exc.status, request.method, request.url.path, exc.message)
             response = error_response(exc.status, exc.message, media, exc.headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["server-timing"] = f"total;dur={elapsed:.1f}"
         await response(scope, receive, send)
 
     async def _answer(self, request: Request, media: str) -> Response:

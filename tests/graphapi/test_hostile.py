@@ -1,0 +1,114 @@
+"""Hostile requests against the served app: fragment bombs are refused at once, and expensive
+queries that the limits allow do not stop /healthz or cheap queries from answering."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+
+from graphapi.app import HttpLimits, create_app
+from graphapi.model import NodeKind
+from graphapi.store.networkx_store import NetworkXStore
+from tests.graphapi.serving import free_port
+from tests.graphapi.test_limits import fragment_bomb
+
+
+def server_ms(response: httpx.Response) -> float:
+    """The server's own time for a request, from its Server-Timing header."""
+    timing = response.headers["server-timing"]
+    return float(timing.split("dur=")[1])
+
+
+@pytest.mark.parametrize("levels", range(3, 9))
+def test_fragment_bombs_over_post_and_get_are_refused_fast(
+    digest_store: NetworkXStore, levels: int
+) -> None:
+    client = TestClient(create_app(digest_store))
+    query = fragment_bomb(levels)
+    for response in (
+        client.post("/graphql", json={"query": query}),
+        client.get("/graphql", params={"query": query}),
+    ):
+        assert "limit: repeats" in response.json()["errors"][0]["message"]
+        assert "data" not in response.json()
+        assert server_ms(response) < 100, response.headers["server-timing"]
+
+
+@contextlib.contextmanager
+def live(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, in a thread, until the block ends."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def burn(seconds: float) -> int:
+    """Pure-Python work holding the GIL, as a large in-memory traversal does."""
+    end, n = time.perf_counter() + seconds, 0
+    while time.perf_counter() < end:
+        n += sum(range(200))
+    return n
+
+
+EXPENSIVE = "query($id: ID!) { neighborhood(id: $id, depth: 2) { cytoscape } }"
+
+
+def test_health_and_cheap_queries_answer_while_expensive_queries_run(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two expensive queries (allowed: estimated 25,001) burn 1.5 s of CPU each in the store;
+    meanwhile /healthz and a cheap query are answered in well under that."""
+    original = digest_store.neighborhood
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        burn(1.5)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(digest_store, "neighborhood", slow)
+    person = "Person:" + digest_store.list_nodes(NodeKind.PERSON, first=1).items[0].key
+    with live(create_app(digest_store, limits=HttpLimits(expensive_slots=1))) as url:
+        results: list[httpx.Response] = []
+
+        def expensive() -> None:
+            body = {"query": EXPENSIVE, "variables": {"id": person}}
+            results.append(httpx.post(url + "/graphql", json=body, timeout=30))
+
+        workers = [threading.Thread(target=expensive) for _ in range(2)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        time.sleep(0.3)  # both are in: one resolving, one at the expensive-query gate
+        latencies = []
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while any(w.is_alive() for w in workers) and len(latencies) < 40:
+                begun = time.perf_counter()
+                assert client.get("/healthz").status_code == 200
+                cheap = client.post("/graphql", json={"query": "{ stats { people } }"})
+                assert cheap.json()["data"]["stats"]["people"] > 0
+                latencies.append(time.perf_counter() - begun)
+        for worker in workers:
+            worker.join(30)
+        total = time.perf_counter() - started
+    assert all(r.status_code == 200 and "errors" not in r.json() for r in results)
+    assert total >= 3.0  # one expensive slot: they ran one after the other
+    print(f"cheap pairs while expensive ran: {len(latencies)}, max {max(latencies):.3f} s")
+    assert len(latencies) >= 5 and max(latencies) < 0.75, latencies
