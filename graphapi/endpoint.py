@@ -92,7 +92,7 @@ def _accepted_media(accept: str | None) -> str:
                 except ValueError:
                     quality = 0.0
         if media in ("*/*", "application/*"):
-            media = GRAPHQL_RESPONSE
+            media = JSON  # what a client that names no type can surely read (the spec's SHOULD)
         if media in (JSON, GRAPHQL_RESPONSE) and quality > 0:
             ranked.append((-quality, index, media))
     if not ranked:
@@ -129,7 +129,9 @@ def _decode_json(raw: bytes, what: str) -> Any:
     except UnicodeDecodeError as exc:
         raise ClientError(400, f"{what} is not valid UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise ClientError(400, f"{what} is not valid JSON: {exc.msg} at {exc.pos}") from None
+        raise ClientError(
+            400, f"{what} is not valid JSON: {exc.msg} (position {exc.pos})"
+        ) from None
     except RecursionError:
         raise ClientError(400, f"{what} is JSON nested too deeply") from None
 
