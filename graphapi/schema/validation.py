@@ -19,6 +19,8 @@ graphql-core's overlapping-fields rule compares such fields pairwise, quadratic 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,7 @@ from graphql.type import (
     TypeNameMetaFieldDef,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from graphapi.schema.context import Context
 from graphapi.schema.errors import ApiError
@@ -341,6 +344,34 @@ def limit_errors(measure: Measure, repeated: str | None) -> list[GraphQLError]:
     return [GraphQLError(message) for message in errors]
 
 
+_VALIDATED: OrderedDict[tuple[int, str, int], tuple[GraphQLError, ...]] = OrderedDict()
+_VALIDATED_LOCK = threading.Lock()
+VALIDATION_CACHE_SIZE = 512
+
+
+def _validated(
+    schema: GraphQLSchema, query: str, document: DocumentNode, rules: tuple[Any, ...]
+) -> tuple[GraphQLError, ...]:
+    """graphql-core's validation of `document`, remembered by query text (bounded LRU).
+
+    Validation of even `{ __typename }` costs milliseconds (every rule visits the document),
+    more than resolving a canonical query; clients send the same texts again and again. The
+    result depends only on the schema and the text, so the text is the key.
+    """
+    key = (id(schema), query, hash(rules))
+    with _VALIDATED_LOCK:
+        found = _VALIDATED.get(key)
+        if found is not None:
+            _VALIDATED.move_to_end(key)
+            return found
+    found = tuple(validate_document(schema, document, rules))
+    with _VALIDATED_LOCK:
+        _VALIDATED[key] = found
+        while len(_VALIDATED) > VALIDATION_CACHE_SIZE:
+            _VALIDATED.popitem(last=False)
+    return found
+
+
 def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLError]:
     """Several operations and no `operationName`: an error (Strawberry would run the first)."""
     operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
@@ -375,6 +406,11 @@ class QueryLimits(SchemaExtension):
             errors += _unnamed_operations(document, context.context)
             if errors:
                 context.pre_execution_errors = errors
+            elif context.query and context.validation_rules:
+                rules = tuple(context.validation_rules)
+                context.pre_execution_errors = list(
+                    _validated(context.schema._schema, context.query, document, rules)
+                )
             if isinstance(context.context, Context):
                 context.context.cost = measure.cost
         yield
