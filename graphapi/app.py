@@ -234,7 +234,7 @@ def create_app(
             async with _reloading(holder, snapshot_path, loader, reload_interval):
                 yield
         finally:
-            endpoint.pool.shutdown(wait=False, cancel_futures=True)
+            endpoint.shutdown()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "generation": holder.generation})

@@ -12,8 +12,10 @@ stalled `/healthz` and every other client. This endpoint:
 - runs each operation in a worker thread (`schema.execute_sync`), so the event loop only moves
   bytes. Threads rather than processes: the networkx graph lives in this process (a worker
   process would need its own copy of a multi-GB graph, re-made at every reload), and the GIL
-  is handed back to the loop every `sys.getswitchinterval()`; what would still starve cheap
-  requests — many expensive ones at once — is bounded by the expensive-query gate;
+  is handed back to the loop every `sys.getswitchinterval()`. Few threads: under the GIL more
+  threads add no throughput, only switches that stretch every cheap query. A query estimated
+  above `EXPENSIVE_COST` is handed to a separate single worker (`expensive_slots`): expensive
+  queries queue there, one at a time, and never occupy the threads cheap queries use;
 - caps the serialised response at `max_response` bytes with an error that names the limit;
 - says how long the server spent on each request in a `Server-Timing: total;dur=MS` header.
 """
@@ -23,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from graphapi.schema import Context, schema
+from graphapi.schema.validation import EXPENSIVE_COST, estimate
 from graphapi.store.base import GraphStore
 
 __all__ = ["ClientError", "GraphQLEndpoint", "HttpLimits", "error_response"]
@@ -56,8 +58,8 @@ class HttpLimits:
     max_body: int = 1 << 20  # bytes of request body
     max_response: int = 32 << 20  # bytes of serialised response
     budget_seconds: float = 10.0  # per request, checked at every resolved field
-    workers: int = 16  # threads resolving requests
-    expensive_slots: int = 1  # expensive queries resolving at once
+    workers: int = 4  # threads resolving cheap requests
+    expensive_slots: int = 1  # threads resolving expensive requests (queued beyond)
 
 
 class ClientError(Exception):
@@ -178,7 +180,7 @@ class GraphQLEndpoint:
     def __init__(self, store: Callable[[], GraphStore], limits: HttpLimits) -> None:
         self.store, self.limits = store, limits
         self.pool = ThreadPoolExecutor(limits.workers, thread_name_prefix="graphql")
-        self.gate = threading.BoundedSemaphore(limits.expensive_slots)
+        self.expensive = ThreadPoolExecutor(limits.expensive_slots, thread_name_prefix="costly")
         self.ide = get_graphql_ide_html("graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -205,13 +207,12 @@ class GraphQLEndpoint:
             params = _get_params(request)
         query, variables, operation = _checked(params)
         allowed = {OperationType.QUERY} if request.method == "GET" else None
-        context = Context(
-            self.store(), budget_seconds=self.limits.budget_seconds, heavy_gate=self.gate
-        )
+        context = Context(self.store(), budget_seconds=self.limits.budget_seconds)
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self.pool, self._execute, query, variables, operation, context, allowed
-        )
+        run = (query, variables, operation, context, allowed)
+        result = await loop.run_in_executor(self.pool, self._execute_cheap, *run)
+        if result is None:  # expensive: queued for its own worker, its budget already running
+            result = await loop.run_in_executor(self.expensive, self._execute, *run)
         status = 200
         if media == GRAPHQL_RESPONSE and result.get("data") is None and not context.executed:
             status = 400  # the document did not parse or validate: a request error
@@ -224,6 +225,24 @@ class GraphQLEndpoint:
             log.warning("%s", message)
             body = json.dumps({"data": None, "errors": [{"message": message}]}).encode()
         return Response(body, status, media_type=f"{media}; charset=utf-8")
+
+    def _execute_cheap(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation: str | None,
+        context: Context,
+        allowed: set[OperationType] | None,
+    ) -> dict[str, Any] | None:
+        """Run the operation here unless it is estimated expensive (then None: not run)."""
+        if estimate(query, variables, operation) > EXPENSIVE_COST:
+            return None
+        return self._execute(query, variables, operation, context, allowed)
+
+    def shutdown(self) -> None:
+        """Stop the worker threads (queued requests are dropped: the server is stopping)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.expensive.shutdown(wait=False, cancel_futures=True)
 
     def _execute(
         self,

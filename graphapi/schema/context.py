@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias
@@ -33,7 +32,6 @@ class Context:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     started: float = field(default_factory=time.monotonic)
     max_fields: int = DEFAULT_MAX_FIELDS
-    heavy_gate: threading.BoundedSemaphore | None = field(default=None, repr=False)
     loaders: Loaders = field(init=False, repr=False)
     operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
     cost: int = 0  # the estimate the query limits computed, once validated

@@ -43,6 +43,7 @@ from graphql import (
     get_named_type,
     is_introspection_type,
     is_leaf_type,
+    parse,
     value_from_ast,
     value_from_ast_untyped,
 )
@@ -57,7 +58,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from graphapi.schema.context import Context
-from graphapi.schema.errors import ApiError
 
 __all__ = [
     "EXPENSIVE_COST",
@@ -66,8 +66,10 @@ __all__ = [
     "MAX_COST",
     "MAX_QUERY_DEPTH",
     "MAX_REPEATS",
+    "MAX_TOKENS",
     "Measure",
     "QueryLimits",
+    "estimate",
     "measure_document",
 ]
 
@@ -75,7 +77,8 @@ MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
 MAX_REPEATS = 10
 MAX_COST = 1_000_000
-EXPENSIVE_COST = 100_000  # above this estimate a query waits for an expensive-query slot
+MAX_TOKENS = 1000  # graphql-core validates ~30 us per token: 1000 tokens stay under 50 ms
+EXPENSIVE_COST = 100_000  # above this estimate a query runs on the expensive-query worker
 LIST_CAP = 20  # a list without `first` (patches of a series, trailers of a patch, ...)
 NEIGHBORHOOD_BRANCHING = 50  # neighbours per node assumed by `neighborhood(depth:)`
 DEPENDENCY_PER_LEVEL = 25  # series per level assumed by `dependencyGraph(maxDepth:)`
@@ -387,12 +390,10 @@ def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLErr
 
 class QueryLimits(SchemaExtension):
     """Checks the parsed document against the limits before the standard validation runs,
-    and admits an expensive query to execution only through the context's gate.
+    and marks the request as executed once execution begins.
 
     Setting `pre_execution_errors` makes Strawberry skip its own validation, so a refused
-    document is never handed to the (slower, per-rule) graphql-core validators. A query whose
-    estimate exceeds `EXPENSIVE_COST` waits (within its time budget) for one of the few
-    expensive slots, so expensive queries never take every core from the cheap ones.
+    document is never handed to the (slower, per-rule) graphql-core validators.
     """
 
     def on_validate(self) -> Iterator[None]:
@@ -417,21 +418,24 @@ class QueryLimits(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         request = self.execution_context.context
-        if not isinstance(request, Context):
-            yield
-            return
-        request.executed = True
-        gate = request.heavy_gate
-        if gate is None or request.cost <= EXPENSIVE_COST:
-            yield
-            return
-        if not gate.acquire(timeout=request.remaining()):
-            raise ApiError(
-                "server busy with other expensive queries: none finished within this "
-                f"request's time budget of {request.budget_seconds:g}s "
-                "(limit: concurrent expensive queries)"
-            )
-        try:
-            yield
-        finally:
-            gate.release()
+        if isinstance(request, Context):
+            request.executed = True
+        yield
+
+
+def estimate(query: str, variables: Mapping[str, Any] | None, operation_name: str | None) -> int:
+    """The cost estimate of a request's query (0 when it does not parse: execution says why).
+
+    The HTTP endpoint uses it to send an expensive query to its own worker before running it.
+    """
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return 0
+    return measure_document(_schema_of(), document, variables, operation_name)[0].cost
+
+
+def _schema_of() -> GraphQLSchema:
+    from graphapi.schema import schema  # the schema module imports this one
+
+    return schema._schema
