@@ -60,6 +60,7 @@ class HttpLimits:
     budget_seconds: float = 10.0  # per request, checked at every resolved field
     workers: int = 4  # threads resolving cheap requests
     expensive_slots: int = 1  # threads resolving expensive requests (queued beyond)
+    expensive_queue: int = 8  # expensive requests waiting or running; more get a 503
 
 
 class ClientError(Exception):
@@ -181,6 +182,7 @@ class GraphQLEndpoint:
         self.store, self.limits = store, limits
         self.pool = ThreadPoolExecutor(limits.workers, thread_name_prefix="graphql")
         self.expensive = ThreadPoolExecutor(limits.expensive_slots, thread_name_prefix="costly")
+        self.expensive_waiting = 0  # touched on the event loop only
         self.ide = get_graphql_ide_html("graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -212,7 +214,18 @@ class GraphQLEndpoint:
         run = (query, variables, operation, context, allowed)
         result = await loop.run_in_executor(self.pool, self._execute_cheap, *run)
         if result is None:  # expensive: queued for its own worker, its budget already running
-            result = await loop.run_in_executor(self.expensive, self._execute, *run)
+            if self.expensive_waiting >= self.limits.expensive_queue:
+                raise ClientError(
+                    503,
+                    f"server busy: {self.expensive_waiting} expensive queries already queued "
+                    f"(limit: expensive queries queued <= {self.limits.expensive_queue})",
+                    {"retry-after": "5"},
+                )
+            self.expensive_waiting += 1
+            try:
+                result = await loop.run_in_executor(self.expensive, self._execute, *run)
+            finally:
+                self.expensive_waiting -= 1
         status = 200
         if media == GRAPHQL_RESPONSE and result.get("data") is None and not context.executed:
             status = 400  # the document did not parse or validate: a request error

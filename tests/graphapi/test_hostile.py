@@ -3,6 +3,7 @@ queries that the limits allow do not stop /healthz or cheap queries from answeri
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import threading
 import time
@@ -114,3 +115,33 @@ def test_health_and_cheap_queries_answer_while_expensive_queries_run(
     assert total >= 3.0  # one expensive slot: they ran one after the other
     print(f"cheap pairs while expensive ran: {len(latencies)}, max {max(latencies):.3f} s")
     assert len(latencies) >= 5 and max(latencies) < 0.75, latencies
+
+
+def test_expensive_queue_is_bounded(
+    digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `expensive_queue` waiting expensive requests, the next one gets a JSON 503 at once;
+    cheap requests are still answered."""
+    original = digest_store.neighborhood
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)  # blocking, not burning: the point is the queue
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(digest_store, "neighborhood", slow)
+    person = "Person:" + digest_store.list_nodes(NodeKind.PERSON, first=1).items[0].key
+    app = create_app(digest_store, limits=HttpLimits(expensive_queue=2))
+    with live(app) as url:
+        body = {"query": EXPENSIVE, "variables": {"id": person}}
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(httpx.post, url + "/graphql", json=body, timeout=30)]
+            time.sleep(0.2)
+            futures += [
+                pool.submit(httpx.post, url + "/graphql", json=body, timeout=30) for _ in range(3)
+            ]
+            cheap = httpx.post(url + "/graphql", json={"query": "{ stats { people } }"})
+            statuses = sorted(f.result().status_code for f in futures)
+    assert cheap.status_code == 200 and cheap.json()["data"]["stats"]["people"] > 0
+    assert statuses == [200, 200, 503, 503], statuses
+    refused = next(f.result() for f in futures if f.result().status_code == 503)
+    assert "limit: expensive queries queued <= 2" in refused.json()["errors"][0]["message"]

@@ -206,3 +206,13 @@ def test_largest_valid_document_validates_under_50ms(digest_store: NetworkXStore
     assert not errors and repeated is None and measure.cost < 1_000_000
     assert tokens > MAX_TOKENS // 2
     assert elapsed < 50, f"{elapsed:.1f} ms"
+
+
+def test_cyclic_fragment_bomb_is_refused_fast(digest_store: NetworkXStore) -> None:
+    spreads_b, spreads_a = " ".join(["...B"] * 10), " ".join(["...A"] * 10)
+    query = (
+        f"query {{ ...A }} fragment A on Query {{ __typename {spreads_b} }} "
+        f"fragment B on Query {{ __typename {spreads_a} }}"
+    )
+    elapsed, errors = validation_ms(digest_store, query)
+    assert any("within itself" in e for e in errors) and elapsed < 50
