@@ -226,17 +226,8 @@ class GraphQLEndpoint:
                 result = await loop.run_in_executor(self.expensive, self._execute, *run)
             finally:
                 self.expensive_waiting -= 1
-        status = 200
-        if media == GRAPHQL_RESPONSE and result.get("data") is None and not context.executed:
-            status = 400  # the document did not parse or validate: a request error
-        body = json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
-        if len(body) > self.limits.max_response:
-            message = (
-                f"response of {len(body)} bytes exceeds the limit "
-                f"(limit: response size <= {self.limits.max_response} bytes)"
-            )
-            log.warning("%s", message)
-            body = json.dumps({"data": None, "errors": [{"message": message}]}).encode()
+        body, request_error = result
+        status = 400 if media == GRAPHQL_RESPONSE and request_error else 200
         return Response(body, status, media_type=f"{media}; charset=utf-8")
 
     def _execute_cheap(
@@ -246,7 +237,7 @@ class GraphQLEndpoint:
         operation: str | None,
         context: Context,
         allowed: set[OperationType] | None,
-    ) -> dict[str, Any] | None:
+    ) -> tuple[bytes, bool] | None:
         """Run the operation here unless it is estimated expensive (then None: not run)."""
         if estimate(query, variables, operation) > EXPENSIVE_COST:
             return None
@@ -264,8 +255,9 @@ class GraphQLEndpoint:
         operation: str | None,
         context: Context,
         allowed: set[OperationType] | None,
-    ) -> dict[str, Any]:
-        """Run the operation to completion in this worker thread; the reply as a dict."""
+    ) -> tuple[bytes, bool]:
+        """Run the operation to completion in this worker thread: the serialised reply (capped
+        at `max_response` bytes), and whether it is a request error (nothing executed)."""
         try:
             result = schema.execute_sync(
                 query,
@@ -291,4 +283,12 @@ class GraphQLEndpoint:
             reply["errors"] = [error.formatted for error in result.errors]
         if context.executed or result.data is not None:
             reply["data"] = result.data
-        return reply
+        body = json.dumps(reply, separators=(",", ":")).encode()
+        if len(body) > self.limits.max_response:
+            message = (
+                f"response of {len(body)} bytes exceeds the limit "
+                f"(limit: response size <= {self.limits.max_response} bytes)"
+            )
+            log.warning("%s", message)
+            body = json.dumps({"data": None, "errors": [{"message": message}]}).encode()
+        return body, "data" not in reply
