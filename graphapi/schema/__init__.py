@@ -77,11 +77,14 @@ class ApiSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: Any | None = None
     ) -> None:
-        """Log a client's mistake as one line; only an unexpected exception gets a traceback."""
+        """Log a client's mistake as one line (once per distinct message: a limit refuses
+        many fields with one); only an unexpected exception gets a traceback."""
+        seen: set[str] = set()
         for error in errors:
             if _is_internal(error):
                 log.error("internal error: %s", error, exc_info=error.original_error)
-            else:
+            elif error.message not in seen:
+                seen.add(error.message)
                 log.info("client error: %s", error.message)
 
     async def execute(

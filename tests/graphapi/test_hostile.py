@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +19,11 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from graphapi.app import HttpLimits, create_app
+from graphapi.cli import main
 from graphapi.model import NodeKind
 from graphapi.store.networkx_store import NetworkXStore
+from tests.conftest import ROOT
+from tests.graphapi.conftest import SMALL_DIGEST
 from tests.graphapi.serving import free_port
 from tests.graphapi.test_limits import fragment_bomb
 
@@ -145,3 +151,36 @@ def test_expensive_queue_is_bounded(
     assert statuses == [200, 200, 503, 503], statuses
     refused = next(f.result() for f in futures if f.result().status_code == 503)
     assert "limit: expensive queries queued <= 2" in refused.json()["errors"][0]["message"]
+
+
+def test_serve_checks_host_with_allowed_host_option(tmp_path: Path) -> None:
+    """`graphapi serve --allowed-host NAME`: loopback addresses, localhost and NAME answer,
+    a rebinding name does not."""
+    db = tmp_path / "g.db"
+    assert main(["load", "--db", str(db), str(SMALL_DIGEST)]) == 0
+    port = free_port()
+    command = [sys.executable, "-m", "graphapi", "serve", "--db", str(db), "--port", str(port)]
+    command += ["--allowed-host", "graph.example"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", "graph.example"):
+            assert httpx.get(url, headers={"host": host}).status_code == 200, host
+        refused = httpx.get(url, headers={"host": f"rebind.attacker.example:{port}"})
+        assert (
+            refused.status_code == 400
+            and "--allowed-host" in refused.json()["errors"][0]["message"]
+        )
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "Traceback" not in stderr
+    assert sum("rebind.attacker.example" in line for line in stderr.splitlines()) == 1
