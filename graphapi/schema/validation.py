@@ -167,7 +167,8 @@ class _Walker:
         arguments = self._arguments(node, definition)
         name = node.name.value
         if parent.name == "Query" and name == "neighborhood":
-            return int(NEIGHBORHOOD_BRANCHING ** max(0, _int(arguments.get("depth"), 1)))
+            depth = min(max(0, _int(arguments.get("depth"), 1)), 4)  # the resolver allows 3
+            return int(NEIGHBORHOOD_BRANCHING**depth)
         if parent.name == "Query" and name == "dependencyGraph":
             return DEPENDENCY_PER_LEVEL * max(1, _int(arguments.get("maxDepth"), 10))
         if parent.name == "Query" and name == "reviewNetwork":

@@ -216,3 +216,10 @@ def test_cyclic_fragment_bomb_is_refused_fast(digest_store: NetworkXStore) -> No
     )
     elapsed, errors = validation_ms(digest_store, query)
     assert any("within itself" in e for e in errors) and elapsed < 50
+
+
+def test_huge_depth_argument_is_costed_in_constant_time(digest_store: NetworkXStore) -> None:
+    """`depth: 2000000000` must not make the estimate compute 50^2000000000."""
+    query = 'query($d: Int) { neighborhood(id: "Person:x", depth: $d) { nodes { id } } }'
+    elapsed, errors = validation_ms(digest_store, query, d=2_000_000_000)
+    assert elapsed < 50 and errors  # refused: by the cost limit or the resolver's depth check
