@@ -11,13 +11,20 @@ and ignored: the old graph goes on serving.
 
 Concurrency is bounded: at most `max_concurrent` GraphQL requests run at once; a request
 that cannot start within `queue_seconds` gets a 503 naming the limit, so one flood of
-clients cannot starve the server indefinitely.
+clients cannot starve the server indefinitely. Operations resolve in worker threads
+(`graphapi.endpoint`), so `/healthz` and cheap queries answer while expensive ones run.
+
+Given the address it is bound to, the app checks each request's Host header: a web page
+that rebinds its own DNS name to 127.0.0.1 sends its name as Host, and is refused (400).
+IP literals, `localhost` and the names given with `--allowed-host` are accepted.
+Every client error is answered with a JSON `{"errors": [...]}` body.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import signal
@@ -26,20 +33,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graphapi.endpoint import GraphQLEndpoint, HttpLimits, error_response
 from graphapi.gcpause import settle_long_lived
-from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
-from graphapi.web import explorer_page, graphiql_page, static_mount
+from graphapi.web import explorer_page, static_mount
 
-__all__ = ["StoreHolder", "create_app"]
+__all__ = ["HostCheck", "HttpLimits", "StoreHolder", "create_app"]
 
 log = logging.getLogger("graphapi")
 
@@ -91,20 +98,64 @@ class StoreHolder:
         return True
 
 
-class _GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app with our per-request context."""
+class HostCheck:
+    """ASGI middleware refusing a Host header that is neither an IP literal the server is
+    bound to, `localhost`, nor a configured name: the defence against DNS rebinding."""
 
-    def __init__(self, holder: StoreHolder) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
-        self._holder = holder
+    def __init__(self, app: ASGIApp, bind_host: str, names: list[str]) -> None:
+        self.app = app
+        self.bind = _ip(bind_host)
+        self.wildcard = self.bind is not None and self.bind.is_unspecified
+        self.names = {n.lower().rstrip(".") for n in names} | {"localhost"}
+        if self.bind is None:
+            self.names.add(bind_host.lower().rstrip("."))
 
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(store=self._holder.store)
+    def allowed(self, host: str) -> bool:
+        """True for a Host header (port and brackets stripped) this server answers to."""
+        name = _host_name(host)
+        address = _ip(name)
+        if address is None:
+            return name in self.names
+        if self.wildcard or address == self.bind:
+            return True
+        return address.is_loopback and self.bind is not None and self.bind.is_loopback
 
-    @property
-    def graphql_ide_html(self) -> str:
-        """GraphiQL from the vendored copy (web.py), not Strawberry's CDN-based page."""
-        return graphiql_page()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not self.allowed(host):
+                log.warning("400 %s: Host %r refused", scope.get("path", ""), host)
+                message = (
+                    f"Host {host!r} is not served here (limit: allowed hosts; "
+                    "add the name with 'graphapi serve --allowed-host NAME')"
+                )
+                await error_response(400, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name or address of a Host header value, without port or IPv6 brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 replies, as JSON like every other client error."""
+    assert isinstance(exc, HTTPException)
+    log.warning("%d: %s", exc.status_code, exc.detail)
+    return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 class _Bounded:
@@ -121,6 +172,7 @@ class _Bounded:
             message = (
                 f"server busy: more than {self.limit} concurrent requests (limit: concurrency)"
             )
+            log.warning("503: %s", message)
             await JSONResponse({"errors": [{"message": message}]}, 503)(scope, receive, send)
             return
         try:
@@ -137,6 +189,29 @@ async def _watch(holder: StoreHolder, interval: float, wake: asyncio.Event) -> N
         await holder.refresh()
 
 
+@contextlib.asynccontextmanager
+async def _reloading(
+    holder: StoreHolder,
+    snapshot_path: str | None,
+    loader: Callable[[str], GraphStore] | None,
+    interval: float,
+) -> AsyncIterator[None]:
+    """Watch the snapshot (and SIGHUP) while the app runs, when there is one to watch."""
+    if snapshot_path is None or loader is None:
+        yield
+        return
+    wake = asyncio.Event()
+    with contextlib.suppress(ValueError, RuntimeError):  # not the main thread: no signal
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, wake.set)
+    task = asyncio.create_task(_watch(holder, interval, wake))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(
     store: GraphStore,
     *,
@@ -147,27 +222,26 @@ def create_app(
     reload_interval: float = 1.0,
     max_concurrent: int = 32,
     queue_seconds: float = 10.0,
+    bind_host: str | None = None,
+    allowed_hosts: list[str] | None = None,
+    limits: HttpLimits | None = None,
 ) -> Starlette:
-    """An app serving `store` (reloaded from `snapshot_path` when given); CORS closed by default."""
+    """An app serving `store` (reloaded from `snapshot_path` when given); CORS closed by default.
+
+    With `bind_host` (what `serve` listens on), Host headers are checked (`HostCheck`).
+    `signature(path)` tells when a new graph was saved there (the database's generation).
+    """
     holder = StoreHolder(store, snapshot_path=snapshot_path, loader=loader, signature=signature)
     holder.remember()
     settle_long_lived()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if snapshot_path is None or loader is None:
-            yield
-            return
-        wake = asyncio.Event()
-        with contextlib.suppress(ValueError, RuntimeError):  # not the main thread: no signal
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, wake.set)
-        task = asyncio.create_task(_watch(holder, reload_interval, wake))
         try:
-            yield
+            async with _reloading(holder, snapshot_path, loader, reload_interval):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            endpoint.shutdown()
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "generation": holder.generation})
@@ -185,13 +259,21 @@ def create_app(
                 allow_headers=["content-type"],
             )
         )
-    graphql_app = _Bounded(_GraphQLApp(holder), max_concurrent, queue_seconds)
+    if bind_host is not None:
+        middleware.insert(0, Middleware(HostCheck, bind_host=bind_host, names=allowed_hosts or []))
+    endpoint = GraphQLEndpoint(lambda: holder.store, limits or HttpLimits())
+    graphql_app = _Bounded(endpoint, max_concurrent, queue_seconds)
     routes = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/", explore),
         static_mount(),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
+    )
     app.state.holder = holder
     return app

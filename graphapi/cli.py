@@ -231,7 +231,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings is not None:
         with _open_neo4j(settings) as neo4j:
             print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-            app = create_app(neo4j, cors_origins=origins)
+            app = create_app(
+                neo4j,
+                cors_origins=origins,
+                bind_host=args.host,
+                allowed_hosts=args.allowed_host or [],
+            )
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
     path = _db_path(args)
@@ -243,6 +248,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         snapshot_path=path,
         loader=lambda snapshot: read_snapshot(snapshot, corpus=False).warm(),
         signature=snapshot_signature,
+        bind_host=args.host,
+        allowed_hosts=args.allowed_host or [],
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
@@ -362,6 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="ORIGIN",
         help="allow this browser origin (repeatable)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="answer requests whose Host header is NAME (repeatable); IP addresses the "
+        "server is bound to and localhost are always answered, other names refused "
+        "(DNS rebinding)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -3,50 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graphapi.schema.context import Context
+from graphapi.schema.context import Context, LimitExceeded
 from graphapi.schema.dates import DateTime
 from graphapi.schema.errors import ApiError
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import Company, File, Message, Patch, Person, Series
+from graphapi.schema.validation import MAX_TOKENS, QueryLimits
 
-__all__ = ["ApiSchema", "Context", "build_schema", "schema"]
+__all__ = ["MAX_TOKENS", "ApiSchema", "Context", "build_schema", "schema"]
 
-MAX_QUERY_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
+log = logging.getLogger("graphapi")
+
 MAX_STRING = 1024
 MASKED_MESSAGE = "Internal error (details are in the server log)."
 
 
 class TimeBudget(SchemaExtension):
-    """Refuses to resolve further fields once a request has used its time budget, and
-    refuses string arguments longer than `MAX_STRING` (no field needs more)."""
+    """Charges every resolved field to the request (time budget, response size), and refuses
+    string arguments longer than `MAX_STRING` (no field needs more).
+
+    Past a limit, no resolver runs any more: each remaining field is refused at once, and
+    `ApiSchema.execute` folds those refusals into one error naming the limit.
+    """
 
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         context = info.context
-        if isinstance(context, Context) and context.over_budget():
-            raise ApiError(
-                f"request exceeded its time budget of {context.budget_seconds:g}s "
-                "(limit: per-request time budget)"
-            )
+        if isinstance(context, Context):
+            try:
+                context.charge()
+            except LimitExceeded as exc:
+                raise ApiError(str(exc)) from None
         for name, value in kwargs.items():
             if isinstance(value, str) and len(value) > MAX_STRING:
                 raise ApiError(
@@ -63,9 +62,8 @@ def _is_internal(error: GraphQLError) -> bool:
 
 
 def _extensions() -> Iterator[Any]:
-    yield lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)
-    yield lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)
     yield lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS)
+    yield QueryLimits
     yield TimeBudget
     yield lambda: MaskErrors(should_mask_error=_is_internal, error_message=MASKED_MESSAGE)
 
@@ -78,6 +76,48 @@ class ApiSchema(strawberry.Schema):
     event loop (the CLI, tests) keep calling `execute_sync`; async code (the HTTP app) calls
     `execute`. Both run the same resolvers, limits, time budget and error masking.
     """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any | None = None
+    ) -> None:
+        """Log a client's mistake as one line (once per distinct message: a limit refuses
+        many fields with one); only an unexpected exception gets a traceback."""
+        seen: set[str] = set()
+        for error in errors:
+            if _is_internal(error):
+                log.error("internal error: %s", error, exc_info=error.original_error)
+            elif error.message not in seen:
+                seen.add(error.message)
+                log.info("client error: %s", error.message)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Strawberry's execution, with the refusals after a limit folded into one error."""
+        if isinstance(context_value, Context):
+            context_value.operation_named = operation_name is not None
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if isinstance(context_value, Context) and context_value.stopped and result.errors:
+            stopped = context_value.stopped
+            kept = [e for e in result.errors if e.message != stopped]
+            first = next(e for e in result.errors if e.message == stopped)
+            result.errors = [first, *kept]
+        return result
 
     def execute_sync(
         self,

@@ -14,9 +14,14 @@ from graphapi.store.base import GraphStore
 if TYPE_CHECKING:
     from graphapi.schema.types import Patch as _Patch  # noqa: F401
 
-__all__ = ["DEFAULT_BUDGET_SECONDS", "Context", "Info"]
+__all__ = ["DEFAULT_BUDGET_SECONDS", "DEFAULT_MAX_FIELDS", "Context", "Info", "LimitExceeded"]
 
 DEFAULT_BUDGET_SECONDS = 10.0
+DEFAULT_MAX_FIELDS = 500_000  # resolved fields in one response, ~50 MB of JSON at most
+
+
+class LimitExceeded(Exception):
+    """Raised by `Context.charge` once a request is over its time budget or response size."""
 
 
 @dataclass
@@ -26,13 +31,41 @@ class Context:
     store: GraphStore
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     started: float = field(default_factory=time.monotonic)
+    max_fields: int = DEFAULT_MAX_FIELDS
     loaders: Loaders = field(init=False, repr=False)
+    operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
+    cost: int = 0  # the estimate the query limits computed, once validated
+    executed: bool = False  # execution began: any error now is a field error, not a request's
+    resolved: int = 0
+    stopped: str | None = None  # the limit that stopped this request, once one did
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds
+
+    def remaining(self) -> float:
+        """Seconds left of the time budget (0 when spent)."""
+        return max(0.0, self.budget_seconds - (time.monotonic() - self.started))
+
+    def charge(self) -> None:
+        """Count one resolved field; once a limit is hit every further field is refused, so
+        the request stops doing work at its next field instead of finishing the query."""
+        if self.stopped is None:
+            self.resolved += 1
+            if self.resolved > self.max_fields:
+                self.stopped = (
+                    f"response exceeds {self.max_fields} fields "
+                    f"(limit: response size <= {self.max_fields} fields)"
+                )
+            elif self.over_budget():
+                self.stopped = (
+                    f"request exceeded its time budget of {self.budget_seconds:g}s "
+                    "(limit: per-request time budget)"
+                )
+        if self.stopped is not None:
+            raise LimitExceeded(self.stopped)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 import pytest
-from graphql import get_introspection_query
+from graphql import get_introspection_query, parse, validate
 
-from graphapi.schema import Context, schema
+from graphapi.schema import MAX_TOKENS, Context, schema
+from graphapi.schema.validation import measure_document
 from graphapi.store.networkx_store import NetworkXStore
 from tests.graphapi.conftest import run, run_errors
 
@@ -23,7 +24,7 @@ def test_depth_bomb_is_refused(digest_store: NetworkXStore) -> None:
     for _ in range(8):
         inner = f"series {{ nodes {{ author {{ {inner} }} }} }}"
     errors = run_errors(digest_store, f'{{ person(email: "x@y") {{ {inner} }} }}')
-    assert "exceeds maximum operation depth" in errors[0]
+    assert "limit: depth <= 12" in errors[0]
 
 
 def test_alias_bomb_is_refused(digest_store: NetworkXStore) -> None:
@@ -87,7 +88,8 @@ def test_internal_errors_in_batched_fields_are_masked(
 def test_time_budget_stops_the_next_batched_level(
     digest_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Once a batched load has outlasted the budget, the fields below it are refused."""
+    """Once a batched load has outlasted the budget, the fields below it are refused, with
+    one error naming the limit (not one per refused field)."""
     original = digest_store.related_many
     calls = []
 
@@ -98,10 +100,126 @@ def test_time_budget_stops_the_next_batched_level(
 
     monkeypatch.setattr(digest_store, "related_many", slow)
     query = "{ allSeries(first: 3) { nodes { id author { name company { name } } } } }"
-    result = schema.execute_sync(query, context_value=Context(digest_store, budget_seconds=0.2))
+    context = Context(digest_store, budget_seconds=0.2)
+    result = schema.execute_sync(query, context_value=context)
     assert len(calls) == 1  # the three authors: one batched load, then the budget is spent
     assert result.data is not None
     assert [n["author"] for n in result.data["allSeries"]["nodes"]] == [None] * 3
-    assert result.errors and all("per-request time budget" in e.message for e in result.errors)
-    refused = sorted(tuple(e.path[:4]) for e in result.errors)  # a field of each author
-    assert refused == [("allSeries", "nodes", i, "author") for i in range(3)]
+    assert result.errors and len(result.errors) == 1
+    assert "limit: per-request time budget" in result.errors[0].message
+    assert context.resolved == 9  # allSeries, nodes, 3 ids, 3 authors; the 9th field refused
+
+
+def test_response_size_cap_stops_resolving(digest_store: NetworkXStore) -> None:
+    context = Context(digest_store, max_fields=10)
+    result = schema.execute_sync(
+        "{ people(first: 100) { nodes { id name emails } } }", context_value=context
+    )
+    assert result.errors and len(result.errors) == 1
+    assert "limit: response size <= 10 fields" in result.errors[0].message
+    assert context.resolved == 11  # the 11th field was refused, and no field after it ran
+
+
+def fragment_bomb(levels: int, width: int = 30) -> str:
+    """A query whose fragments each spread the next one `width` times: width^levels paths."""
+    fragments = []
+    for level in range(levels):
+        last = level + 1 == levels
+        inner = "__typename" if last else " ".join([f"...F{level + 1}"] * width)
+        fragments.append(f"fragment F{level} on Query {{ {inner} }}")
+    return "query { ...F0 } " + " ".join(fragments)
+
+
+def validation_ms(store: NetworkXStore, query: str, **variables: Any) -> tuple[float, list[str]]:
+    """CPU milliseconds this thread spent answering `query` (best of 3), and its errors."""
+    best, messages = float("inf"), []
+    for _ in range(3):
+        started = time.thread_time()
+        result = schema.execute_sync(
+            query, variable_values=variables or None, context_value=Context(store)
+        )
+        best = min(best, (time.thread_time() - started) * 1000)
+        messages = [e.message for e in result.errors or []]
+    return best, messages
+
+
+@pytest.mark.parametrize("levels", range(3, 9))
+def test_fragment_bombs_are_refused_fast(digest_store: NetworkXStore, levels: int) -> None:
+    wide_ms, wide = validation_ms(digest_store, fragment_bomb(levels))
+    assert wide and "limit: repeats <= 10" in wide[0]
+    narrow_ms, narrow = validation_ms(digest_store, fragment_bomb(levels, width=10))
+    if 10 ** (levels - 1) > 1_000_000:  # one __typename, 10^(levels-1) paths to it
+        assert narrow and f"estimated cost {10 ** (levels - 1)} " in narrow[0]
+    else:  # execution merges the repeated spreads: allowed and answered at once
+        assert narrow == []
+    assert wide_ms < 100 and narrow_ms < 100
+
+
+FILES_DEEP = (
+    'files(pathPrefix: "", first: $n) '
+    "{ nodes { patches(first: 100) { nodes { trailers { person { name } } } } } }"
+)
+
+
+def test_cost_error_names_limit_and_estimate(digest_store: NetworkXStore) -> None:
+    errors = run_errors(digest_store, f"query($n: Int = 100) {{ a: {FILES_DEEP} b: {FILES_DEEP} }}")
+    assert "limit: cost <= 1000000" in errors[0]
+    # files: 100 + 100 x (nodes: 1 + patches: 100 + 100 x (nodes: 1 + trailers: 20 + 20 x 2))
+    assert "estimated cost 1240400 " in errors[0]
+
+
+def test_cost_follows_first_and_variables(digest_store: NetworkXStore) -> None:
+    query = f"query($n: Int) {{ a: {FILES_DEEP} b: {FILES_DEEP} }}"
+    assert run(digest_store, query, n=10)["a"]["nodes"] is not None
+    errors = run_errors(digest_store, query, n=100)
+    assert "estimated cost 1240400 " in errors[0]
+
+
+def test_neighborhood_is_costed_by_depth(digest_store: NetworkXStore) -> None:
+    person = run(digest_store, "{ people(first: 1) { nodes { id } } }")["people"]["nodes"][0]["id"]
+    view = "nodes { id kind label weight } edges { source target kind weight }"
+    query = "query($id: ID!, $d: Int) { neighborhood(id: $id, depth: $d) { " + view + " } }"
+    assert run(digest_store, query, id=person, d=2)["neighborhood"]["nodes"]
+    errors = run_errors(digest_store, query, id=person, d=3)
+    assert "estimated cost 1375000 " in errors[0]  # 50^3 x (1 + nodes: 1 + 4 + edges: 1 + 4)
+
+
+def test_repeated_fields_are_refused_before_pairwise_validation(
+    digest_store: NetworkXStore,
+) -> None:
+    elapsed, errors = validation_ms(digest_store, "{ " + "stats { people } " * 200 + "}")
+    assert "'stats' is selected more than 10 times" in errors[0]
+    assert elapsed < 50
+
+
+def test_largest_valid_document_validates_under_50ms(digest_store: NetworkXStore) -> None:
+    """A document just under the token limit, valid, passing every limit."""
+    person = "name emails company { name domains } reviewers(first: 1) { count person { name } }"
+    aliased = " ".join(f'p{i}: person(email: "x{i}@y") {{ {person} }}' for i in range(28))
+    query = "{ " + aliased + " stats { people } }"
+    started = time.thread_time()
+    document = parse(query, max_tokens=MAX_TOKENS)
+    tokens = len(query.split())  # a lower bound of the real token count
+    errors = validate(schema._schema, document)
+    measure, repeated = measure_document(schema._schema, document)
+    elapsed = (time.thread_time() - started) * 1000
+    assert not errors and repeated is None and measure.cost < 1_000_000
+    assert tokens > MAX_TOKENS // 2
+    assert elapsed < 50, f"{elapsed:.1f} ms"
+
+
+def test_cyclic_fragment_bomb_is_refused_fast(digest_store: NetworkXStore) -> None:
+    spreads_b, spreads_a = " ".join(["...B"] * 10), " ".join(["...A"] * 10)
+    query = (
+        f"query {{ ...A }} fragment A on Query {{ __typename {spreads_b} }} "
+        f"fragment B on Query {{ __typename {spreads_a} }}"
+    )
+    elapsed, errors = validation_ms(digest_store, query)
+    assert any("within itself" in e for e in errors) and elapsed < 50
+
+
+def test_huge_depth_argument_is_costed_in_constant_time(digest_store: NetworkXStore) -> None:
+    """`depth: 2000000000` must not make the estimate compute 50^2000000000."""
+    query = 'query($d: Int) { neighborhood(id: "Person:x", depth: $d) { nodes { id } } }'
+    elapsed, errors = validation_ms(digest_store, query, d=2_000_000_000)
+    assert elapsed < 50 and errors  # refused: by the cost limit or the resolver's depth check
