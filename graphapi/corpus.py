@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from loaders.gitrepo import CodeCommit
 from loaders.patchid import patch_id
 from loaders.records import Address, Message
 
@@ -32,6 +33,8 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
+    commits: dict[str, CodeCommit] = field(default_factory=dict)  # code trees' commits by sha
+    code_heads: dict[str, str] = field(default_factory=dict)  # tree name -> last HEAD read
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickle by slot name, ignoring slots of older versions (`patch_ids`, a cache
@@ -55,6 +58,15 @@ class Corpus:
             if message.key not in self.messages:
                 self.messages[message.key] = message
                 added.append(message)
+        return added
+
+    def add_commits(self, commits: Iterable[CodeCommit]) -> list[CodeCommit]:
+        """Add the commits not seen before; returns them."""
+        added = []
+        for commit in commits:
+            if commit.sha not in self.commits:
+                self.commits[commit.sha] = commit
+                added.append(commit)
         return added
 
     def add_people(self, people: Iterable[Address]) -> None:

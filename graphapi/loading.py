@@ -17,6 +17,8 @@ from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import keep_files, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
+from graphapi.merge_graph import commit_batch, stored_head, sync_merges
+from graphapi.merging import person_resolver, read_tree
 from graphapi.model import NodeKind
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
@@ -28,6 +30,7 @@ from loaders.companies import CompanyMap, company_map_with
 from loaders.detect import SourceFormat, detect_format
 from loaders.digest import read_digest
 from loaders.errors import SourceError
+from loaders.gitrepo import CodeCommit, repository_name
 from loaders.mailmap import parse_mailmap
 from loaders.maintainers import parse_maintainers
 from loaders.parallel import parse_many
@@ -46,6 +49,7 @@ class LoadSummary:
     duplicates: int = 0
     defective: int = 0
     skipped: int = 0
+    commits: int = 0  # new commits of code trees (not messages: not in `read`)
     series: int = 0
     patches: int = 0
     defect_reasons: dict[str, int] = field(default_factory=dict)
@@ -55,7 +59,9 @@ class LoadSummary:
         return (
             f"read {self.read} / loaded {self.loaded} / duplicates {self.duplicates} / "
             f"defective {self.defective} / skipped {self.skipped} "
-            f"({self.series} series, {self.patches} patches)"
+            f"({self.series} series, {self.patches} patches"
+            + (f", {self.commits} commits" if self.commits else "")
+            + ")"
         )
 
 
@@ -65,6 +71,8 @@ class _Source:
     people: list[Address]
     skipped: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # "maintainers"/"mailmap" -> text
+    commits: list[CodeCommit] = field(default_factory=list)  # a code tree's (issue 16)
+    heads: dict[str, tuple[str, str]] = field(default_factory=dict)  # tree -> (path, head)
 
 
 def _parse_raw(items: Iterable[tuple[str, bytes]]) -> list[Message]:
@@ -100,8 +108,11 @@ def _read_source(path: Path, range_spec: str | None, corpus: Corpus) -> _Source:
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     fmt = detect_format(path)
-    if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
-        raise SourceError(f"{path}: --range applies to public-inbox git archives only")
+    if range_spec and fmt not in (SourceFormat.PUBLIC_INBOX, SourceFormat.CODE_REPO):
+        raise SourceError(f"{path}: --range applies to git repositories only")
+    if fmt is SourceFormat.CODE_REPO:
+        commits, heads = read_tree(path, range_spec, corpus.code_heads)
+        return _Source([], [], commits=commits, heads=heads)
     if fmt is SourceFormat.DIGEST:
         digest = read_digest(path)
         return _Source(list(digest.messages), [a for a, _ in digest.contributor_tally])
@@ -153,6 +164,8 @@ class _Parsed:
     people: list[Address]
     skipped: dict[str, int]
     files: dict[str, str]
+    commits: list[CodeCommit] = field(default_factory=list)
+    heads: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _parse_sources(
@@ -168,6 +181,8 @@ def _parse_sources(
         [p for source in parsed for p in source.people],
         skipped,
         {name: text for source in parsed for name, text in source.files.items()},
+        [c for source in parsed for c in source.commits],
+        {name: head for source in parsed for name, head in source.heads.items()},
     )
 
 
@@ -207,6 +222,8 @@ def _load_sources(
     corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
     corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
     summary = _summary(parsed, corpus.add_messages(parsed.messages))
+    summary.commits = len(corpus.add_commits(parsed.commits))
+    corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
     assembly = rebuild(store, companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
@@ -225,6 +242,10 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     store.replace(batch_from_assembly(assembly, companies, identities, maintainers))
+    if corpus.commits:
+        heads = {name: ("", head) for name, head in corpus.code_heads.items()}
+        store.write(commit_batch(corpus.commits.values(), person_resolver(identities), heads))
+        sync_merges(store)
     return assembly
 
 
@@ -245,7 +266,7 @@ def load_into_store(
     later ones; one that changes is re-applied to what the store holds first
     (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
     """
-    parsed = _parse_sources(sources, range_spec, Corpus())
+    parsed = _parse_sources(sources, range_spec, _cursors(store, sources))
     kept = kept_files_of(store)
     wanted = kept.updated(
         maintainers=parsed.files.get("maintainers"),
@@ -268,11 +289,34 @@ def load_into_store(
     assembly = assemble(parsed.messages, parsed.people)
     identities, maintainers = wanted.identities(), wanted.ownership()
     store.write(batch_from_assembly(assembly, companies, identities, maintainers))
+    summary.commits = _add_commits(store, parsed, identities)
     if wanted != kept:
         keep_files(store, wanted)  # last: a load that dies before re-applies them when re-run
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary
+
+
+def _cursors(store: GraphStore, sources: Sequence[str | os.PathLike[str]]) -> Corpus:
+    """A scratch corpus holding the stored head of each code tree among `sources`."""
+    corpus = Corpus()
+    for source in sources:
+        if detect_format(source) is SourceFormat.CODE_REPO:
+            name = repository_name(source)
+            head = stored_head(store, name)
+            if head is not None:
+                corpus.code_heads[name] = head
+    return corpus
+
+
+def _add_commits(store: GraphStore, parsed: _Parsed, identities: Identities) -> int:
+    """Write this load's commits and tree heads, then re-match if the store holds a tree."""
+    known = store.get_many(NodeKind.COMMIT, [c.sha for c in parsed.commits])
+    fresh = [c for c, node in zip(parsed.commits, known, strict=True) if node is None]
+    if parsed.commits or parsed.heads:
+        store.write(commit_batch(parsed.commits, person_resolver(identities), parsed.heads))
+    sync_merges(store)  # new mail may land in commits loaded before, too
+    return len(fresh)
 
 
 def _count_defects(summary: LoadSummary, messages: list[Message]) -> None:

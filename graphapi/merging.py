@@ -9,6 +9,7 @@ name a patch present in the loaded mail: the trailers are the ground truth, neve
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,11 +17,18 @@ from dataclasses import dataclass, field
 from graphapi.identity import Identities
 from graphapi.ingest import person_key
 from loaders.assembled import Assembly
-from loaders.gitrepo import CodeCommit
+from loaders.gitrepo import CodeCommit, head_of, is_ancestor, iter_commits, repository_name
 from loaders.merges import CommitMatch, PostedPatch, match_commits, normalise_subject
 from loaders.records import Address
 
-__all__ = ["Evaluation", "cover_ids_of", "evaluate", "person_resolver", "posted_patches"]
+__all__ = [
+    "Evaluation",
+    "cover_ids_of",
+    "evaluate",
+    "person_resolver",
+    "posted_patches",
+    "read_tree",
+]
 
 
 def person_resolver(identities: Identities) -> _Resolver:
@@ -40,6 +48,29 @@ class _Resolver:
         if key is None:
             key = self.cache[address] = person_key(self.identities.resolve(address)[0])
         return key
+
+
+def read_tree(
+    path: str | os.PathLike[str], range_spec: str | None, heads: Mapping[str, str]
+) -> tuple[list[CodeCommit], dict[str, tuple[str, str]]]:
+    """A code tree's commits to load and its new head (`{name: (path, head)}`).
+
+    Without a range, a tree read before (its head in `heads`) is read from there on: a reload
+    reads only new commits. A head that is no longer in the tree's history (a rewritten
+    branch) is not trusted: the whole tree is read again, and duplicates are dropped later.
+    """
+    name = repository_name(path)
+    head = head_of(path)
+    if head is None:
+        return [], {}
+    last = heads.get(name)
+    if range_spec is None and last is not None:
+        if last == head:
+            return [], {name: (os.path.realpath(path), head)}
+        if is_ancestor(path, last, head):
+            range_spec = f"{last}..{head}"
+    commits = list(iter_commits(path, range_spec))
+    return commits, {name: (os.path.realpath(path), head)}
 
 
 def posted_patches(assembly: Assembly, identities: Identities) -> list[PostedPatch]:

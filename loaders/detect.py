@@ -12,6 +12,8 @@ import enum
 import os
 import re
 
+from loaders.gitrepo import is_code_repository
+
 __all__ = ["SourceFormat", "detect_format"]
 
 _SNIFF_BYTES = 8192
@@ -34,6 +36,7 @@ class SourceFormat(enum.Enum):
     PUBLIC_INBOX = "public-inbox"
     MAINTAINERS = "maintainers"
     MAILMAP = "mailmap"
+    CODE_REPO = "git-code"  # a git repository of code (loaders.gitrepo), not an archive
     UNKNOWN = "unknown"
 
 
@@ -51,6 +54,8 @@ def detect_format(path: str | os.PathLike[str]) -> SourceFormat:
 
 
 def _directory_format(path: str) -> SourceFormat:
+    if is_code_repository(path):  # before the bare-repo test: a code tree can be bare too
+        return SourceFormat.CODE_REPO
     if _is_bare_repo(path) or _has_epochs(path) or _has_epochs(os.path.join(path, "git")):
         return SourceFormat.PUBLIC_INBOX
     if all(os.path.isdir(os.path.join(path, sub)) for sub in ("cur", "new", "tmp")):

@@ -29,6 +29,7 @@ __all__ = [
     "CodeCommit",
     "git_dir_of",
     "head_of",
+    "is_ancestor",
     "is_code_repository",
     "iter_commits",
     "link_message_ids",
@@ -108,6 +109,19 @@ def head_of(path: str | os.PathLike[str]) -> str | None:
         return None
     sha = _git(git_dir, ["rev-parse", "--verify", "-q", "HEAD"], check=False).strip()
     return sha or None
+
+
+def is_ancestor(path: str | os.PathLike[str], older: str, newer: str) -> bool:
+    """True when commit `older` is in the history of `newer` (a cursor still valid)."""
+    git_dir = git_dir_of(path)
+    if git_dir is None:
+        return False
+    result = subprocess.run(
+        ["git", "--git-dir", git_dir, "merge-base", "--is-ancestor", older, newer],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
 
 
 def iter_commits(
