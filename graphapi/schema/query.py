@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphapi.model import NodeKind, split_node_id
+from graphapi.schema.commits import Commit, MergeState, commit_by_sha
 from graphapi.schema.common import (
     Connection,
     Direction,
@@ -258,7 +259,8 @@ class Query:
 
     @strawberry.field(
         name="allSeries",
-        description="Series, newest first, optionally searched by title words or author.",
+        description="Series, newest first, optionally searched by title words or author, or "
+        "limited to a merge state (needs a loaded code tree).",
     )
     def all_series(
         self,
@@ -267,6 +269,7 @@ class Query:
         author: str | None = None,
         first: int | None = 20,
         after: str | None = None,
+        merged: MergeState | None = None,
     ) -> Connection[Series]:
         store = info.context.store
         related = None
@@ -283,8 +286,13 @@ class Query:
             related_to=related,
             offset=decode_cursor(after),
             first=check_first(first),
+            where={"mergeState": merged.value} if merged is not None else None,
         )
         return build_connection(page, Series.of)
+
+    @strawberry.field(description="A commit of a loaded code tree by sha (or a 7+ digit prefix).")
+    def commit(self, info: Info, sha: str) -> Commit | None:
+        return commit_by_sha(info, sha)
 
     @strawberry.field
     def patch(self, info: Info, message_id: str) -> Patch | None:

@@ -161,8 +161,11 @@ SERIES_BY_MESSAGE = (
 
 
 @cache
-def list_nodes(kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None) -> str:
-    """One page of a kind in `nx_queries.list_nodes` order, and the total."""
+def list_nodes(
+    kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None, *, filtered: bool = False
+) -> str:
+    """One page of a kind in `nx_queries.list_nodes` order, and the total; `filtered` keeps
+    the nodes whose properties equal `$where`'s values."""
     label = _name(kind)
     if related is None:
         match = f"MATCH (n:{label}) WHERE NOT n._placeholder AND "
@@ -175,7 +178,8 @@ def list_nodes(kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None) -> str
     return (
         match + "all(w IN $words WHERE n._search CONTAINS w) "
         "AND ($prefix IS NULL OR n.key STARTS WITH $prefix) "
-        f"WITH n ORDER BY n._sort, {KEY_ORDER.format('n')} "
+        + ("AND all(k IN keys($where) WHERE n[k] = $where[k]) " if filtered else "")
+        + f"WITH n ORDER BY n._sort, {KEY_ORDER.format('n')} "
         "WITH collect(n) AS found "
         "RETURN size(found) AS total, "
         "[x IN found[$offset..$offset + $first] | properties(x)] AS items"

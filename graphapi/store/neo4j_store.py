@@ -378,12 +378,15 @@ class Neo4jStore:
         prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
+        where: Mapping[str, Any] | None = None,
     ) -> Page:
         words = search.lower().split() if search else []
         signature = (related_to[0], related_to[1]) if related_to else None
         key = related_to[2] if related_to else None
+        extra = {"where": dict(where)} if where else {}
         rows = self.run_read(
-            cypher.list_nodes(kind, signature),
+            cypher.list_nodes(kind, signature, filtered=bool(where)),
+            **extra,
             key=key,
             words=words,
             prefix=prefix,

@@ -8,7 +8,7 @@ over the graph.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -158,10 +158,13 @@ class NetworkXStore:
         prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
+        where: Mapping[str, Any] | None = None,
     ) -> Page:
         items = q.list_nodes(self.graph, kind, search, related_to)
         if prefix is not None:
             items = [i for i in items if i.key.startswith(prefix)]
+        if where:
+            items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
         return Page(items[offset : offset + first], len(items), offset)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
