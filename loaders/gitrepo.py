@@ -44,7 +44,7 @@ _MESSAGE_ID = re.compile(r"^\s*Message-Id:\s*<([^<>\s]+)>", re.IGNORECASE | re.M
 # a lore-style archive URL: host/list/<message-id>[/...]; patch.msgid.link/<message-id>
 _MSGID_URL = re.compile(
     r"https?://(?:patch\.msgid\.link|lore\.kernel\.org/[^/\s]+|lkml\.kernel\.org/r|"
-    r"[a-z0-9.-]*kernel\.org/(?:r|[^/\s]+))/([^/\s]+@[^/\s]+?)/?(?:[#?].*)?$",
+    r"[a-z0-9.-]*kernel\.org/(?:r|[^/\s]+))/([^/\s#?]+@[^/\s#?]+)(?:[/#?]\S*)?$",
     re.IGNORECASE,
 )
 _INBOX_BLOBS = frozenset({"m", "d"})
@@ -196,7 +196,7 @@ def _log_records(git_dir: str, revs: list[str]) -> Iterator[list[str]]:
                     yield record.split(_FIELD, 8)
         if pending:
             yield pending.split(_FIELD, 8)
-    _check(process, args)
+        _check(process, args)
 
 
 def _patch_ids(git_dir: str, revs: list[str]) -> dict[str, str]:
@@ -214,7 +214,7 @@ def _patch_ids(git_dir: str, revs: list[str]) -> dict[str, str]:
         for line in ids.stdout:
             patch, _, commit = line.strip().partition(" ")
             found[commit] = patch
-    _check(log, log_args)
+        _check(log, log_args)
     return found
 
 
@@ -232,6 +232,8 @@ def _popen(git_dir: str, args: list[str], *, stdin: IO[str] | None = None) -> su
 
 
 def _check(process: subprocess.Popen[str], args: list[str]) -> None:
+    """Raise SourceError naming git's complaint when the (finished) process failed."""
+    process.wait()
     if process.returncode:
         error = process.stderr.read().strip() if process.stderr else ""
         raise SourceError(f"git {' '.join(args[:2])} failed: {error or process.returncode}")
