@@ -1,6 +1,7 @@
 """Was it merged? The honest evaluation of patch -> commit matching, and the tree load time.
 
     .venv/bin/python bench/merges.py [--mail kvm-cc-2025plus.mbox.gz] [--tree kvm-unit-tests]
+    .venv/bin/python bench/merges.py --with-archives   # + the public-inbox archives
 
 Loads the kvm-cc mail with the project's loaders and clones the two code trees (git bundles) to
 a scratch directory, reads their commits (timed: the ~3.6k-commit tree loads in seconds), then
@@ -17,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchlib import CORPORA, KVM_CC, KVM_PPC_BUNDLE, clone_inbox, need, temp_dir
+from benchlib import CORPORA, KVM_CC, clone_inbox, need, temp_dir
 
 from graphapi.identity import Identities
 from graphapi.merging import cover_ids_of, evaluate, posted_patches
@@ -27,13 +28,20 @@ from loaders.gitrepo import iter_commits
 from loaders.parallel import parse_many
 
 TREES = ("kvm-unit-tests", "kvmtool")
+INBOXES = (
+    "kvm-ppc.vger.kernel.org.0.bundle",
+    "linux-riscv.lists.infradead.org.0.bundle",
+    "virtualization.lists.linux-foundation.org.0.bundle",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mail", type=Path, default=KVM_CC)
     parser.add_argument(
-        "--with-kvm-ppc", action="store_true", help="add the kvm-ppc archive (more ground truth)"
+        "--with-archives",
+        action="store_true",
+        help="add the three public-inbox archives (kvm-ppc, linux-riscv, virtualization)",
     )
     parser.add_argument("--tree", action="append", choices=TREES)
     args = parser.parse_args()
@@ -41,8 +49,11 @@ def main() -> None:
         scratch = Path(name_of_scratch)
         started = time.perf_counter()
         raw = list(mbox.iter_messages(need(args.mail)))
-        if args.with_kvm_ppc:
-            raw += publicinbox.iter_messages(clone_inbox(KVM_PPC_BUNDLE, scratch))
+        if args.with_archives:
+            for bundle in INBOXES:
+                where = scratch / bundle
+                where.mkdir()
+                raw += publicinbox.iter_messages(clone_inbox(CORPORA / bundle, where))
         assembly = assemble(parse_many(raw))
         identities = Identities()
         patches = posted_patches(assembly, identities)

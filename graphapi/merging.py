@@ -102,6 +102,7 @@ class Evaluation:
     wrong: Counter[str] = field(default_factory=Counter)
     by_signal: Counter[str] = field(default_factory=Counter)
     cover_named: int = 0
+    all_found: int = 0  # pairs over every commit, trailers or not (no truth to score them)
 
     @property
     def precision(self) -> float:
@@ -120,6 +121,7 @@ class Evaluation:
             "misses by class: " + _counts(self.misses),
             "wrong pairs by class: " + _counts(self.wrong),
             f"commits whose trailers name only a cover letter (not scored): {self.cover_named}",
+            f"pairs found over all commits (most carry no trailer): {self.all_found}",
         ]
         return out
 
@@ -153,6 +155,7 @@ def evaluate(
     matches = match_commits(patches, commits, use_links=False, person=resolve)
     found = {m.sha: m for m in matches if m.sha in truth}
     result = Evaluation(truth=len(truth), found=len(found), cover_named=cover_named)
+    result.all_found = len(matches)
     keys = {p.key: p for p in patches}
     commit_of = {c.sha: c for c in commits}
     for sha, named in truth.items():
