@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 MERGED, PARTIALLY_MERGED, NOT_MERGED = "MERGED", "PARTIALLY_MERGED", "NOT_MERGED"
-_ALL = 1 << 40  # "every item" as a page size
+_ALL = 2**30  # "every item" as a page size (Neo4j slices take 32-bit ints)
 _HOUR = 3600.0
 
 
