@@ -51,6 +51,11 @@ class GraphNode:
     resolved: bool | None = strawberry.field(
         default=None, description="For series: false when known only as a link target."
     )
+    merged: MergeState | None = strawberry.field(
+        default=None,
+        description="For series: how much of it landed in a loaded code tree (null: none "
+        "loaded), so a dependency graph shows which prerequisites are satisfied.",
+    )
 
 
 @strawberry.type(description="A graph edge ready for drawing.")
@@ -92,6 +97,7 @@ class GraphView:
                     label=n.label,
                     weight=n.weight,
                     resolved=n.data.get("resolved"),
+                    merged=MergeState(n.data["mergeState"]) if n.data.get("mergeState") else None,
                 )
                 for n in view.nodes
             ],
@@ -159,6 +165,14 @@ class ReviewStatsRow:
     series_reviewed: int = strawberry.field(description="Series that got a review by reply.")
     share_reviewed: float
     median_hours_to_first_review: float | None
+    series_merged: int | None = strawberry.field(
+        description="Series that landed in a loaded code tree, in full or in part "
+        "(null: no code tree loaded)."
+    )
+    share_merged: float | None
+    median_hours_to_merge: float | None = strawberry.field(
+        description="Median hours from a landed series' posting to its first commit."
+    )
 
 
 @strawberry.type
@@ -365,8 +379,9 @@ class Query:
 
     @strawberry.field(
         name="reviewStats",
-        description="Series posted, share reviewed and median time to first review, per company "
-        "(of the author) or per subsystem (of the touched files), for series posted in the window.",
+        description="Series posted, share reviewed and median time to first review, share merged "
+        "and median time to merge, per company (of the author) or per subsystem (of the touched "
+        "files), for series (each version counts) posted in the window.",
     )
     def review_stats(
         self,
@@ -383,6 +398,9 @@ class Query:
                 series_reviewed=r["seriesReviewed"],
                 share_reviewed=r["shareReviewed"],
                 median_hours_to_first_review=r["medianHoursToFirstReview"],
+                series_merged=r["seriesMerged"],
+                share_merged=r["shareMerged"],
+                median_hours_to_merge=r["medianHoursToMerge"],
             )
             for r in rows
         ]

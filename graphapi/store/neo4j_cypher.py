@@ -68,7 +68,7 @@ KEY_ORDER = "coalesce({0}._ks, {0}.key)"
 #: What a graph view needs of a node (`views.node_label`, `nx_queries._view_data`).
 _VIEW_PROPS = (
     *("name", "title", "path", "subject", "url"),
-    *("resolved", "version", "isRfc", "messageId"),
+    *("resolved", "version", "isRfc", "messageId", "mergeState"),
 )
 
 
@@ -334,7 +334,8 @@ REVIEW_STATS = (
     "CALL (s) { "
     f"  OPTIONAL MATCH (s)<-[:{AUTHORED}]-(a) WITH a LIMIT 1 "
     f"  RETURN {company_at('a', 'null')}.name AS company }} "
-    "RETURN s.date AS posted, reviewed, company, "
+    "RETURN s.date AS posted, reviewed, company, s.mergeState AS mergeState, "
+    "s.hoursToMerge AS hoursToMerge, "
     f"[(s)-[:{_name(EdgeKind.TOUCHES)}]->()-[:{_name(EdgeKind.IN_SUBSYSTEM)}]->(u) | u.name] "
     "AS subsystems"
 )

@@ -170,3 +170,38 @@ def test_range_limits_the_commits(fixture: MergeFixture) -> None:
     assert summary.commits == 2
     with pytest.raises(SourceError, match="git"):
         load_sources(NetworkXStore(), [fixture.repo], load_company_map(), range_spec="nope..x")
+
+
+def test_review_stats_merged_share_and_median_hours(loaded: NetworkXStore) -> None:
+    query = """{ reviewStats(groupBy: COMPANY) { name seriesPosted seriesMerged shareMerged
+      medianHoursToMerge } }"""
+    rows = run(loaded, query)["reviewStats"]
+    assert sum(r["seriesPosted"] for r in rows) == 7
+    assert sum(r["seriesMerged"] for r in rows) == 5
+    assert len(rows) == 1  # every fixture author is independent
+    # merged series' hours to merge: 216 (helper), 120 (frob), 168 (bar), 120 (quux), 216 (zap)
+    assert rows[0]["medianHoursToMerge"] == 168.0
+    assert rows[0]["shareMerged"] == 5 / 7
+
+
+def test_review_stats_without_a_tree_say_nothing_of_merges(fixture: MergeFixture) -> None:
+    store = NetworkXStore()
+    load_sources(store, [fixture.mbox], load_company_map())
+    rows = run(store, "{ reviewStats { seriesMerged shareMerged medianHoursToMerge } }")
+    assert rows["reviewStats"] == [
+        {"seriesMerged": None, "shareMerged": None, "medianHoursToMerge": None}
+    ]
+
+
+def test_graph_views_and_exports_show_merged_series(loaded: NetworkXStore) -> None:
+    from graphapi.export import view_for
+    from graphapi.views import cytoscape_json
+
+    query = """query($id: ID!) { neighborhood(id: $id, depth: 1) { nodes { id kind merged } } }"""
+    nodes = run(loaded, query, id="Series:zap-v2@example.org")["neighborhood"]["nodes"]
+    merged = {n["id"]: n["merged"] for n in nodes if n["kind"] == "Series"}
+    assert merged["Series:zap-v2@example.org"] == "MERGED"
+    assert merged.get("Series:zap-v1@example.org", "NOT_MERGED") == "NOT_MERGED"
+    view = view_for(loaded, "neighborhood:Series:zap-v2@example.org:0")
+    exported = cytoscape_json(view)["elements"]["nodes"]
+    assert [n["data"]["mergeState"] for n in exported] == ["MERGED"]
