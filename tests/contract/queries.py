@@ -27,7 +27,8 @@ PAGE = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor 
 TIE = "person { id name } count lineages patches { id number title } "
 SUBSYSTEM = "id name status lists trees maintainers { id name } reviewers { id }"
 VIEW = (
-    "nodes { id kind label weight resolved } edges { source target kind weight declared } "
+    "nodes { id kind label weight resolved merged } "
+    "edges { source target kind weight declared } "
     "cytoscape graphology"
 )
 
@@ -271,7 +272,8 @@ STATS = """{ stats { messages people companies series patches files
 
 REVIEW_STATS = """query($groupBy: ReviewGroup!, $since: DateTime, $until: DateTime) {
   reviewStats(groupBy: $groupBy, since: $since, until: $until) {
-    name seriesPosted seriesReviewed shareReviewed medianHoursToFirstReview } }"""
+    name seriesPosted seriesReviewed shareReviewed medianHoursToFirstReview
+    seriesMerged shareMerged medianHoursToMerge } }"""
 
 
 @dataclass(frozen=True, slots=True)
