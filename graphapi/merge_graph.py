@@ -16,7 +16,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeData, NodeKind, NodeRecord
 from graphapi.store.base import GraphStore
@@ -37,6 +37,14 @@ __all__ = [
 MERGED, PARTIALLY_MERGED, NOT_MERGED = "MERGED", "PARTIALLY_MERGED", "NOT_MERGED"
 _ALL = 2**30  # "every item" as a page size (Neo4j slices take 32-bit ints)
 _HOUR = 3600.0
+
+
+@runtime_checkable
+class ForgetsEdges(Protocol):
+    """A store that can drop every edge of a kind (both stores can): pairs are re-derived
+    whole on each match, so a pair a later version replaced does not linger."""
+
+    def delete_edges(self, kind: EdgeKind) -> None: ...
 
 
 def tree_key(name: str) -> str:
@@ -102,6 +110,8 @@ def sync_merges(store: GraphStore) -> int:
     }
     posted = [_posted(p, series_of[p.key]) for p in patches]
     matches = match_commits(posted, [_code_commit(c) for c in commits])
+    if isinstance(store, ForgetsEdges):  # a later version may have won since the last match
+        store.delete_edges(EdgeKind.MERGED_AS)
     batch = GraphBatch()
     for match in matches:
         props = {"matchedBy": [s.value for s in match.signals]}

@@ -305,6 +305,10 @@ class Neo4jStore:
         """Delete every node of `kind` with its relationships (server-side batches)."""
         self._run_auto(writing.delete_nodes(kind))
 
+    def delete_edges(self, kind: EdgeKind) -> None:
+        """Delete every relationship of `kind` (server-side batches): re-derived edges."""
+        self._run_auto(writing.delete_edges(kind))
+
     def move_people(self, moves: Mapping[str, str]) -> None:
         """Move every relationship of person `old` to person `new` (both exist), delete `old`.
 

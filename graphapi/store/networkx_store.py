@@ -113,6 +113,16 @@ class NetworkXStore:
         ekey = f"{edge.kind.value}:{edge.discriminator}"
         graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
 
+    def delete_edges(self, kind: EdgeKind) -> None:
+        """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
+        q.invalidate(self.graph)
+        doomed = [
+            (u, v, k)
+            for u, v, k, data in self.graph.edges(keys=True, data=True)
+            if data["kind"] is kind
+        ]
+        self.graph.remove_edges_from(doomed)
+
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         with paused_gc():  # long-lived index objects: see graphapi.gcpause

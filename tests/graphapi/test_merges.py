@@ -205,3 +205,24 @@ def test_graph_views_and_exports_show_merged_series(loaded: NetworkXStore) -> No
     view = view_for(loaded, "neighborhood:Series:zap-v2@example.org:0")
     exported = cytoscape_json(view)["elements"]["nodes"]
     assert [n["data"]["mergeState"] for n in exported] == ["MERGED"]
+
+
+def test_a_later_version_loaded_later_takes_the_commit_over(
+    fixture: MergeFixture, tmp_path: Path
+) -> None:
+    """v1 alone is paired; once v2 arrives, v2 is, and v1's pair does not linger."""
+    text = fixture.mbox.read_text()
+    first, _, rest = text.partition("From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Erin Dev")
+    separator = "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: Erin Dev"
+    zap_v1, _, later = rest.partition(separator)
+    early, late = tmp_path / "early.mbox", tmp_path / "late.mbox"
+    early.write_text(first + separator + zap_v1)
+    late.write_text(separator + later)
+    store = NetworkXStore()
+    load_into_store(store, [early, fixture.repo], load_company_map())
+    commits = run(store, PATCHES, id="zap-v1@example.org")["patch"]["commits"]
+    assert [(c["commit"]["title"], c["matchedBy"]) for c in commits] == [
+        ("s390: zap", ["PATCH_ID", "SUBJECT"])
+    ]
+    load_into_store(store, [late], load_company_map())
+    assert _pairs(store) == EXPECTED
