@@ -243,12 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS or .mailmap",
+        help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS, .mailmap, "
+        "or a git code tree (its commits, matched with the patches)",
     )
     _add_store_options(load)
     load.add_argument("--format", help="force a format instead of auto-detection")
     load.add_argument(
-        "--range", dest="range_spec", metavar="A..B", help="public-inbox commit range"
+        "--range",
+        dest="range_spec",
+        metavar="A..B",
+        help="commit range of a public-inbox archive or code tree",
     )
     load.add_argument(
         "--company-map",
