@@ -24,7 +24,9 @@ __all__ = ["Corpus"]
 class Corpus:
     """Messages by key in arrival order, people named outside messages, archive positions,
     and the identity and ownership files loaded (MAINTAINERS, .mailmap, aliases, company map),
-    kept as text so every rebuild applies them to all messages, whatever the load order."""
+    kept as text so every rebuild applies them to all messages, whatever the load order; and
+    the commits of code trees with each tree's last head (a reload reads only new commits),
+    so every rebuild matches all patches with all commits (`graphapi.merge_graph`)."""
 
     messages: dict[str, Message] = field(default_factory=dict)
     people: dict[tuple[str, str], Address] = field(default_factory=dict)
