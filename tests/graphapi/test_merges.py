@@ -226,3 +226,15 @@ def test_a_later_version_loaded_later_takes_the_commit_over(
     ]
     load_into_store(store, [late], load_company_map())
     assert _pairs(store) == EXPECTED
+
+
+def test_the_cursor_survives_a_snapshot(fixture: MergeFixture, tmp_path: Path) -> None:
+    from graphapi.snapshot import read_snapshot, write_snapshot
+
+    store = NetworkXStore()
+    load_sources(store, [fixture.mbox, fixture.repo], load_company_map())
+    write_snapshot(store, tmp_path / "graph.db")
+    again = read_snapshot(tmp_path / "graph.db")
+    add_commit(fixture.repo, "new.c", "x\n", "lib: later", "2025-04-01T10:00:00Z", ALICE)
+    assert load_sources(again, [fixture.repo], load_company_map()).commits == 1
+    assert _pairs(again) == EXPECTED
