@@ -68,7 +68,7 @@ def commit_batch(
     for commit in commits:
         batch.node(NodeRecord(NodeKind.COMMIT, commit.sha, _commit_props(commit, person)))
     for name, (path, head) in heads.items():
-        props = {"url": path, "title": name, "head": head, "codeTree": True}
+        props = {"url": path or name, "title": name, "head": head, "codeTree": True}
         batch.node(NodeRecord(NodeKind.REF, tree_key(name), props))
     return batch
 
