@@ -12,16 +12,15 @@ that lets a reload read only new commits, kept in the graph as MAINTAINERS is.
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeData, NodeKind, NodeRecord
 from graphapi.store.base import GraphStore
 from loaders.gitrepo import CodeCommit
-from loaders.merges import CommitMatch, PostedPatch, Signal, match_commits
+from loaders.merges import CommitMatch, PostedPatch, match_commits
 from loaders.records import Address
 
 __all__ = [
@@ -37,6 +36,7 @@ __all__ = [
 MERGED, PARTIALLY_MERGED, NOT_MERGED = "MERGED", "PARTIALLY_MERGED", "NOT_MERGED"
 _ALL = 2**30  # "every item" as a page size (Neo4j slices take 32-bit ints)
 _HOUR = 3600.0
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @runtime_checkable
@@ -60,7 +60,9 @@ def stored_head(store: GraphStore, name: str) -> str | None:
 
 
 def commit_batch(
-    commits: Iterable[CodeCommit], person: Any, heads: dict[str, tuple[str, str]]
+    commits: Iterable[CodeCommit],
+    person: Callable[[Address], str],
+    heads: dict[str, tuple[str, str]],
 ) -> GraphBatch:
     """Commit nodes (authors as person keys after identity merging: `person(Address)`), and
     each tree's Ref node with its head (`heads`: name -> (path, head sha))."""
@@ -73,7 +75,7 @@ def commit_batch(
     return batch
 
 
-def _commit_props(commit: CodeCommit, person: Any) -> dict[str, Any]:
+def _commit_props(commit: CodeCommit, person: Callable[[Address], str]) -> dict[str, Any]:
     return {
         "sha": commit.sha,
         "title": commit.title,
@@ -148,8 +150,8 @@ def _code_commit(node: NodeData) -> CodeCommit:
         title=str(node.get("title") or ""),
         author=author,
         committer=committer,
-        authored_at=_date(node.get("authoredAt")) or datetime.min,
-        committed_at=_date(node.get("committedAt")) or datetime.min,
+        authored_at=_date(node.get("authoredAt")) or _NEVER,
+        committed_at=_date(node.get("committedAt")) or _NEVER,
         repository=str(node.get("repository") or ""),
         patch_id=node.get("patchId"),
         links=tuple(node.get("links") or ()),
@@ -160,9 +162,10 @@ def _date(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value))
+        moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # as the matcher
 
 
 def _series_summaries(
@@ -181,7 +184,7 @@ def _series_summaries(
     members: dict[str, list[str]] = defaultdict(list)
     for patch in posted:
         members[patch.series_key].append(patch.key)
-    series = [s for s in store.list_nodes(NodeKind.SERIES, first=_ALL).items]
+    series = store.list_nodes(NodeKind.SERIES, first=_ALL).items
     lineages = store.lineage_many([s.key for s in series])
     for node, lineage in zip(series, lineages, strict=True):
         dates = [d for key in members.get(node.key, []) for d in landed.get(key, [])]
@@ -213,16 +216,4 @@ def _summary(
 def _hours(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    try:
-        return round((end - start).total_seconds() / _HOUR, 2)
-    except TypeError:  # one of them without a zone: not comparable, not guessed
-        return None
-
-
-def median_hours(values: Iterable[float | None]) -> float | None:
-    """The median of the known values (None when there is none)."""
-    known = [v for v in values if v is not None]
-    return round(statistics.median(known), 2) if known else None
-
-
-SIGNALS = tuple(s.value for s in Signal)
+    return round((end - start).total_seconds() / _HOUR, 2)

@@ -21,7 +21,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from loaders.gitrepo import CodeCommit
 from loaders.records import Address
@@ -138,10 +138,15 @@ def _candidates(
     return seen
 
 
+def _aware(moment: datetime) -> datetime:
+    """A date without a zone (a mail Date of `-0000`) read as UTC, so any two compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _subject_in_window(patch: PostedPatch, commit: CodeCommit) -> bool:
     if patch.posted_at is None:
         return False
-    gap = commit.committed_at - patch.posted_at
+    gap = _aware(commit.committed_at) - _aware(patch.posted_at)
     return -CLOCK_SKEW <= gap <= SUBJECT_WINDOW
 
 
@@ -155,8 +160,10 @@ def _best(
     if linked:
         pool = linked
     else:
-        limit = commit.committed_at + CLOCK_SKEW
-        pool = [c for c in candidates.values() if c[0].posted_at and c[0].posted_at <= limit]
+        limit = _aware(commit.committed_at) + CLOCK_SKEW
+        pool = [
+            c for c in candidates.values() if c[0].posted_at and _aware(c[0].posted_at) <= limit
+        ]
     if not pool:
         return None
     patch, signals = max(pool, key=lambda c: (_stamp(c[0]), c[0].key))
@@ -165,4 +172,4 @@ def _best(
 
 
 def _stamp(patch: PostedPatch) -> float:
-    return patch.posted_at.timestamp() if patch.posted_at else float("-inf")
+    return _aware(patch.posted_at).timestamp() if patch.posted_at else float("-inf")

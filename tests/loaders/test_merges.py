@@ -80,3 +80,9 @@ def test_identity_merging_is_the_callers() -> None:
     assert match_commits([patch], [_commit(pid=None)]) == []
     merged = match_commits([patch], [_commit(pid=None)], person=lambda a: "ann@work.example")
     assert [m.patch_key for m in merged] == ["a"]
+
+
+def test_a_date_without_a_zone_is_read_as_utc() -> None:
+    naive = PostedPatch("a", datetime(2025, 3, 1), "ann@example.org", "mm: fix it", "p1", "a")
+    found = match_commits([naive], [_commit()])
+    assert [m.patch_key for m in found] == ["a"]
