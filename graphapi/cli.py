@@ -325,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sources",
         nargs="*",
         metavar="SOURCE",
-        help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS or .mailmap",
+        help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS, .mailmap, "
+        "or a git code tree (its commits, matched with the patches)",
     )
     _add_store_options(load)
     load.add_argument(
@@ -334,7 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="read every SOURCE as this format instead of detecting it",
     )
     load.add_argument(
-        "--range", dest="range_spec", metavar="A..B", help="public-inbox commit range"
+        "--range",
+        dest="range_spec",
+        metavar="A..B",
+        help="commit range of a public-inbox archive or code tree",
     )
     load.add_argument(
         "--quiet",

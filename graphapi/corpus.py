@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loaders.footers import strip_footers
+from loaders.gitrepo import CodeCommit
 from loaders.patchid import patch_id
 from loaders.records import Address, Message
 
@@ -28,7 +29,9 @@ __all__ = ["Corpus"]
 class Corpus:
     """Messages by key in arrival order, people named outside messages, archive positions,
     and the identity and ownership files loaded (MAINTAINERS, .mailmap, aliases, company map),
-    kept as text so every rebuild applies them to all messages, whatever the load order."""
+    kept as text so every rebuild applies them to all messages, whatever the load order; and
+    the commits of code trees with each tree's last head (a reload reads only new commits),
+    so every rebuild matches all patches with all commits (`graphapi.merge_graph`)."""
 
     messages: dict[str, Message] = field(default_factory=dict)
     people: dict[tuple[str, str], Address] = field(default_factory=dict)
@@ -37,6 +40,8 @@ class Corpus:
     mailmap_text: str | None = None
     aliases_text: str | None = None
     company_map_text: str | None = None
+    commits: dict[str, CodeCommit] = field(default_factory=dict)  # code trees' commits by sha
+    code_heads: dict[str, str] = field(default_factory=dict)  # tree name -> last HEAD read
     #: Keys of `messages` added or replaced since the corpus was read from the database at
     #: `saved_in` (a resolved path): a write there stores only these; elsewhere, all.
     dirty: set[str] = field(default_factory=set)
@@ -90,6 +95,15 @@ class Corpus:
             added.append(message)
             if reused is not None:
                 reused.append(message)
+        return added
+
+    def add_commits(self, commits: Iterable[CodeCommit]) -> list[CodeCommit]:
+        """Add the commits not seen before; returns them."""
+        added = []
+        for commit in commits:
+            if commit.sha not in self.commits:
+                self.commits[commit.sha] = commit
+                added.append(commit)
         return added
 
     def add_people(self, people: Iterable[Address]) -> None:

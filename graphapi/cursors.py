@@ -21,7 +21,10 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["FileCursor", "MaildirCursor", "cursor_key", "file_fingerprint"]
+__all__ = ["CODE_TREE", "FileCursor", "MaildirCursor", "cursor_key", "file_fingerprint"]
+
+#: Cursor keys of code trees (`loaders.gitrepo`): `code-tree:<name>` -> the last HEAD read.
+CODE_TREE = "code-tree:"
 
 _HEAD_BYTES = 64 * 1024
 

@@ -225,8 +225,9 @@ class _Builder:
         self.batch.node(NodeRecord(NodeKind.REF, url, {"url": url, "title": label or url}))
         return NodeKind.REF, url
 
-    def patch(self, record: PatchRecord) -> None:
+    def patch(self, record: PatchRecord, patch_id: str | None = None) -> None:
         node = (NodeKind.PATCH, record.key)
+        author = self.person(record.author) if record.author is not None else None
         props = {
             "messageId": record.message_id,
             "subject": record.subject,
@@ -239,6 +240,8 @@ class _Builder:
             "insertions": record.insertions,
             "deletions": record.deletions,
             "lineage": record.lineage,
+            "patchId": patch_id,  # matched against code trees' commits (graphapi.merge_graph)
+            "authorKey": author[1] if author else None,
             "otherTrailers": [
                 _trailer_props(use, i)
                 for i, use in enumerate(record.trailers)
@@ -248,8 +251,8 @@ class _Builder:
         self.batch.node(NodeRecord(NodeKind.PATCH, record.key, props))
         series = (NodeKind.SERIES, record.series_key)
         self.batch.edge(EdgeRecord(EdgeKind.PART_OF, node, series, {"number": record.number}))
-        if record.author is not None:
-            self.batch.edge(EdgeRecord(EdgeKind.AUTHORED, self.person(record.author), node))
+        if author is not None:
+            self.batch.edge(EdgeRecord(EdgeKind.AUTHORED, author, node))
         self.touches(node, record.files)
         for index, use in enumerate(record.trailers):
             self.trailer(node, use, index)
@@ -301,8 +304,9 @@ def batch_from_assembly(
         builder.message(message, message.key in patch_keys or message.key in cover_keys)
     for series in assembly.series:
         builder.series(series)
+    patch_ids = {m.key: m.info.patch_id for m in assembly.messages if m.info.patch_id}
     for patch in assembly.patches:
-        builder.patch(patch)
+        builder.patch(patch, patch_ids.get(patch.key))
     for edge in assembly.versions:
         source = (NodeKind.SERIES, edge.newer)
         builder.batch.edge(

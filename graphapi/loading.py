@@ -16,11 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphapi.corpus import Corpus
-from graphapi.cursors import FileCursor, MaildirCursor, cursor_key, file_fingerprint
+from graphapi.cursors import (
+    CODE_TREE,
+    FileCursor,
+    MaildirCursor,
+    cursor_key,
+    file_fingerprint,
+)
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import keep_files, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
+from graphapi.merge_graph import commit_batch, stored_head, sync_merges
+from graphapi.merging import person_resolver, read_tree
 from graphapi.model import NodeKind
 from graphapi.progress import Progress, Reporter, silent
 from graphapi.store.base import GraphStore
@@ -30,9 +38,10 @@ from loaders.aliases import parse_aliases
 from loaders.assemble import assemble
 from loaders.assembled import Assembly
 from loaders.companies import CompanyMap, company_map_with
-from loaders.detect import SourceFormat, check_source
+from loaders.detect import SourceFormat, check_source, detect_format
 from loaders.digest import read_digest
 from loaders.errors import SourceError
+from loaders.gitrepo import CodeCommit, repository_name
 from loaders.mailmap import parse_mailmap
 from loaders.maintainers import parse_maintainers
 from loaders.parallel import parse_many
@@ -52,6 +61,7 @@ class LoadSummary:
     reused_ids: int = 0  # loaded messages whose Message-ID another, different message has
     defective: int = 0
     skipped: int = 0
+    commits: int = 0  # new commits of code trees (not messages: not in `read`)
     series: int = 0
     patches: int = 0
     defect_reasons: dict[str, int] = field(default_factory=dict)
@@ -62,7 +72,9 @@ class LoadSummary:
             f"read {self.read} / loaded {self.loaded} / duplicates {self.duplicates} / "
             f"defective {self.defective} / skipped {self.skipped} / "
             f"reused Message-ID {self.reused_ids} "
-            f"({self.series} series, {self.patches} patches)"
+            f"({self.series} series, {self.patches} patches"
+            + (f", {self.commits} commits" if self.commits else "")
+            + ")"
         )
 
 
@@ -73,6 +85,8 @@ class _Source:
     skipped: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # "maintainers"/"mailmap" -> text
     known: int = 0  # messages read by an earlier load and not read again (duplicates)
+    commits: list[CodeCommit] = field(default_factory=list)  # a code tree's (issue 16)
+    heads: dict[str, tuple[str, str]] = field(default_factory=dict)  # tree -> (path, head)
 
 
 def _parse_raw(
@@ -201,6 +215,18 @@ def _read_digest(path: Path, cursors: dict[str, str]) -> _Source:
     return _Source(messages, [a for a, _ in digest.contributor_tally])
 
 
+def _read_tree(path: Path, range_spec: str | None, cursors: dict[str, str]) -> _Source:
+    """A code tree's commits past the head an earlier load read (`graphapi.merging`)."""
+    heads = {
+        key.removeprefix(CODE_TREE): value
+        for key, value in cursors.items()
+        if key.startswith(CODE_TREE)
+    }
+    commits, found = read_tree(path, range_spec, heads)
+    cursors.update((CODE_TREE + name, head) for name, (_, head) in found.items())
+    return _Source([], [], commits=commits, heads=found)
+
+
 def _read_source(
     path: Path,
     range_spec: str | None,
@@ -211,8 +237,10 @@ def _read_source(
     """Parse one source file or directory (as `forced`, else as detected) into messages
     (and the people it names), reading only what `cursors` says is new."""
     fmt = check_source(path, forced)  # one clear line for whatever cannot be loaded
-    if range_spec and fmt is not SourceFormat.PUBLIC_INBOX:
-        raise SourceError(f"{path}: --range applies to public-inbox git archives only")
+    if range_spec and fmt not in (SourceFormat.PUBLIC_INBOX, SourceFormat.CODE_REPO):
+        raise SourceError(f"{path}: --range applies to git repositories only")
+    if fmt is SourceFormat.CODE_REPO:
+        return _read_tree(path, range_spec, cursors)
     if fmt is SourceFormat.DIGEST:
         return _read_digest(path, cursors)
     if fmt is SourceFormat.MBOX:
@@ -273,10 +301,12 @@ class _Parsed:
     skipped: dict[str, int]
     files: dict[str, str]
     known: int = 0
+    commits: list[CodeCommit] = field(default_factory=list)
+    heads: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def nothing_new(self) -> bool:
         """True when the sources held nothing an earlier load had not read."""
-        return not (self.messages or self.people or self.files)
+        return not (self.messages or self.people or self.files or self.commits)
 
 
 def check_sources(
@@ -307,6 +337,8 @@ def _parse_sources(
         skipped,
         {name: text for source in parsed for name, text in source.files.items()},
         sum(source.known for source in parsed),
+        [c for source in parsed for c in source.commits],
+        {name: head for source in parsed for name, head in source.heads.items()},
     )
 
 
@@ -359,6 +391,8 @@ def _load_sources(
     corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
     reused: list[Message] = []
     summary = _summary(parsed, corpus.add_messages(parsed.messages, reused), len(reused))
+    summary.commits = len(corpus.add_commits(parsed.commits))
+    corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
     assembly = rebuild(store, companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
@@ -379,6 +413,10 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     batch = batch_from_assembly(assembly, companies, identities, maintainers, bodies=False)
     store.replace(batch)  # bodies stay in the corpus (and the database), not in the graph
+    if corpus.commits:
+        heads = {name: ("", head) for name, head in corpus.code_heads.items()}
+        store.write(commit_batch(corpus.commits.values(), person_resolver(identities), heads))
+        sync_merges(store)
     return assembly
 
 
@@ -401,7 +439,7 @@ def load_into_store(
     (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
     `fmt` (`load --format`) reads every source as that format instead of detecting it.
     """
-    parsed = _parse_sources(sources, range_spec, {}, silent, fmt)
+    parsed = _parse_sources(sources, range_spec, _cursors(store, sources), silent, fmt)
     kept = kept_files_of(store)
     wanted = kept.updated(
         maintainers=parsed.files.get("maintainers"),
@@ -426,11 +464,35 @@ def load_into_store(
     assembly = assemble(ours, parsed.people)
     identities, maintainers = wanted.identities(), wanted.ownership()
     store.write(batch_from_assembly(assembly, companies, identities, maintainers))
+    summary.commits = _add_commits(store, parsed, identities)
     if wanted != kept:
         keep_files(store, wanted)  # last: a load that dies before re-applies them when re-run
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     return summary
+
+
+def _cursors(store: GraphStore, sources: Sequence[str | os.PathLike[str]]) -> dict[str, str]:
+    """Cursors holding the stored head of each code tree among `sources` (kept in the store
+    itself: a `Ref` node per tree)."""
+    cursors: dict[str, str] = {}
+    for source in sources:
+        if detect_format(source) is SourceFormat.CODE_REPO:
+            name = repository_name(source)
+            head = stored_head(store, name)
+            if head is not None:
+                cursors[CODE_TREE + name] = head
+    return cursors
+
+
+def _add_commits(store: GraphStore, parsed: _Parsed, identities: Identities) -> int:
+    """Write this load's commits and tree heads, then re-match if the store holds a tree."""
+    known = store.get_many(NodeKind.COMMIT, [c.sha for c in parsed.commits])
+    fresh = [c for c, node in zip(parsed.commits, known, strict=True) if node is None]
+    if parsed.commits or parsed.heads:
+        store.write(commit_batch(parsed.commits, person_resolver(identities), parsed.heads))
+    sync_merges(store)  # new mail may land in commits loaded before, too
+    return len(fresh)
 
 
 def _count_defects(summary: LoadSummary, messages: list[Message]) -> None:

@@ -53,6 +53,7 @@ class NodeKind(enum.Enum):
     FILE = "File"
     REF = "Ref"  # a git tree, commit or other URL a series depends on
     SUBSYSTEM = "Subsystem"  # a MAINTAINERS entry
+    COMMIT = "Commit"  # a non-merge commit of a loaded code tree (graphapi.merging)
 
 
 class EdgeKind(enum.Enum):
@@ -69,6 +70,7 @@ class EdgeKind(enum.Enum):
     IN_SUBSYSTEM = "IN_SUBSYSTEM"  # File -> Subsystem (MAINTAINERS F:/N: match; rank 0 = best)
     MAINTAINS = "MAINTAINS"  # Person -> Subsystem (M:)
     REVIEWS_FOR = "REVIEWS_FOR"  # Person -> Subsystem (R:)
+    MERGED_AS = "MERGED_AS"  # Patch -> Commit (matchedBy: PATCH_ID, SUBJECT, LINK)
 
 
 def node_id(kind: NodeKind, key: str) -> str:

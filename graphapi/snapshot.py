@@ -29,6 +29,7 @@ import networkx as nx
 
 from graphapi import database as db
 from graphapi.corpus import Corpus
+from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.model import EdgeKind, NodeKind
@@ -272,6 +273,11 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
         corpus.people[(person.email, person.name)] = person
+    for sha, record in conn.execute("SELECT sha, record FROM commits"):
+        corpus.commits[sha] = recordjson.decode(record)
+    for source, position in conn.execute("SELECT source, position FROM cursors"):
+        if source.startswith(CODE_TREE):
+            corpus.code_heads[source.removeprefix(CODE_TREE)] = position
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
@@ -335,6 +341,11 @@ def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | No
     conn.executemany(
         "INSERT OR IGNORE INTO people VALUES (?, ?, ?)",
         ((p.email, p.name, recordjson.encode(p)) for p in corpus.people.values()),
+    )
+    stored = {sha for (sha,) in conn.execute("SELECT sha FROM commits")}
+    conn.executemany(
+        "INSERT INTO commits VALUES (?, ?)",
+        ((sha, recordjson.encode(c)) for sha, c in corpus.commits.items() if sha not in stored),
     )
     for name in _KEPT_TEXTS:
         db.set_meta(conn, name, getattr(corpus, name))

@@ -25,6 +25,7 @@ import subprocess
 import zlib
 
 from loaders.errors import SourceError
+from loaders.gitrepo import is_code_repository
 
 __all__ = ["NotMailArchive", "SourceFormat", "check_source", "detect_format"]
 
@@ -51,6 +52,7 @@ class SourceFormat(enum.Enum):
     PUBLIC_INBOX = "public-inbox"
     MAINTAINERS = "maintainers"
     MAILMAP = "mailmap"
+    CODE_REPO = "git-code"  # a git repository of code (loaders.gitrepo), not an archive
     UNKNOWN = "unknown"
 
 
@@ -132,6 +134,8 @@ def _forced_directory(name: str, forced: SourceFormat) -> SourceFormat:
 
 
 def _directory_format(path: str) -> SourceFormat:
+    if is_code_repository(path):  # before the archive tests: a code tree can be bare too
+        return SourceFormat.CODE_REPO
     epochs = _epoch_dirs(path)
     if epochs:
         _check_inbox(path, epochs)

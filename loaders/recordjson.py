@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from loaders import records
+from loaders import gitrepo, records
 
 __all__ = ["RecordFormatError", "decode", "encode"]
 
@@ -43,8 +43,8 @@ def _tables() -> tuple[
     encoders: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
     classes: dict[str, type] = {}
     enums: dict[str, type[enum.Enum]] = {}
-    for name in records.__all__:
-        cls = getattr(records, name)
+    for module, name in _EXPORTS:
+        cls = getattr(module, name)
         if isinstance(cls, type) and issubclass(cls, enum.Enum):
             enums[_ENUM_MARK + cls.__name__] = cls
         elif isinstance(cls, type) and dataclasses.is_dataclass(cls):
@@ -55,6 +55,9 @@ def _tables() -> tuple[
             classes[cls.__name__] = cls
     return encoders, classes, enums
 
+
+#: Where the record classes come from: the mail records, and a code tree's commits.
+_EXPORTS = [(records, name) for name in records.__all__] + [(gitrepo, "CodeCommit")]
 
 _ENCODERS, _CLASSES, _ENUMS = _tables()
 

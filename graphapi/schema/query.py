@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphapi.model import NodeKind, split_node_id
+from graphapi.schema.commits import Commit, MergeState, commit_by_sha
 from graphapi.schema.common import (
     After,
     Connection,
@@ -56,6 +57,11 @@ class GraphNode:
     )
     resolved: bool | None = strawberry.field(
         default=None, description="For series: false when known only as a link target."
+    )
+    merged: MergeState | None = strawberry.field(
+        default=None,
+        description="For series: how much of it landed in a loaded code tree (null: none "
+        "loaded), so a dependency graph shows which prerequisites are satisfied.",
     )
 
 
@@ -104,6 +110,7 @@ class GraphView:
                     label=n.label,
                     weight=n.weight,
                     resolved=n.data.get("resolved"),
+                    merged=MergeState(n.data["mergeState"]) if n.data.get("mergeState") else None,
                 )
                 for n in view.nodes
             ],
@@ -176,6 +183,16 @@ class ReviewStatsRow:
     share_reviewed: float = strawberry.field(description="seriesReviewed / seriesPosted (0..1).")
     median_hours_to_first_review: float | None = strawberry.field(
         description="Median hours from posting to the first review of the reviewed series."
+    )
+    series_merged: int | None = strawberry.field(
+        description="Series that landed in a loaded code tree, in full or in part "
+        "(null: no code tree loaded)."
+    )
+    share_merged: float | None = strawberry.field(
+        description="seriesMerged / seriesPosted (0..1; null: no code tree loaded)."
+    )
+    median_hours_to_merge: float | None = strawberry.field(
+        description="Median hours from a landed series' posting to its first commit."
     )
 
 
@@ -319,7 +336,8 @@ class Query:
 
     @strawberry.field(
         name="allSeries",
-        description="Series, newest first, optionally searched by title words or author.",
+        description="Series, newest first, optionally searched by title words or author, or "
+        "limited to a merge state (needs a loaded code tree).",
     )
     def all_series(
         self,
@@ -331,6 +349,10 @@ class Query:
         ] = None,
         first: First = 20,
         after: After = None,
+        merged: Annotated[
+            MergeState | None,
+            strawberry.argument(description="Only series in this merge state."),
+        ] = None,
     ) -> Connection[Series]:
         store = info.context.store
         related = None
@@ -347,8 +369,17 @@ class Query:
             related_to=related,
             offset=decode_cursor(after),
             first=check_first(first),
+            where={"mergeState": merged.value} if merged is not None else None,
         )
         return build_connection(page, Series.of)
+
+    @strawberry.field(description="A commit of a loaded code tree by sha (or a 7+ digit prefix).")
+    def commit(
+        self,
+        info: Info,
+        sha: Annotated[str, strawberry.argument(description="The full sha, or 7+ digits.")],
+    ) -> Commit | None:
+        return commit_by_sha(info, sha)
 
     @strawberry.field(description="A patch by its Message-ID (with or without <>).")
     def patch(
@@ -451,8 +482,9 @@ class Query:
 
     @strawberry.field(
         name="reviewStats",
-        description="Series posted, share reviewed and median time to first review, per company "
-        "(of the author) or per subsystem (of the touched files), for series posted in the window.",
+        description="Series posted, share reviewed and median time to first review, share merged "
+        "and median time to merge, per company (of the author) or per subsystem (of the touched "
+        "files), for series (each version counts) posted in the window.",
     )
     def review_stats(
         self,
@@ -473,6 +505,9 @@ class Query:
                 series_reviewed=r["seriesReviewed"],
                 share_reviewed=r["shareReviewed"],
                 median_hours_to_first_review=r["medianHoursToFirstReview"],
+                series_merged=r["seriesMerged"],
+                share_merged=r["shareMerged"],
+                median_hours_to_merge=r["medianHoursToMerge"],
             )
             for r in rows
         ]

@@ -22,6 +22,7 @@ from graphapi.model import (
     TrailerKind,
     TrailerSource,
 )
+from graphapi.schema.commits import Commit, PatchCommit, SeriesMerge, patch_commits, series_merge
 from graphapi.schema.common import (
     After,
     Connection,
@@ -310,6 +311,10 @@ class Patch(Node):
     async def files(self, info: Info) -> list[FileTouch]:
         return await _touches(info, self._data)
 
+    @strawberry.field(description="The commits of loaded code trees this patch became.")
+    async def commits(self, info: Info) -> list[PatchCommit]:
+        return await patch_commits(info, self._data)
+
     @strawberry.field(description="The commits this patch fixes (values of its Fixes: trailers).")
     def fixes(self) -> list[str]:
         return [
@@ -464,6 +469,10 @@ class Series(Node):
     async def patches(self, info: Info) -> list[Patch]:
         found = await _related(info, self._data, EdgeKind.PART_OF, "in")
         return [Patch.of(r.node) for r in found]
+
+    @strawberry.field(description="Whether it landed in a loaded code tree (null: none loaded).")
+    def merge(self) -> SeriesMerge | None:
+        return series_merge(self._data)
 
     @strawberry.field(
         name="previousVersion",
@@ -650,6 +659,7 @@ _CONVERTERS = {
     NodeKind.PATCH: Patch.of,
     NodeKind.MESSAGE: Message.of,
     NodeKind.FILE: File.of,
+    NodeKind.COMMIT: Commit.of,
 }
 
 

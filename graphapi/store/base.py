@@ -14,7 +14,7 @@ call those, so a list of twenty items costs the store what one item costs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -112,7 +112,10 @@ class GraphStore(Protocol):
         prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
-    ) -> Page: ...
+        where: Mapping[str, Any] | None = None,
+    ) -> Page:
+        """A page of a kind; `where` keeps the nodes whose properties equal its values."""
+        ...
 
     def related(
         self, kind: NodeKind, key: str, edge: EdgeKind, direction: Direction

@@ -70,7 +70,7 @@ KEY_ORDER = "coalesce({0}._ks, {0}.key)"
 #: What a graph view needs of a node (`views.node_label`, `nx_queries._view_data`).
 _VIEW_PROPS = (
     *("name", "title", "path", "subject", "url"),
-    *("resolved", "version", "isRfc", "messageId"),
+    *("resolved", "version", "isRfc", "messageId", "mergeState"),
 )
 
 
@@ -163,8 +163,11 @@ SERIES_BY_MESSAGE = (
 
 
 @cache
-def list_nodes(kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None) -> str:
-    """One page of a kind in `nx_queries.list_nodes` order, and the total."""
+def list_nodes(
+    kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None, *, filtered: bool = False
+) -> str:
+    """One page of a kind in `nx_queries.list_nodes` order, and the total; `filtered` keeps
+    the nodes whose properties equal `$where`'s values."""
     label = _name(kind)
     if related is None:
         match = f"MATCH (n:{label}) WHERE NOT n._placeholder AND "
@@ -177,7 +180,8 @@ def list_nodes(kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None) -> str
     return (
         match + "all(w IN $words WHERE n._search CONTAINS w) "
         "AND ($prefix IS NULL OR n.key STARTS WITH $prefix) "
-        f"WITH n ORDER BY n._sort, {KEY_ORDER.format('n')} "
+        + ("AND all(k IN keys($where) WHERE n[k] = $where[k]) " if filtered else "")
+        + f"WITH n ORDER BY n._sort, {KEY_ORDER.format('n')} "
         "WITH collect(n) AS found "
         "RETURN size(found) AS total, "
         "[x IN found[$offset..$offset + $first] | properties(x)] AS items"
@@ -332,7 +336,8 @@ REVIEW_STATS = (
     "CALL (s) { "
     f"  OPTIONAL MATCH (s)<-[:{AUTHORED}]-(a) WITH a LIMIT 1 "
     f"  RETURN {company_at('a', 'null')}.name AS company }} "
-    "RETURN s.date AS posted, reviewed, company, "
+    "RETURN s.date AS posted, reviewed, company, s.mergeState AS mergeState, "
+    "s.hoursToMerge AS hoursToMerge, "
     f"[(s)-[:{_name(EdgeKind.TOUCHES)}]->()-[:{_name(EdgeKind.IN_SUBSYSTEM)}]->(u) | u.name] "
     "AS subsystems"
 )

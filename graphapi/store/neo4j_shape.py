@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graphapi.model import NodeData, NodeKind, node_id
-from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
+from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
 from graphapi.store.base import Page, Related, Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.store.neo4j_codec import decode_edge, kind_of, node_data
 from graphapi.store.nx_queries import related_order
@@ -35,7 +35,7 @@ __all__ = [
     "view_node",
 ]
 
-_VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder")
+_VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
 
 
 def node_of(props: Mapping[str, Any], labels: Iterable[str]) -> NodeData:
@@ -258,11 +258,13 @@ def _group_names(row: Mapping[str, Any], group_by: str) -> list[str]:
 def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[dict[str, Any]]:
     """`nx_queries.review_stats` from one row per series posted in the window."""
     groups: dict[str, list[float | None]] = defaultdict(list)
+    merges: dict[str, list[MergeFacts]] = defaultdict(list)
     for row in rows:
         delay = hours_between(row["posted"], row["reviewed"])
         for name in _group_names(row, group_by):
             groups[name].append(delay)
-    return review_stats_table(groups)
+            merges[name].append((row["mergeState"], row["hoursToMerge"]))
+    return review_stats_table(groups, merges)
 
 
 def subsystems(rows: Iterable[Mapping[str, Any]]) -> list[tuple[NodeData, list[NodeData]]]:

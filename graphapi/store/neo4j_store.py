@@ -305,6 +305,10 @@ class Neo4jStore:
         """Delete every node of `kind` with its relationships (server-side batches)."""
         self._run_auto(writing.delete_nodes(kind))
 
+    def delete_edges(self, kind: EdgeKind) -> None:
+        """Delete every relationship of `kind` (server-side batches): re-derived edges."""
+        self._run_auto(writing.delete_edges(kind))
+
     def move_people(self, moves: Mapping[str, str]) -> None:
         """Move every relationship of person `old` to person `new` (both exist), delete `old`.
 
@@ -384,12 +388,15 @@ class Neo4jStore:
         prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
+        where: Mapping[str, Any] | None = None,
     ) -> Page:
         words = search.lower().split() if search else []
         signature = (related_to[0], related_to[1]) if related_to else None
         key = related_to[2] if related_to else None
+        extra = {"where": dict(where)} if where else {}
         rows = self.run_read(
-            cypher.list_nodes(kind, signature),
+            cypher.list_nodes(kind, signature, filtered=bool(where)),
+            **extra,
             key=key,
             words=words,
             prefix=prefix,

@@ -282,6 +282,12 @@ def delete_nodes(kind: NodeKind) -> str:
 
 
 @cache
+def delete_edges(kind: EdgeKind) -> str:
+    """Every relationship of `kind`, in server-side batches (auto-commit)."""
+    return f"MATCH ()-[r:{kind.value}]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF 5000 ROWS"
+
+
+@cache
 def move_relationships(edge: EdgeKind, outgoing: bool) -> str:
     """Re-attach `edge` relationships of person `m.old` to person `m.new`, merged by disc."""
     old, new = ("(old)-[r:{0}]->(x)", "(new)-[n:{0} {{disc: r.disc}}]->(x)")

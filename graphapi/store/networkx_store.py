@@ -8,7 +8,7 @@ over the graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -147,6 +147,16 @@ class NetworkXStore:
         ekey = f"{edge.kind.value}:{edge.discriminator}"
         graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
 
+    def delete_edges(self, kind: EdgeKind) -> None:
+        """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
+        q.invalidate(self.graph)
+        doomed = [
+            (u, v, k)
+            for u, v, k, data in self.graph.edges(keys=True, data=True)
+            if data["kind"] is kind
+        ]
+        self.graph.remove_edges_from(doomed)
+
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         with paused_gc():  # long-lived index objects: see graphapi.gcpause
@@ -214,10 +224,13 @@ class NetworkXStore:
         prefix: str | None = None,
         offset: int = 0,
         first: int = 20,
+        where: Mapping[str, Any] | None = None,
     ) -> Page:
         items = q.list_nodes(self.graph, kind, search, related_to)
         if prefix is not None:
             items = [i for i in items if i.key.startswith(prefix)]
+        if where:
+            items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
         return Page(items[offset : offset + first], len(items), offset)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:

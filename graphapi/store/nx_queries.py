@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
-from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
+from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
 from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.views import node_label
 
@@ -434,7 +434,7 @@ def _view_node(graph: Graph, nid: str, weight: float | None = None) -> ViewNode:
 
 
 def _view_data(data: NodeData) -> dict[str, Any]:
-    keep = ("resolved", "version", "isRfc", "messageId", "url", "placeholder")
+    keep = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
     return {k: data.props[k] for k in keep if k in data.props}
 
 
@@ -606,6 +606,7 @@ def review_stats(
 ) -> list[dict[str, Any]]:
     """Per company (of the author) or subsystem: series posted, share reviewed, median delay."""
     groups: dict[str, list[float | None]] = defaultdict(list)
+    merges: dict[str, list[MergeFacts]] = defaultdict(list)
     for attrs in nodes_of(graph, NodeKind.SERIES):
         props = attrs["props"]
         if attrs.get("placeholder") or not props.get("date"):
@@ -615,7 +616,8 @@ def review_stats(
         delay = _hours_to_first_review(graph, attrs["key"], props["date"])
         for name in _group_names(graph, attrs["key"], group_by):
             groups[name].append(delay)
-    return review_stats_table(groups)
+            merges[name].append((props.get("mergeState"), props.get("hoursToMerge")))
+    return review_stats_table(groups, merges)
 
 
 def _hours_to_first_review(graph: Graph, series_key: str, posted: str) -> float | None:

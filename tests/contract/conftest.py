@@ -18,6 +18,7 @@ from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.companies import load_company_map
 from tests.conftest import FIXTURES
+from tests.merges_fixture import MergeFixture, build_merge_fixture
 
 SMALL_DIGEST = FIXTURES / "digest" / "small.txt"
 SAMPLE_SERIES = 12
@@ -73,12 +74,31 @@ def _digest_and_sample(tmp: Path) -> list[list[Path]]:
     return [[SMALL_DIGEST, _sample(tmp)]]
 
 
+def _merges(tmp: Path) -> MergeFixture:
+    found = tmp / "merges"
+    if not found.exists():
+        return build_merge_fixture(found)
+    return MergeFixture(found / "tree", found / "mail.mbox", {})
+
+
+def _tree_then_mail(tmp: Path) -> list[list[Path]]:
+    fixture = _merges(tmp)
+    return [[fixture.repo], [fixture.mbox]]
+
+
+def _mail_and_tree(tmp: Path) -> list[list[Path]]:
+    fixture = _merges(tmp)
+    return [[fixture.mbox, fixture.repo]]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[list[Path]]]] = {
     "digest": _digest,
     "sample": _one_load,
     "sample-in-halves": _halves,
     "sample-reversed-and-reloaded": _halves_reversed,
     "digest+sample": _digest_and_sample,
+    "tree-then-mail": _tree_then_mail,
+    "mail+tree": _mail_and_tree,
 }
 
 
@@ -96,7 +116,7 @@ def build_pair(name: str, neo: Neo4jStore, tmp: Path) -> StorePair:
 
 
 #: The scenarios the (slower) GraphQL contract runs on; the store contract runs on all.
-GRAPHQL_SCENARIOS = ["digest", "digest+sample"]
+GRAPHQL_SCENARIOS = ["digest", "digest+sample", "mail+tree"]
 
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))

@@ -27,7 +27,8 @@ PAGE = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor 
 TIE = "person { id name } count lineages patches { id number title } "
 SUBSYSTEM = "id name status lists trees maintainers { id name } reviewers { id }"
 VIEW = (
-    "nodes { id kind label weight resolved } edges { source target kind weight declared } "
+    "nodes { id kind label weight resolved merged } "
+    "edges { source target kind weight declared } "
     "cytoscape graphology"
 )
 
@@ -78,6 +79,8 @@ SERIES = fill(
   coverLetter { id messageId subject date body author { id } inReplyTo { id } replies { id } }
   patches { id number title }
   previousVersion { id version } nextVersion { id version } versions { id version }
+  merge { state mergedPatches totalPatches firstCommitAt lastCommitAt hoursToMerge
+          hoursFromFirstVersion }
 } }""",
     scalars=SERIES_SCALARS,
 )
@@ -107,6 +110,13 @@ PATCH = """query($messageId: String!) { patch(messageId: $messageId) {
   reviews: trailers(kinds: [REVIEWED_BY, ACKED_BY, FIXES, LINK]) { kind value source }
   files { file { id path } insertions deletions }
   fixes
+  commits { matchedBy commit { id sha title committedAt patches { id } } }
+} }"""
+
+COMMIT = """query($sha: String!) { commit(sha: $sha) {
+  id sha title repository authorName authorEmail committerName committerEmail
+  authoredAt committedAt author { id name } committer { id }
+  patches { id messageId series { id merge { state } } }
 } }"""
 
 FILE = fill(
@@ -131,6 +141,7 @@ NODE = fill(
   ... on Message { messageId subject date body author { id } inReplyTo { id } replies { id } }
   ... on File { path directory }
   ... on Subsystem { @subsystem }
+  ... on Commit { sha title committedAt }
 } }""",
     subsystem=SUBSYSTEM,
 )
@@ -150,9 +161,10 @@ COMPANIES = fill(
 )
 
 ALL_SERIES = fill(
-    """query($search: String, $author: String, $first: Int, $after: String) {
-  allSeries(search: $search, author: $author, first: $first, after: $after) {
-    @page edges { cursor node { id title version date } } } }""",
+    """query($search: String, $author: String, $first: Int, $after: String,
+  $merged: MergeState) {
+  allSeries(search: $search, author: $author, first: $first, after: $after, merged: $merged) {
+    @page edges { cursor node { id title version date merge { state } } } } }""",
     page=PAGE,
 )
 
@@ -260,7 +272,8 @@ STATS = """{ stats { messages people companies series patches files
 
 REVIEW_STATS = """query($groupBy: ReviewGroup!, $since: DateTime, $until: DateTime) {
   reviewStats(groupBy: $groupBy, since: $since, until: $until) {
-    name seriesPosted seriesReviewed shareReviewed medianHoursToFirstReview } }"""
+    name seriesPosted seriesReviewed shareReviewed medianHoursToFirstReview
+    seriesMerged shareMerged medianHoursToMerge } }"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +329,11 @@ def entity_cases(store: NetworkXStore) -> Iterator[Case]:
         yield Case(f"patch {attrs['key']}", PATCH, {"messageId": f"<{attrs['key']}>"})
     for attrs in _nodes(store, NodeKind.FILE):
         yield Case(f"file {attrs['key']}", FILE, {"path": attrs["key"]})
+    for attrs in _nodes(store, NodeKind.COMMIT):
+        yield Case(f"commit {attrs['key']}", COMMIT, {"sha": attrs["key"]})
+        yield Case(f"commit prefix {attrs['key']}", COMMIT, {"sha": attrs["key"][:8].upper()})
+    yield Case("commit unknown", COMMIT, {"sha": "0" * 40})
+    yield Case("commit malformed", COMMIT, {"sha": "xyz"})
     for nid in sample_ids(store, 6):
         yield Case(f"node {nid}", NODE, {"id": nid})
     yield Case("node malformed", NODE, {"id": "no-kind"})
@@ -360,6 +378,9 @@ def list_cases(store: NetworkXStore) -> Iterator[Case]:
         yield Case(
             f"series search {word!r}", ALL_SERIES, {"search": word, "first": 4}, ("allSeries",)
         )
+    for state in ("MERGED", "PARTIALLY_MERGED", "NOT_MERGED"):
+        variables = {"merged": state, "first": 2}
+        yield Case(f"series {state}", ALL_SERIES, variables, ("allSeries",))
     for attrs in people[:6]:
         variables = {"author": attrs["key"].upper(), "first": 2}
         yield Case(f"series of {attrs['key']}", ALL_SERIES, variables, ("allSeries",))

@@ -205,12 +205,6 @@ def _commit_tree(git_dir: Path, files: dict[str, bytes]) -> None:
     git("update-ref", "HEAD", git("commit-tree", tree, "-m", "code"))
 
 
-def _code_repository(path: Path) -> Path:
-    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
-    _commit_tree(path, {"Makefile": b"all:\n\tcc -o x x.c\n", "x.c": b"int main(void){}\n"})
-    return path
-
-
 def _truncated_gzip(path: Path, big_mbox: Path) -> Path:
     """A `.mbox.gz` cut in the middle: its start decompresses, its end is missing."""
     data = gzip.compress(big_mbox.read_bytes())
@@ -224,7 +218,6 @@ BAD_SOURCES = {
     "gzip cut in its header": "truncated gzip file",
     "gzip of random bytes": "a gzip file, but not of mail: it holds binary data",
     "gzip of notes": "a gzip file, but not of mail",
-    "git code repository": "a git repository, not a public-inbox archive",
     "git working tree": "a git working tree, not a public-inbox archive",
     "empty directory": "a directory that is not a known archive",
 }
@@ -243,8 +236,6 @@ def _make_bad_source(kind: str, directory: Path, big_mbox: Path) -> Path:
         path.write_bytes(gzip.compress(os.urandom(20_000)))
     elif kind == "gzip of notes":
         path.write_bytes(gzip.compress(b"shopping list\n- milk\n"))
-    elif kind == "git code repository":
-        _code_repository(path)
     elif kind == "git working tree":
         (path / ".git").mkdir(parents=True)
         (path / "main.c").write_text("int main(void) { return 0; }\n")

@@ -131,11 +131,10 @@ def test_inbox_commits_hold_one_message_or_deletion(tmp_path: Path) -> None:
     assert check_source(tmp_path / "b") is SourceFormat.PUBLIC_INBOX
 
 
-def test_code_repository_is_not_mail(tmp_path: Path) -> None:
+def test_code_repository_is_a_code_tree_not_mail(tmp_path: Path) -> None:
     repo = commit(bare_repo(tmp_path / "code.git"), {"Makefile": b"all:\n", "m": b"x"})
-    with pytest.raises(NotMailArchive, match=r"a git repository, not a public-inbox archive"):
-        check_source(repo)
-    assert detect_format(repo) is SourceFormat.UNKNOWN
+    assert check_source(repo) is SourceFormat.CODE_REPO  # loaded as commits (issue 16)
+    assert detect_format(repo) is SourceFormat.CODE_REPO
     epochs = tmp_path / "looks-like-epochs"
     commit(bare_repo(epochs / "0.git"), {"README": b"hello\n"})
     with pytest.raises(NotMailArchive, match="README"):
@@ -203,8 +202,8 @@ BUNDLES = {
     "kvm-ppc.vger.kernel.org.0.bundle": SourceFormat.PUBLIC_INBOX,
     "linux-riscv.lists.infradead.org.0.bundle": SourceFormat.PUBLIC_INBOX,
     "virtualization.lists.linux-foundation.org.0.bundle": SourceFormat.PUBLIC_INBOX,
-    "kvm-unit-tests.bundle": None,  # code repositories: not mail
-    "kvmtool.bundle": None,
+    "kvm-unit-tests.bundle": SourceFormat.CODE_REPO,  # code trees: their commits (issue 16)
+    "kvmtool.bundle": SourceFormat.CODE_REPO,
 }
 
 
