@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse, VersionEdge
+from loaders.assembled import (
+    Assembly,
+    PatchRecord,
+    SeriesKind,
+    SeriesRecord,
+    TrailerUse,
+    VersionEdge,
+)
 from loaders.dedupe import drop_digest_copies
 from loaders.files import FileResolver, files_of
 from loaders.lineage import lineage_edges
@@ -105,7 +112,7 @@ def _resolve_versions(result: Assembly) -> None:
     for edge in result.versions:
         older = result.series_key(edge.older)
         if older != edge.newer:
-            linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older))
+            linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older, edge.linked_by))
     result.versions = list(linked.values())
     result.versions += lineage_edges(result.series, result.versions)
 
@@ -134,7 +141,7 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
     return SeriesRecord(
         key=group.key,
         title=subject.title,
-        version=subject.version,
+        version=group.version,
         is_rfc=subject.is_rfc,
         total=subject.total or max((p.subject.number or 1 for p in group.patches), default=1),
         message_id=first.message_id,
@@ -149,6 +156,13 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
         dependencies=info.dependencies,
         files=_series_files(group, resolver),
         contributors=tuple((g.author_name, g.count) for g in info.shortlog),
+        kind=SeriesKind.PULL_REQUEST if group.is_pull else SeriesKind.PATCH_SERIES,
+        patch_titles=frozenset(normalise_title(p.subject.title) for p in group.patches),
+        patch_fingerprints=frozenset(
+            (p.info.patch_id, normalise_title(p.subject.title))
+            for p in group.patches
+            if p.info.patch_id
+        ),
     )
 
 
@@ -202,7 +216,7 @@ def _patch_record(
         title=title,
         number=subject.number if subject.number is not None else 1,
         total=subject.total or 1,
-        version=subject.version,
+        version=series.version,  # the series' version, whatever this mail's label says
         is_rfc=subject.is_rfc,
         series_key=series.key,
         lineage=lineage_key(author, title),
