@@ -16,6 +16,7 @@ from loaders.assembled import (
     TrailerUse,
     VersionEdge,
 )
+from loaders.carry import carry_trailers
 from loaders.dedupe import drop_digest_copies
 from loaders.files import FileResolver, files_of
 from loaders.lineage import lineage_edges
@@ -64,6 +65,7 @@ def assemble(
     result.aliases = _aliases(groups) | _change_id_aliases(result.series)
     result.aliases |= _patch_id_aliases(patch_ids, result.aliases)
     _resolve_versions(result)
+    carry_trailers(result, patch_ids)
     result.people.extend(_people_of(unique))
     return result
 

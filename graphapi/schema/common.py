@@ -13,6 +13,7 @@ import strawberry
 from graphapi.model import NodeData
 from graphapi.schema.errors import ApiError
 from graphapi.store.base import Page
+from loaders.assembled import LinkedBy, SeriesKind
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 __all__ = [
@@ -35,7 +36,21 @@ strawberry.enum(TrailerKind, name="TrailerKind", description="Kinds of trailer l
 strawberry.enum(
     TrailerSource,
     name="TrailerSource",
-    description="Where a trailer was found: the patch body, a reply, or a reply to the cover.",
+    description="Where a trailer was found: the patch body, a reply, or a reply to the cover; "
+    "CARRIED: given by reply to an earlier version of this unchanged patch (same patch-id) "
+    "and carried over as b4 does; never counted as a new review.",
+)
+strawberry.enum(
+    SeriesKind,
+    name="SeriesKind",
+    description="A patch series, or a pull request ([GIT PULL], [GIT PULL n/N]).",
+)
+strawberry.enum(
+    LinkedBy,
+    name="LinkedBy",
+    description="How a series was linked to its previous version: a changelog link, b4 "
+    "change-id, b4 message-id slug, shared patch-ids, the same set of patch titles, or the "
+    "same title (same author).",
 )
 strawberry.enum(DependencyKind, name="DependencyKind", description="How one series needs another.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -366,8 +367,20 @@ class Query:
         group_by: ReviewGroup = ReviewGroup.COMPANY,
         since: datetime | None = None,
         until: datetime | None = None,
+        include_pull_requests: Annotated[
+            bool,
+            strawberry.argument(
+                description="Count pull requests ([GIT PULL]) too; they are not reviewed as "
+                "patches, so by default they are left out."
+            ),
+        ] = False,
     ) -> list[ReviewStatsRow]:
-        rows = info.context.store.review_stats(group_by=group_by.value, since=since, until=until)
+        rows = info.context.store.review_stats(
+            group_by=group_by.value,
+            since=since,
+            until=until,
+            include_pull_requests=include_pull_requests,
+        )
         return [
             ReviewStatsRow(
                 name=r["name"],

@@ -24,6 +24,7 @@ from graphapi.schema.common import (
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.store.base import Page, Related, Tie
+from loaders.assembled import LinkedBy, SeriesKind
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 if TYPE_CHECKING:
@@ -380,7 +381,19 @@ class Series(Node):
     base_commit: str | None
     base_ref: str | None = strawberry.field(description='"6.19-rc4", "kvm/next" when stated.')
     change_id: str | None = strawberry.field(description="b4 change-id shared by every version.")
+    kind: SeriesKind = strawberry.field(
+        description="PULL_REQUEST for [GIT PULL] mails and pull bombs, never split into series."
+    )
     _data: strawberry.Private[NodeData]
+
+    @strawberry.field(
+        name="linkedBy",
+        description="How this series was linked to its previous version (null without one).",
+    )
+    async def linked_by(self, info: Info) -> LinkedBy | None:
+        found = await _related(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
+        value = found[0].edge.get("linkedBy") if found else None
+        return LinkedBy(value) if value else None  # None too for a graph saved before links said
 
     @strawberry.field(
         description="Patch numbers that arrived (a series may miss some, or have extras)."
@@ -512,6 +525,7 @@ class Series(Node):
             base_commit=data.get("baseCommit"),
             base_ref=data.get("baseRef"),
             change_id=data.get("changeId"),
+            kind=SeriesKind(data.get("seriesKind") or SeriesKind.PATCH_SERIES.value),
             _data=data,
         )
 
