@@ -19,13 +19,15 @@ recorded as the edge's `LinkedBy`:
 Title matches guard against generic titles ("fix typo", "KVM: x86: Cleanups"): where the two
 postings carry the same version label (an unlabeled re-roll or a RESEND, so nothing but the
 title says they are one work), the title with its `subsystem:` prefixes removed must have
-at least `_MIN_TITLE_WORDS` words; a `v2` after a `v1` of the same title by the same author
-says it itself. Pull requests are never linked (a pull carries the patches it collects).
+at least `_MIN_TITLE_WORDS` words of three letters or more; a `v2` after a `v1` of the same
+title by the same author says it itself. Pull requests are never linked (a pull carries the
+patches it collects).
 
 Series that share any of these keys form one lineage (union-find), ordered by version (an RFC
-before the non-RFC of the same number) and date. Two sends of the same version are a re-roll
-when the later is a RESEND or they are hours apart; a same-version send minutes later is the
-same posting sent twice and stays unlinked.
+before the non-RFC of the same number) and date; each is linked to the nearest earlier one it
+shares a key with directly (never to one it reaches only through a third posting). Two sends
+of the same version are a re-roll when the later is a RESEND or they are hours apart; a
+same-version send minutes later is the same posting sent twice and stays unlinked.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ _B4_MSGID = re.compile(r"^\d{8}-(?P<slug>.+?)-v\d+-\d+-[0-9a-f]{6,}@", re.IGNORE
 _B4_V1_MSGID = re.compile(r"^\d{8}-(?P<slug>.+?)-\d+-[0-9a-f]{6,}@", re.IGNORECASE)
 _SUBSYSTEM_PREFIX = re.compile(r"^(?:[\w./,+*{} -]{1,40}:\s+)+")
 _REROLL_GAP = timedelta(hours=6)
-_MIN_TITLE_WORDS = 4
+_MIN_TITLE_WORDS = 3
 _STRENGTH = list(LinkedBy)  # strongest first, as the enum lists them
 
 
@@ -62,15 +64,16 @@ def b4_slug(message_id: str | None) -> str | None:
 
 
 def is_specific_title(title: str) -> bool:
-    """Whether a title says enough to identify one piece of work by one author.
+    """Whether a title says enough to identify one piece of work by one author: after its
+    `subsystem:` prefixes, `_MIN_TITLE_WORDS` words of three letters or more.
 
-    >>> is_specific_title("KVM: x86: fix typo")
+    >>> is_specific_title("KVM: x86: Fix a typo")
     False
-    >>> is_specific_title("KVM: x86/pmu: Fix counter overflow on AMD")
+    >>> is_specific_title("virtio: support advance DMA")
     True
     """
     words = _SUBSYSTEM_PREFIX.sub("", title.strip()).split()
-    return len(words) >= _MIN_TITLE_WORDS
+    return sum(1 for word in words if len(word) >= 3) >= _MIN_TITLE_WORDS
 
 
 class _UnionFind:
@@ -125,15 +128,14 @@ def _patch_id_pairs(series: list[SeriesRecord]) -> Iterable[tuple[str, str]]:
 
 
 def _same_work(a: SeriesRecord, b: SeriesRecord, shared: int) -> bool:
-    """Half of the larger posting's patches are shared; or the later posting resends only
-    patches of the earlier (a partial resend). Not: a later, larger series that merely
-    picked up one patch posted alone before."""
+    """Half of the larger posting's patches are shared; or the later posting, no larger a
+    series than the earlier, resends only patches of it (a partial resend). Not: a later,
+    larger series that merely picked up a patch of the earlier one."""
     earlier, later = sorted((a, b), key=_order_by_date)
-    if shared == len(later.patch_fingerprints) and len(later.patch_fingerprints) < len(
-        earlier.patch_fingerprints
-    ):
+    seen_later, seen_earlier = len(later.patch_fingerprints), len(earlier.patch_fingerprints)
+    if shared == seen_later < seen_earlier and later.total <= earlier.total:
         return True
-    return 2 * shared >= max(len(a.patch_fingerprints), len(b.patch_fingerprints))
+    return 2 * shared >= max(seen_later, seen_earlier)
 
 
 def _order_by_date(series: SeriesRecord) -> tuple[str, str]:
@@ -155,13 +157,13 @@ class _Evidence:
             self.patch_ids.add((a, b))
             self.union.union("series:" + a, "series:" + b)
 
-    def linked_by(self, older: SeriesRecord, newer: SeriesRecord) -> LinkedBy:
-        """The strongest evidence the two share directly; a pair joined only through a
-        third posting takes the weakest kind (TITLE), claiming no more than it knows."""
+    def linked_by(self, older: SeriesRecord, newer: SeriesRecord) -> LinkedBy | None:
+        """The strongest evidence the two share directly, or None: postings joined only
+        through a third one are not linked to each other."""
         kinds = {kind for key, kind in self.keys[newer.key].items() if key in self.keys[older.key]}
         if (min(older.key, newer.key), max(older.key, newer.key)) in self.patch_ids:
             kinds.add(LinkedBy.PATCH_IDS)
-        return min(kinds, key=_STRENGTH.index) if kinds else LinkedBy.TITLE
+        return min(kinds, key=_STRENGTH.index) if kinds else None
 
     def lineages(self, series: list[SeriesRecord]) -> list[list[SeriesRecord]]:
         groups: dict[str, list[SeriesRecord]] = {}
@@ -187,7 +189,11 @@ def _is_next(older: SeriesRecord, newer: SeriesRecord, linked_by: LinkedBy) -> b
 
 
 def lineage_edges(series: list[SeriesRecord], linked: list[VersionEdge]) -> list[VersionEdge]:
-    """Edges newer -> older for loaded series that changelog links did not already connect."""
+    """Edges newer -> older for loaded series that changelog links did not already connect.
+
+    Each posting is linked to the nearest earlier one (in version, then date order) of its
+    lineage that it shares evidence with directly, and that has no newer version yet.
+    """
     has_older = {e.newer for e in linked}
     has_newer = {e.older for e in linked}
     candidates = [s for s in series if s.resolved and s.kind is SeriesKind.PATCH_SERIES]
@@ -195,13 +201,25 @@ def lineage_edges(series: list[SeriesRecord], linked: list[VersionEdge]) -> list
     edges: list[VersionEdge] = []
     for group in evidence.lineages(candidates):
         ordered = sorted(group, key=_order)
-        for older, newer in itertools.pairwise(ordered):
-            if newer.key in has_older or older.key in has_newer:
+        for index, newer in enumerate(ordered):
+            if newer.key in has_older:
                 continue
-            linked_by = evidence.linked_by(older, newer)
-            if not _is_next(older, newer, linked_by):
-                continue
-            edges.append(VersionEdge(newer.key, older.key, linked_by))
-            has_older.add(newer.key)
-            has_newer.add(older.key)
+            edge = _nearest_older(newer, ordered[:index], has_newer, evidence)
+            if edge is not None:
+                edges.append(edge)
+                has_older.add(newer.key)
+                has_newer.add(edge.older)
     return edges
+
+
+def _nearest_older(
+    newer: SeriesRecord, earlier: list[SeriesRecord], has_newer: set[str], evidence: _Evidence
+) -> VersionEdge | None:
+    """The edge from `newer` to the latest of `earlier` it is a next version of, if any."""
+    for older in reversed(earlier):
+        if older.key in has_newer:
+            continue
+        linked_by = evidence.linked_by(older, newer)
+        if linked_by is not None and _is_next(older, newer, linked_by):
+            return VersionEdge(newer.key, older.key, linked_by)
+    return None
