@@ -22,7 +22,7 @@ from loaders.files import FileResolver, files_of
 from loaders.lineage import lineage_edges
 from loaders.records import Address, FileChange, Message, TrailerSource
 from loaders.replies import reply_trailers
-from loaders.threads import SeriesGroup, dedupe, group_series
+from loaders.threads import SeriesGroup, dedupe, group_series, is_backport
 from loaders.versions import dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
@@ -159,6 +159,7 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
         files=_series_files(group, resolver),
         contributors=tuple((g.author_name, g.count) for g in info.shortlog),
         kind=SeriesKind.PULL_REQUEST if group.is_pull else SeriesKind.PATCH_SERIES,
+        is_backport=is_backport(first),
         patch_titles=frozenset(normalise_title(p.subject.title) for p in group.patches),
         patch_fingerprints=frozenset(
             (p.info.patch_id, normalise_title(p.subject.title))

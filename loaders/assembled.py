@@ -122,6 +122,7 @@ class SeriesRecord:
     contributors: tuple[tuple[str, int], ...] = ()
     is_resend: bool = False
     kind: SeriesKind = SeriesKind.PATCH_SERIES
+    is_backport: bool = False  # a stable backport (`[PATCH 5.4 3/9]`): never a re-roll
     patch_titles: frozenset[str] = frozenset()  # normalised, to match a cover-less re-roll
     # (`git patch-id --stable`, normalised title) of each patch: the same change, sent again
     patch_fingerprints: frozenset[tuple[str, str]] = frozenset()

@@ -8,10 +8,10 @@ recorded as the edge's `LinkedBy`:
 - MSGID_SLUG: b4 message-ids embed a slug and the version:
   `20251219-kvm-arm64-set-id-regs-aarch64-v3-0-...`;
 - PATCH_IDS: the same author sends patches with the same `git patch-id` and title again (a
-  re-roll that carries patches unchanged, a RESEND, a partial resend). Half of the larger
-  posting's patches must be shared, or the later posting resend only patches of the earlier,
-  so a series that merely picked up a patch posted alone before is not its re-roll; the
-  title must match too, since two different one-line fixes can have identical diffs;
+  re-roll that carries patches unchanged, a RESEND, a partial resend). More than half of
+  the larger posting's patches must be shared, or the later posting must resend only
+  patches of the earlier, so a series that merely picked up a patch posted alone before is
+  not its re-roll; the title must match too: two one-line fixes can have identical diffs;
 - PATCH_TITLES: the same author sends the same set of patch titles (a v2 sent without a
   cover after a v1 with one);
 - TITLE: the last resort (as Patchew does): same author and same normalised title.
@@ -20,8 +20,9 @@ Title matches guard against generic titles ("fix typo", "KVM: x86: Cleanups"): w
 postings carry the same version label (an unlabeled re-roll or a RESEND, so nothing but the
 title says they are one work), the title with its `subsystem:` prefixes removed must have
 at least `_MIN_TITLE_WORDS` words of three letters or more; a `v2` after a `v1` of the same
-title by the same author says it itself. Pull requests are never linked (a pull carries the
-patches it collects).
+title by the same author says it itself. Pull requests and stable backports
+(`[PATCH 5.4 3/9]`, AUTOSEL) are never linked: they carry patches of other series and are
+no re-roll of them.
 
 Series that share any of these keys form one lineage (union-find), ordered by version (an RFC
 before the non-RFC of the same number) and date; each is linked to the nearest earlier one it
@@ -128,14 +129,14 @@ def _patch_id_pairs(series: list[SeriesRecord]) -> Iterable[tuple[str, str]]:
 
 
 def _same_work(a: SeriesRecord, b: SeriesRecord, shared: int) -> bool:
-    """Half of the larger posting's patches are shared; or the later posting, no larger a
+    """More than half of the larger posting's patches are shared; or the later posting, no larger a
     series than the earlier, resends only patches of it (a partial resend). Not: a later,
     larger series that merely picked up a patch of the earlier one."""
     earlier, later = sorted((a, b), key=_order_by_date)
     seen_later, seen_earlier = len(later.patch_fingerprints), len(earlier.patch_fingerprints)
     if shared == seen_later < seen_earlier and later.total <= earlier.total:
         return True
-    return 2 * shared >= max(seen_later, seen_earlier)
+    return 2 * shared > max(seen_later, seen_earlier)
 
 
 def _order_by_date(series: SeriesRecord) -> tuple[str, str]:
@@ -196,7 +197,9 @@ def lineage_edges(series: list[SeriesRecord], linked: list[VersionEdge]) -> list
     """
     has_older = {e.newer for e in linked}
     has_newer = {e.older for e in linked}
-    candidates = [s for s in series if s.resolved and s.kind is SeriesKind.PATCH_SERIES]
+    candidates = [
+        s for s in series if s.resolved and s.kind is SeriesKind.PATCH_SERIES and not s.is_backport
+    ]
     evidence = _Evidence(candidates)
     edges: list[VersionEdge] = []
     for group in evidence.lineages(candidates):

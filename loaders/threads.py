@@ -30,6 +30,7 @@ __all__ = [
     "SeriesGroup",
     "dedupe",
     "group_series",
+    "is_backport",
     "is_cover",
     "is_patch_message",
     "is_pull_request",
@@ -39,6 +40,8 @@ __all__ = [
 
 _FALLBACK_WINDOW = timedelta(hours=2)
 # An explicit version label in the bracket prefix: `v3`, `PATCHv3`, `RFC-v2` (not `1/4`).
+# A stable-tree target in the prefix: `[PATCH 5.4 12/99]`, `[PATCH 6.1.y]`, `[PATCH AUTOSEL ...]`.
+_STABLE_TAG = re.compile(r"^(?:\d+\.\d+(?:\.\d+)?(?:\.y|-stable)?|autosel|stable)$", re.IGNORECASE)
 _LABEL = re.compile(r"(?<![a-z0-9])(?:patch|rfc)?[-_]?v(\d{1,6})(?![0-9])", re.IGNORECASE)
 
 
@@ -59,6 +62,12 @@ def dedupe(messages: Iterable[Message]) -> tuple[list[Message], int]:
 def is_pull_request(message: Message) -> bool:
     """A `[GIT PULL]` mail or one mail of a `[GIT PULL n/N]` bomb (also `[PULL ...]`)."""
     return any(tag.upper() == "PULL" for tag in message.subject.tags)
+
+
+def is_backport(message: Message) -> bool:
+    """A stable-tree backport or stable review mail (`[PATCH 5.4 12/99]`, `AUTOSEL`): the
+    patch of an earlier series sent again for another tree, not a new version of it."""
+    return any(_STABLE_TAG.match(tag) for tag in message.subject.tags)
 
 
 def is_patch_message(message: Message) -> bool:
