@@ -75,12 +75,18 @@ def _digest_and_sample(tmp: Path) -> list[list[Path]]:
     return [[SMALL_DIGEST, _sample(tmp)]]
 
 
+def _series_rules(_: Path) -> list[list[Path]]:
+    """Pull requests, mislabeled versions, re-rolls linked every way, CARRIED reviews."""
+    return [sorted((FIXTURES / "series").glob("*.mbox"))]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[list[Path]]]] = {
     "digest": _digest,
     "sample": _one_load,
     "sample-in-halves": _halves,
     "sample-reversed-and-reloaded": _halves_reversed,
     "digest+sample": _digest_and_sample,
+    "series-rules": _series_rules,
 }
 
 
@@ -107,7 +113,7 @@ def build_pair(name: str, neo: Neo4jStore, tmp: Path) -> StorePair:
 
 
 #: The scenarios the (slower) GraphQL contract runs on; the store contract runs on all.
-GRAPHQL_SCENARIOS = ["digest", "digest+sample"]
+GRAPHQL_SCENARIOS = ["digest", "digest+sample", "series-rules"]
 
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))
