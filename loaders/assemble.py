@@ -23,7 +23,7 @@ from loaders.lineage import lineage_edges
 from loaders.records import Address, FileChange, Message, TrailerSource
 from loaders.replies import reply_trailers
 from loaders.threads import SeriesGroup, dedupe, group_series, is_backport
-from loaders.versions import dependency_targets, version_lineage
+from loaders.versions import chain_siblings, dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
 
@@ -115,7 +115,8 @@ def _resolve_versions(result: Assembly) -> None:
         older = result.series_key(edge.older)
         if older != edge.newer:
             linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older, edge.linked_by))
-    result.versions = list(linked.values())
+    loaded_series = {s.key: s for s in result.series if s.resolved}
+    result.versions = chain_siblings(list(linked.values()), loaded_series)
     result.versions += lineage_edges(result.series, result.versions)
 
 

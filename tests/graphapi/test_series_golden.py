@@ -22,7 +22,7 @@ from tests.graphapi.conftest import run
 SERIES = FIXTURES / "series"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in SERIES.glob("*.expected.json"))
 QUERY = """{ allSeries(first: 100) { nodes { title version kind total received date linkedBy
-  coverLetter { id } previousVersion { title version }
+  isRfc coverLetter { id } previousVersion { title version isRfc }
   patches { number version trailers(kinds: [REVIEWED_BY, ACKED_BY, TESTED_BY]) {
     kind source person { emails } } } } } }"""
 
@@ -44,11 +44,12 @@ def _series(node: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": node["title"],
         "version": node["version"],
+        "rfc": node["isRfc"],
         "kind": node["kind"],
         "total": node["total"],
         "received": node["received"],
         "cover": node["coverLetter"] is not None,
-        "previous": f"{previous['title']} v{previous['version']}" if previous else None,
+        "previous": _label(previous) if previous else None,
         "linkedBy": node["linkedBy"],
         "patches": [
             {
@@ -61,6 +62,10 @@ def _series(node: dict[str, Any]) -> dict[str, Any]:
             for p in node["patches"]
         ],
     }
+
+
+def _label(series: dict[str, Any]) -> str:
+    return f"{series['title']} {'RFC ' if series['isRfc'] else ''}v{series['version']}"
 
 
 @pytest.mark.parametrize("case", CASES)
