@@ -178,6 +178,7 @@ class _Builder:
             "url": record.url,
             "numbersSeen": list(record.numbers_seen),
             "contributors": [list(c) for c in record.contributors],
+            "seriesKind": record.kind.value,
         }
         if not record.resolved:
             props = {k: v for k, v in props.items() if v not in (None, [], "")}
@@ -309,9 +310,9 @@ def batch_from_assembly(
         builder.patch(patch, patch_ids.get(patch.key))
     for edge in assembly.versions:
         source = (NodeKind.SERIES, edge.newer)
-        builder.batch.edge(
-            EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, (NodeKind.SERIES, edge.older))
-        )
+        target = (NodeKind.SERIES, edge.older)
+        props = {"linkedBy": edge.linked_by.value}
+        builder.batch.edge(EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, target, props))
     if maintainers is not None:
         _subsystems(builder, maintainers)
     for key, counts in builder.names.items():  # names counted over the whole batch

@@ -14,6 +14,7 @@ from typing import Any
 
 # The loaders' vocabulary that the graph and the API share, exported from the one ontology so
 # that neither the stores nor the schema reach into `loaders.records` for it.
+from loaders.assembled import LinkedBy, SeriesKind
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "EdgeKind",
     "EdgeRecord",
     "GraphBatch",
+    "LinkedBy",
     "NodeData",
     "NodeKind",
     "NodeRecord",
+    "SeriesKind",
     "TrailerKind",
     "TrailerSource",
     "node_id",

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse, VersionEdge
+from loaders.assembled import (
+    Assembly,
+    PatchRecord,
+    SeriesKind,
+    SeriesRecord,
+    TrailerUse,
+    VersionEdge,
+)
+from loaders.carry import carry_trailers
 from loaders.dedupe import drop_digest_copies
 from loaders.files import FileResolver, files_of
 from loaders.lineage import lineage_edges
 from loaders.records import Address, FileChange, Message, TrailerSource
 from loaders.replies import reply_trailers
-from loaders.threads import SeriesGroup, dedupe, group_series
-from loaders.versions import dependency_targets, version_lineage
+from loaders.threads import SeriesGroup, dedupe, group_series, is_backport
+from loaders.versions import chain_siblings, dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
 
@@ -57,6 +65,7 @@ def assemble(
     result.aliases = _aliases(groups) | _change_id_aliases(result.series)
     result.aliases |= _patch_id_aliases(patch_ids, result.aliases)
     _resolve_versions(result)
+    carry_trailers(result, patch_ids)
     result.people.extend(_people_of(unique))
     return result
 
@@ -105,8 +114,9 @@ def _resolve_versions(result: Assembly) -> None:
     for edge in result.versions:
         older = result.series_key(edge.older)
         if older != edge.newer:
-            linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older))
-    result.versions = list(linked.values())
+            linked.setdefault((edge.newer, older), VersionEdge(edge.newer, older, edge.linked_by))
+    loaded_series = {s.key: s for s in result.series if s.resolved}
+    result.versions = chain_siblings(list(linked.values()), loaded_series)
     result.versions += lineage_edges(result.series, result.versions)
 
 
@@ -134,7 +144,7 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
     return SeriesRecord(
         key=group.key,
         title=subject.title,
-        version=subject.version,
+        version=group.version,
         is_rfc=subject.is_rfc,
         total=subject.total or max((p.subject.number or 1 for p in group.patches), default=1),
         message_id=first.message_id,
@@ -149,6 +159,14 @@ def _series_record(group: SeriesGroup, resolver: FileResolver) -> SeriesRecord:
         dependencies=info.dependencies,
         files=_series_files(group, resolver),
         contributors=tuple((g.author_name, g.count) for g in info.shortlog),
+        kind=SeriesKind.PULL_REQUEST if group.is_pull else SeriesKind.PATCH_SERIES,
+        is_backport=is_backport(first),
+        patch_titles=frozenset(normalise_title(p.subject.title) for p in group.patches),
+        patch_fingerprints=frozenset(
+            (p.info.patch_id, normalise_title(p.subject.title))
+            for p in group.patches
+            if p.info.patch_id
+        ),
     )
 
 
@@ -202,7 +220,7 @@ def _patch_record(
         title=title,
         number=subject.number if subject.number is not None else 1,
         total=subject.total or 1,
-        version=subject.version,
+        version=series.version,  # the series' version, whatever this mail's label says
         is_rfc=subject.is_rfc,
         series_key=series.key,
         lineage=lineage_key(author, title),

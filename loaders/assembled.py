@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,11 +22,38 @@ from loaders.records import (
 
 __all__ = [
     "Assembly",
+    "LinkedBy",
     "PatchRecord",
+    "SeriesKind",
     "SeriesRecord",
     "TrailerUse",
     "VersionEdge",
 ]
+
+
+class SeriesKind(enum.Enum):
+    """A patch series, or a pull request (`[GIT PULL]`), which is not reviewed as patches."""
+
+    PATCH_SERIES = "PATCH_SERIES"
+    PULL_REQUEST = "PULL_REQUEST"
+
+
+class LinkedBy(enum.Enum):
+    """How a version link was found, strongest evidence first.
+
+    CHANGELOG: a `Link to v2:` / `v2: <url>` line names the earlier version;
+    CHANGE_ID: b4's `change-id:` is the same; MSGID_SLUG: b4 message-ids carry the same slug;
+    PATCH_IDS: a patch of the newer one is byte-for-byte (`git patch-id`) one of the older;
+    PATCH_TITLES: the same author sent the same set of patch titles (a re-roll without cover);
+    TITLE: the same author sent the same (specific) cover or patch title.
+    """
+
+    CHANGELOG = "CHANGELOG"
+    CHANGE_ID = "CHANGE_ID"
+    MSGID_SLUG = "MSGID_SLUG"
+    PATCH_IDS = "PATCH_IDS"
+    PATCH_TITLES = "PATCH_TITLES"
+    TITLE = "TITLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +121,21 @@ class SeriesRecord:
     files: tuple[FileChange, ...] = ()
     contributors: tuple[tuple[str, int], ...] = ()
     is_resend: bool = False
+    kind: SeriesKind = SeriesKind.PATCH_SERIES
+    is_backport: bool = False  # a stable backport (`[PATCH 5.4 3/9]`): never a re-roll
+    patch_titles: frozenset[str] = frozenset()  # normalised, to match a cover-less re-roll
+    # (`git patch-id --stable`, normalised title) of each patch: the same change, sent again
+    patch_fingerprints: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class VersionEdge:
-    """`newer` is the next version after `older` in one lineage."""
+    """`newer` is the next version after `older` in one lineage; `linked_by` says which
+    evidence made the link (a changelog pointer is the best, a title match the weakest)."""
 
     newer: str
     older: str
+    linked_by: LinkedBy = LinkedBy.CHANGELOG
 
 
 @dataclass(slots=True)

@@ -47,11 +47,15 @@ class TrailerKind(enum.Enum):
 
 
 class TrailerSource(enum.Enum):
-    """Where a trailer was found: the patch body, a reply to it, or a reply to its cover."""
+    """Where a trailer was found: the patch body, a reply to it, or a reply to its cover;
+    or CARRIED: given by reply to an earlier version of this same unchanged patch (same
+    patch-id), applied here as b4 does. A CARRIED trailer is no new review: review counts,
+    ties and first reviews leave it out."""
 
     BODY = "BODY"
     REPLY = "REPLY"
     COVER_REPLY = "COVER_REPLY"
+    CARRIED = "CARRIED"
 
 
 class DependencyKind(enum.Enum):

@@ -4,10 +4,22 @@ Series are grouped by threading first (a patch answering a cover, or patch 1/N),
 Patchwork fallback: same author, same version, same total, RFC or not, sent close together
 (or undated, as in digests). Versions of one series are deliberately *not* threaded together
 in kernel practice, so threading never merges two versions.
+
+A patch whose In-Reply-To is a member of a group (its cover, or the previous patch when sent
+with --chain-reply-to) and that has the same total joins that group whatever its version
+label: `[PATCH net-next v3 0/4]` answered by unlabeled `[PATCH 1/4]`..`[PATCH 4/4]` is one
+series, and so is a `v2 00/16` cover answered by `v3` patches (a label typo in one mail).
+Which version the series gets is `SeriesGroup.version`.
+
+Pull requests (`[GIT PULL]`, `[GIT PULL n/N]`) are grouped apart: the patches of a pull bomb
+keep their original authors, so the same-author fallback would split them; instead every
+pull message joins the pull group of any message above it in its thread, and is never split.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,12 +30,19 @@ __all__ = [
     "SeriesGroup",
     "dedupe",
     "group_series",
+    "is_backport",
     "is_cover",
     "is_patch_message",
+    "is_pull_request",
+    "labelled_version",
     "thread_parents",
 ]
 
 _FALLBACK_WINDOW = timedelta(hours=2)
+# An explicit version label in the bracket prefix: `v3`, `PATCHv3`, `RFC-v2` (not `1/4`).
+# A stable-tree target in the prefix: `[PATCH 5.4 12/99]`, `[PATCH 6.1.y]`, `[PATCH AUTOSEL ...]`.
+_STABLE_TAG = re.compile(r"^(?:\d+\.\d+(?:\.\d+)?(?:\.y|-stable)?|autosel|stable)$", re.IGNORECASE)
+_LABEL = re.compile(r"(?<![a-z0-9])(?:patch|rfc)?[-_]?v(\d{1,6})(?![0-9])", re.IGNORECASE)
 
 
 def dedupe(messages: Iterable[Message]) -> tuple[list[Message], int]:
@@ -40,16 +59,40 @@ def dedupe(messages: Iterable[Message]) -> tuple[list[Message], int]:
     return unique, duplicates
 
 
+def is_pull_request(message: Message) -> bool:
+    """A `[GIT PULL]` mail or one mail of a `[GIT PULL n/N]` bomb (also `[PULL ...]`)."""
+    return any(tag.upper() == "PULL" for tag in message.subject.tags)
+
+
+def is_backport(message: Message) -> bool:
+    """A stable-tree backport or stable review mail (`[PATCH 5.4 12/99]`, `AUTOSEL`): the
+    patch of an earlier series sent again for another tree, not a new version of it."""
+    return any(_STABLE_TAG.match(tag) for tag in message.subject.tags)
+
+
 def is_patch_message(message: Message) -> bool:
-    """A patch or cover letter (not a reply about one)."""
+    """A patch, cover letter or pull request (not a reply about one)."""
     subject = message.subject
     if subject.is_reply:
         return False
-    return subject.is_patch or message.info.has_diff
+    return subject.is_patch or message.info.has_diff or is_pull_request(message)
 
 
 def is_cover(message: Message) -> bool:
-    return message.subject.number == 0 and (message.subject.total or 0) > 0
+    """A `0/N` cover, or a pull request mail that carries no diff (the request itself)."""
+    subject = message.subject
+    if subject.number == 0 and (subject.total or 0) > 0:
+        return True
+    return subject.number is None and is_pull_request(message) and not message.info.has_diff
+
+
+def labelled_version(message: Message) -> int | None:
+    """The version the subject's bracket prefix states, or None when it states none
+    (`SubjectParts.version` says 1 for both `[PATCH v1 1/4]` and `[PATCH 1/4]`)."""
+    raw, title = message.subject.raw, message.subject.title
+    cut = raw.rfind(title) if title else -1
+    match = _LABEL.search(raw[:cut] if cut > 0 else raw)
+    return int(match.group(1)) if match else None
 
 
 def thread_parents(message: Message) -> Iterator[str]:
@@ -75,6 +118,25 @@ class SeriesGroup:
     @property
     def key(self) -> str:
         return self.first.key
+
+    @property
+    def is_pull(self) -> bool:
+        return is_pull_request(self.first)
+
+    @property
+    def version(self) -> int:
+        """The cover's label, the usual truth; but when every patch states one same other
+        label (a `v2 00/16` cover over sixteen `v3` patches), the patches outvote it.
+        Unlabeled patches state nothing, so `v3 0/4` over `1/4`..`4/4` stays v3."""
+        stated = self.first.subject.version
+        if self.cover is None or not self.patches:
+            return stated
+        labels = Counter(labelled_version(p) for p in self.patches)
+        if len(labels) == 1:
+            (only,) = labels
+            if only is not None and only != stated:
+                return only
+        return stated
 
 
 def _fallback_key(message: Message) -> tuple[str, int, bool, int]:
@@ -102,17 +164,46 @@ class _Grouper:
         self.by_member[cover.key] = group
 
     def add_patch(self, patch: Message) -> None:
-        group = self._threaded_group(patch) or self._fallback_group(patch)
-        if group is None or self._has_number(group, patch):
+        if is_pull_request(patch):
+            group = self._pull_group(patch)
+        else:
+            group = (
+                self._answered_group(patch)
+                or self._threaded_group(patch)
+                or self._fallback_group(patch)
+            )
+            if group is not None and self._has_number(group, patch):
+                group = None
+        if group is None:
             group = SeriesGroup(None)
             self.groups.append(group)
         group.patches.append(patch)
         self.by_member[patch.key] = group
 
+    def _pull_group(self, patch: Message) -> SeriesGroup | None:
+        """The pull request above this mail in its thread: one pull is never split."""
+        for parent in thread_parents(patch):
+            group = self.by_member.get(parent)
+            if group is not None and group.is_pull:
+                return group
+        return None
+
+    def _answered_group(self, patch: Message) -> SeriesGroup | None:
+        """The group of the message this patch directly answers, when the totals agree:
+        labels may disagree (see module docstring), the thread and the count do not."""
+        group = self.by_member.get(patch.in_reply_to or "")
+        if group is None or group.is_pull:
+            return None
+        first = group.first.subject
+        same_total = (first.total or 0) == (patch.subject.total or 0)
+        return group if same_total and patch.subject.total else None
+
     def _threaded_group(self, patch: Message) -> SeriesGroup | None:
         for parent in thread_parents(patch):
             group = self.by_member.get(parent)
-            if group is not None and _fallback_key(group.first)[1:] == _fallback_key(patch)[1:]:
+            if group is None or group.is_pull:
+                continue
+            if _fallback_key(group.first)[1:] == _fallback_key(patch)[1:]:
                 return group
         return None
 
@@ -122,6 +213,8 @@ class _Grouper:
         wanted = _fallback_key(patch)
         for group in reversed(self.groups):
             first = group.first
+            if group.is_pull:
+                continue
             if _fallback_key(first) == wanted and _close_in_time(first, patch):
                 return group
         return None

@@ -15,7 +15,13 @@ import re
 from loaders.assembled import SeriesRecord, VersionEdge
 from loaders.records import DependencyRef, Message, VersionLink
 
-__all__ = ["dependency_key", "dependency_targets", "version_lineage", "version_order"]
+__all__ = [
+    "chain_siblings",
+    "dependency_key",
+    "dependency_targets",
+    "version_lineage",
+    "version_order",
+]
 
 _VERSION_IN_LABEL = re.compile(r"\b[vV](\d{1,3})\b")
 
@@ -56,6 +62,36 @@ def version_lineage(
     keys = [series.key, *(s.key for s in chain)]
     edges = [VersionEdge(newer, older_key) for newer, older_key in itertools.pairwise(keys)]
     return chain, edges
+
+
+def chain_siblings(edges: list[VersionEdge], series: dict[str, SeriesRecord]) -> list[VersionEdge]:
+    """Edges where several later versions link to one earlier one, made a chain.
+
+    A changelog often names only the first posting ("RFC: <url>"), so v1, v2 and v3 would all
+    point at the RFC; each is instead linked to the version just before it among them (in
+    version, then date order), and only the earliest to the RFC.
+    """
+    newers: dict[str, list[VersionEdge]] = {}
+    for edge in edges:
+        newers.setdefault(edge.older, []).append(edge)
+    chained: list[VersionEdge] = []
+    for older, group in newers.items():
+        known = [e for e in group if e.newer in series]
+        if len(known) < 2:
+            chained.extend(group)
+            continue
+        known.sort(key=lambda e: _sibling_order(series[e.newer]))
+        previous = older
+        for edge in known:
+            chained.append(VersionEdge(edge.newer, previous, edge.linked_by))
+            previous = edge.newer
+        chained.extend(e for e in group if e.newer not in series)
+    return chained
+
+
+def _sibling_order(record: SeriesRecord) -> tuple[tuple[int, int], str, str]:
+    date = record.date.isoformat() if record.date else ""
+    return version_order(record.version, record.is_rfc), date, record.key
 
 
 def dependency_key(ref: DependencyRef) -> str | None:

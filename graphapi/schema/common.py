@@ -11,7 +11,14 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 from strawberry.types.enum import has_enum_definition
 
-from graphapi.model import DependencyKind, NodeData, TrailerKind, TrailerSource
+from graphapi.model import (
+    DependencyKind,
+    LinkedBy,
+    NodeData,
+    SeriesKind,
+    TrailerKind,
+    TrailerSource,
+)
 from graphapi.schema.errors import ApiError
 from graphapi.store.base import Page
 
@@ -83,8 +90,36 @@ _register(TrailerKind, "TrailerKind", "Kinds of trailer lines.", _TRAILER_KINDS)
 _register(
     TrailerSource,
     "TrailerSource",
-    "Where a trailer was found: the patch body, a reply, or a reply to the cover.",
+    "Where a trailer was found: the patch body, a reply, a reply to the cover, or carried "
+    "from an earlier version of the same unchanged patch.",
     _TRAILER_SOURCES,
+)
+_register(
+    SeriesKind,
+    "SeriesKind",
+    "A patch series, or a pull request ([GIT PULL], [GIT PULL n/N]).",
+    {
+        "PATCH_SERIES": "Patches (with or without a cover letter) sent for review.",
+        "PULL_REQUEST": "A [GIT PULL] mail (and the patches of a [GIT PULL n/N] bomb): a "
+        "maintainer asking another to pull a tree; not reviewed as patches, so left out of "
+        "review statistics unless asked for.",
+    },
+)
+_register(
+    LinkedBy,
+    "LinkedBy",
+    "How a series was linked to its previous version, strongest evidence first.",
+    {
+        "CHANGELOG": "A changelog line names the earlier version (`Link to v2: <url>`, "
+        "`v2: https://lore.kernel.org/r/<msgid>`).",
+        "CHANGE_ID": "b4's `change-id:` is the same in both.",
+        "MSGID_SLUG": "b4 message-ids of both carry the same slug.",
+        "PATCH_IDS": "A patch of the newer one is the same diff (`git patch-id`) as one of the "
+        "older, from the same author.",
+        "PATCH_TITLES": "The same author sent the same set of patch titles (a re-roll without "
+        "a cover letter).",
+        "TITLE": "The same author sent the same, specific cover or patch title (also a RESEND).",
+    },
 )
 _register(DependencyKind, "DependencyKind", "How one series needs another.", _DEPENDENCY_KINDS)
 

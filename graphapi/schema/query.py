@@ -494,9 +494,19 @@ class Query:
         ] = ReviewGroup.COMPANY,
         since: Since = None,
         until: Until = None,
+        include_pull_requests: Annotated[
+            bool,
+            strawberry.argument(
+                description="Count pull requests ([GIT PULL]) too; they are not reviewed as "
+                "patches, so by default they are left out."
+            ),
+        ] = False,
     ) -> list[ReviewStatsRow]:
         rows = info.context.store.review_stats(
-            group_by=group_by.name, since=since, until=window_until(until)
+            group_by=group_by.name,
+            since=since,
+            until=window_until(until),
+            include_pull_requests=include_pull_requests,
         )
         return [
             ReviewStatsRow(

@@ -17,8 +17,10 @@ from graphapi.model import (
     REVIEW_KINDS,
     DependencyKind,
     EdgeKind,
+    LinkedBy,
     NodeData,
     NodeKind,
+    SeriesKind,
     TrailerKind,
     TrailerSource,
 )
@@ -441,7 +443,19 @@ class Series(Node):
     )
     base_ref: str | None = strawberry.field(description='"6.19-rc4", "kvm/next" when stated.')
     change_id: str | None = strawberry.field(description="b4 change-id shared by every version.")
+    kind: SeriesKind = strawberry.field(
+        description="PULL_REQUEST for [GIT PULL] mails and pull bombs, never split into series."
+    )
     _data: strawberry.Private[NodeData]
+
+    @strawberry.field(
+        name="linkedBy",
+        description="How this series was linked to its previous version (null without one).",
+    )
+    async def linked_by(self, info: Info) -> LinkedBy | None:
+        found = await _related(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
+        value = found[0].edge.get("linkedBy") if found else None
+        return LinkedBy(value) if value else None  # None too for a graph saved before links said
 
     @strawberry.field(
         description="Patch numbers that arrived (a series may miss some, or have extras)."
@@ -581,6 +595,7 @@ class Series(Node):
             base_commit=data.get("baseCommit"),
             base_ref=data.get("baseRef"),
             change_id=data.get("changeId"),
+            kind=SeriesKind(data.get("seriesKind") or SeriesKind.PATCH_SERIES.value),
             _data=data,
         )
 

@@ -95,9 +95,14 @@ class Measure:
     cost: int = 0
 
     def add(self, other: Measure, times: int = 1) -> None:
-        """Fold a child selection in, as if it were written out `times` times."""
+        """Fold a child selection in, resolved `times` times (a list of that many items).
+
+        Cost grows with `times`; aliases do not: an alias under a list is one name in the
+        document, answered per item, and that fan-out is what the cost already counts. Every
+        fragment spread adds its aliases again (the document, fragments expanded).
+        """
         self.depth = max(self.depth, other.depth)
-        self.aliases += other.aliases * times
+        self.aliases += other.aliases
         self.cost += other.cost * times
 
 

@@ -212,5 +212,10 @@ class GraphStore(Protocol):
         ...
 
     def review_stats(
-        self, *, group_by: str, since: datetime | None, until: datetime | None
+        self,
+        *,
+        group_by: str,
+        since: datetime | None,
+        until: datetime | None,
+        include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]: ...

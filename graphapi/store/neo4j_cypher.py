@@ -61,6 +61,8 @@ __all__ = [
 MAX_DEPENDENCY_DEPTH = 10
 MAX_NEIGHBORHOOD_DEPTH = 3
 REVIEW = EdgeKind.TRAILER.value
+#: A review trailer `t` that counts: not one CARRIED over from an earlier version's patch.
+_COUNTED = "coalesce(t.source, '') <> 'CARRIED'"
 AUTHORED = EdgeKind.AUTHORED.value
 EMPLOYED_BY = EdgeKind.EMPLOYED_BY.value
 
@@ -227,7 +229,9 @@ def review_ties(as_reviewer: bool) -> str:
         pattern = f"(me:{_PERSON} {{key: $key}})-[t:{REVIEW}]->(p)<-[:{AUTHORED}]-(o)"
     else:
         pattern = f"(me:{_PERSON} {{key: $key}})-[:{AUTHORED}]->(p)<-[t:{REVIEW}]-(o)"
-    return f"MATCH {pattern} WHERE t.trailerKind IN $kinds AND o <> me " + _TIE_RETURN
+    return (
+        f"MATCH {pattern} WHERE {_COUNTED} AND t.trailerKind IN $kinds AND o <> me " + _TIE_RETURN
+    )
 
 
 @cache
@@ -275,7 +279,7 @@ def company_ties(as_reviewer: bool) -> str:
         mine, theirs = "a", "r"
     return (
         f"MATCH {company}<-[:{EMPLOYED_BY}]-({mine}) WITH DISTINCT c, {mine} "
-        f"MATCH {pattern} WHERE t.trailerKind IN $kinds AND a <> r "
+        f"MATCH {pattern} WHERE {_COUNTED} AND t.trailerKind IN $kinds AND a <> r "
         f"WITH c, p, r, a, {_REVIEW_DATE} AS date "
         f"WITH c, p, r, a, {_DAY} AS day "
         f"WITH c, p, {company_at(mine, 'day')} AS own, {company_at(theirs, 'day')} AS o "
@@ -294,7 +298,10 @@ def file_people(reviewers: bool) -> str:
     touches = f"-[:{_name(EdgeKind.TOUCHES)}]-"
     patch = f"(p:{_name(NodeKind.PATCH)})"
     if reviewers:
-        pattern = f"{file}<{touches}{patch}<-[t:{REVIEW}]-(o) WHERE t.trailerKind IN $kinds "
+        pattern = (
+            f"{file}<{touches}{patch}<-[t:{REVIEW}]-(o) "
+            f"WHERE {_COUNTED} AND t.trailerKind IN $kinds "
+        )
     else:
         pattern = f"{file}<{touches}{patch}<-[:{AUTHORED}]-(o) "
     return "MATCH " + pattern + _TIE_RETURN
@@ -308,14 +315,14 @@ def file_people_many(reviewers: bool) -> str:
 SERIES_REVIEWERS = (
     f"MATCH (s:{_name(NodeKind.SERIES)} {{key: $key}})<-[:{_name(EdgeKind.PART_OF)}]-(p)"
     f"<-[t:{REVIEW}]-(o) "
-    f"WHERE t.trailerKind IN $kinds AND NOT (o)-[:{AUTHORED}]->(p) " + _TIE_RETURN
+    f"WHERE {_COUNTED} AND t.trailerKind IN $kinds AND NOT (o)-[:{AUTHORED}]->(p) " + _TIE_RETURN
 )
 SERIES_REVIEWERS_MANY = per_key(SERIES_REVIEWERS, _TIE_COLUMNS)
 
 
 _FIRST_REVIEW_OF_S = (
     f"MATCH (s)<-[:{_name(EdgeKind.PART_OF)}]-()<-[t:{REVIEW}]-(o) "
-    "WHERE t.trailerKind IN $kinds AND coalesce(t.source, '') <> 'BODY' "
+    "WHERE t.trailerKind IN $kinds AND NOT coalesce(t.source, '') IN ['BODY', 'CARRIED'] "
     "AND t.date IS NOT NULL AND t.date <> '' "
     f"AND NOT (o)-[:{AUTHORED}]->(s) "
 )
@@ -332,6 +339,7 @@ REVIEW_STATS = (
     f"MATCH (s:{_SERIES_LABEL}) WHERE NOT s._placeholder AND s.date IS NOT NULL AND s.date <> '' "
     "AND ($since IS NULL OR datetime(s.date) >= datetime($since)) "
     "AND ($until IS NULL OR datetime(s.date) <= datetime($until)) "
+    "AND ($pulls OR coalesce(s.seriesKind, '') <> 'PULL_REQUEST') "
     "CALL (s) { " + _FIRST_REVIEW_OF_S + "RETURN min(t.date) AS reviewed } "
     "CALL (s) { "
     f"  OPTIONAL MATCH (s)<-[:{AUTHORED}]-(a) WITH a LIMIT 1 "
@@ -349,7 +357,7 @@ SERIES_SUBSYSTEMS = (
     f"WITH s, [(s)-[:{_TOUCHES}]->(f) | f] "
     f"+ [(s)<-[:{_name(EdgeKind.PART_OF)}]-()-[:{_TOUCHES}]->(f) | f] AS files, "
     f"[(s)<-[:{_name(EdgeKind.PART_OF)}]-()<-[t:{REVIEW}]-(o) "
-    "WHERE t.trailerKind IN $kinds | o] AS reviewers "
+    f"WHERE {_COUNTED} AND t.trailerKind IN $kinds | o] AS reviewers "
     "UNWIND files AS f "
     f"MATCH (f)-[r:{_name(EdgeKind.IN_SUBSYSTEM)}]->(u) "
     "WITH u, reviewers, collect(coalesce(r.rank, 0)) AS ranks "
@@ -436,7 +444,7 @@ def review_network(company_level: bool) -> str:
     """
     head = (
         f"MATCH (r)-[t:{REVIEW}]->(p)<-[:{AUTHORED}]-(a) "
-        "WHERE t.trailerKind IN $kinds AND r <> a "
+        f"WHERE {_COUNTED} AND t.trailerKind IN $kinds AND r <> a "
         f"WITH r, a, p, {_REVIEW_DATE} AS date WHERE {_WINDOW} "
     )
     if company_level:

@@ -493,11 +493,17 @@ class Neo4jStore:
         return shape.node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
 
     def review_stats(
-        self, *, group_by: str, since: datetime | None, until: datetime | None
+        self,
+        *,
+        group_by: str,
+        since: datetime | None,
+        until: datetime | None,
+        include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
         rows = self.run_read(
             cypher.REVIEW_STATS,
             kinds=_DEFAULT_KINDS,
+            pulls=include_pull_requests,
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
         )

@@ -284,9 +284,14 @@ class NetworkXStore:
         return q.first_review(self.graph, series_key)
 
     def review_stats(
-        self, *, group_by: str, since: datetime | None, until: datetime | None
+        self,
+        *,
+        group_by: str,
+        since: datetime | None,
+        until: datetime | None,
+        include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
-        return q.review_stats(self.graph, group_by, since, until)
+        return q.review_stats(self.graph, group_by, since, until, include_pull_requests)
 
     # -- batched reads (one call for the items of a list; in memory, a loop) ---------------
     def related_many(

@@ -17,6 +17,8 @@ from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
 from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
 from graphapi.views import node_label
+from loaders.assembled import SeriesKind
+from loaders.records import TrailerSource
 
 __all__ = [
     "company_ties",
@@ -186,7 +188,12 @@ def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str
 
 
 def _is_review(data: dict[str, Any], kinds: set[str]) -> bool:
-    return bool(data["kind"] is EdgeKind.TRAILER and data.get("trailerKind") in kinds)
+    """A review trailer of one of `kinds` that counts: not CARRIED from an earlier version."""
+    return bool(
+        data["kind"] is EdgeKind.TRAILER
+        and data.get("trailerKind") in kinds
+        and data.get("source") != CARRIED
+    )
 
 
 def _out_trailers(
@@ -267,6 +274,9 @@ def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]
 
 
 DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
+#: Trailers carried over from an earlier version (loaders.carry): shown, never counted.
+CARRIED = TrailerSource.CARRIED.value
+PULL_REQUEST = SeriesKind.PULL_REQUEST.value
 
 
 _Review = tuple[str, str, str, str, str | None, str | None, str | None]
@@ -303,7 +313,7 @@ def people_index(graph: Graph) -> PeopleIndex:
             if kind is EdgeKind.AUTHORED:
                 index.authored[source].append(target)
                 index.authors_of[target].append(source)
-            elif kind is EdgeKind.TRAILER:
+            elif kind is EdgeKind.TRAILER and data.get("source") != CARRIED:
                 index.trailers_on[target].append((source, data.get("trailerKind")))
         index = PeopleIndex(dict(index.authored), dict(index.authors_of), dict(index.trailers_on))
         _PEOPLE_INDEX[graph] = index
@@ -331,7 +341,7 @@ def review_index(graph: Graph) -> list[_Review]:
         spans: dict[str, list[_Span]] = {}  # a person's employers, read once, not per trailer
         authors_of = people_index(graph).authors_of
         for reviewer, patch, data in _edges(graph):
-            if data["kind"] is not EdgeKind.TRAILER:
+            if data["kind"] is not EdgeKind.TRAILER or data.get("source") == CARRIED:
                 continue
             authors = authors_of.get(patch)
             author = authors[0] if authors else None
@@ -602,14 +612,21 @@ def first_review(graph: Graph, series_key: str) -> tuple[NodeData, str] | None:
 
 
 def review_stats(
-    graph: Graph, group_by: str, since: datetime | None, until: datetime | None
+    graph: Graph,
+    group_by: str,
+    since: datetime | None,
+    until: datetime | None,
+    include_pull_requests: bool = False,
 ) -> list[dict[str, Any]]:
-    """Per company (of the author) or subsystem: series posted, share reviewed, median delay."""
+    """Per company (of the author) or subsystem: series posted, share reviewed, median delay.
+    Pull requests are left out unless asked for: nobody reviews a pull as patches."""
     groups: dict[str, list[float | None]] = defaultdict(list)
     merges: dict[str, list[MergeFacts]] = defaultdict(list)
     for attrs in nodes_of(graph, NodeKind.SERIES):
         props = attrs["props"]
         if attrs.get("placeholder") or not props.get("date"):
+            continue
+        if not include_pull_requests and props.get("seriesKind") == PULL_REQUEST:
             continue
         if not _in_window(props["date"], since, until):
             continue

@@ -91,6 +91,11 @@ def _mail_and_tree(tmp: Path) -> list[list[Path]]:
     return [[fixture.mbox, fixture.repo]]
 
 
+def _series_rules(_: Path) -> list[list[Path]]:
+    """Pull requests, mislabeled versions, re-rolls linked every way, CARRIED reviews."""
+    return [sorted((FIXTURES / "series").glob("*.mbox"))]
+
+
 SCENARIOS: dict[str, Callable[[Path], list[list[Path]]]] = {
     "digest": _digest,
     "sample": _one_load,
@@ -99,6 +104,7 @@ SCENARIOS: dict[str, Callable[[Path], list[list[Path]]]] = {
     "digest+sample": _digest_and_sample,
     "tree-then-mail": _tree_then_mail,
     "mail+tree": _mail_and_tree,
+    "series-rules": _series_rules,
 }
 
 
@@ -116,7 +122,7 @@ def build_pair(name: str, neo: Neo4jStore, tmp: Path) -> StorePair:
 
 
 #: The scenarios the (slower) GraphQL contract runs on; the store contract runs on all.
-GRAPHQL_SCENARIOS = ["digest", "digest+sample", "mail+tree"]
+GRAPHQL_SCENARIOS = ["digest", "digest+sample", "mail+tree", "series-rules"]
 
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))

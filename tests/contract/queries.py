@@ -70,7 +70,7 @@ COMPANY = fill(
 )
 
 SERIES_SCALARS = """id messageId title version isRfc total resolved date baseCommit baseRef
-  changeId received missing"""
+  changeId received missing kind linkedBy"""
 
 SERIES = fill(
     """query($id: ID) { series(id: $id) {
@@ -270,8 +270,9 @@ STATS = """{ stats { messages people companies series patches files
   fewDomains: topDomains(first: 2) { name count }
   oneContributor: topContributors(first: 1) { person { id } count } } }"""
 
-REVIEW_STATS = """query($groupBy: ReviewGroup!, $since: DateTime, $until: DateTime) {
-  reviewStats(groupBy: $groupBy, since: $since, until: $until) {
+REVIEW_STATS = """query($groupBy: ReviewGroup!, $since: DateTime, $until: DateTime,
+  $pulls: Boolean! = false) {
+  reviewStats(groupBy: $groupBy, since: $since, until: $until, includePullRequests: $pulls) {
     name seriesPosted seriesReviewed shareReviewed medianHoursToFirstReview
     seriesMerged shareMerged medianHoursToMerge } }"""
 
@@ -443,8 +444,9 @@ def view_cases(store: NetworkXStore) -> Iterator[Case]:
     yield Case("stats", STATS)
     for group in ("COMPANY", "SUBSYSTEM"):
         for since, until in windows:
-            variables = {"groupBy": group, "since": since, "until": until}
-            yield Case(f"review stats {variables}", REVIEW_STATS, variables)
+            for pulls in (False, True):
+                variables = {"groupBy": group, "since": since, "until": until, "pulls": pulls}
+                yield Case(f"review stats {variables}", REVIEW_STATS, variables)
 
 
 def _neighborhood_cases(store: NetworkXStore) -> Iterator[Case]:

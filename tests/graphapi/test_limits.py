@@ -33,6 +33,14 @@ def test_alias_bomb_is_refused(digest_store: NetworkXStore) -> None:
     assert "aliases" in errors[0].lower()
 
 
+def test_an_alias_under_lists_counts_once(digest_store: NetworkXStore) -> None:
+    """An alias deep in lists is one name in the document; its fan-out is the cost's."""
+    query = """{ allSeries(first: 100) { nodes { patches { trailers {
+      person { email: emails n: name } } } } } }"""
+    assert measure_document(schema._schema, parse(query))[0].aliases == 2
+    run(digest_store, query)  # answered, not refused as thousands of aliases
+
+
 def test_token_flood_is_refused(digest_store: NetworkXStore) -> None:
     fields = " ".join("__typename" for _ in range(3000))
     errors = run_errors(digest_store, f"{{ {fields} }}")
