@@ -21,6 +21,7 @@ from graphapi.model import EdgeKind, NodeKind
 __all__ = [
     "CLEAR",
     "COMPANY_BY_NAME",
+    "PERSON_BY_ADDRESS",
     "FIRST_REVIEW",
     "FIRST_REVIEW_MANY",
     "LINEAGE",
@@ -147,6 +148,12 @@ def get_many(kind: NodeKind) -> str:
 COMPANY_BY_NAME = (
     f"MATCH (c:{_name(NodeKind.COMPANY)}) WHERE c._lname = $name OR $name IN c.domains "
     f"RETURN properties(c) AS props ORDER BY {KEY_ORDER.format('c')} LIMIT 1"
+)
+
+#: A person by an address merged into them (not their key): the smallest key, as networkx.
+PERSON_BY_ADDRESS = (
+    f"MATCH (p:{_name(NodeKind.PERSON)}) WHERE $email IN p.emails "
+    f"RETURN properties(p) AS props ORDER BY p.key LIMIT 1"
 )
 
 SERIES_BY_MESSAGE = (
