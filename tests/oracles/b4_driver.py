@@ -32,7 +32,7 @@ def run_one(job: dict[str, str]) -> dict[str, object]:
     except SystemExit as stop:
         if stop.code not in (0, None):
             return {"msgid": job["msgid"], "ok": False, "error": f"exit {stop.code}"}
-    except Exception as error:  # noqa: BLE001  (b4 failing on one thread is a result)
+    except Exception as error:
         return {"msgid": job["msgid"], "ok": False, "error": repr(error)}
     return {"msgid": job["msgid"], "ok": True, "error": ""}
 

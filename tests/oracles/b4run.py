@@ -91,8 +91,9 @@ def _run_batch(python: Path, jobs: Sequence[Job]) -> dict[str, str]:
     if not jobs:
         return {}
     lines = [
-        json.dumps({"mbox": str(j.mbox), "outdir": str(j.outdir), "version": j.version,
-                    "msgid": j.msgid})
+        json.dumps(
+            {"mbox": str(j.mbox), "outdir": str(j.outdir), "version": j.version, "msgid": j.msgid}
+        )
         for j in jobs
     ]
     done = subprocess.run(
@@ -120,7 +121,9 @@ def applied_trailers(outdir: Path) -> dict[str, set[str]]:
         commit_message = re.split(r"^---$", text, maxsplit=1, flags=re.MULTILINE)[0]
         ids = _MSGID_TRAILER.findall(commit_message)
         if ids:
-            applied[ids[-1]] = {a for _, v in REVIEW_TAG.findall(commit_message) if (a := address(v))}
+            applied[ids[-1]] = {
+                a for _, v in REVIEW_TAG.findall(commit_message) if (a := address(v))
+            }
     return applied
 
 

@@ -53,17 +53,24 @@ def _shape(mail: RawMail, index: int, lines: list[str]) -> str:
     return "PLAIN_UNQUOTED"
 
 
+def _replies_first(corpus: OracleCorpus, thread: set[str], patch: str) -> list[RawMail]:
+    """The thread's messages but the patch, direct answers to the patch first."""
+    mails = [corpus.mails[m] for m in sorted(thread - {patch}) if m in corpus.mails]
+    return sorted(mails, key=lambda m: (m.in_reply_to != patch, patch not in m.references))
+
+
 def classify_b4(corpus: OracleCorpus, thread: set[str], entry: dict[str, Any]) -> str:
     """A class for one b4-vs-graph disagreement on (patch, person)."""
     person, patch = str(entry["person"]), str(entry["patch"])
     side = "B4_ONLY" if entry["side"] == "b4-only" else "OURS_ONLY"
     if patch in corpus.mails and _lines_naming(corpus.mails[patch], person):
         return f"{side}_PATCH_BODY"
-    for mid in sorted(thread - {patch}):
-        mail = corpus.mails.get(mid)
-        if mail is None or canonical_email(mail.sender) != person:
+    for mail in _replies_first(corpus, thread, patch):
+        if canonical_email(mail.sender) != person:
             continue
         for index, lines in _lines_naming(mail, person):
+            if mail.in_reply_to and mail.in_reply_to not in corpus.mails:
+                return f"{side}_PARENT_NOT_IN_ARCHIVE"
             return f"{side}_{_shape(mail, index, lines)}"
     for mid in sorted(thread - {patch}):
         mail = corpus.mails.get(mid)
@@ -72,4 +79,14 @@ def classify_b4(corpus: OracleCorpus, thread: set[str], entry: dict[str, Any]) -
     return f"{side}_NOT_IN_THREAD"
 
 
-__all__ = ["REVIEW_TAG", "classify_b4"]
+__all__ = ["REVIEW_TAG", "classify_b4", "shape_of_review"]
+
+
+def shape_of_review(corpus: OracleCorpus, message: str, person: str) -> str:
+    """The class of the review line naming `person` in one reply (UNKNOWN when not found)."""
+    mail = corpus.mails.get(message)
+    if mail is None:
+        return "NOT_IN_ARCHIVE"
+    for index, lines in _lines_naming(mail, canonical_email(person)):
+        return _shape(mail, index, lines)
+    return "LINE_NOT_FOUND"

@@ -28,12 +28,12 @@ def updating(variable: str) -> bool:
 
 
 def check(
-    path: Path, found: list[Entry], key_fields: Sequence[str], variable: str, about: str
+    path: Path, found: list[Entry], key_fields: Sequence[str], variable: str, about: str, test: str
 ) -> tuple[list[Entry], list[Entry]]:
     """(new, fixed) disagreements against the fixture, which is rewritten when updating."""
     ordered = sorted(found, key=lambda e: _key(e, key_fields))
     if updating(variable):
-        body = {"about": about, "regenerate": f"{variable}=1 pytest {path.name}", "count": 0}
+        body = {"about": about, "regenerate": f"{variable}=1 pytest {test}", "count": 0}
         body |= {"count": len(ordered), "byClass": by_class(ordered), "entries": ordered}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", "utf-8")

@@ -11,14 +11,15 @@ import email
 import email.parser
 import email.policy
 import gzip
+import itertools
 import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from datetime import datetime
 from pathlib import Path
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -47,9 +48,9 @@ class RawMail:
 
 def mboxrd_messages(path: Path) -> Iterator[bytes]:
     """The messages of a (gzipped) mboxrd file, `>From ` unescaped."""
-    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     starts = [m.start() for m in _FROM_LINE.finditer(data)] + [len(data)]
-    for begin, end in zip(starts, starts[1:], strict=False):
+    for begin, end in itertools.pairwise(starts):
         chunk = data[begin:end]
         chunk = chunk[chunk.index(b"\n") + 1 :] if b"\n" in chunk else b""
         yield _ESCAPED.sub(rb"\1", chunk)

@@ -82,7 +82,9 @@ def sample(corpus: OracleCorpus, count: int) -> list[SampledSeries]:
     """`count` series reviewed by reply, in an order fixed by a hash of their keys."""
     children = children_of(corpus.mails)
     chosen = []
-    keys = [a["key"] for _, a in corpus.store.graph.nodes(data=True) if a["kind"] is NodeKind.SERIES]
+    keys = [
+        a["key"] for _, a in corpus.store.graph.nodes(data=True) if a["kind"] is NodeKind.SERIES
+    ]
     for key in sorted(keys, key=lambda k: hashlib.sha256(f"{corpus.name}:{k}".encode()).digest()):
         if len(chosen) == count:
             break
@@ -92,9 +94,7 @@ def sample(corpus: OracleCorpus, count: int) -> list[SampledSeries]:
     return chosen
 
 
-def _sampled(
-    corpus: OracleCorpus, key: str, children: dict[str, set[str]]
-) -> SampledSeries | None:
+def _sampled(corpus: OracleCorpus, key: str, children: dict[str, set[str]]) -> SampledSeries | None:
     props = corpus.store.graph.nodes[node_id(NodeKind.SERIES, key)]["props"]
     patches = [p for p in _patches(corpus, key) if p in corpus.mails]
     if not patches or not _reviewed_by_reply(corpus, key):
@@ -112,7 +112,9 @@ def _sampled(
     return series
 
 
-def _compare(series: SampledSeries, applied: dict[str, set[str]], error: str) -> list[dict[str, object]]:
+def _compare(
+    series: SampledSeries, applied: dict[str, set[str]], error: str
+) -> list[dict[str, object]]:
     """One entry per (patch, person) on which b4 and the graph differ."""
     found: list[dict[str, object]] = []
     base = {"corpus": series.corpus, "series": series.key}
@@ -164,8 +166,12 @@ def test_b4_applies_the_review_trailers_the_graph_has(
         found.extend(entries)
     _report(sampled, found)
     new, _ = disagreements.check(
-        FIXTURE, found, ("corpus", "patch", "person", "side"), "GRAPHAPI_B4_UPDATE",
-        f"b4 {b4run.B4_VERSION} vs the graph: review trailers per patch (tests/oracles)",
+        FIXTURE,
+        found,
+        ("corpus", "patch", "person", "side"),
+        "GRAPHAPI_B4_UPDATE",
+        f"b4 {b4run.B4_VERSION} vs the graph: review trailers per patch",
+        "tests/oracles/test_b4_oracle.py",
     )
     assert not new, f"{len(new)} new disagreement(s) with b4: {new[:20]}"
 
