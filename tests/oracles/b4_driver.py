@@ -17,8 +17,8 @@ import sys
 
 def run_one(job: dict[str, str]) -> dict[str, object]:
     """One `b4 --offline-mode -q am -m MBOX -o OUT -n got -i -v N MSGID`, errors captured."""
-    import b4
-    import b4.command
+    import b4  # type: ignore[import-not-found]
+    import b4.command  # type: ignore[import-not-found]
 
     argv = ["--offline-mode", "-q", "am", "-m", job["mbox"], "-o", job["outdir"], "-n", "got"]
     argv += ["-i", "-v", str(job["version"]), job["msgid"]]

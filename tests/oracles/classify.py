@@ -11,9 +11,11 @@ import re
 from typing import Any
 
 from loaders.aliases import canonical_email
-from tests.oracles.b4run import REVIEW_TAG, address
+from tests.oracles.b4run import address
 from tests.oracles.conftest import OracleCorpus
 from tests.oracles.rawmail import RawMail, body_text
+
+__all__ = ["classify_b4", "shape_of_review"]
 
 _FOOTER_RULE = re.compile(r"^_{10,}\s*$")
 _ANY_TAG = re.compile(r"^(\s*)((?:>\s*)*)(Reviewed|Acked|Tested)-by:\s*(.*)$", re.IGNORECASE)
@@ -72,14 +74,10 @@ def classify_b4(corpus: OracleCorpus, thread: set[str], entry: dict[str, Any]) -
             if mail.in_reply_to and mail.in_reply_to not in corpus.mails:
                 return f"{side}_PARENT_NOT_IN_ARCHIVE"
             return f"{side}_{_shape(mail, index, lines)}"
-    for mid in sorted(thread - {patch}):
-        mail = corpus.mails.get(mid)
-        if mail is not None and _lines_naming(mail, person):
+    for other in _replies_first(corpus, thread, patch):
+        if _lines_naming(other, person):
             return f"{side}_GIVEN_BY_ANOTHER_SENDER"
     return f"{side}_NOT_IN_THREAD"
-
-
-__all__ = ["REVIEW_TAG", "classify_b4", "shape_of_review"]
 
 
 def shape_of_review(corpus: OracleCorpus, message: str, person: str) -> str:

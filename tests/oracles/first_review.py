@@ -101,7 +101,7 @@ def _first_patches(
     mails: dict[str, RawMail], numbers: dict[str, tuple[int, int]]
 ) -> dict[tuple[str, str, int], str]:
     """(parent, sender, total) -> the patch 1 of a series sent in reply to someone's message."""
-    firsts = {}
+    firsts: dict[tuple[str, str, int], str] = {}
     for mid, (number, total) in numbers.items():
         mail = mails[mid]
         parent = mail.in_reply_to or (mail.references[-1] if mail.references else None)

@@ -56,10 +56,12 @@ def mboxrd_messages(path: Path) -> Iterator[bytes]:
         yield _ESCAPED.sub(rb"\1", chunk)
 
 
-def inbox_messages(git_dir: Path) -> Iterator[bytes]:
-    """The `m` blob of every commit of a public-inbox epoch (deletions have no `m`)."""
+def inbox_messages(git_dir: Path, since: str | None = None) -> Iterator[bytes]:
+    """The `m` blob of every commit of a public-inbox epoch (deletions have no `m`), or of
+    the commits after `since`."""
     commits = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "rev-list", "--reverse", "--all"],
+        ["git", "--git-dir", str(git_dir), "rev-list", "--reverse"]
+        + ([f"{since}..HEAD"] if since else ["--all"]),
         check=True,
         capture_output=True,
         text=True,
@@ -114,9 +116,10 @@ def parse(raw: bytes) -> RawMail | None:
     )
 
 
-def read_archive(path: Path) -> dict[str, RawMail]:
-    """Every message of an mboxrd file or a cloned public-inbox epoch, first copy kept."""
-    raws = inbox_messages(path) if path.is_dir() else mboxrd_messages(path)
+def read_archive(path: Path, since: str | None = None) -> dict[str, RawMail]:
+    """Every message of an mboxrd file or a cloned public-inbox epoch (after commit `since`),
+    first copy kept."""
+    raws = inbox_messages(path, since) if path.is_dir() else mboxrd_messages(path)
     mails: dict[str, RawMail] = {}
     for raw in raws:
         mail = parse(raw)
@@ -149,7 +152,7 @@ def thread_below(roots: Iterable[str], children: dict[str, set[str]]) -> set[str
 
 def body_text(parsed: Message) -> str:
     """The text/plain parts, decoded (base64, quoted-printable, charset), joined."""
-    texts = []
+    texts: list[str] = []
     for part in parsed.walk():
         if part.is_multipart() or part.get_content_type() not in ("text/plain", "text/x-patch"):
             continue

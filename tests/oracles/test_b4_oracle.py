@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +82,7 @@ def _reviewed_by_reply(corpus: OracleCorpus, series: str) -> bool:
 def sample(corpus: OracleCorpus, count: int) -> list[SampledSeries]:
     """`count` series reviewed by reply, in an order fixed by a hash of their keys."""
     children = children_of(corpus.mails)
-    chosen = []
+    chosen: list[SampledSeries] = []
     keys = [
         a["key"] for _, a in corpus.store.graph.nodes(data=True) if a["kind"] is NodeKind.SERIES
     ]
@@ -144,12 +145,14 @@ def test_b4_applies_the_review_trailers_the_graph_has(
     oracle_corpus: Callable[[str], OracleCorpus], tmp_path: Path
 ) -> None:
     python = _b4_python()
+    started = time.perf_counter()
     sampled: list[SampledSeries] = []
     corpora = {}
     for name, count in SAMPLED.items():
         corpora[name] = corpus = oracle_corpus(name)
         sampled.extend(sample(corpus, count))
     assert len(sampled) >= 60
+    loaded = time.perf_counter()
     jobs = []
     for index, series in enumerate(sampled):
         folder = tmp_path / f"t{index:03d}"
@@ -158,6 +161,7 @@ def test_b4_applies_the_review_trailers_the_graph_has(
         b4run.write_mbox(folder / "thread.mbox", (mails[m] for m in series.thread if m in mails))
         jobs.append(b4run.Job(folder / "thread.mbox", folder, series.version, series.start))
     errors = b4run.run_b4(python, jobs)
+    applied = time.perf_counter()
     found = []
     for job, series in zip(jobs, sampled, strict=True):
         entries = _compare(series, b4run.applied_trailers(job.outdir), errors[job.msgid])
@@ -165,6 +169,10 @@ def test_b4_applies_the_review_trailers_the_graph_has(
             entry.setdefault("class", classify_b4(corpora[series.corpus], series.thread, entry))
         found.extend(entries)
     _report(sampled, found)
+    print(
+        f"b4 oracle time: corpora and sample {loaded - started:.1f} s, b4 on {len(jobs)} threads "
+        f"{applied - loaded:.1f} s, comparison {time.perf_counter() - applied:.1f} s"
+    )
     new, _ = disagreements.check(
         FIXTURE,
         found,
