@@ -50,6 +50,7 @@ class SampledSeries:
     thread: set[str]
     ours: dict[str, set[str]] = field(default_factory=dict)  # patch -> people
     excluded: dict[str, set[str]] = field(default_factory=dict)  # patch -> mismatched people
+    below_start: set[str] = field(default_factory=set)  # what answers the message b4 is given
 
 
 def _trailers(corpus: OracleCorpus, patch: str) -> list[tuple[str, dict[str, object]]]:
@@ -106,6 +107,7 @@ def _sampled(corpus: OracleCorpus, key: str, children: dict[str, set[str]]) -> S
     series = SampledSeries(
         corpus.name, key, int(props.get("version") or 1), start, thread_below(roots, children)
     )
+    series.below_start = thread_below([start], children)
     for patch in patches:
         trailers = [(p, d) for p, d in _trailers(corpus, patch) if d["source"] in COMPARED_SOURCES]
         series.excluded[patch] = {p for p, d in trailers if d.get("mismatch")}
@@ -122,6 +124,7 @@ def _compare(
     for patch, ours in series.ours.items():
         if error or patch not in applied:
             kind = "B4_FAILED" if error else "B4_NO_PATCH"
+            kind += "" if error or patch in series.below_start else "_NOT_BELOW_START"
             found.append({**base, "patch": patch, "person": "*", "side": "b4", "class": kind})
             continue
         theirs = {canonical_email(a) for a in applied[patch]} - series.excluded[patch]
