@@ -6,6 +6,8 @@ The digest's `Author: marcandre.lureau <...>` and the same person's
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -14,7 +16,10 @@ from loaders.aliases import canonical_email, resolve_email
 from loaders.mailmap import Mailmap
 from loaders.records import Address
 
-__all__ = ["Identities", "display_name"]
+__all__ = ["Identities", "display_name", "name_key"]
+
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
+_NOT_NAME = re.compile(r"[\"'.,]+")
 
 
 def display_name(names: Mapping[str, int], emails: Sequence[str]) -> str:
@@ -41,6 +46,25 @@ def _without_affiliations(names: Mapping[str, int]) -> dict[str, int]:
         plain = strip_affiliation(name)
         merged[plain] = merged.get(plain, 0) + count
     return merged
+
+
+def name_key(name: str) -> str | None:
+    """A full name folded for comparison; None unless it has two words or more.
+
+    A trailing parenthetical is an affiliation, not part of the name, so "Lorenzo Stoakes
+    (Oracle)" and "Lorenzo Stoakes" fold alike; case, accents, quotes and dots do not count.
+
+    >>> name_key("Lorenzo Stoakes (Oracle)") == name_key("lorenzo  stoakes")
+    True
+    >>> name_key("Kirill A. Shutemov"), name_key("(Oracle)"), name_key("pbonzini")
+    ('kirill a shutemov', None, None)
+    """
+    while _PARENTHETICAL.search(name):
+        name = _PARENTHETICAL.sub("", name)
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    words = _NOT_NAME.sub(" ", folded).split()
+    return " ".join(words) if len(words) >= 2 else None
 
 
 @dataclass(frozen=True)

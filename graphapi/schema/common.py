@@ -36,6 +36,7 @@ __all__ = [
     "build_connection",
     "decode_cursor",
     "parse_date",
+    "register_enum",
 ]
 
 T = TypeVar("T")
@@ -74,7 +75,9 @@ _DEPENDENCY_KINDS = {
 }
 
 
-def _register(cls: type[enum.Enum], name: str, description: str, values: dict[str, str]) -> None:
+def register_enum(
+    cls: type[enum.Enum], name: str, description: str, values: dict[str, str]
+) -> None:
     """Register a loader enum with Strawberry in place, with a description for every value.
 
     The GraphQL enum values are the member names (REVIEWED_BY, ...); the Python values stay
@@ -86,15 +89,15 @@ def _register(cls: type[enum.Enum], name: str, description: str, values: dict[st
         value.description = values.get(value.name)
 
 
-_register(TrailerKind, "TrailerKind", "Kinds of trailer lines.", _TRAILER_KINDS)
-_register(
+register_enum(TrailerKind, "TrailerKind", "Kinds of trailer lines.", _TRAILER_KINDS)
+register_enum(
     TrailerSource,
     "TrailerSource",
     "Where a trailer was found: the patch body, a reply, a reply to the cover, or carried "
     "from an earlier version of the same unchanged patch.",
     _TRAILER_SOURCES,
 )
-_register(
+register_enum(
     SeriesKind,
     "SeriesKind",
     "A patch series, or a pull request ([GIT PULL], [GIT PULL n/N]).",
@@ -105,7 +108,7 @@ _register(
         "review statistics unless asked for.",
     },
 )
-_register(
+register_enum(
     LinkedBy,
     "LinkedBy",
     "How a series was linked to its previous version, strongest evidence first.",
@@ -121,7 +124,7 @@ _register(
         "TITLE": "The same author sent the same, specific cover or patch title (also a RESEND).",
     },
 )
-_register(DependencyKind, "DependencyKind", "How one series needs another.", _DEPENDENCY_KINDS)
+register_enum(DependencyKind, "DependencyKind", "How one series needs another.", _DEPENDENCY_KINDS)
 
 
 @strawberry.enum(description="Aggregate a review network by person or by company.")

@@ -35,10 +35,12 @@ from graphapi.schema.common import (
     build_connection,
     decode_cursor,
     parse_date,
+    register_enum,
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.store.base import Page, Related, Tie
+from graphapi.suggest import AliasEvidence, possible_aliases
 
 if TYPE_CHECKING:
     from graphapi.schema.subsystems import SeriesSubsystem, Subsystem
@@ -127,6 +129,23 @@ class Person(Node):
     ) -> list[ReviewTie]:
         return await _review_ties(info, self._data, True, kinds, first)
 
+    @strawberry.field(
+        name="possibleAliases",
+        description="Other people with the same full name (two words or more; case, accents "
+        "and a trailing parenthetical affiliation ignored), most evidence first. A suggestion "
+        "only: the graph never merges people by name; confirm one with a .mailmap or an "
+        "aliases file.",
+    )
+    def possible_aliases(self, info: Info) -> list[PossibleAlias]:
+        return [
+            PossibleAlias(
+                person=Person.of(s.person),
+                evidence=list(s.evidence),
+                shared_files=s.shared_files,
+            )
+            for s in possible_aliases(info.context.store, self._data)
+        ]
+
     @staticmethod
     def of(data: NodeData) -> Person:
         return Person(
@@ -143,6 +162,27 @@ async def _review_ties(
 ) -> list[ReviewTie]:
     loader = info.context.loaders.review_ties(as_reviewer, tuple(_kinds(kinds)), check_first(first))
     return [ReviewTie.of(t) for t in await loader.load(person.key)]
+
+
+register_enum(
+    AliasEvidence,
+    "AliasEvidence",
+    "Why two people with one name may be one person.",
+    {
+        "SAME_COMPANY": "They share an employer.",
+        "SAME_FILES": "Their patches touch a file in common.",
+        "CC_IN_THREADS": "One is named in a trailer (Cc: included) on the other's patches.",
+    },
+)
+
+
+@strawberry.type(description="Another person with the same name, and why they may be one.")
+class PossibleAlias:
+    person: Person = strawberry.field(description="The other person.")
+    evidence: list[AliasEvidence] = strawberry.field(
+        description="What they have in common, strongest first."
+    )
+    shared_files: int = strawberry.field(description="Files both people's patches touch.")
 
 
 @strawberry.type(description="A review relation between two people.")

@@ -29,6 +29,7 @@ __all__ = [
     "LINEAGE_MANY",
     "MAX_DEPENDENCY_DEPTH",
     "MAX_NEIGHBORHOOD_DEPTH",
+    "PERSON_BY_ADDRESS",
     "REVIEW_STATS",
     "SERIES_BY_MESSAGE",
     "SERIES_REVIEWERS",
@@ -151,6 +152,12 @@ def get_many(kind: NodeKind) -> str:
 COMPANY_BY_NAME = (
     f"MATCH (c:{_name(NodeKind.COMPANY)}) WHERE c._lname = $name OR $name IN c.domains "
     f"RETURN properties(c) AS props ORDER BY {KEY_ORDER.format('c')} LIMIT 1"
+)
+
+#: A person by an address merged into them (not their key): the smallest key, as networkx.
+PERSON_BY_ADDRESS = (
+    f"MATCH (p:{_name(NodeKind.PERSON)}) WHERE $email IN p.emails "
+    f"RETURN properties(p) AS props ORDER BY p.key LIMIT 1"
 )
 
 SERIES_BY_MESSAGE = (

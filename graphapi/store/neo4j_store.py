@@ -361,7 +361,12 @@ class Neo4jStore:
         ]
 
     def person_by_email(self, email: str) -> NodeData | None:
-        return self.get_many(NodeKind.PERSON, [email.strip().lower()])[0]
+        wanted = email.strip().lower()
+        found = self.get_many(NodeKind.PERSON, [wanted])[0]
+        if found is not None:
+            return found
+        rows = self.run_read(cypher.PERSON_BY_ADDRESS, email=wanted)  # merged-in address
+        return shape.node_of(rows[0]["props"], [NodeKind.PERSON.value]) if rows else None
 
     def company_by_name(self, name: str) -> NodeData | None:
         rows = self.run_read(cypher.COMPANY_BY_NAME, name=name.strip().lower())

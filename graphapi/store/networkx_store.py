@@ -196,7 +196,12 @@ class NetworkXStore:
         return bodies
 
     def person_by_email(self, email: str) -> NodeData | None:
-        return self.node(node_id(NodeKind.PERSON, email.strip().lower()))
+        wanted = email.strip().lower()
+        found = self.node(node_id(NodeKind.PERSON, wanted))
+        if found is not None:
+            return found
+        other = q.person_by_address(self.graph, wanted)  # an address merged into a person
+        return self.node(other) if other is not None else None
 
     def company_by_name(self, name: str) -> NodeData | None:
         wanted = name.strip().lower()

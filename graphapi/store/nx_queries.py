@@ -288,6 +288,30 @@ def invalidate(graph: Graph) -> None:
     _REVIEW_INDEX.pop(graph, None)
     _PEOPLE_INDEX.pop(graph, None)
     _LISTINGS.pop(graph, None)
+    _ADDRESS_INDEX.pop(graph, None)
+
+
+_ADDRESS_INDEX: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def person_by_address(graph: Graph, email: str) -> str | None:
+    """The person node that has `email` among its addresses.
+
+    A person's key is the canonical address a .mailmap or aliases file chose; the other
+    addresses they wrote from are kept in `emails` and must find them too. Where two people
+    list one address (an aliases file and a mailmap disagreeing), the smaller key wins, so
+    the answer does not depend on load order.
+    """
+    index = _ADDRESS_INDEX.get(graph)
+    if index is None:
+        index = {}
+        for attrs in nodes_of(graph, NodeKind.PERSON):
+            nid = node_id(NodeKind.PERSON, attrs["key"])
+            for address in attrs["props"].get("emails") or ():
+                if address not in index or nid < index[address]:
+                    index[address] = nid
+        _ADDRESS_INDEX[graph] = index
+    return index.get(email)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,36 @@ def test_identities_merge_addresses_and_names(graph: NetworkXStore) -> None:
     assert _people(graph) == EXPECTED["people"]
 
 
+def found_by_every_address(store: Any) -> dict[str, str | None]:
+    """Each address a person lists (and its upper-case spelling) -> who `person(email:)` finds."""
+    query = "query($e: String!) { person(email: $e) { name } }"
+    found: dict[str, str | None] = {}
+    for person in EXPECTED["people"]:
+        for address in person["emails"]:
+            for spelling in (address, address.upper()):
+                hit = run(store, query, e=spelling)["person"]
+                found[spelling] = hit["name"] if hit else None
+    return found
+
+
+def expected_by_every_address() -> dict[str, str | None]:
+    return {
+        spelling: person["name"]
+        for person in EXPECTED["people"]
+        for address in person["emails"]
+        for spelling in (address, address.upper())
+    }
+
+
+def test_a_person_is_found_by_every_address_merged_into_them(graph: NetworkXStore) -> None:
+    # lena@old-host.example came in by .mailmap, raj@chromium.org by the aliases file.
+    assert found_by_every_address(graph) == expected_by_every_address()
+    assert run(graph, '{ person(email: "lena@old-host.example") { name } }') == {
+        "person": {"name": "Lena Fischer"}
+    }
+    assert run(graph, '{ person(email: "nobody@old-host.example") { name } }') == {"person": None}
+
+
 def test_company_network_uses_the_company_at_review_time(graph: NetworkXStore) -> None:
     data = run(graph, "{ reviewNetwork(level: COMPANY) { edges { source target weight } } }")
     edges = [[e["source"], e["target"], e["weight"]] for e in data["reviewNetwork"]["edges"]]

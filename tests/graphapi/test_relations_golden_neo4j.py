@@ -20,7 +20,14 @@ from graphapi.loading import load_sources
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from tests.graphapi.conftest import run
-from tests.graphapi.test_relations_golden import EXPECTED, HERE, _people, _subsystems
+from tests.graphapi.test_relations_golden import (
+    EXPECTED,
+    HERE,
+    _people,
+    _subsystems,
+    expected_by_every_address,
+    found_by_every_address,
+)
 
 pytestmark = pytest.mark.neo4j
 
@@ -65,6 +72,10 @@ def graph(
 
 def test_identities_merge_addresses_and_names(graph: Neo4jStore) -> None:
     assert _people(graph) == EXPECTED["people"]
+
+
+def test_a_person_is_found_by_every_address_merged_into_them(graph: Neo4jStore) -> None:
+    assert found_by_every_address(graph) == expected_by_every_address()
 
 
 def test_company_network_uses_the_company_at_review_time(graph: Neo4jStore) -> None:
