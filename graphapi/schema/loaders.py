@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graphapi.model import EdgeKind, NodeData, NodeKind
-from graphapi.store.base import Direction, GraphStore, Page, Related, Tie
+from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie
 
 __all__ = ["Loaders"]
 
@@ -65,13 +65,18 @@ class Loaders:
         )
 
     def pages(
-        self, kind: NodeKind, edge: EdgeKind, owner_kind: NodeKind, offset: int, first: int
+        self,
+        kind: NodeKind,
+        edge: EdgeKind,
+        owner_kind: NodeKind,
+        after: Position | None,
+        first: int,
     ) -> DataLoader[str, Page]:
-        """One page of the nodes of `kind` linked to an owner by `edge`."""
+        """One page of the nodes of `kind` linked to an owner by `edge`, after a position."""
         return self._loader(
-            ("pages", kind, edge, owner_kind, offset, first),
+            ("pages", kind, edge, owner_kind, after, first),
             lambda keys: self.store.related_pages(
-                kind, edge, owner_kind, keys, offset=offset, first=first
+                kind, edge, owner_kind, keys, after=after, first=first
             ),
         )
 

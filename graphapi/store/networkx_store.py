@@ -28,7 +28,7 @@ from graphapi.model import (
     node_id,
 )
 from graphapi.store import nx_queries as q
-from graphapi.store.base import Page, Related, Tie, ViewGraph
+from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
 
 __all__ = ["NetworkXStore"]
 
@@ -156,13 +156,13 @@ class NetworkXStore:
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
         prefix: str | None = None,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
     ) -> Page:
         items = q.list_nodes(self.graph, kind, search, related_to)
         if prefix is not None:
             items = [i for i in items if i.key.startswith(prefix)]
-        return Page(items[offset : offset + first], len(items), offset)
+        return q.page_after(items, after, first)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
         return q.related(self.graph, node_id(kind, key), edge, direction)
@@ -232,11 +232,11 @@ class NetworkXStore:
         owner_kind: NodeKind,
         owner_keys: Sequence[str],
         *,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
     ) -> list[Page]:
         return [
-            self.list_nodes(kind, related_to=(edge, owner_kind, key), offset=offset, first=first)
+            self.list_nodes(kind, related_to=(edge, owner_kind, key), after=after, first=first)
             for key in owner_keys
         ]
 

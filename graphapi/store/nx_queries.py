@@ -7,6 +7,7 @@ so every store can reproduce them exactly.
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,16 @@ from typing import Any
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
-from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.base import (
+    Page,
+    Position,
+    Related,
+    Tie,
+    ViewEdge,
+    ViewGraph,
+    ViewNode,
+    list_position,
+)
 from graphapi.views import node_label
 
 __all__ = [
@@ -25,6 +35,7 @@ __all__ = [
     "lineage",
     "list_nodes",
     "neighborhood",
+    "page_after",
     "related",
     "related_order",
     "review_network",
@@ -66,17 +77,11 @@ def in_nodes(graph: Graph, nid: str, kind: EdgeKind) -> Iterator[str]:
             yield source
 
 
-def _sort_key(data: NodeData) -> tuple[Any, ...]:
-    if data.kind is NodeKind.SERIES:
-        return (_neg_date(data.get("date")), data.key)
-    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
-
-
-def _neg_date(value: str | None) -> str:
-    """Newest first under an ascending sort: invert the ISO string's characters."""
-    if not value:
-        return "~"
-    return "".join(chr(0x7F - ord(c)) for c in value)
+def page_after(items: list[NodeData], after: Position | None, first: int) -> Page:
+    """The page of sorted `items` that follows `after`: found by bisection, so an item
+    inserted before `after` by a reload shifts nothing, and none is repeated or skipped."""
+    start = 0 if after is None else bisect_right(items, after, key=list_position)
+    return Page(items[start : start + first], len(items), start > 0, start + first < len(items))
 
 
 def _matches(data: NodeData, search: str) -> bool:
@@ -103,7 +108,7 @@ def list_nodes(
     candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
     if search:
         candidates = [c for c in candidates if _matches(c, search)]
-    return sorted(candidates, key=_sort_key)
+    return sorted(candidates, key=list_position)
 
 
 _LISTINGS: weakref.WeakKeyDictionary[Any, dict[NodeKind, list[NodeData]]] = (
@@ -124,7 +129,7 @@ def _listing(graph: Graph, kind: NodeKind) -> list[NodeData]:
     listing = by_kind.get(kind)
     if listing is None:
         nodes = [to_data(a) for a in nodes_of(graph, kind) if not a.get("placeholder")]
-        listing = by_kind[kind] = sorted(nodes, key=_sort_key)
+        listing = by_kind[kind] = sorted(nodes, key=list_position)
     return listing
 
 
