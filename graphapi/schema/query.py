@@ -80,9 +80,36 @@ class GraphEdge:
     description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping."
 )
 class GraphView:
-    nodes: list[GraphNode] = strawberry.field(description="The nodes of the view.")
-    edges: list[GraphEdge] = strawberry.field(description="The edges of the view.")
+    """Built from the store's view only when a field asks: a client that takes `cytoscape`
+    (one JSON value) does not pay for thousands of typed nodes and edges it never reads."""
+
     _view: strawberry.Private[ViewGraph]
+
+    @strawberry.field(description="The nodes of the view.")
+    def nodes(self) -> list[GraphNode]:
+        return [
+            GraphNode(
+                id=strawberry.ID(n.id),
+                kind=n.kind,
+                label=n.label,
+                weight=n.weight,
+                resolved=n.data.get("resolved"),
+            )
+            for n in self._view.nodes
+        ]
+
+    @strawberry.field(description="The edges of the view.")
+    def edges(self) -> list[GraphEdge]:
+        return [
+            GraphEdge(
+                source=strawberry.ID(e.source),
+                target=strawberry.ID(e.target),
+                kind=e.kind,
+                weight=e.weight,
+                declared=e.data.get("declared"),
+            )
+            for e in self._view.edges
+        ]
 
     @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
     def cytoscape(self) -> JSON:
@@ -96,29 +123,7 @@ class GraphView:
 
     @staticmethod
     def of(view: ViewGraph) -> GraphView:
-        return GraphView(
-            nodes=[
-                GraphNode(
-                    id=strawberry.ID(n.id),
-                    kind=n.kind,
-                    label=n.label,
-                    weight=n.weight,
-                    resolved=n.data.get("resolved"),
-                )
-                for n in view.nodes
-            ],
-            edges=[
-                GraphEdge(
-                    source=strawberry.ID(e.source),
-                    target=strawberry.ID(e.target),
-                    kind=e.kind,
-                    weight=e.weight,
-                    declared=e.data.get("declared"),
-                )
-                for e in view.edges
-            ],
-            _view=view,
-        )
+        return GraphView(_view=view)
 
 
 @strawberry.type(

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store.aggregate import hours_between, review_stats_table, top_counts
@@ -38,6 +38,7 @@ __all__ = [
     "page_after",
     "related",
     "related_order",
+    "remembered",
     "review_network",
     "review_ties",
     "series_reviewers",
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 Graph = Any
+T = TypeVar("T")
 
 
 def to_data(attrs: dict[str, Any]) -> NodeData:
@@ -161,7 +163,7 @@ def _author_of(graph: Graph, patch: str) -> str | None:
     return next(in_nodes(graph, patch, EdgeKind.AUTHORED), None)
 
 
-def _ties(graph: Graph, pairs: dict[str, set[str]]) -> list[Tie]:
+def _ties(graph: Graph, pairs: Mapping[str, set[str]]) -> list[Tie]:
     """Aggregate `other -> patches` into ties ordered by count, then key."""
     ties = []
     for other, patches in pairs.items():
@@ -262,13 +264,35 @@ def series_subsystems(graph: Graph, series_key: str) -> list[tuple[NodeData, lis
 def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]:
     """Companies reviewing this company's patches (or reviewed by it); count = patches."""
     company = node_id(NodeKind.COMPANY, company_key)
-    pairs: dict[str, set[str]] = defaultdict(set)
-    for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
-        if as_reviewer and rc == company:
-            pairs[ac].add(patch)
-        elif not as_reviewer and ac == company:
-            pairs[rc].add(patch)
+    index = company_index(graph)
+    pairs = (index.reviewed if as_reviewer else index.reviewed_by).get(company, {})
     return _ties(graph, pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyIndex:
+    """Cross-company reviews (default kinds) both ways, summed once per graph: a company's
+    ties were a pass over every review of the graph per request."""
+
+    reviewed: dict[str, dict[str, set[str]]]  # reviewer company -> author company -> patches
+    reviewed_by: dict[str, dict[str, set[str]]]  # author company -> reviewer company -> patches
+
+
+_COMPANY_INDEX: weakref.WeakKeyDictionary[Any, CompanyIndex] = weakref.WeakKeyDictionary()
+
+
+def company_index(graph: Graph) -> CompanyIndex:
+    index = _COMPANY_INDEX.get(graph)
+    if index is None:
+        reviewed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        reviewed_by: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
+            reviewed[rc][ac].add(patch)
+            reviewed_by[ac][rc].add(patch)
+        index = _COMPANY_INDEX[graph] = CompanyIndex(
+            {c: dict(p) for c, p in reviewed.items()}, {c: dict(p) for c, p in reviewed_by.items()}
+        )
+    return index
 
 
 DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
@@ -283,6 +307,39 @@ def invalidate(graph: Graph) -> None:
     _REVIEW_INDEX.pop(graph, None)
     _PEOPLE_INDEX.pop(graph, None)
     _LISTINGS.pop(graph, None)
+    _COMPANY_INDEX.pop(graph, None)
+    _ANSWERS.pop(graph, None)
+
+
+#: How many answers `remembered` keeps per graph (least recently used go first).
+ANSWERS_KEPT = 4096
+
+_ANSWERS: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def remembered(graph: Graph, question: Hashable, compute: Callable[[], T]) -> T:
+    """The answer to `question` about `graph`, computed on first asking and then kept.
+
+    A served graph does not change until the next write or reload (which drops this with
+    the graph), so an aggregate asked again (stats, a company's ties, a hub's neighbourhood)
+    costs a dict look-up instead of a pass over everything it sums. Bounded (LRU), since
+    questions carry arguments (dates, kinds) and there are many people and files.
+    Callers must not mutate what they get.
+    """
+    answers = _ANSWERS.get(graph)
+    if answers is None:
+        answers = _ANSWERS[graph] = OrderedDict()
+    found = answers.get(question, _MISSING)
+    if found is _MISSING:
+        found = answers[question] = compute()
+        if len(answers) > ANSWERS_KEPT:
+            answers.popitem(last=False)
+    else:
+        answers.move_to_end(question)
+    return found  # type: ignore[no-any-return]
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
