@@ -331,10 +331,10 @@ async def load(
     payload = {"query": query.text, "variables": query.variables}
     latencies: list[float] = []
     left = requests
-    deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
         await client.post(url, json=payload)  # warm the connection and the server's caches
+        deadline = time.perf_counter() + seconds  # after the warm-up: a slow one left no time
 
         async def client_loop() -> None:
             nonlocal left
