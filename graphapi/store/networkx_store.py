@@ -41,6 +41,10 @@ STATS_DEPTH = 100
 class NetworkXStore:
     """`GraphStore` over an in-memory networkx graph."""
 
+    #: Reads are in-process dict walks: batching them through DataLoaders costs more than
+    #: it saves, so the GraphQL layer asks this store directly (`schema.loaders.Immediate`).
+    batched_reads_pay = False
+
     def __init__(self, graph: Any | None = None, *, corpus_loaded: bool = True) -> None:
         self.graph: Any = graph if graph is not None else nx.MultiDiGraph()
         self.corpus_loaded = corpus_loaded
