@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
@@ -20,7 +21,7 @@ from graphapi.model import (
     TrailerSource,
 )
 from graphapi.schema.errors import ApiError
-from graphapi.store.base import Page
+from graphapi.store.base import Page, Position, list_position
 
 __all__ = [
     "After",
@@ -199,41 +200,62 @@ class Connection(Generic[T]):
     total_count: int = strawberry.field(description="Items in the whole list, not the page.")
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+#: Cursor prefixes: keyset cursors ("k:" + JSON [sort text, key]); offsets ("o:") were the
+#: cursors of earlier versions, refused with a message saying so.
+_KEYSET = "k:"
+_OFFSET = "o:"
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The offset after `cursor` (0 without one); a forged cursor is a clear error."""
+def encode_cursor(position: Position) -> str:
+    """A keyset cursor: the item's place in list order (`list_position`), not its index, so
+    the next page starts after that item even if a reload inserted items before it."""
+    text = _KEYSET + json.dumps(list(position), ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> Position | None:
+    """The position after which a page starts (None without a cursor); a forged cursor, or
+    an offset cursor of an earlier version, is a clear error."""
     if not cursor:
-        return 0
+        return None
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not text.startswith("o:"):
-            raise ValueError(text)
-        return int(text[2:]) + 1
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(f"invalid cursor {cursor!r}") from exc
+    if text.startswith(_OFFSET):
+        raise ApiError(
+            f"cursor {cursor!r} is an offset cursor, no longer accepted: cursors now name the "
+            "last item seen; ask for the first page again (without 'after')"
+        )
+    return _position(cursor, text)
+
+
+def _position(cursor: str, text: str) -> Position:
+    """The [sort text, key] pair of a keyset cursor's text."""
+    try:
+        value = json.loads(text[len(_KEYSET) :]) if text.startswith(_KEYSET) else None
+    except ValueError:
+        value = None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)):
+        raise ApiError(f"invalid cursor {cursor!r}")
+    return (value[0], value[1])
 
 
 def build_connection(page: Page, convert: Callable[[NodeData], T]) -> Connection[T]:
+    """A Relay connection of a page, each item's cursor its keyset position."""
     nodes = [convert(item) for item in page.items]
-    cursors = [encode_cursor(page.offset + i) for i in range(len(nodes))]
+    cursors = [encode_cursor(list_position(item)) for item in page.items]
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
         nodes=nodes,
         page_info=PageInfo(
-            has_next_page=page.offset + len(nodes) < page.total,
-            has_previous_page=page.offset > 0,
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         ),
         total_count=page.total,
     )
-
-
-def slice_page(items: Sequence[NodeData], offset: int, first: int) -> Page:
-    return Page(list(items[offset : offset + first]), len(items), offset)
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -11,33 +11,66 @@ cached for the request only (a `Loaders` lives in one request's `Context`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from graphapi.model import EdgeKind, NodeData, NodeKind
-from graphapi.store.base import Direction, GraphStore, Page, Related, Tie
+from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie
 
 __all__ = ["Loaders"]
 
 K = TypeVar("K")
 V = TypeVar("V")
+KC = TypeVar("KC", contravariant=True)
+VC = TypeVar("VC", covariant=True)
 
 Subsystems = list[tuple[NodeData, list[NodeData]]]
 
 
+class Loader(Protocol[KC, VC]):
+    """What resolvers use of a loader: a DataLoader, or an `Immediate` on the embedded store."""
+
+    def load(self, key: KC) -> Awaitable[VC]: ...
+
+    def load_many(self, keys: Iterable[KC]) -> Awaitable[Sequence[VC]]: ...
+
+
+class Immediate(Generic[K, V]):
+    """A loader that answers each key at once, without batching: for a store in this process,
+    where a read costs less than a DataLoader's futures and scheduling (performance.md:
+    ~60 us per DataLoader-backed field), so list fields cost what their answer costs."""
+
+    def __init__(self, answer: Callable[[list[K]], Sequence[V]]) -> None:
+        self._answer = answer
+
+    async def load(self, key: K) -> V:
+        return self._answer([key])[0]
+
+    async def load_many(self, keys: Iterable[K]) -> list[V]:
+        return list(self._answer(list(keys)))
+
+
 class Loaders:
-    """DataLoaders over one store, one per question, created when first asked for."""
+    """DataLoaders over one store, one per question, created when first asked for.
+
+    A store that says its reads cost no round trip (`batched_reads_pay = False`: the
+    embedded one) gets `Immediate` loaders instead.
+    """
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self._made: dict[Hashable, DataLoader[Any, Any]] = {}
+        self._made: dict[Hashable, Loader[Any, Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._immediate = not getattr(store, "batched_reads_pay", True)
 
-    def _loader(
-        self, question: Hashable, answer: Callable[[list[K]], Sequence[V]]
-    ) -> DataLoader[K, V]:
+    def _loader(self, question: Hashable, answer: Callable[[list[K]], Sequence[V]]) -> Loader[K, V]:
+        if self._immediate:
+            immediate: Loader[K, V] | None = self._made.get(question)
+            if immediate is None:
+                immediate = self._made[question] = Immediate(answer)
+            return immediate
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a DataLoader belongs to one event loop
             self._made.clear()
@@ -51,13 +84,13 @@ class Loaders:
             loader = self._made[question] = DataLoader(load)
         return loader
 
-    def node(self, kind: NodeKind) -> DataLoader[str, NodeData | None]:
+    def node(self, kind: NodeKind) -> Loader[str, NodeData | None]:
         """Nodes of a kind by key (None for an unknown key)."""
         return self._loader(("node", kind), lambda keys: self.store.get_many(kind, keys))
 
     def related(
         self, kind: NodeKind, edge: EdgeKind, direction: Direction
-    ) -> DataLoader[str, list[Related]]:
+    ) -> Loader[str, list[Related]]:
         """The neighbours of a node of `kind` over `edge` (see `GraphStore.related`)."""
         return self._loader(
             ("related", kind, edge, direction),
@@ -65,19 +98,24 @@ class Loaders:
         )
 
     def pages(
-        self, kind: NodeKind, edge: EdgeKind, owner_kind: NodeKind, offset: int, first: int
-    ) -> DataLoader[str, Page]:
-        """One page of the nodes of `kind` linked to an owner by `edge`."""
+        self,
+        kind: NodeKind,
+        edge: EdgeKind,
+        owner_kind: NodeKind,
+        after: Position | None,
+        first: int,
+    ) -> Loader[str, Page]:
+        """One page of the nodes of `kind` linked to an owner by `edge`, after a position."""
         return self._loader(
-            ("pages", kind, edge, owner_kind, offset, first),
+            ("pages", kind, edge, owner_kind, after, first),
             lambda keys: self.store.related_pages(
-                kind, edge, owner_kind, keys, offset=offset, first=first
+                kind, edge, owner_kind, keys, after=after, first=first
             ),
         )
 
     def review_ties(
         self, as_reviewer: bool, kinds: tuple[str, ...], first: int
-    ) -> DataLoader[str, list[Tie]]:
+    ) -> Loader[str, list[Tie]]:
         return self._loader(
             ("review_ties", as_reviewer, kinds, first),
             lambda keys: self.store.review_ties_many(
@@ -85,32 +123,32 @@ class Loaders:
             ),
         )
 
-    def company_ties(self, as_reviewer: bool, first: int) -> DataLoader[str, list[Tie]]:
+    def company_ties(self, as_reviewer: bool, first: int) -> Loader[str, list[Tie]]:
         return self._loader(
             ("company_ties", as_reviewer, first),
             lambda keys: self.store.company_ties_many(keys, as_reviewer=as_reviewer, first=first),
         )
 
-    def file_people(self, reviewers: bool, first: int) -> DataLoader[str, list[Tie]]:
+    def file_people(self, reviewers: bool, first: int) -> Loader[str, list[Tie]]:
         return self._loader(
             ("file_people", reviewers, first),
             lambda keys: self.store.file_people_many(keys, reviewers=reviewers, first=first),
         )
 
-    def series_reviewers(self, kinds: tuple[str, ...], first: int) -> DataLoader[str, list[Tie]]:
+    def series_reviewers(self, kinds: tuple[str, ...], first: int) -> Loader[str, list[Tie]]:
         return self._loader(
             ("series_reviewers", kinds, first),
             lambda keys: self.store.series_reviewers_many(keys, kinds, first),
         )
 
-    def lineage(self) -> DataLoader[str, list[NodeData]]:
+    def lineage(self) -> Loader[str, list[NodeData]]:
         return self._loader(("lineage",), self.store.lineage_many)
 
-    def series_subsystems(self) -> DataLoader[str, Subsystems]:
+    def series_subsystems(self) -> Loader[str, Subsystems]:
         return self._loader(("series_subsystems",), self.store.series_subsystems_many)
 
-    def message_bodies(self) -> DataLoader[str, str | None]:
+    def message_bodies(self) -> Loader[str, str | None]:
         return self._loader(("message_bodies",), self.store.message_bodies)
 
-    def first_review(self) -> DataLoader[str, tuple[NodeData, str] | None]:
+    def first_review(self) -> Loader[str, tuple[NodeData, str] | None]:
         return self._loader(("first_review",), self.store.first_review_many)

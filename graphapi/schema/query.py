@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from graphapi.model import NodeKind, split_node_id
+from graphapi.model import NodeData, NodeKind, split_node_id
 from graphapi.schema.commits import Commit, MergeState, commit_by_sha
 from graphapi.schema.common import (
     After,
@@ -45,6 +45,7 @@ __all__ = ["Query"]
 
 MAX_DEPTH = 10
 MAX_NEIGHBORHOOD_DEPTH = 3
+MAX_IDS = 100
 
 
 @strawberry.type(description="A graph node ready for drawing.")
@@ -86,9 +87,37 @@ class GraphEdge:
     description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping."
 )
 class GraphView:
-    nodes: list[GraphNode] = strawberry.field(description="The nodes of the view.")
-    edges: list[GraphEdge] = strawberry.field(description="The edges of the view.")
+    """Built from the store's view only when a field asks: a client that takes `cytoscape`
+    (one JSON value) does not pay for thousands of typed nodes and edges it never reads."""
+
     _view: strawberry.Private[ViewGraph]
+
+    @strawberry.field(description="The nodes of the view.")
+    def nodes(self) -> list[GraphNode]:
+        return [
+            GraphNode(
+                id=strawberry.ID(n.id),
+                kind=n.kind,
+                label=n.label,
+                weight=n.weight,
+                resolved=n.data.get("resolved"),
+                merged=MergeState(n.data["mergeState"]) if n.data.get("mergeState") else None,
+            )
+            for n in self._view.nodes
+        ]
+
+    @strawberry.field(description="The edges of the view.")
+    def edges(self) -> list[GraphEdge]:
+        return [
+            GraphEdge(
+                source=strawberry.ID(e.source),
+                target=strawberry.ID(e.target),
+                kind=e.kind,
+                weight=e.weight,
+                declared=e.data.get("declared"),
+            )
+            for e in self._view.edges
+        ]
 
     @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
     def cytoscape(self) -> JSON:
@@ -102,30 +131,7 @@ class GraphView:
 
     @staticmethod
     def of(view: ViewGraph) -> GraphView:
-        return GraphView(
-            nodes=[
-                GraphNode(
-                    id=strawberry.ID(n.id),
-                    kind=n.kind,
-                    label=n.label,
-                    weight=n.weight,
-                    resolved=n.data.get("resolved"),
-                    merged=MergeState(n.data["mergeState"]) if n.data.get("mergeState") else None,
-                )
-                for n in view.nodes
-            ],
-            edges=[
-                GraphEdge(
-                    source=strawberry.ID(e.source),
-                    target=strawberry.ID(e.target),
-                    kind=e.kind,
-                    weight=e.weight,
-                    declared=e.data.get("declared"),
-                )
-                for e in view.edges
-            ],
-            _view=view,
-        )
+        return GraphView(_view=view)
 
 
 @strawberry.type(
@@ -153,6 +159,29 @@ class Stats:
     @strawberry.field(name="topContributors", description="People by patches contributed.")
     def top_contributors(self, first: Top = 15) -> list[PersonCount]:
         return self._top_contributors[: check_first(first)]
+
+
+def _nodes(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    """The nodes of global IDs in their order: one store call per kind asked for."""
+    wanted: list[tuple[NodeKind, str]] = []
+    for id in ids:
+        parsed = split_node_id(str(id))
+        if parsed is None:
+            raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
+        wanted.append(parsed)
+    found: dict[tuple[NodeKind, str], NodeData | None] = {}
+    for kind in dict.fromkeys(k for k, _ in wanted):
+        keys = list(dict.fromkeys(key for k, key in wanted if k is kind))
+        answers = info.context.store.get_many(kind, keys)
+        found.update(zip([(kind, key) for key in keys], answers, strict=True))
+    return [_as_node(found[item]) for item in wanted]
+
+
+def _as_node(found: NodeData | None) -> Node | None:
+    """The API type of a stored node (None for none)."""
+    if found is not None and found.kind is NodeKind.SUBSYSTEM:
+        return Subsystem.of(found)
+    return to_node(found) if found else None
 
 
 def _series_key(info: Info, id_or_message: str) -> str:
@@ -221,13 +250,23 @@ Until = Annotated[
 class Query:
     @strawberry.field(description="Any node by its global ID.")
     def node(self, info: Info, id: NodeIdArg) -> Node | None:
-        parsed = split_node_id(str(id))
-        if parsed is None:
-            raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
-        found = info.context.store.get_many(parsed[0], [parsed[1]])[0]
-        if found is not None and found.kind is NodeKind.SUBSYSTEM:
-            return Subsystem.of(found)
-        return to_node(found) if found else None
+        return _nodes(info, [id])[0]
+
+    @strawberry.field(
+        description="Nodes by their global IDs, in the order given, null for an ID that names "
+        f"no node; at most {MAX_IDS} IDs. Refetches the items of a page in one request."
+    )
+    def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description=f"Global IDs (`Kind:key`), at most {MAX_IDS}."),
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_IDS:
+            raise ApiError(f"'ids' takes at most {MAX_IDS} IDs, got {len(ids)}")
+        return _nodes(info, ids)
 
     @strawberry.field(description="A MAINTAINERS subsystem by its exact name.")
     def subsystem(
@@ -247,7 +286,7 @@ class Query:
         after: After = None,
     ) -> Connection[Subsystem]:
         page = info.context.store.list_nodes(
-            NodeKind.SUBSYSTEM, search=search, offset=decode_cursor(after), first=check_first(first)
+            NodeKind.SUBSYSTEM, search=search, after=decode_cursor(after), first=check_first(first)
         )
         return build_connection(page, Subsystem.of)
 
@@ -287,7 +326,7 @@ class Query:
             NodeKind.PERSON,
             search=search,
             related_to=related,
-            offset=decode_cursor(after),
+            after=decode_cursor(after),
             first=check_first(first),
         )
         return build_connection(page, Person.of)
@@ -304,7 +343,7 @@ class Query:
     @strawberry.field(description="Every company, by name.")
     def companies(self, info: Info, first: First = 20, after: After = None) -> Connection[Company]:
         page = info.context.store.list_nodes(
-            NodeKind.COMPANY, offset=decode_cursor(after), first=check_first(first)
+            NodeKind.COMPANY, after=decode_cursor(after), first=check_first(first)
         )
         return build_connection(page, Company.of)
 
@@ -367,7 +406,7 @@ class Query:
             NodeKind.SERIES,
             search=search,
             related_to=related,
-            offset=decode_cursor(after),
+            after=decode_cursor(after),
             first=check_first(first),
             where={"mergeState": merged.value} if merged is not None else None,
         )
@@ -410,7 +449,7 @@ class Query:
         after: After = None,
     ) -> Connection[File]:
         page = info.context.store.list_nodes(
-            NodeKind.FILE, prefix=path_prefix, offset=decode_cursor(after), first=check_first(first)
+            NodeKind.FILE, prefix=path_prefix, after=decode_cursor(after), first=check_first(first)
         )
         return build_connection(page, File.of)
 

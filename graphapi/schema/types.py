@@ -73,8 +73,8 @@ async def _page(
     first: int | None,
     after: str | None,
 ) -> Page:
-    size, offset = check_first(first), decode_cursor(after)
-    loader = info.context.loaders.pages(kind, edge, owner.kind, offset, size)
+    size, position = check_first(first), decode_cursor(after)
+    loader = info.context.loaders.pages(kind, edge, owner.kind, position, size)
     return await loader.load(owner.key)
 
 

@@ -25,23 +25,47 @@ __all__ = [
     "Direction",
     "GraphStore",
     "Page",
+    "Position",
     "Related",
     "Tie",
     "ViewEdge",
     "ViewGraph",
     "ViewNode",
+    "list_position",
 ]
 
 Direction = str  # "out" | "in"
 
 
+#: Where a node stands in its kind's list order: (sort text, key). Keyset cursors carry it,
+#: so a page continues after that place even when a reload has inserted nodes before it.
+Position = tuple[str, str]
+
+
+def list_position(data: NodeData) -> Position:
+    """The place of `data` in list order: series newest first, everything else by name (or
+    path, or title), ties by key. Every store sorts lists by this, and a cursor holds it."""
+    if data.kind is NodeKind.SERIES:
+        return (_neg_date(data.get("date")), data.key)
+    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
+
+
+def _neg_date(value: str | None) -> str:
+    """Newest first under an ascending sort: invert the ISO string's characters."""
+    if not value:
+        return "~"
+    return "".join(chr(0x7F - ord(c)) for c in value)
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a list: items from `offset`, and how many there are in all."""
+    """One page of a list: the items after a position, how many there are in all, and
+    whether any come before the page or after it."""
 
     items: list[NodeData]
     total: int
-    offset: int
+    has_previous: bool = False
+    has_next: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +134,12 @@ class GraphStore(Protocol):
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
         prefix: str | None = None,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
-        """A page of a kind; `where` keeps the nodes whose properties equal its values."""
+        """Up to `first` nodes of a kind after `after` in `list_position` order; `where` keeps
+        the nodes whose properties equal its values."""
         ...
 
     def related(
@@ -134,10 +159,10 @@ class GraphStore(Protocol):
         owner_kind: NodeKind,
         owner_keys: Sequence[str],
         *,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
     ) -> list[Page]:
-        """`list_nodes(kind, related_to=(edge, owner_kind, key), offset=, first=)` per key."""
+        """`list_nodes(kind, related_to=(edge, owner_kind, key), after=, first=)` per key."""
         ...
 
     def review_ties(

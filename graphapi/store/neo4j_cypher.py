@@ -175,8 +175,10 @@ SERIES_BY_MESSAGE = (
 def list_nodes(
     kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None, *, filtered: bool = False
 ) -> str:
-    """One page of a kind in `nx_queries.list_nodes` order, and the total; `filtered` keeps
-    the nodes whose properties equal `$where`'s values."""
+    """The page of a kind after the position `$after` ([sort, key] as stored, or null) in
+    `nx_queries.list_nodes` order (a keyset: reloads that insert before it shift nothing),
+    the total, and whether items come before and after the page; `filtered` keeps the nodes
+    whose properties equal `$where`'s values."""
     label = _name(kind)
     if related is None:
         match = f"MATCH (n:{label}) WHERE NOT n._placeholder AND "
@@ -192,8 +194,10 @@ def list_nodes(
         + ("AND all(k IN keys($where) WHERE n[k] = $where[k]) " if filtered else "")
         + f"WITH n ORDER BY n._sort, {KEY_ORDER.format('n')} "
         "WITH collect(n) AS found "
-        "RETURN size(found) AS total, "
-        "[x IN found[$offset..$offset + $first] | properties(x)] AS items"
+        "WITH found, [x IN found WHERE $after IS NULL OR x._sort > $after[0] "
+        f"OR (x._sort = $after[0] AND {KEY_ORDER.format('x')} > $after[1])] AS rest "
+        "RETURN size(found) AS total, size(rest) < size(found) AS before, "
+        "size(rest) > $first AS more, [x IN rest[0..$first] | properties(x)] AS items"
     )
 
 
@@ -214,7 +218,7 @@ def related_many(kind: NodeKind, edge: EdgeKind, out: bool) -> str:
 @cache
 def related_pages(kind: NodeKind, edge: EdgeKind, owner: NodeKind) -> str:
     """`list_nodes(kind, (edge, owner))` for each owner key: one row per key."""
-    return per_key(list_nodes(kind, (edge, owner)), ("total", "items"))
+    return per_key(list_nodes(kind, (edge, owner)), ("total", "before", "more", "items"))
 
 
 # -- review ties ---------------------------------------------------------------------------------

@@ -70,12 +70,13 @@ def related(rows: Iterable[Mapping[str, Any]]) -> list[Related]:
     return found
 
 
-def page(rows: Sequence[Mapping[str, Any]], kind: NodeKind, offset: int) -> Page:
+def page(rows: Sequence[Mapping[str, Any]], kind: NodeKind) -> Page:
     """One page of `neo4j_cypher.list_nodes` (its single row)."""
     if not rows:
-        return Page([], 0, offset)
-    items = [node_of(props, [kind.value]) for props in rows[0]["items"]]
-    return Page(items, int(rows[0]["total"]), offset)
+        return Page([], 0)
+    row = rows[0]
+    items = [node_of(props, [kind.value]) for props in row["items"]]
+    return Page(items, int(row["total"]), bool(row["before"]), bool(row["more"]))
 
 
 def first_review(rows: Sequence[Mapping[str, Any]]) -> tuple[NodeData, str] | None:

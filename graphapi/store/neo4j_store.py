@@ -38,8 +38,8 @@ from graphapi.schema.errors import ApiError
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
-from graphapi.store.base import Page, Related, Tie, ViewGraph
-from graphapi.store.neo4j_codec import decode_edge, state_of
+from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
+from graphapi.store.neo4j_codec import decode_edge, order_preserving, state_of
 from graphapi.store.nx_queries import DEFAULT_KINDS, related_order
 
 __all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
@@ -391,7 +391,7 @@ class Neo4jStore:
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
         prefix: str | None = None,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
@@ -405,12 +405,10 @@ class Neo4jStore:
             key=key,
             words=words,
             prefix=prefix,
-            offset=max(offset, 0),
+            after=_stored_position(after),
             first=max(first, 0),
         )
-        row = rows[0]
-        items = [shape.node_of(props, [kind.value]) for props in row["items"]]
-        return Page(items, int(row["total"]), offset)
+        return shape.page(rows, kind)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
         rows = self.run_read(cypher.related(kind, edge, direction == "out"), key=key)
@@ -534,7 +532,7 @@ class Neo4jStore:
         owner_kind: NodeKind,
         owner_keys: Sequence[str],
         *,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
     ) -> list[Page]:
         groups = self._per_key(
@@ -542,10 +540,10 @@ class Neo4jStore:
             owner_keys,
             words=[],
             prefix=None,
-            offset=max(offset, 0),
+            after=_stored_position(after),
             first=max(first, 0),
         )
-        return [shape.page(rows, kind, offset) for rows in groups]
+        return [shape.page(rows, kind) for rows in groups]
 
     def review_ties_many(
         self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
@@ -601,6 +599,14 @@ class Neo4jStore:
             "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels"
         )
         return int(rows[0]["nodes"]), int(rows[0]["rels"])
+
+
+def _stored_position(after: Position | None) -> list[str] | None:
+    """A list position as the nodes store theirs (`_sort`, and the key as `_ks` orders it),
+    so Cypher compares it as Python compares the unencoded one."""
+    if after is None:
+        return None
+    return [order_preserving(after[0]), order_preserving(after[1])]
 
 
 def _edge_rows(

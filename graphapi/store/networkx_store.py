@@ -29,15 +29,22 @@ from graphapi.model import (
     node_id,
 )
 from graphapi.store import nx_queries as q
-from graphapi.store.base import Page, Related, Tie, ViewGraph
+from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
 
 __all__ = ["NetworkXStore"]
 
 _UNION_PROPS = ("emails", "domains")
 
+#: The longest top lists `stats` keeps once per graph (the API asks for at most 100).
+STATS_DEPTH = 100
+
 
 class NetworkXStore:
     """`GraphStore` over an in-memory networkx graph."""
+
+    #: Reads are in-process dict walks: batching them through DataLoaders costs more than
+    #: it saves, so the GraphQL layer asks this store directly (`schema.loaders.Immediate`).
+    batched_reads_pay = False
 
     def __init__(
         self,
@@ -163,6 +170,8 @@ class NetworkXStore:
             q.review_index(self.graph)
             q.people_index(self.graph)
             q.build_listings(self.graph)
+            q.company_index(self.graph)
+            self.stats(STATS_DEPTH)
         return self
 
     # -- lookups ---------------------------------------------------------------------
@@ -227,7 +236,7 @@ class NetworkXStore:
         search: str | None = None,
         related_to: tuple[EdgeKind, NodeKind, str] | None = None,
         prefix: str | None = None,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
@@ -236,7 +245,7 @@ class NetworkXStore:
             items = [i for i in items if i.key.startswith(prefix)]
         if where:
             items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
-        return Page(items[offset : offset + first], len(items), offset)
+        return q.page_after(items, after, first)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
         return q.related(self.graph, node_id(kind, key), edge, direction)
@@ -245,13 +254,26 @@ class NetworkXStore:
     def review_ties(
         self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
     ) -> list[Tie]:
-        return q.review_ties(self.graph, person_key, as_reviewer, set(kinds))[:first]
+        question = ("review_ties", person_key, as_reviewer, frozenset(kinds))
+        wanted = set(kinds)
+        ties = q.remembered(
+            self.graph, question, lambda: q.review_ties(self.graph, person_key, as_reviewer, wanted)
+        )
+        return ties[:first]
 
     def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
-        return q.company_ties(self.graph, company_key, as_reviewer)[:first]
+        question = ("company_ties", company_key, as_reviewer)
+        ties = q.remembered(
+            self.graph, question, lambda: q.company_ties(self.graph, company_key, as_reviewer)
+        )
+        return ties[:first]
 
     def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
-        return q.file_people(self.graph, path, reviewers)[:first]
+        question = ("file_people", path, reviewers)
+        ties = q.remembered(
+            self.graph, question, lambda: q.file_people(self.graph, path, reviewers)
+        )
+        return ties[:first]
 
     def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
         return q.series_reviewers(self.graph, series_key, set(kinds))[:first]
@@ -265,7 +287,10 @@ class NetworkXStore:
         )
 
     def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
-        return q.neighborhood(self.graph, node_id(kind, key), depth)
+        nid = node_id(kind, key)
+        return q.remembered(
+            self.graph, ("neighborhood", nid, depth), lambda: q.neighborhood(self.graph, nid, depth)
+        )
 
     def review_network(
         self,
@@ -277,9 +302,18 @@ class NetworkXStore:
         min_weight: int,
         first: int,
     ) -> ViewGraph:
-        return q.review_network(self.graph, level, set(kinds), since, until, min_weight, first)
+        question = ("review_network", level, frozenset(kinds), since, until, min_weight, first)
+        wanted = set(kinds)
+
+        def compute() -> ViewGraph:
+            return q.review_network(self.graph, level, wanted, since, until, min_weight, first)
+
+        return q.remembered(self.graph, question, compute)
 
     def stats(self, first: int) -> dict[str, Any]:
+        if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
+            full = q.remembered(self.graph, ("stats",), lambda: q.stats(self.graph, STATS_DEPTH))
+            return _cut_stats(full, first)
         return q.stats(self.graph, first)
 
     def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
@@ -296,7 +330,11 @@ class NetworkXStore:
         until: datetime | None,
         include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
-        return q.review_stats(self.graph, group_by, since, until, include_pull_requests)
+        return q.remembered(
+            self.graph,
+            ("review_stats", group_by, since, until, include_pull_requests),
+            lambda: q.review_stats(self.graph, group_by, since, until, include_pull_requests),
+        )
 
     # -- batched reads (one call for the items of a list; in memory, a loop) ---------------
     def related_many(
@@ -311,11 +349,11 @@ class NetworkXStore:
         owner_kind: NodeKind,
         owner_keys: Sequence[str],
         *,
-        offset: int = 0,
+        after: Position | None = None,
         first: int = 20,
     ) -> list[Page]:
         return [
-            self.list_nodes(kind, related_to=(edge, owner_kind, key), offset=offset, first=first)
+            self.list_nodes(kind, related_to=(edge, owner_kind, key), after=after, first=first)
             for key in owner_keys
         ]
 
@@ -354,6 +392,12 @@ class NetworkXStore:
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
         return [self.first_review(key) for key in series_keys]
+
+
+def _cut_stats(full: dict[str, Any], first: int) -> dict[str, Any]:
+    """The once-per-graph stats answer with its top lists cut to `first` (not mutated)."""
+    tops = ("topDomains", "topCompanies", "topContributors")
+    return {k: (v[:first] if k in tops else v) for k, v in full.items()}
 
 
 def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:

@@ -7,15 +7,25 @@ so every store can reproduce them exactly.
 from __future__ import annotations
 
 import weakref
-from collections import defaultdict
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
-from graphapi.store.base import Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.base import (
+    Page,
+    Position,
+    Related,
+    Tie,
+    ViewEdge,
+    ViewGraph,
+    ViewNode,
+    list_position,
+)
 from graphapi.views import node_label
 from loaders.assembled import SeriesKind
 from loaders.records import TrailerSource
@@ -27,8 +37,10 @@ __all__ = [
     "lineage",
     "list_nodes",
     "neighborhood",
+    "page_after",
     "related",
     "related_order",
+    "remembered",
     "review_network",
     "review_ties",
     "series_reviewers",
@@ -38,6 +50,7 @@ __all__ = [
 ]
 
 Graph = Any
+T = TypeVar("T")
 
 
 def to_data(attrs: dict[str, Any]) -> NodeData:
@@ -68,17 +81,11 @@ def in_nodes(graph: Graph, nid: str, kind: EdgeKind) -> Iterator[str]:
             yield source
 
 
-def _sort_key(data: NodeData) -> tuple[Any, ...]:
-    if data.kind is NodeKind.SERIES:
-        return (_neg_date(data.get("date")), data.key)
-    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
-
-
-def _neg_date(value: str | None) -> str:
-    """Newest first under an ascending sort: invert the ISO string's characters."""
-    if not value:
-        return "~"
-    return "".join(chr(0x7F - ord(c)) for c in value)
+def page_after(items: list[NodeData], after: Position | None, first: int) -> Page:
+    """The page of sorted `items` that follows `after`: found by bisection, so an item
+    inserted before `after` by a reload shifts nothing, and none is repeated or skipped."""
+    start = 0 if after is None else bisect_right(items, after, key=list_position)
+    return Page(items[start : start + first], len(items), start > 0, start + first < len(items))
 
 
 def _matches(data: NodeData, search: str) -> bool:
@@ -105,7 +112,7 @@ def list_nodes(
     candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
     if search:
         candidates = [c for c in candidates if _matches(c, search)]
-    return sorted(candidates, key=_sort_key)
+    return sorted(candidates, key=list_position)
 
 
 _LISTINGS: weakref.WeakKeyDictionary[Any, dict[NodeKind, list[NodeData]]] = (
@@ -126,7 +133,7 @@ def _listing(graph: Graph, kind: NodeKind) -> list[NodeData]:
     listing = by_kind.get(kind)
     if listing is None:
         nodes = [to_data(a) for a in nodes_of(graph, kind) if not a.get("placeholder")]
-        listing = by_kind[kind] = sorted(nodes, key=_sort_key)
+        listing = by_kind[kind] = sorted(nodes, key=list_position)
     return listing
 
 
@@ -158,7 +165,7 @@ def _author_of(graph: Graph, patch: str) -> str | None:
     return next(in_nodes(graph, patch, EdgeKind.AUTHORED), None)
 
 
-def _ties(graph: Graph, pairs: dict[str, set[str]]) -> list[Tie]:
+def _ties(graph: Graph, pairs: Mapping[str, set[str]]) -> list[Tie]:
     """Aggregate `other -> patches` into ties ordered by count, then key."""
     ties = []
     for other, patches in pairs.items():
@@ -264,13 +271,35 @@ def series_subsystems(graph: Graph, series_key: str) -> list[tuple[NodeData, lis
 def company_ties(graph: Graph, company_key: str, as_reviewer: bool) -> list[Tie]:
     """Companies reviewing this company's patches (or reviewed by it); count = patches."""
     company = node_id(NodeKind.COMPANY, company_key)
-    pairs: dict[str, set[str]] = defaultdict(set)
-    for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
-        if as_reviewer and rc == company:
-            pairs[ac].add(patch)
-        elif not as_reviewer and ac == company:
-            pairs[rc].add(patch)
+    index = company_index(graph)
+    pairs = (index.reviewed if as_reviewer else index.reviewed_by).get(company, {})
     return _ties(graph, pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyIndex:
+    """Cross-company reviews (default kinds) both ways, summed once per graph: a company's
+    ties were a pass over every review of the graph per request."""
+
+    reviewed: dict[str, dict[str, set[str]]]  # reviewer company -> author company -> patches
+    reviewed_by: dict[str, dict[str, set[str]]]  # author company -> reviewer company -> patches
+
+
+_COMPANY_INDEX: weakref.WeakKeyDictionary[Any, CompanyIndex] = weakref.WeakKeyDictionary()
+
+
+def company_index(graph: Graph) -> CompanyIndex:
+    index = _COMPANY_INDEX.get(graph)
+    if index is None:
+        reviewed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        reviewed_by: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
+            reviewed[rc][ac].add(patch)
+            reviewed_by[ac][rc].add(patch)
+        index = _COMPANY_INDEX[graph] = CompanyIndex(
+            {c: dict(p) for c, p in reviewed.items()}, {c: dict(p) for c, p in reviewed_by.items()}
+        )
+    return index
 
 
 DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
@@ -289,6 +318,8 @@ def invalidate(graph: Graph) -> None:
     _PEOPLE_INDEX.pop(graph, None)
     _LISTINGS.pop(graph, None)
     _ADDRESS_INDEX.pop(graph, None)
+    _COMPANY_INDEX.pop(graph, None)
+    _ANSWERS.pop(graph, None)
 
 
 _ADDRESS_INDEX: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
@@ -312,6 +343,37 @@ def person_by_address(graph: Graph, email: str) -> str | None:
                     index[address] = nid
         _ADDRESS_INDEX[graph] = index
     return index.get(email)
+
+
+#: How many answers `remembered` keeps per graph (least recently used go first).
+ANSWERS_KEPT = 4096
+
+_ANSWERS: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
+
+
+def remembered(graph: Graph, question: Hashable, compute: Callable[[], T]) -> T:
+    """The answer to `question` about `graph`, computed on first asking and then kept.
+
+    A served graph does not change until the next write or reload (which drops this with
+    the graph), so an aggregate asked again (stats, a company's ties, a hub's neighbourhood)
+    costs a dict look-up instead of a pass over everything it sums. Bounded (LRU), since
+    questions carry arguments (dates, kinds) and there are many people and files.
+    Callers must not mutate what they get.
+    """
+    answers = _ANSWERS.get(graph)
+    if answers is None:
+        answers = _ANSWERS[graph] = OrderedDict()
+    found = answers.get(question, _MISSING)
+    if found is _MISSING:
+        found = answers[question] = compute()
+        if len(answers) > ANSWERS_KEPT:
+            answers.popitem(last=False)
+    else:
+        answers.move_to_end(question)
+    return found  # type: ignore[no-any-return]
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)

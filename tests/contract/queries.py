@@ -199,7 +199,7 @@ SERIES_DEEP = fill(
 PERSON_DEEP = fill(
     """id company { id name }
   series(first: 2) { @page nodes { id author { id } } }
-  patches(first: 2, after: "bzow") { totalCount nodes { id } }
+  patches(first: 2, after: "azpbIk0iLCAiIl0=") { totalCount nodes { id } }
   reviewers { @tie } reviewees(kinds: [REVIEWED_BY], first: 2) { person { id } count }""",
     page=PAGE,
     tie=TIE,

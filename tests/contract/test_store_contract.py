@@ -99,9 +99,9 @@ def _batched_reads(store: GraphStore, nx: NetworkXStore) -> dict[str, Any]:
         (NodeKind.PERSON, EdgeKind.EMPLOYED_BY, NodeKind.COMPANY),
         (NodeKind.PATCH, EdgeKind.TOUCHES, NodeKind.FILE),
     ]:
-        for offset, first in ((0, 2), (1, 100), (0, 0)):
-            answers[f"pages {kind} {edge} {owner} {offset} {first}"] = store.related_pages(
-                kind, edge, owner, _keys(nx, owner), offset=offset, first=first
+        for after, first in ((None, 2), (("M", ""), 100), (("", "~"), 3), (None, 0)):
+            answers[f"pages {kind} {edge} {owner} {after} {first}"] = store.related_pages(
+                kind, edge, owner, _keys(nx, owner), after=after, first=first
             )
     people, companies = _keys(nx, NodeKind.PERSON), _keys(nx, NodeKind.COMPANY)
     files, series = _keys(nx, NodeKind.FILE), _keys(nx, NodeKind.SERIES)

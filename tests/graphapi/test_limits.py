@@ -107,6 +107,7 @@ def test_time_budget_stops_the_next_batched_level(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(digest_store, "related_many", slow)
+    monkeypatch.setattr(digest_store, "batched_reads_pay", True, raising=False)  # batch as Neo4j
     query = "{ allSeries(first: 3) { nodes { id author { name company { name } } } } }"
     context = Context(digest_store, budget_seconds=0.2)
     result = schema.execute_sync(query, context_value=context)

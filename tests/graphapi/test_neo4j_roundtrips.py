@@ -24,7 +24,7 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.sample import write_sample_mbox
 from graphapi.schema import Context, schema
 from graphapi.schema.common import encode_cursor
-from graphapi.store.base import GraphStore
+from graphapi.store.base import GraphStore, list_position
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.companies import load_company_map
@@ -265,6 +265,15 @@ def _paths(value: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     return {prefix} if value is not None else set()
 
 
+#: The node kind each root list of `LISTS` pages through.
+_LIST_KINDS = {
+    "allSeries": NodeKind.SERIES,
+    "people": NodeKind.PERSON,
+    "companies": NodeKind.COMPANY,
+    "files": NodeKind.FILE,
+}
+
+
 def list_cases(nx: NetworkXStore) -> Iterator[tuple[str, str, int, list[dict[str, Any]]]]:
     """(name, query, expected round trips, [variables for one item, for a page of up to 20]).
 
@@ -279,7 +288,8 @@ def list_cases(nx: NetworkXStore) -> Iterator[tuple[str, str, int, list[dict[str
         richest = max(range(len(nodes)), key=lambda i: len(shapes[i]))
         missing = every - shapes[richest]
         assert not missing, f"{name}: no item of the sample has all of {sorted(missing)}"
-        after = encode_cursor(richest - 1) if richest else None
+        listed = nx.list_nodes(_LIST_KINDS[field], prefix="" if field == "files" else None)
+        after = encode_cursor(list_position(listed.items[richest - 1])) if richest else None
         yield name, query, expected, [{"first": 1, "after": after}, {"first": 20}]
 
 
