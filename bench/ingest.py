@@ -5,7 +5,7 @@
 For each corpus, the same messages go through, in this one run:
 
 - I/O floor: public-inbox: `git rev-list` plus `git cat-file --batch` of every `m` blob;
-  mbox: reading, gunzipping and splitting the file (`loaders.mbox`).
+  mbox: reading, gunzipping and splitting the file (`loaders.sources.mbox`).
 - parse floor: `email.message_from_bytes(raw, policy=compat32)` per message, in memory.
 - Perceval: GrimoireLab Perceval's mbox backend (`MBox(...).fetch()`, installed from PyPI
   into its own venv under /tmp, never into the project's), over the same messages as an mbox.
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["kvm-ppc", "kvm-cc", "all"], default="all")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from loaders.parallel import worker_count
+    from loaders.mail.parallel import worker_count
 
     print(f"machine: {machine()}; workers: {worker_count()}")
     perceval = perceval_python()
@@ -76,9 +76,9 @@ def main() -> None:
 def bench_corpus(name: str, scratch: Path, runs: int, perceval: Path | str) -> None:
     from graphapi.loading import rebuild
     from graphapi.snapshot import read_snapshot, write_snapshot
-    from loaders import mbox, publicinbox
-    from loaders.mail import parse_mail
-    from loaders.parallel import parse_many, worker_count
+    from loaders.mail.message import parse_mail
+    from loaders.mail.parallel import parse_many, worker_count
+    from loaders.sources import mbox, publicinbox
 
     if name == "kvm-ppc":
         source = clone_inbox(KVM_PPC_BUNDLE, scratch)
@@ -155,7 +155,7 @@ def parse_floor(items: list[tuple[str, bytes]]) -> None:
 
 
 def list_mbox(path: Path) -> int:
-    from loaders import mbox
+    from loaders.sources import mbox
 
     return sum(1 for _ in mbox.iter_messages(path))
 
@@ -183,7 +183,7 @@ def pipeline(source: Path, db: Path) -> None:
 @contextlib.contextmanager
 def one_worker() -> Iterator[None]:
     """Parse in-process, as GRAPHAPI_WORKERS=1 asks."""
-    from loaders.parallel import WORKERS_ENV
+    from loaders.mail.parallel import WORKERS_ENV
 
     saved = os.environ.get(WORKERS_ENV)
     os.environ[WORKERS_ENV] = "1"

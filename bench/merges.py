@@ -24,10 +24,10 @@ from graphapi.identity import Identities
 from graphapi.loading import load_sources
 from graphapi.merging import cover_ids_of, evaluate, posted_patches
 from graphapi.store.networkx_store import NetworkXStore
-from loaders import mbox, publicinbox
-from loaders.assemble import assemble
-from loaders.gitrepo import iter_commits
-from loaders.parallel import parse_many
+from loaders.assembly.assemble import assemble
+from loaders.mail.parallel import parse_many
+from loaders.sources import mbox, publicinbox
+from loaders.sources.gitrepo import iter_commits
 
 TREES = ("kvm-unit-tests", "kvmtool")
 INBOXES = (

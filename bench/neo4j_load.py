@@ -53,8 +53,8 @@ from graphapi.ingest import batch_from_assembly
 from graphapi.loading import _parse_sources
 from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.assemble import assemble
-from loaders.companies import load_company_map
+from loaders.assembly.assemble import assemble
+from loaders.identity.companies import load_company_map
 
 def server_cpu(pid):
     if not pid:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from graphapi.loading import LoadSummary
     from graphapi.store.base import GraphStore
     from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
-    from loaders.detect import SourceFormat
+    from loaders.sources.detect import SourceFormat
 
 __all__ = ["main"]
 
@@ -75,15 +75,15 @@ def _open_store(args: argparse.Namespace) -> GraphStore:
 
 def _forced_format(args: argparse.Namespace) -> SourceFormat | None:
     """The format `--format` names, or None to detect each source's."""
-    from loaders.detect import SourceFormat
+    from loaders.sources.detect import SourceFormat
 
     return SourceFormat(args.format) if args.format else None
 
 
 def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
     from graphapi.loading import load_into_store
-    from loaders.aliases import parse_aliases
-    from loaders.companies import company_map_with
+    from loaders.identity.aliases import parse_aliases
+    from loaders.identity.companies import company_map_with
 
     if not args.sources and not args.company_map and not args.aliases:
         raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
@@ -147,8 +147,8 @@ def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
     from graphapi.loading import load_sources
     from graphapi.progress import reporter_for
     from graphapi.snapshot import open_for_load, remove_stale_temps
-    from loaders.aliases import parse_aliases
-    from loaders.companies import company_map_with
+    from loaders.identity.aliases import parse_aliases
+    from loaders.identity.companies import company_map_with
 
     for name in remove_stale_temps(path):
         print(f"graphapi: removed {name}, left by a load that was killed", file=sys.stderr)

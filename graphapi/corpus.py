@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from loaders.footers import strip_footers
-from loaders.gitrepo import CodeCommit
-from loaders.patchid import patch_id
+from loaders.mail.footers import strip_footers
+from loaders.mail.patchid import patch_id
 from loaders.records import Address, Message
+from loaders.sources.gitrepo import CodeCommit
 
 REUSED_SEPARATOR = "#"  # `<msgid>#<12 hex>`: the key of a different message under a used id
 

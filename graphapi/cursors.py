@@ -23,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["CODE_TREE", "FileCursor", "MaildirCursor", "cursor_key", "file_fingerprint"]
 
-#: Cursor keys of code trees (`loaders.gitrepo`): `code-tree:<name>` -> the last HEAD read.
+#: Cursor keys of code trees (`loaders.sources.gitrepo`): `code-tree:<name>` -> the last HEAD read.
 CODE_TREE = "code-tree:"
 
 _HEAD_BYTES = 64 * 1024

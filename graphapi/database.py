@@ -7,7 +7,7 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
     messages  the parsed corpus: one row per message, its record as JSON (`loaders.recordjson`)
               without the body, and the body beside it, read only when asked for
     people    people named outside messages (digest tallies), as Address records
-    commits   the commits of loaded code trees (`loaders.gitrepo.CodeCommit` as JSON)
+    commits   the commits of loaded code trees (`loaders.sources.gitrepo.CodeCommit` as JSON)
     cursors   per source, how far it was read (the last commit of a public-inbox epoch, the
               size and fingerprint of an mbox or Maildir), so a load reads only what is new
     nodes     the graph's nodes: id, kind, key, props (JSON), names (JSON), placeholder

@@ -11,9 +11,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from loaders.addresses import is_login_like, strip_affiliation
-from loaders.aliases import canonical_email, resolve_email
-from loaders.mailmap import Mailmap
+from loaders.identity.addresses import is_login_like, strip_affiliation
+from loaders.identity.aliases import canonical_email, resolve_email
+from loaders.identity.mailmap import Mailmap
 from loaders.records import Address
 
 __all__ = ["Identities", "display_name", "name_key"]

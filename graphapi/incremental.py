@@ -42,11 +42,11 @@ from graphapi.ingest import MAILMAP_NAME_WEIGHT, batch_from_assembly, person_key
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.aliases import canonical_email, parse_aliases
-from loaders.assembled import Assembly
-from loaders.companies import CompanyMap, company_map_with
-from loaders.mailmap import parse_mailmap
-from loaders.maintainers import Maintainers, parse_maintainers
+from loaders.assembly.results import Assembly
+from loaders.identity.aliases import canonical_email, parse_aliases
+from loaders.identity.companies import CompanyMap, company_map_with
+from loaders.identity.mailmap import parse_mailmap
+from loaders.identity.maintainers import Maintainers, parse_maintainers
 from loaders.records import Address
 
 __all__ = [

@@ -20,12 +20,12 @@ from graphapi.model import (
     NodeKind,
     NodeRecord,
 )
-from loaders.assemble import normalise_title
-from loaders.assembled import Assembly, PatchRecord, SeriesRecord, TrailerUse
-from loaders.companies import INDEPENDENT, CompanyMap, company_slug
-from loaders.maintainers import Maintainers
+from loaders.assembly.assemble import normalise_title
+from loaders.assembly.results import Assembly, PatchRecord, SeriesRecord, TrailerUse
+from loaders.assembly.versions import dependency_key
+from loaders.identity.companies import INDEPENDENT, CompanyMap, company_slug
+from loaders.identity.maintainers import Maintainers
 from loaders.records import Address, FileChange, Message
-from loaders.versions import dependency_key
 
 __all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "person_key"]
 

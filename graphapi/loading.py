@@ -33,20 +33,20 @@ from graphapi.model import NodeKind
 from graphapi.progress import Progress, Reporter, silent
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders import maildir, mbox, publicinbox
-from loaders.aliases import parse_aliases
-from loaders.assemble import assemble
-from loaders.assembled import Assembly
-from loaders.companies import CompanyMap, company_map_with
-from loaders.detect import SourceFormat, check_source, detect_format
-from loaders.digest import read_digest
+from loaders.assembly.assemble import assemble
+from loaders.assembly.results import Assembly
 from loaders.errors import SourceError
-from loaders.gitrepo import CodeCommit, repository_name
-from loaders.mailmap import parse_mailmap
-from loaders.maintainers import parse_maintainers
-from loaders.parallel import parse_many
+from loaders.identity.aliases import parse_aliases
+from loaders.identity.companies import CompanyMap, company_map_with
+from loaders.identity.mailmap import parse_mailmap
+from loaders.identity.maintainers import parse_maintainers
+from loaders.mail.parallel import parse_many
+from loaders.mail.text import read_text_file
 from loaders.records import Address, Message
-from loaders.text import read_text_file
+from loaders.sources import maildir, mbox, publicinbox
+from loaders.sources.detect import SourceFormat, check_source, detect_format
+from loaders.sources.digest import read_digest
+from loaders.sources.gitrepo import CodeCommit, repository_name
 
 __all__ = ["LoadSummary", "check_sources", "load_into_store", "load_sources", "rebuild"]
 
@@ -459,7 +459,7 @@ def load_into_store(
     fresh, reused = Corpus(), list[Message]()
     added = fresh.add_messages((m for m in parsed.messages if m.key not in known), reused)
     summary = _summary(parsed, added, len(reused))
-    # re-keyed variants of a reused Message-ID are assembled too (dedupe would drop them)
+    # re-keyed variants of a reused Message-ID are assembled too (a plain key would drop them)
     ours = [*fresh.messages.values(), *(m for m in parsed.messages if m.key in known)]
     assembly = assemble(ours, parsed.people)
     identities, maintainers = wanted.identities(), wanted.ownership()

@@ -3,8 +3,8 @@
 Why matching reads the store rather than the load: a tree and the mail it took may arrive in
 either order and in many loads (and Neo4j keeps no corpus), so after any load that brings
 commits, or into a store that holds some, `sync_merges` reads every patch and commit the store
-holds through the `GraphStore` protocol, matches them (`loaders.merges`) and writes the pairs
-and every series' merge summary. The same code runs on both stores, so they agree.
+holds through the `GraphStore` protocol, matches them (`loaders.assembly.merges`) and writes
+the pairs and every series' merge summary. The same code runs on both stores, so they agree.
 
 A tree is also a `Ref` node (`tree:<name>`) whose `head` is the last commit read: the cursor
 that lets a reload read only new commits, kept in the graph as MAINTAINERS is.
@@ -19,9 +19,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeData, NodeKind, NodeRecord
 from graphapi.store.base import GraphStore
-from loaders.gitrepo import CodeCommit
-from loaders.merges import CommitMatch, PostedPatch, match_commits
+from loaders.assembly.merges import CommitMatch, PostedPatch, match_commits
 from loaders.records import Address
+from loaders.sources.gitrepo import CodeCommit
 
 __all__ = [
     "MERGED",

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from graphapi.identity import Identities
 from graphapi.ingest import person_key
-from loaders.assembled import Assembly
-from loaders.gitrepo import CodeCommit, head_of, is_ancestor, iter_commits, repository_name
-from loaders.merges import CommitMatch, PostedPatch, match_commits, normalise_subject
+from loaders.assembly.merges import CommitMatch, PostedPatch, match_commits, normalise_subject
+from loaders.assembly.results import Assembly
 from loaders.records import Address
+from loaders.sources.gitrepo import CodeCommit, head_of, is_ancestor, iter_commits, repository_name
 
 __all__ = [
     "Evaluation",

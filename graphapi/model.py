@@ -14,7 +14,7 @@ from typing import Any
 
 # The loaders' vocabulary that the graph and the API share, exported from the one ontology so
 # that neither the stores nor the schema reach into `loaders.records` for it.
-from loaders.assembled import LinkedBy, SeriesKind
+from loaders.assembly.results import LinkedBy, SeriesKind
 from loaders.records import DependencyKind, TrailerKind, TrailerSource
 
 __all__ = [

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from loaders import gitrepo, records
+from loaders import records
+from loaders.sources import gitrepo
 
 __all__ = ["RecordFormatError", "decode", "encode"]
 

@@ -189,7 +189,7 @@ class BodyInfo:
     from_override: Address | None = None
     shortlog: tuple[ShortlogGroup, ...] = ()
     has_diff: bool = False
-    patch_id: str | None = None  # `git patch-id --stable` of the diff (loaders.patchid)
+    patch_id: str | None = None  # `git patch-id --stable` of the diff (loaders.mail.patchid)
 
 
 @dataclass(frozen=True, slots=True)

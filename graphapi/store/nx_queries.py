@@ -27,7 +27,7 @@ from graphapi.store.base import (
     list_position,
 )
 from graphapi.views import node_label
-from loaders.assembled import SeriesKind
+from loaders.assembly.results import SeriesKind
 from loaders.records import TrailerSource
 
 __all__ = [
@@ -303,7 +303,7 @@ def company_index(graph: Graph) -> CompanyIndex:
 
 
 DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
-#: Trailers carried over from an earlier version (loaders.carry): shown, never counted.
+#: Trailers carried over from an earlier version (loaders.assembly.carry): shown, never counted.
 CARRIED = TrailerSource.CARRIED.value
 PULL_REQUEST = SeriesKind.PULL_REQUEST.value
 

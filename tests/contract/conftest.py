@@ -16,7 +16,7 @@ from graphapi.loading import load_into_store
 from graphapi.sample import write_sample_mbox
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import FIXTURES
 from tests.merges_fixture import MergeFixture, build_merge_fixture
 

@@ -23,7 +23,7 @@ from graphapi.schema import Context, schema
 from graphapi.schema.common import decode_cursor
 from graphapi.store.base import GraphStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 
 #: (name, query, path to the connection): root lists and a nested connection.
 LISTS = [

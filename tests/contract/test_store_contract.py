@@ -19,7 +19,7 @@ from graphapi.store.neo4j_codec import decode_edge, node_data
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from graphapi.store.nx_queries import to_data
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.contract.conftest import StorePair
 
 pytestmark = pytest.mark.neo4j

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, reject, settings
 
 from graphapi.loading import LoadSummary, load_sources
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import CompanyMap, load_company_map
+from loaders.identity.companies import CompanyMap, load_company_map
 from loaders.records import Message
 
 HERE = Path(__file__).resolve().parent

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.digest import read_digest
-from loaders.mail import parse_mail
+from loaders.mail.message import parse_mail
+from loaders.sources.digest import read_digest
 from tests.fuzz.support import INPUTS, KNOWN_CRASHES, KnownCrash, check_message, known_crash
 
 

@@ -28,9 +28,9 @@ from collections.abc import Callable
 
 import pytest
 
-from loaders.mail import MAX_BODY_BYTES, parse_mail
-from loaders.mbox import split_mbox
+from loaders.mail.message import MAX_BODY_BYTES, parse_mail
 from loaders.records import Message
+from loaders.sources.mbox import split_mbox
 from tests.fuzz.support import mboxrd_chunks
 
 MB = 1 << 20

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from graphapi.loading import LoadSummary
-from loaders.mail import parse_mail
-from loaders.mbox import iter_messages
+from loaders.mail.message import parse_mail
 from loaders.records import Message
+from loaders.sources.mbox import iter_messages
 from tests.conftest import corpus_file
 from tests.fuzz.mutators import mutate, split
 from tests.fuzz.support import (

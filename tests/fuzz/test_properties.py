@@ -13,17 +13,17 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from loaders.addresses import normalise_name, parse_address
-from loaders.body import parse_body
-from loaders.diffstat import parse_diff_files, parse_diffstat
-from loaders.digest import read_digest
 from loaders.errors import SourceError
-from loaders.footnotes import find_footnotes, message_id_from_url
-from loaders.mail import parse_mail
-from loaders.mbox import split_mbox
+from loaders.identity.addresses import normalise_name, parse_address
+from loaders.mail.body import parse_body
+from loaders.mail.diffstat import parse_diff_files, parse_diffstat
+from loaders.mail.footnotes import find_footnotes, message_id_from_url
+from loaders.mail.message import parse_mail
+from loaders.mail.subject import parse_subject
+from loaders.mail.trailers import PERSON_KINDS, classify_trailer_name, parse_trailers
 from loaders.records import TrailerKind
-from loaders.subject import parse_subject
-from loaders.trailers import PERSON_KINDS, classify_trailer_name, parse_trailers
+from loaders.sources.digest import read_digest
+from loaders.sources.mbox import split_mbox
 from tests.fuzz.strategies import (
     ADDRESS,
     BYTES,

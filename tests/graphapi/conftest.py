@@ -9,7 +9,7 @@ import pytest
 from graphapi.loading import load_sources
 from graphapi.schema import Context, schema
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import FIXTURES
 
 SMALL_DIGEST = FIXTURES / "digest" / "small.txt"

@@ -7,7 +7,7 @@ from graphapi.loading import load_sources
 from graphapi.model import GraphBatch, NodeKind, NodeRecord
 from graphapi.store import nx_queries as q
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.graphapi.conftest import SMALL_DIGEST
 
 KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]

@@ -14,7 +14,7 @@ import pytest
 from graphapi.loading import load_sources
 from graphapi.schema.dates import WholeDay, parse_datetime, window_until
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import FIXTURES
 from tests.graphapi.conftest import run, run_errors
 

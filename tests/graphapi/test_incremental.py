@@ -14,9 +14,9 @@ from graphapi.incremental import KeptFiles, PersonState, kept_files_of, merge_pl
 from graphapi.ingest import MAILMAP_NAME_WEIGHT
 from graphapi.loading import load_into_store
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.aliases import parse_aliases
-from loaders.companies import load_company_map
-from loaders.mailmap import parse_mailmap
+from loaders.identity.aliases import parse_aliases
+from loaders.identity.companies import load_company_map
+from loaders.identity.mailmap import parse_mailmap
 from tests.conftest import FIXTURES
 
 HERE = FIXTURES / "relations"

@@ -114,7 +114,7 @@ def _workers_of(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"loaders.worker" in cmdline:
+            if b"loaders.mail.worker" in cmdline:
                 found.append(int(child))
     return found
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from graphapi.loading import load_sources
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 
 GOOD = (
     b"From: Lena Fischer <lena.fischer@intel.com>\nSubject: [PATCH] KVM: x86: Fine\n"

@@ -14,9 +14,9 @@ import pytest
 
 from graphapi.loading import load_into_store, load_sources
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
-from loaders.detect import SourceFormat, detect_format
 from loaders.errors import SourceError
+from loaders.identity.companies import load_company_map
+from loaders.sources.detect import SourceFormat, detect_format
 from tests.graphapi.conftest import run, run_errors
 from tests.merges_fixture import (
     ALICE,

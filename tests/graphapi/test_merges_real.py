@@ -15,12 +15,12 @@ import pytest
 
 from graphapi.identity import Identities
 from graphapi.merging import cover_ids_of, evaluate, posted_patches
-from loaders import mbox
-from loaders.assemble import assemble
-from loaders.assembled import Assembly
-from loaders.gitrepo import CodeCommit, iter_commits
-from loaders.merges import match_commits
-from loaders.parallel import parse_many
+from loaders.assembly.assemble import assemble
+from loaders.assembly.merges import match_commits
+from loaders.assembly.results import Assembly
+from loaders.mail.parallel import parse_many
+from loaders.sources import mbox
+from loaders.sources.gitrepo import CodeCommit, iter_commits
 from tests.conftest import corpus_file
 
 

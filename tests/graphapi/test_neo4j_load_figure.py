@@ -22,7 +22,7 @@ from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import corpus_file
 
 pytestmark = pytest.mark.neo4j

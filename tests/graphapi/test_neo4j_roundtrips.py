@@ -27,7 +27,7 @@ from graphapi.schema.common import encode_cursor
 from graphapi.store.base import GraphStore, list_position
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 
 pytestmark = pytest.mark.neo4j
 

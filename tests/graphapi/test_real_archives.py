@@ -10,7 +10,7 @@ import pytest
 
 from graphapi.loading import LoadSummary, load_sources
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import corpus_file
 from tests.graphapi.conftest import run
 

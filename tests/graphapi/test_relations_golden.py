@@ -20,8 +20,8 @@ from graphapi.cli import main
 from graphapi.loading import load_sources
 from graphapi.snapshot import read_snapshot
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
-from loaders.patchid import patch_id
+from loaders.identity.companies import load_company_map
+from loaders.mail.patchid import patch_id
 from tests.conftest import FIXTURES
 from tests.graphapi.conftest import run
 

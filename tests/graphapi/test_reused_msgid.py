@@ -13,7 +13,7 @@ from graphapi.corpus import is_reused_key
 from graphapi.loading import load_sources
 from graphapi.model import NodeKind
 from graphapi.store.networkx_store import NetworkXStore
-from loaders.companies import load_company_map
+from loaders.identity.companies import load_company_map
 from tests.conftest import FIXTURES
 
 REUSED = FIXTURES / "reused"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.addresses import is_login_like, normalise_name, parse_address
+from loaders.identity.addresses import is_login_like, normalise_name, parse_address
 from loaders.records import Address
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.aliases import canonical_email, load_aliases, parse_aliases, resolve_email
 from loaders.errors import SourceError
+from loaders.identity.aliases import canonical_email, load_aliases, parse_aliases, resolve_email
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.body import parse_body
+from loaders.mail.body import parse_body
 from loaders.records import Address, TrailerKind
 from tests.loaders.golden import body_to_dict, fixture_names, load_expected, read_body
 

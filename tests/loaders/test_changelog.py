@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.changelog import find_base, find_change_id, find_dependencies, find_version_links
-from loaders.footnotes import find_footnotes
+from loaders.mail.changelog import find_base, find_change_id, find_dependencies, find_version_links
+from loaders.mail.footnotes import find_footnotes
 from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
 
 MSGID_V3 = "20260120-kvm-x86-pmu-fixes-v3-0-0a1b2c3d4e5f@example.org"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.companies import (
+from loaders.errors import SourceError
+from loaders.identity.companies import (
     INDEPENDENT,
     CompanyMap,
     CompanySpan,
@@ -15,7 +16,6 @@ from loaders.companies import (
     load_company_map,
     parse_company_map,
 )
-from loaders.errors import SourceError
 
 USER_MAP = """\
 # user overrides

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from loaders.body import parse_body
+from loaders.mail.body import parse_body
+from loaders.mail.subject import parse_subject
 from loaders.records import BodyInfo, DependencyKind, SubjectParts, TrailerKind
-from loaders.subject import parse_subject
 from tests.conftest import corpus_file
 
 DIGEST = "kvm-digest-810a535b1..2da7ebe7a.txt"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.detect import NotMailArchive, SourceFormat, check_source, detect_format
 from loaders.errors import SourceError
+from loaders.sources.detect import NotMailArchive, SourceFormat, check_source, detect_format
 from tests.conftest import corpus_file
 
 MAIL = b"From: A <a@example.com>\nSubject: x\nMessage-ID: <x@y>\n\nbody\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.diffstat import parse_diff_files, parse_diffstat
+from loaders.mail.diffstat import parse_diff_files, parse_diffstat
 from loaders.records import Diffstat, FileChange
 from tests.conftest import FIXTURES
 

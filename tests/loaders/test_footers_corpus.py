@@ -5,7 +5,7 @@ quoted-printable parts included), and a reply counts when one of its unquoted
 `Reviewed-by:`/`Acked-by:`/`Tested-by:` lines is followed, after blank lines at most, by a
 mailman footer (a rule of underscores over a `... mailing list` line). The project must give
 each such reply that trailer (same kind, same address) through the reply path
-(`loaders.replies.review_trailers`). Target: 100 % on linux-riscv and virtualization.
+(`loaders.assembly.replies.review_trailers`). Target: 100 % on linux-riscv and virtualization.
 
 Run as a script to print the counts (`python -m tests.loaders.test_footers_corpus`); with
 `PYTHONPATH` pointing at an older checkout it measures that one (its `_review_trailers`).
@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from loaders import publicinbox, replies
-from loaders.mail import parse_mail
+from loaders.assembly import replies
+from loaders.mail.message import parse_mail
 from loaders.records import Message, Trailer
+from loaders.sources import publicinbox
 from tests.conftest import corpus_file
 
 ARCHIVES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.footnotes import citation_phrase, find_footnotes, message_id_from_url
+from loaders.mail.footnotes import citation_phrase, find_footnotes, message_id_from_url
 from loaders.records import Footnote
 
 COVER = """\

@@ -1,4 +1,4 @@
-"""loaders.gitrepo: commits streamed from git, their patch-ids and the mail they name."""
+"""loaders.sources.gitrepo: commits streamed from git, their patch-ids and the mail they name."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from loaders.gitrepo import (
+from loaders.mail.patchid import patch_id
+from loaders.sources.gitrepo import (
     head_of,
     is_code_repository,
     iter_commits,
     link_message_ids,
     repository_name,
 )
-from loaders.patchid import patch_id
 from tests.merges_fixture import build_merge_fixture
 
 

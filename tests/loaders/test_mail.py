@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from loaders.mail import parse_mail
-from loaders.mbox import iter_messages
+from loaders.mail.message import parse_mail
 from loaders.records import Message
+from loaders.sources.mbox import iter_messages
 from tests.conftest import FIXTURES, corpus_file
 
 MAIL = FIXTURES / "mail"

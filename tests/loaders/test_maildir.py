@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from loaders.maildir import iter_messages
+from loaders.sources.maildir import iter_messages
 
 
 def message(subject: str) -> bytes:

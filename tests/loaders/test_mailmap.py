@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from loaders.errors import SourceError
-from loaders.mailmap import Mailmap, MailmapEntry, load_mailmap, parse_mailmap
+from loaders.identity.mailmap import Mailmap, MailmapEntry, load_mailmap, parse_mailmap
 from loaders.records import Address
 from tests.conftest import FIXTURES
 

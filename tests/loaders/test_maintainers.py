@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loaders.errors import SourceError
-from loaders.maintainers import (
+from loaders.identity.maintainers import (
     Maintainers,
     load_maintainers,
     parse_maintainers,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders import mbox
-from loaders.mbox import iter_messages, split_mbox
+from loaders.sources import mbox
+from loaders.sources.mbox import iter_messages, split_mbox
 
 # Message A as its sender wrote it: two body lines that mbox writers must escape.
 MESSAGE_A = b"""From: Alice <alice@example.com>

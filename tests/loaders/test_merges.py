@@ -1,12 +1,12 @@
-"""loaders.merges: the matcher on hand-made records, one rule per test."""
+"""loaders.assembly.merges: the matcher on hand-made records, one rule per test."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from loaders.gitrepo import CodeCommit
-from loaders.merges import PostedPatch, Signal, match_commits, normalise_subject
+from loaders.assembly.merges import PostedPatch, Signal, match_commits, normalise_subject
 from loaders.records import Address
+from loaders.sources.gitrepo import CodeCommit
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 ANN = Address("Ann", "ann@example.org")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.mail import parse_mail
-from loaders.parallel import (
+from loaders.mail.message import parse_mail
+from loaders.mail.parallel import (
     _CHUNK_MESSAGES,
     MIN_PARALLEL,
     WORKERS_ENV,
@@ -54,7 +54,7 @@ def _children() -> list[int]:
                 cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
             except FileNotFoundError:
                 continue
-            if b"loaders.worker" in cmdline:
+            if b"loaders.mail.worker" in cmdline:
                 found.append(int(child))
     return found
 
@@ -69,7 +69,7 @@ def test_small_inputs_and_one_worker_parse_in_process(monkeypatch: pytest.Monkey
     def no_pool(*_: object) -> Iterator[object]:
         raise AssertionError("no pool expected")
 
-    monkeypatch.setattr("loaders.parallel._parse_in_pool", no_pool)
+    monkeypatch.setattr("loaders.mail.parallel._parse_in_pool", no_pool)
     small = _items(MIN_PARALLEL - 1)
     assert list(parse_many(iter(small), workers=2)) == [parse_mail(r, o) for o, r in small]
     large = _items(MIN_PARALLEL + 1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.patchid import patch_id
+from loaders.mail.patchid import patch_id
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

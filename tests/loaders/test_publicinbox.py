@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from loaders.errors import SourceError
-from loaders.mail import parse_mail
-from loaders.publicinbox import head_commit, iter_entries, iter_messages
+from loaders.mail.message import parse_mail
+from loaders.sources.publicinbox import head_commit, iter_entries, iter_messages
 from tests.conftest import corpus_file
 
 

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from loaders.body import parse_body
-from loaders.footers import strip_footers
-from loaders.mail import parse_mail
+from loaders.assembly.replies import review_trailers
+from loaders.mail.body import parse_body
+from loaders.mail.footers import strip_footers
+from loaders.mail.message import parse_mail
 from loaders.records import Message
-from loaders.replies import review_trailers
 from tests.conftest import FIXTURES
 
 REPLIES = FIXTURES / "replies"

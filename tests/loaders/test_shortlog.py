@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from loaders.mail.shortlog import parse_shortlog
 from loaders.records import ShortlogGroup
-from loaders.shortlog import parse_shortlog
 
 COVER_TAIL = """\
 Thanks,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from loaders.mail.subject import parse_subject
 from loaders.records import SubjectParts
-from loaders.subject import parse_subject
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loaders.text import (
+from loaders.mail.text import (
     clean_url,
     collapse_ws,
     find_urls,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from loaders.mail.trailers import classify_trailer_name, parse_trailers, split_comment
 from loaders.records import Address, Trailer, TrailerKind
-from loaders.trailers import classify_trailer_name, parse_trailers, split_comment
 
 
 @pytest.mark.parametrize(

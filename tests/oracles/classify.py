@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from loaders.aliases import canonical_email
+from loaders.identity.aliases import canonical_email
 from tests.oracles.b4run import address
 from tests.oracles.conftest import OracleCorpus
 from tests.oracles.rawmail import RawMail, body_text

@@ -4,7 +4,8 @@ A deterministic sample of series reviewed by reply is taken from three real arch
 series' thread (its cover and patches and every answer to them) is cut from the raw mail into
 its own mbox and given to `b4 am`, which writes the patches with the trailers it applies. For
 each patch the set of Reviewed/Acked/Tested-by addresses b4 applied is compared with the
-graph's (body and reply trailers; addresses normalised as `loaders.aliases.canonical_email`).
+graph's (body and reply trailers; addresses normalised as
+`loaders.identity.aliases.canonical_email`).
 Like is compared with like: a reply trailer naming someone other than its sender is reported
 but not applied by b4 (the graph's `mismatch: true`), so those people are left out.
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from graphapi.model import EdgeKind, NodeKind, node_id
-from loaders.aliases import canonical_email
+from loaders.identity.aliases import canonical_email
 from tests.conftest import FIXTURES
 from tests.oracles import b4run, disagreements
 from tests.oracles.classify import classify_b4

@@ -1,7 +1,7 @@
 """Version lineage without explicit links: change-id, message-id slug, patch-ids, titles.
 
 Changelog links ("Link to v3: ...") are the best evidence and are handled in
-`loaders.versions`. Where a series states none, versions are still recognisable, each way
+`loaders.assembly.versions`. Where a series states none, versions are still recognisable, each way
 recorded as the edge's `LinkedBy`:
 
 - CHANGE_ID: b4 writes the same `change-id:` into every version of a series;
@@ -39,8 +39,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
-from loaders.assembled import LinkedBy, SeriesKind, SeriesRecord, VersionEdge
-from loaders.versions import version_order
+from loaders.assembly.results import LinkedBy, SeriesKind, SeriesRecord, VersionEdge
+from loaders.assembly.versions import version_order
 
 __all__ = ["b4_slug", "is_specific_title", "lineage_edges"]
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from loaders.assembled import (
+from loaders.assembly.carry import carry_trailers
+from loaders.assembly.digest_copies import drop_digest_copies
+from loaders.assembly.lineage import lineage_edges
+from loaders.assembly.replies import reply_trailers
+from loaders.assembly.results import (
     Assembly,
     PatchRecord,
     SeriesKind,
@@ -16,14 +20,10 @@ from loaders.assembled import (
     TrailerUse,
     VersionEdge,
 )
-from loaders.carry import carry_trailers
-from loaders.dedupe import drop_digest_copies
-from loaders.files import FileResolver, files_of
-from loaders.lineage import lineage_edges
+from loaders.assembly.threads import SeriesGroup, first_of_each_key, group_series, is_backport
+from loaders.assembly.versions import chain_siblings, dependency_targets, version_lineage
+from loaders.mail.files import FileResolver, files_of
 from loaders.records import Address, FileChange, Message, TrailerSource
-from loaders.replies import reply_trailers
-from loaders.threads import SeriesGroup, dedupe, group_series, is_backport
-from loaders.versions import chain_siblings, dependency_targets, version_lineage
 
 __all__ = ["assemble", "lineage_key", "normalise_title"]
 
@@ -54,7 +54,7 @@ def assemble(
         patch_ids = {
             m.key: m.info.patch_id for m in messages if m.info.patch_id and not m.subject.is_reply
         }
-    unique, duplicates = dedupe(messages)
+    unique, duplicates = first_of_each_key(messages)
     unique, copies = drop_digest_copies(unique)
     result = Assembly(messages=unique, duplicates=duplicates + copies, people=list(people))
     groups = group_series(unique)

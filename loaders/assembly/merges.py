@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from loaders.gitrepo import CodeCommit
 from loaders.records import Address
+from loaders.sources.gitrepo import CodeCommit
 
 __all__ = ["CommitMatch", "PostedPatch", "Signal", "match_commits", "normalise_subject"]
 

@@ -1,4 +1,5 @@
-"""Entry point of a parse worker (`python -m loaders.worker PARENT_PID`), see loaders.parallel.
+"""Entry point of a parse worker (`python -m loaders.mail.worker PARENT_PID`); see
+`loaders.mail.parallel`.
 
 Kept apart and tiny so that the worker asks to die with its parent before anything slow:
 importing the mail parser takes a few tenths of a second, and a parent killed meanwhile
@@ -32,6 +33,6 @@ def die_with_parent(parent: int) -> None:
 
 if __name__ == "__main__":
     die_with_parent(int(sys.argv[1]))
-    from loaders.parallel import serve_chunks
+    from loaders.mail.parallel import serve_chunks
 
     serve_chunks()

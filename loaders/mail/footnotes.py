@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from loaders.mail.text import URL_RE, TextLines, clean_url, is_quoted
 from loaders.records import Footnote
-from loaders.text import URL_RE, TextLines, clean_url, is_quoted
 
 __all__ = ["find_footnotes", "find_footnotes_in", "message_id_from_url"]
 

@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import resources
 
-from loaders.aliases import canonical_email
 from loaders.errors import SourceError
+from loaders.identity.aliases import canonical_email
 
 __all__ = [
     "INDEPENDENT",

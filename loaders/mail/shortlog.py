@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from loaders.addresses import normalise_name
+from loaders.identity.addresses import normalise_name
+from loaders.mail.text import TextLines, bounded_int
 from loaders.records import ShortlogGroup
-from loaders.text import TextLines, bounded_int
 
 __all__ = ["parse_shortlog", "parse_shortlog_in"]
 

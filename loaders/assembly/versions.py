@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from loaders.assembled import SeriesRecord, VersionEdge
+from loaders.assembly.results import SeriesRecord, VersionEdge
 from loaders.records import DependencyRef, Message, VersionLink
 
 __all__ = [

@@ -27,9 +27,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from loaders.addresses import normalise_name
+from loaders.identity.addresses import normalise_name
+from loaders.mail.text import collapse_ws, read_text_file
 from loaders.records import Address
-from loaders.text import collapse_ws, read_text_file
 
 __all__ = ["Mailmap", "MailmapEntry", "load_mailmap", "parse_mailmap"]
 

@@ -12,8 +12,8 @@ import re
 from email.errors import MessageError
 from email.header import decode_header, make_header
 
+from loaders.mail.text import collapse_ws
 from loaders.records import Address
-from loaders.text import collapse_ws
 
 __all__ = ["is_login_like", "normalise_name", "parse_address", "strip_affiliation"]
 

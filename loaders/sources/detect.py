@@ -25,7 +25,7 @@ import subprocess
 import zlib
 
 from loaders.errors import SourceError
-from loaders.gitrepo import is_code_repository
+from loaders.sources.gitrepo import is_code_repository
 
 __all__ = ["NotMailArchive", "SourceFormat", "check_source", "detect_format"]
 
@@ -52,7 +52,7 @@ class SourceFormat(enum.Enum):
     PUBLIC_INBOX = "public-inbox"
     MAINTAINERS = "maintainers"
     MAILMAP = "mailmap"
-    CODE_REPO = "git-code"  # a git repository of code (loaders.gitrepo), not an archive
+    CODE_REPO = "git-code"  # a git repository of code (loaders.sources.gitrepo), not an archive
     UNKNOWN = "unknown"
 
 

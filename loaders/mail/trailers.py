@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from loaders.addresses import parse_address
+from loaders.identity.addresses import parse_address
+from loaders.mail.text import TextLines, is_quoted, paragraph_spans
 from loaders.records import Trailer, TrailerKind
-from loaders.text import TextLines, is_quoted, paragraph_spans
 
 __all__ = [
     "PERSON_KINDS",

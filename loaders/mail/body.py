@@ -2,7 +2,7 @@
 
 Layout of a patch mail: an optional `From:` line naming the real author, the commit message with
 its trailers, a `---` line, then changelog, diffstat and diff, then a `-- ` signature. Only the
-commit message carries trailers. List footers (`loaders.footers`) are cut first, wherever they
+commit message carries trailers. List footers (`loaders.mail.footers`) are cut first, wherever they
 stand: one glued to a trailer block would turn the trailers into prose. Cover letters put their
 changelog, shortlog, footnotes and b4 fields anywhere (even after a second `---`), so those are
 searched in the whole text before the diff, plus the b4 lines (`base-commit:`, `change-id:`,
@@ -17,21 +17,21 @@ from __future__ import annotations
 
 import re
 
-from loaders.addresses import parse_address
-from loaders.changelog import (
+from loaders.identity.addresses import parse_address
+from loaders.mail.changelog import (
     find_base_in,
     find_change_id_in,
     find_dependencies_in,
     find_version_links_in,
 )
-from loaders.diffstat import parse_diff_lines, parse_diffstat_in
-from loaders.footers import strip_footers
-from loaders.footnotes import find_footnotes_in
-from loaders.patchid import patch_id
+from loaders.mail.diffstat import parse_diff_lines, parse_diffstat_in
+from loaders.mail.footers import strip_footers
+from loaders.mail.footnotes import find_footnotes_in
+from loaders.mail.patchid import patch_id
+from loaders.mail.shortlog import parse_shortlog_in
+from loaders.mail.text import TextLines, normalise_newlines, strip_signature
+from loaders.mail.trailers import parse_trailers_in
 from loaders.records import Address, BodyInfo
-from loaders.shortlog import parse_shortlog_in
-from loaders.text import TextLines, normalise_newlines, strip_signature
-from loaders.trailers import parse_trailers_in
 
 __all__ = ["parse_body"]
 

@@ -5,7 +5,7 @@ a task per message would cost more in inter-process traffic than the parse itsel
 records go back to the parent, whose single core also reads the source and unpickles every
 record, so they travel as `loaders.fastpickle` writes them (rebuilt by calling their class).
 
-Why plain child processes (`python -m loaders.worker`) talking over their stdin/stdout
+Why plain child processes (`python -m loaders.mail.worker`) talking over their stdin/stdout
 pipes rather than `multiprocessing`: a pool's forkserver, resource tracker and workers
 outlived a killed parent by many minutes, holding the terminal's stdout (a pipe reader then
 never sees EOF). Here nothing but the workers is started, and each worker:
@@ -46,7 +46,7 @@ from typing import IO
 
 from loaders import fastpickle
 from loaders.errors import LoaderError
-from loaders.mail import parse_mail
+from loaders.mail.message import parse_mail
 from loaders.records import Message
 
 __all__ = [
@@ -174,11 +174,12 @@ def _parse_in_pool(items: Iterator[tuple[str, bytes]], count: int) -> Iterator[M
 
 
 def _start_workers(count: int) -> list[_Worker]:
-    """`count` workers running `loaders.worker`; their stderr is ours (a crash is not hidden)."""
-    root = str(Path(__file__).resolve().parent.parent)  # import `loaders` from where we did
+    """`count` workers running `loaders.mail.worker`; their stderr is ours (a crash is not
+    hidden)."""
+    root = str(Path(__file__).resolve().parents[2])  # import `loaders` from where we did
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
-    command = [sys.executable, "-m", "loaders.worker", str(os.getpid())]
+    command = [sys.executable, "-m", "loaders.mail.worker", str(os.getpid())]
     workers: list[_Worker] = []
     try:
         for _ in range(count):
@@ -249,7 +250,7 @@ def _parse_chunk(chunk: _Chunk) -> bytes:
 
 def serve_chunks() -> None:
     """Worker: parse chunks from stdin until EOF (the parent is done, or died); answers to
-    stdout. Started by `loaders.worker`, which first arranged to die with the parent."""
+    stdout. Started by `loaders.mail.worker`, which first arranged to die with the parent."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while (frame := _read_frame(stdin)) is not None:
         answer = _parse_chunk(pickle.loads(frame))

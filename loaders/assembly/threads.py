@@ -28,7 +28,7 @@ from loaders.records import Message
 
 __all__ = [
     "SeriesGroup",
-    "dedupe",
+    "first_of_each_key",
     "group_series",
     "is_backport",
     "is_cover",
@@ -45,7 +45,7 @@ _STABLE_TAG = re.compile(r"^(?:\d+\.\d+(?:\.\d+)?(?:\.y|-stable)?|autosel|stable
 _LABEL = re.compile(r"(?<![a-z0-9])(?:patch|rfc)?[-_]?v(\d{1,6})(?![0-9])", re.IGNORECASE)
 
 
-def dedupe(messages: Iterable[Message]) -> tuple[list[Message], int]:
+def first_of_each_key(messages: Iterable[Message]) -> tuple[list[Message], int]:
     """Keep the first message of each key; count the others as duplicates."""
     seen: set[str] = set()
     unique: list[Message] = []

@@ -33,10 +33,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import takewhile
 
-from loaders.addresses import parse_address
 from loaders.errors import SourceError
+from loaders.identity.addresses import parse_address
+from loaders.mail.text import read_text_file
 from loaders.records import Address
-from loaders.text import read_text_file
 
 __all__ = [
     "Maintainers",

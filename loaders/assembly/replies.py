@@ -7,7 +7,7 @@ trailer whose address is not the sender's is kept but marked as a mismatch.
 
 Where a reply's trailer may stand (issue 11, item 4): anywhere in its own, unquoted text, not
 only above the first `---` (a reviewer may quote a spec between dashes), indented (`  Acked-by:`),
-between two lines of prose, glued to a list footer (cut by `loaders.footers`). The text
+between two lines of prose, glued to a list footer (cut by `loaders.mail.footers`). The text
 ends at a `-- ` signature and at an inline copy of another mail (`-----Original Message-----`,
 an Outlook `From:`/`Sent:` header block), whose trailers are someone else's. A reply that
 itself carries a diff is read as a patch is: only the text above its first `---`, so the
@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from loaders.assembled import TrailerUse
-from loaders.footers import strip_footers
+from loaders.assembly.results import TrailerUse
+from loaders.assembly.threads import SeriesGroup, is_patch_message, thread_parents
+from loaders.mail.footers import strip_footers
+from loaders.mail.text import normalise_newlines, strip_signature
+from loaders.mail.trailers import parse_trailers
 from loaders.records import Message, Trailer, TrailerKind, TrailerSource
-from loaders.text import normalise_newlines, strip_signature
-from loaders.threads import SeriesGroup, is_patch_message, thread_parents
-from loaders.trailers import parse_trailers
 
 __all__ = ["REPLY_KINDS", "reply_text", "reply_trailers", "review_trailers"]
 

@@ -25,10 +25,10 @@ from email.message import Message as EmailMessage
 from email.policy import compat32
 from email.utils import parsedate_tz
 
-from loaders.addresses import normalise_name, parse_address
-from loaders.body import parse_body
+from loaders.identity.addresses import normalise_name, parse_address
+from loaders.mail.body import parse_body
+from loaders.mail.subject import parse_subject
 from loaders.records import Address, BodyInfo, FileChange, Message
-from loaders.subject import parse_subject
 
 __all__ = ["MAX_BODY_BYTES", "parse_mail"]
 

@@ -13,9 +13,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from loaders.footnotes import citation_phrase, message_id_from_url
-from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
-from loaders.text import (
+from loaders.mail.footnotes import citation_phrase, message_id_from_url
+from loaders.mail.text import (
     TextLines,
     bounded_int,
     clean_url,
@@ -25,6 +24,7 @@ from loaders.text import (
     prose_blocks,
     sentences,
 )
+from loaders.records import DependencyKind, DependencyRef, Footnote, VersionLink
 
 __all__ = [
     "find_base",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from loaders.assembled import Assembly, PatchRecord, TrailerUse
+from loaders.assembly.results import Assembly, PatchRecord, TrailerUse
 from loaders.records import TrailerSource
 
 __all__ = ["carry_trailers"]

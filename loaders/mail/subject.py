@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from loaders.mail.text import collapse_ws
 from loaders.records import SubjectParts
-from loaders.text import collapse_ws
 
 __all__ = ["parse_subject"]
 

@@ -2,7 +2,7 @@
 
 Why git itself and two streams: one `git log` gives each non-merge commit's metadata and
 message, another `git log -p | git patch-id --stable` gives each commit's patch-id (the same
-value `loaders.patchid` computes for a mailed diff, so a posted patch and the commit it
+value `loaders.mail.patchid` computes for a mailed diff, so a posted patch and the commit it
 became can be paired by content). Both are read line by line, so memory stays flat whatever
 the size of the history, and a ~3.6k-commit tree loads in seconds.
 

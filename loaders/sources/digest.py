@@ -22,12 +22,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from loaders.addresses import parse_address
-from loaders.body import parse_body
 from loaders.errors import SourceError
+from loaders.identity.addresses import parse_address
+from loaders.mail.body import parse_body
+from loaders.mail.subject import parse_subject
+from loaders.mail.text import read_text_file
 from loaders.records import Address, Message
-from loaders.subject import parse_subject
-from loaders.text import read_text_file
 
 __all__ = ["Digest", "is_digest", "read_digest"]
 

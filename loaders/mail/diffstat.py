@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from loaders.mail.text import TextLines, bounded_int, split_lines
 from loaders.records import Diffstat, FileChange
-from loaders.text import TextLines, bounded_int, split_lines
 
 __all__ = ["parse_diff_files", "parse_diff_lines", "parse_diffstat", "parse_diffstat_in"]
 

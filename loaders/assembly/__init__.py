@@ -1,0 +1,1 @@
+"""Parsed messages -> threads, series, versions, lineage and reply trailers."""

@@ -1,0 +1,1 @@
+"""Who is who: addresses, aliases, .mailmap, companies, MAINTAINERS."""

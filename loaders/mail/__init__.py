@@ -1,0 +1,1 @@
+"""One raw message in, one parsed record out: headers, subject, body, trailers, diffs."""

@@ -1,0 +1,1 @@
+"""Where raw messages come from: format detection and one reader per source format."""
