@@ -13,6 +13,7 @@ its message, and a `StoreUnavailable`); the driver reconnects by itself once it 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -288,6 +289,34 @@ class Neo4jStore:
         """Keep these files' text (replacing what was kept) in the database's meta node."""
         self.ensure_schema()
         self._run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files))
+
+    def load_cursors(self) -> dict[str, str]:
+        """How far each source was read by earlier loads (`graphapi.cursors`), kept as one
+        JSON map in the meta node that `record_load` writes."""
+        rows = self._run(writing.READ_META, key=writing.CURSORS_KEY)
+        text = rows[0]["props"].get(writing.CURSORS_PROPERTY) if rows else None
+        try:
+            found = json.loads(text) if isinstance(text, str) else {}
+        except ValueError:
+            return {}  # an unreadable map costs one full read of every source, nothing more
+        if not isinstance(found, dict):
+            return {}
+        return {str(k): v for k, v in found.items() if isinstance(v, str)}
+
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """The end of a load, after its records are written: the files' text (None:
+        unchanged) and every source's cursor, in one transaction. A load killed before
+        this re-reads, when re-run, all it read (its merges are idempotent)."""
+        self.ensure_schema()
+        positions = json.dumps(dict(sorted(cursors.items())))
+
+        def work(tx: ManagedTransaction) -> None:
+            if files is not None:
+                tx.run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files)).consume()
+            props = {writing.CURSORS_PROPERTY: positions}
+            tx.run(writing.WRITE_META, key=writing.CURSORS_KEY, props=props).consume()
+
+        self._guard(partial(self._write_tx, work))
 
     def node_keys(self, kind: NodeKind) -> list[str]:
         """The key of every node of `kind`, sorted."""

@@ -21,8 +21,9 @@ batch order, so each node and each edge is written once per load.
 Every chunk is idempotent: writing the same batch twice, or again after a load died
 half-way (whole chunks committed, the others not), leaves the graph a single write gives.
 
-The statements at the end serve `graphapi.incremental`: the one `GraphapiMeta` node that
-keeps the identity and ownership files, and re-applying them to the graph already loaded.
+The statements at the end serve `graphapi.loading` and `graphapi.incremental`: the
+`GraphapiMeta` nodes that keep the identity and ownership files and how far each source was
+read, and re-applying the files to the graph already loaded.
 """
 
 from __future__ import annotations
@@ -247,6 +248,10 @@ def run_ahead(jobs: Iterable[Callable[[], T]], depth: int = 2) -> Iterator[T]:
 #: `NodeKind`, has no relationships and no `_placeholder`, so no graph query ever sees it.
 META_LABEL = "GraphapiMeta"
 KEPT_FILES_KEY = "kept-files"
+#: The meta node keeping how far each source was read (`graphapi.cursors`): one JSON map
+#: in its `CURSORS_PROPERTY`, written last by a load (`Neo4jStore.record_load`).
+CURSORS_KEY = "cursors"
+CURSORS_PROPERTY = "sources"
 META_CONSTRAINT = (
     f"CREATE CONSTRAINT graphapi_meta_key IF NOT EXISTS "
     f"FOR (n:{META_LABEL}) REQUIRE n.key IS UNIQUE"
