@@ -47,8 +47,8 @@ def _load(tree: Path, uri: str, *args: str) -> float:
 def _clear(uri: str) -> None:
     from neo4j import GraphDatabase
 
-    with GraphDatabase.driver(uri, auth=None) as driver:
-        driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS")
+    with GraphDatabase.driver(uri, auth=None) as driver, driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
 
 
 def _commit_at(repo: Path, share: float) -> str:

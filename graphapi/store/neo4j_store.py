@@ -308,12 +308,11 @@ class Neo4jStore:
         unchanged) and every source's cursor, in one transaction. A load killed before
         this re-reads, when re-run, all it read (its merges are idempotent)."""
         self.ensure_schema()
-        positions = json.dumps(dict(sorted(cursors.items())))
+        props = writing.cursors_props(cursors)
 
         def work(tx: ManagedTransaction) -> None:
             if files is not None:
                 tx.run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files)).consume()
-            props = {writing.CURSORS_PROPERTY: positions}
             tx.run(writing.WRITE_META, key=writing.CURSORS_KEY, props=props).consume()
 
         self._guard(partial(self._write_tx, work))

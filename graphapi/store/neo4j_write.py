@@ -29,8 +29,9 @@ read, and re-applying the files to the graph already loaded.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -252,6 +253,13 @@ KEPT_FILES_KEY = "kept-files"
 #: in its `CURSORS_PROPERTY`, written last by a load (`Neo4jStore.record_load`).
 CURSORS_KEY = "cursors"
 CURSORS_PROPERTY = "sources"
+
+
+def cursors_props(cursors: Mapping[str, str]) -> dict[str, str]:
+    """The cursors meta node's properties (the same text online and in a bulk import)."""
+    return {CURSORS_PROPERTY: json.dumps(dict(sorted(cursors.items())))}
+
+
 META_CONSTRAINT = (
     f"CREATE CONSTRAINT graphapi_meta_key IF NOT EXISTS "
     f"FOR (n:{META_LABEL}) REQUIRE n.key IS UNIQUE"
