@@ -341,7 +341,10 @@ class LoadTarget(Protocol):
 
     def load_cursors(self) -> dict[str, str]: ...
 
-    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None: ...
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """Keep `files` (None: unchanged) and the `cursors` this load moved (the others
+        stay as they are: a concurrent load's are not undone)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,8 +390,9 @@ def _load(
         before = dict(cursors)
         parsed = _parse_sources(sources, range_spec, cursors, report, fmt)
         summary, files = apply(store, parsed, given)
-        if files is not None or cursors != before:
-            store.record_load(None if files is None else files.as_dict(), cursors)
+        moved = {key: value for key, value in cursors.items() if before.get(key) != value}
+        if files is not None or moved:
+            store.record_load(None if files is None else files.as_dict(), moved)
         return summary
 
 

@@ -13,7 +13,6 @@ its message, and a `StoreUnavailable`); the driver reconnects by itself once it 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -294,25 +293,21 @@ class Neo4jStore:
         """How far each source was read by earlier loads (`graphapi.cursors`), kept as one
         JSON map in the meta node that `record_load` writes."""
         rows = self._run(writing.READ_META, key=writing.CURSORS_KEY)
-        text = rows[0]["props"].get(writing.CURSORS_PROPERTY) if rows else None
-        try:
-            found = json.loads(text) if isinstance(text, str) else {}
-        except ValueError:
-            return {}  # an unreadable map costs one full read of every source, nothing more
-        if not isinstance(found, dict):
-            return {}
-        return {str(k): v for k, v in found.items() if isinstance(v, str)}
+        return writing.cursors_of(rows[0]["props"] if rows else {})
 
     def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
         """The end of a load, after its records are written: the files' text (None:
-        unchanged) and every source's cursor, in one transaction. A load killed before
-        this re-reads, when re-run, all it read (its merges are idempotent)."""
+        unchanged) and the cursors it moved, merged into the kept ones, in one transaction.
+        A load killed before this re-reads, when re-run, all it read (merges are idempotent);
+        two loads of different sources each keep their own cursors."""
         self.ensure_schema()
-        props = writing.cursors_props(cursors)
 
         def work(tx: ManagedTransaction) -> None:
             if files is not None:
                 tx.run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files)).consume()
+            found = tx.run(writing.READ_META_LOCKED, key=writing.CURSORS_KEY).single()
+            kept = writing.cursors_of(found["props"] if found else {})
+            props = writing.cursors_props({**kept, **cursors})
             tx.run(writing.WRITE_META, key=writing.CURSORS_KEY, props=props).consume()
 
         self._guard(partial(self._write_tx, work))

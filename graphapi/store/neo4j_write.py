@@ -260,11 +260,30 @@ def cursors_props(cursors: Mapping[str, str]) -> dict[str, str]:
     return {CURSORS_PROPERTY: json.dumps(dict(sorted(cursors.items())))}
 
 
+def cursors_of(props: Mapping[str, Any]) -> dict[str, str]:
+    """The cursors kept in the meta node's properties; none when unreadable (that costs one
+    full read of every source, nothing more)."""
+    text = props.get(CURSORS_PROPERTY)
+    try:
+        found = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(key): value for key, value in found.items() if isinstance(value, str)}
+
+
 META_CONSTRAINT = (
     f"CREATE CONSTRAINT graphapi_meta_key IF NOT EXISTS "
     f"FOR (n:{META_LABEL}) REQUIRE n.key IS UNIQUE"
 )
 READ_META = f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN properties(m) AS props"
+#: The meta node, write-locked until the transaction ends (a concurrent `record_load` waits
+#: for this one, then merges its cursors into what this one wrote).
+READ_META_LOCKED = (
+    f"MERGE (m:{META_LABEL} {{key: $key}}) SET m._lock = true REMOVE m._lock "
+    "RETURN properties(m) AS props"
+)
 WRITE_META = f"MERGE (m:{META_LABEL} {{key: $key}}) SET m = $props, m.key = $key"
 PERSON_IDENTITIES = f"MATCH (p:{NodeKind.PERSON.value}) RETURN properties(p) AS props"
 DELETE_PEOPLE = f"UNWIND $keys AS k MATCH (p:{NodeKind.PERSON.value} {{key: k}}) DETACH DELETE p"
