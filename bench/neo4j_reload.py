@@ -34,14 +34,17 @@ def _load(tree: Path, uri: str, *args: str) -> float:
     """Wall seconds of one `graphapi load --neo4j` run from `tree`."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     started = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "graphapi", "load", "--quiet", "--neo4j", uri, *args],
         cwd=tree,
         env=env,
         check=True,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(f"{tree.name} {args[:-1]}: {seconds:.1f} s, {done.stdout.splitlines()[0]}", flush=True)
+    return seconds
 
 
 def _clear(uri: str) -> None:
@@ -104,7 +107,8 @@ def main() -> int:
             trees.insert(0, (base, f"baseline {args.baseline}"))
         rows = [_row(tree, name, uri, repo, args.share) for tree, name in trees]
     print_table(
-        "second `graphapi load --neo4j` of kvm-ppc (wall seconds)",
+        "second `graphapi load --neo4j` of kvm-ppc (wall seconds; the first tree runs on a "
+        "cold JVM)",
         ["tree", "first load", "again (nothing new)", f"update ({args.share:.0%} new)"],
         rows,
     )
