@@ -82,6 +82,7 @@ def _forced_format(args: argparse.Namespace) -> SourceFormat | None:
 
 def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
     from graphapi.loading import load_into_store
+    from graphapi.progress import reporter_for
     from loaders.identity.aliases import parse_aliases
     from loaders.identity.companies import company_map_with
 
@@ -97,6 +98,7 @@ def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummar
             company_map_text=company_map,
             aliases_text=aliases,
             fmt=_forced_format(args),
+            report=reporter_for(args.quiet),
         )
 
 
@@ -155,10 +157,6 @@ def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
     company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
     aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
     with open_for_load(path) as store:
-        if company_map is not None:
-            store.corpus.company_map_text = company_map
-        if aliases is not None:
-            store.corpus.aliases_text = aliases
         return load_sources(
             store,
             args.sources,
@@ -166,6 +164,8 @@ def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
             args.range_spec,
             fmt=_forced_format(args),
             report=reporter_for(args.quiet),
+            company_map_text=company_map,
+            aliases_text=aliases,
         )
 
 

@@ -41,7 +41,6 @@ from graphapi.identity import Identities
 from graphapi.ingest import MAILMAP_NAME_WEIGHT, batch_from_assembly, person_key
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from graphapi.store.base import GraphStore
-from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.results import Assembly
 from loaders.identity.aliases import canonical_email, parse_aliases
 from loaders.identity.companies import CompanyMap, company_map_with
@@ -112,7 +111,8 @@ class PersonState:
 
 @runtime_checkable
 class KeepsFiles(Protocol):
-    """A store that keeps the files' text itself (`Neo4jStore`)."""
+    """A store that keeps the files' text (`Neo4jStore` in its meta node, `NetworkXStore`
+    in its corpus)."""
 
     def kept_files(self) -> dict[str, str]: ...
 
@@ -140,31 +140,14 @@ class RederivableStore(Protocol):
     def delete_unemployed_companies(self) -> None: ...
 
 
-def kept_files_of(store: GraphStore) -> KeptFiles:
+def kept_files_of(store: KeepsFiles) -> KeptFiles:
     """The files the store keeps: Neo4j's meta node, the embedded store's corpus."""
-    if isinstance(store, NetworkXStore):
-        corpus = store.corpus
-        return KeptFiles(
-            corpus.maintainers_text,
-            corpus.mailmap_text,
-            corpus.aliases_text,
-            corpus.company_map_text,
-        )
-    if isinstance(store, KeepsFiles):
-        return KeptFiles.from_dict(store.kept_files())
-    return KeptFiles()
+    return KeptFiles.from_dict(store.kept_files())
 
 
-def keep_files(store: GraphStore, files: KeptFiles) -> None:
+def keep_files(store: KeepsFiles, files: KeptFiles) -> None:
     """Store the files for later loads."""
-    if isinstance(store, NetworkXStore):
-        corpus = store.corpus
-        corpus.maintainers_text, corpus.mailmap_text = files.maintainers, files.mailmap
-        corpus.aliases_text, corpus.company_map_text = files.aliases, files.company_map
-    elif isinstance(store, KeepsFiles):
-        store.keep_files(files.as_dict())
-    else:
-        raise UsageError(f"{type(store).__name__} cannot keep MAINTAINERS, mailmap or aliases")
+    store.keep_files(files.as_dict())
 
 
 def rederive(

@@ -11,9 +11,10 @@ import gzip
 import itertools
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from graphapi.corpus import Corpus
 from graphapi.cursors import (
@@ -25,9 +26,9 @@ from graphapi.cursors import (
 )
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
-from graphapi.incremental import keep_files, kept_files_of, rederive
+from graphapi.incremental import KeptFiles, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
-from graphapi.merge_graph import commit_batch, stored_head, sync_merges
+from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver, read_tree
 from graphapi.model import NodeKind
 from graphapi.progress import Progress, Reporter, silent
@@ -44,11 +45,19 @@ from loaders.mail.parallel import parse_many
 from loaders.mail.text import read_text_file
 from loaders.records import Address, Message
 from loaders.sources import maildir, mbox, publicinbox
-from loaders.sources.detect import SourceFormat, check_source, detect_format
+from loaders.sources.detect import SourceFormat, check_source
 from loaders.sources.digest import read_digest
-from loaders.sources.gitrepo import CodeCommit, repository_name
+from loaders.sources.gitrepo import CodeCommit
 
-__all__ = ["LoadSummary", "check_sources", "load_into_store", "load_sources", "rebuild"]
+__all__ = [
+    "LoadSummary",
+    "LoadTarget",
+    "MergeTarget",
+    "check_sources",
+    "load_into_store",
+    "load_sources",
+    "rebuild",
+]
 
 
 @dataclass(slots=True)
@@ -353,6 +362,72 @@ def _summary(parsed: _Parsed, added: list[Message], reused: int = 0) -> LoadSumm
     return summary
 
 
+class LoadTarget(Protocol):
+    """What every load needs of a store besides its records (both stores implement it):
+    the identity and ownership files and the cursors kept from earlier loads, and the
+    step that records a load, taken last."""
+
+    def kept_files(self) -> dict[str, str]: ...
+
+    def keep_files(self, files: Mapping[str, str]) -> None: ...
+
+    def load_cursors(self) -> dict[str, str]: ...
+
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """Keep `files` (None: unchanged) and the `cursors` this load moved (the others
+        stay as they are: a concurrent load's are not undone)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """What a load was asked to apply besides its sources."""
+
+    companies: CompanyMap | None = None  # instead of the kept company map
+    company_map_text: str | None = None  # a company map to keep
+    aliases_text: str | None = None  # an aliases file to keep
+
+    def any_file(self) -> bool:
+        return self.company_map_text is not None or self.aliases_text is not None
+
+    def wanted(self, kept: KeptFiles, parsed: _Parsed) -> KeptFiles:
+        """The kept files with this load's replacing theirs."""
+        return kept.updated(
+            maintainers=parsed.files.get("maintainers"),
+            mailmap=parsed.files.get("mailmap"),
+            aliases=self.aliases_text,
+            company_map=self.company_map_text,
+        )
+
+
+#: How a store takes a load's parsed sources: its summary, and the files to keep (None:
+#: unchanged). `_rebuild_corpus` (embedded) or `_merge_records` (Neo4j).
+Apply = Callable[[Any, "_Parsed", _Given], tuple[LoadSummary, KeptFiles | None]]
+
+
+def _load(
+    store: LoadTarget,
+    apply: Apply,
+    sources: Sequence[str | os.PathLike[str]],
+    range_spec: str | None,
+    given: _Given,
+    report: Reporter,
+    fmt: SourceFormat | None,
+) -> LoadSummary:
+    """The one load path: read the store's cursors, parse only what they say is new, let
+    the store apply it, then record the files and cursors (last: a load that dies before
+    re-reads, when re-run, what it had not recorded)."""
+    with paused_gc():  # millions of long-lived records: see graphapi.gcpause
+        cursors = store.load_cursors()
+        before = dict(cursors)
+        parsed = _parse_sources(sources, range_spec, cursors, report, fmt)
+        summary, files = apply(store, parsed, given)
+        moved = {key: value for key, value in cursors.items() if before.get(key) != value}
+        if files is not None or moved:
+            store.record_load(None if files is None else files.as_dict(), moved)
+        return summary
+
+
 def load_sources(
     store: NetworkXStore,
     sources: Sequence[str | os.PathLike[str]],
@@ -361,43 +436,42 @@ def load_sources(
     *,
     report: Reporter = silent,
     fmt: SourceFormat | None = None,
+    company_map_text: str | None = None,
+    aliases_text: str | None = None,
 ) -> LoadSummary:
     """Parse the sources, add their new messages to the corpus, rebuild the graph from it.
 
-    `companies` defaults to the built-in map plus the user map kept in the corpus. `fmt`
-    (`load --format`) reads every source as that format instead of detecting it; `report`
-    shows the parsing's progress (`graphapi.progress`).
+    `companies` defaults to the built-in map plus the user map kept in the corpus
+    (`company_map_text` replaces that, `aliases_text` the kept aliases). `fmt` (`load
+    --format`) reads every source as that format instead of detecting it; `report` shows
+    the parsing's progress (`graphapi.progress`).
     """
-    with paused_gc():  # millions of long-lived records: see graphapi.gcpause
-        return _load_sources(store, sources, companies, range_spec, report, fmt)
+    given = _Given(companies, company_map_text, aliases_text)
+    return _load(store, _rebuild_corpus, sources, range_spec, given, report, fmt)
 
 
-def _load_sources(
-    store: NetworkXStore,
-    sources: Sequence[str | os.PathLike[str]],
-    companies: CompanyMap | None,
-    range_spec: str | None,
-    report: Reporter,
-    fmt: SourceFormat | None,
-) -> LoadSummary:
-    parsed = _parse_sources(sources, range_spec, store.cursors, report, fmt)
-    if parsed.nothing_new() and not store.materialised:
+def _rebuild_corpus(
+    store: NetworkXStore, parsed: _Parsed, given: _Given
+) -> tuple[LoadSummary, KeptFiles | None]:
+    """The embedded store's way: new messages into the corpus, the graph rebuilt from it."""
+    if parsed.nothing_new() and not given.any_file() and not store.materialised:
         summary = _summary(parsed, [])  # not even the graph was read: nothing to rebuild
         summary.series, summary.patches = store.counts
-        return summary
+        return summary, None
+    kept = kept_files_of(store)
+    wanted = given.wanted(kept, parsed)
+    store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
     corpus.add_people(parsed.people)
-    corpus.maintainers_text = parsed.files.get("maintainers", corpus.maintainers_text)
-    corpus.mailmap_text = parsed.files.get("mailmap", corpus.mailmap_text)
     reused: list[Message] = []
     summary = _summary(parsed, corpus.add_messages(parsed.messages, reused), len(reused))
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    assembly = rebuild(store, companies)
+    assembly = rebuild(store, given.companies)
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
     store.counts = (summary.series, summary.patches)
-    return summary
+    return summary, None if wanted == kept else wanted
 
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assembly:
@@ -420,8 +494,13 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     return assembly
 
 
+class MergeTarget(GraphStore, LoadTarget, Protocol):
+    """A store a load merges its records into (Neo4j; the embedded store too, which the
+    contract suite compares with it). Re-applying changed files needs `RederivableStore`."""
+
+
 def load_into_store(
-    store: GraphStore,
+    store: MergeTarget,
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None = None,
     range_spec: str | None = None,
@@ -429,24 +508,31 @@ def load_into_store(
     company_map_text: str | None = None,
     aliases_text: str | None = None,
     fmt: SourceFormat | None = None,
+    report: Reporter = silent,
 ) -> LoadSummary:
     """Incremental load for a store that keeps no corpus (Neo4j): merge this load's records.
 
-    The records are assembled from this load's messages only, then merged idempotently; a
-    message already in the store counts as a duplicate. MAINTAINERS and .mailmap sources,
-    `aliases_text` and `company_map_text` are kept in the store and apply to this load and
-    later ones; one that changes is re-applied to what the store holds first
-    (`graphapi.incremental`). `companies`, when given, is used instead of the kept map.
-    `fmt` (`load --format`) reads every source as that format instead of detecting it.
+    The same path as `load_sources` (`_load`): only what the store's cursors say is new is
+    read. The records are assembled from this load's messages only, then merged
+    idempotently; a message already in the store counts as a duplicate. MAINTAINERS and
+    .mailmap sources, `aliases_text` and `company_map_text` are kept in the store and apply
+    to this load and later ones; one that changes is re-applied to what the store holds
+    first (`graphapi.incremental`). `companies`, when given, is used instead of the kept
+    map. `fmt` (`load --format`) reads every source as that format instead of detecting it.
     """
-    parsed = _parse_sources(sources, range_spec, _cursors(store, sources), silent, fmt)
+    given = _Given(companies, company_map_text, aliases_text)
+    return _load(store, _merge_records, sources, range_spec, given, report, fmt)
+
+
+def _merge_records(
+    store: MergeTarget, parsed: _Parsed, given: _Given
+) -> tuple[LoadSummary, KeptFiles | None]:
+    """Neo4j's way: this load's new messages assembled and merged into what is stored."""
+    if parsed.nothing_new() and not given.any_file():
+        return _summary(parsed, []), None  # nothing read, nothing to write
     kept = kept_files_of(store)
-    wanted = kept.updated(
-        maintainers=parsed.files.get("maintainers"),
-        mailmap=parsed.files.get("mailmap"),
-        aliases=aliases_text,
-        company_map=company_map_text,
-    )
+    wanted = given.wanted(kept, parsed)
+    companies = given.companies
     company_map_changed = companies is None and kept.company_map != wanted.company_map
     if companies is None:
         companies = wanted.companies()
@@ -465,24 +551,9 @@ def load_into_store(
     identities, maintainers = wanted.identities(), wanted.ownership()
     store.write(batch_from_assembly(assembly, companies, identities, maintainers))
     summary.commits = _add_commits(store, parsed, identities)
-    if wanted != kept:
-        keep_files(store, wanted)  # last: a load that dies before re-applies them when re-run
     summary.series = sum(1 for s in assembly.series if s.resolved)
     summary.patches = len(assembly.patches)
-    return summary
-
-
-def _cursors(store: GraphStore, sources: Sequence[str | os.PathLike[str]]) -> dict[str, str]:
-    """Cursors holding the stored head of each code tree among `sources` (kept in the store
-    itself: a `Ref` node per tree)."""
-    cursors: dict[str, str] = {}
-    for source in sources:
-        if detect_format(source) is SourceFormat.CODE_REPO:
-            name = repository_name(source)
-            head = stored_head(store, name)
-            if head is not None:
-                cursors[CODE_TREE + name] = head
-    return cursors
+    return summary, None if wanted == kept else wanted
 
 
 def _add_commits(store: GraphStore, parsed: _Parsed, identities: Identities) -> int:

@@ -12,8 +12,9 @@ and later online loads (`graphapi load --neo4j`) continue from it:
   `order:long`, ...). A property whose type varies between nodes of a label splits them
   into one file per combination of its types, so every column keeps one type;
 - `rels-<TYPE>-<n>.csv`: `:START_ID(<Label>)`, `:END_ID(<Label>)`, `:TYPE`, `disc`, props;
-- the `GraphapiMeta` node holding the kept MAINTAINERS / mailmap / aliases / company map
-  text, as `Neo4jStore.keep_files` stores it;
+- the `GraphapiMeta` nodes holding the kept MAINTAINERS / mailmap / aliases / company map
+  text and the exported load's cursors, as `Neo4jStore.record_load` stores them (a later
+  `load --neo4j` of the same sources reads only what is new since);
 - `finish.cypher`: the key constraints the online store creates (same names, so its
   `ensure_schema` finds them), then the few values a CSV field cannot spell (an empty list,
   a list holding an empty string or the array delimiter) set one statement per line;
@@ -42,7 +43,13 @@ from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, EdgeKind, NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
-from graphapi.store.neo4j_write import KEPT_FILES_KEY, META_CONSTRAINT, META_LABEL
+from graphapi.store.neo4j_write import (
+    CURSORS_KEY,
+    KEPT_FILES_KEY,
+    META_CONSTRAINT,
+    META_LABEL,
+    cursors_props,
+)
 from graphapi.store.networkx_store import NetworkXStore
 
 __all__ = [
@@ -330,7 +337,7 @@ def export_import_files(store: NetworkXStore, out: str | os.PathLike[str]) -> Im
     try:
         _write_nodes(writer, store)
         _write_relationships(writer, store)
-        _write_meta(writer, kept_files_of(store))
+        _write_meta(writer, kept_files_of(store), store.cursors)
         _write_finish(target / "finish.cypher", writer.fixup_statements())
         _write_script(target / "import.sh", writer.files)
     except OSError as exc:
@@ -388,10 +395,15 @@ def _group_order(item: tuple[tuple[EdgeKind, str, str], Any]) -> tuple[str, str,
     return kind.value, source, target
 
 
-def _write_meta(writer: _Writer, kept: KeptFiles) -> None:
+def _write_meta(writer: _Writer, kept: KeptFiles, cursors: Mapping[str, str]) -> None:
+    """The meta nodes an online load writes: the kept files, and how far each source was
+    read, so that a later `load --neo4j` reads only what is new since the exported load."""
     files = kept.as_dict()
-    if files:
-        writer.nodes(META_LABEL, [{"key": KEPT_FILES_KEY, **files}])
+    rows: list[dict[str, Any]] = [{"key": KEPT_FILES_KEY, **files}] if files else []
+    if cursors:
+        rows.append({"key": CURSORS_KEY, **cursors_props(cursors)})
+    if rows:
+        writer.nodes(META_LABEL, rows)
 
 
 def _write_finish(path: Path, fixups: Iterable[str]) -> None:

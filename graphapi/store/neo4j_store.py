@@ -289,6 +289,29 @@ class Neo4jStore:
         self.ensure_schema()
         self._run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files))
 
+    def load_cursors(self) -> dict[str, str]:
+        """How far each source was read by earlier loads (`graphapi.cursors`), kept as one
+        JSON map in the meta node that `record_load` writes."""
+        rows = self._run(writing.READ_META, key=writing.CURSORS_KEY)
+        return writing.cursors_of(rows[0]["props"] if rows else {})
+
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """The end of a load, after its records are written: the files' text (None:
+        unchanged) and the cursors it moved, merged into the kept ones, in one transaction.
+        A load killed before this re-reads, when re-run, all it read (merges are idempotent);
+        two loads of different sources each keep their own cursors."""
+        self.ensure_schema()
+
+        def work(tx: ManagedTransaction) -> None:
+            if files is not None:
+                tx.run(writing.WRITE_META, key=writing.KEPT_FILES_KEY, props=dict(files)).consume()
+            found = tx.run(writing.READ_META_LOCKED, key=writing.CURSORS_KEY).single()
+            kept = writing.cursors_of(found["props"] if found else {})
+            props = writing.cursors_props({**kept, **cursors})
+            tx.run(writing.WRITE_META, key=writing.CURSORS_KEY, props=props).consume()
+
+        self._guard(partial(self._write_tx, work))
+
     def node_keys(self, kind: NodeKind) -> list[str]:
         """The key of every node of `kind`, sorted."""
         return [row["key"] for row in self._run(writing.node_keys(kind))]

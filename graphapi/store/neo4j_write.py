@@ -21,15 +21,17 @@ batch order, so each node and each edge is written once per load.
 Every chunk is idempotent: writing the same batch twice, or again after a load died
 half-way (whole chunks committed, the others not), leaves the graph a single write gives.
 
-The statements at the end serve `graphapi.incremental`: the one `GraphapiMeta` node that
-keeps the identity and ownership files, and re-applying them to the graph already loaded.
+The statements at the end serve `graphapi.loading` and `graphapi.incremental`: the
+`GraphapiMeta` nodes that keep the identity and ownership files and how far each source was
+read, and re-applying the files to the graph already loaded.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -247,11 +249,41 @@ def run_ahead(jobs: Iterable[Callable[[], T]], depth: int = 2) -> Iterator[T]:
 #: `NodeKind`, has no relationships and no `_placeholder`, so no graph query ever sees it.
 META_LABEL = "GraphapiMeta"
 KEPT_FILES_KEY = "kept-files"
+#: The meta node keeping how far each source was read (`graphapi.cursors`): one JSON map
+#: in its `CURSORS_PROPERTY`, written last by a load (`Neo4jStore.record_load`).
+CURSORS_KEY = "cursors"
+CURSORS_PROPERTY = "sources"
+
+
+def cursors_props(cursors: Mapping[str, str]) -> dict[str, str]:
+    """The cursors meta node's properties (the same text online and in a bulk import)."""
+    return {CURSORS_PROPERTY: json.dumps(dict(sorted(cursors.items())))}
+
+
+def cursors_of(props: Mapping[str, Any]) -> dict[str, str]:
+    """The cursors kept in the meta node's properties; none when unreadable (that costs one
+    full read of every source, nothing more)."""
+    text = props.get(CURSORS_PROPERTY)
+    try:
+        found = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(key): value for key, value in found.items() if isinstance(value, str)}
+
+
 META_CONSTRAINT = (
     f"CREATE CONSTRAINT graphapi_meta_key IF NOT EXISTS "
     f"FOR (n:{META_LABEL}) REQUIRE n.key IS UNIQUE"
 )
 READ_META = f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN properties(m) AS props"
+#: The meta node, write-locked until the transaction ends (a concurrent `record_load` waits
+#: for this one, then merges its cursors into what this one wrote).
+READ_META_LOCKED = (
+    f"MERGE (m:{META_LABEL} {{key: $key}}) SET m._lock = true REMOVE m._lock "
+    "RETURN properties(m) AS props"
+)
 WRITE_META = f"MERGE (m:{META_LABEL} {{key: $key}}) SET m = $props, m.key = $key"
 PERSON_IDENTITIES = f"MATCH (p:{NodeKind.PERSON.value}) RETURN properties(p) AS props"
 DELETE_PEOPLE = f"UNWIND $keys AS k MATCH (p:{NodeKind.PERSON.value} {{key: k}}) DETACH DELETE p"

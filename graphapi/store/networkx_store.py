@@ -98,6 +98,41 @@ class NetworkXStore:
         assert isinstance(corpus, Corpus)
         return corpus
 
+    # -- what a load keeps (graphapi.loading): the same methods as Neo4jStore's ----------------
+    def kept_files(self) -> dict[str, str]:
+        """The identity and ownership files' text, by name: the corpus keeps them, so that
+        every rebuild applies them to all messages."""
+        corpus = self.corpus
+        texts = {
+            "maintainers": corpus.maintainers_text,
+            "mailmap": corpus.mailmap_text,
+            "aliases": corpus.aliases_text,
+            "company_map": corpus.company_map_text,
+        }
+        return {name: text for name, text in texts.items() if text is not None}
+
+    def keep_files(self, files: Mapping[str, str]) -> None:
+        """Keep these files' text in the corpus (a name missing from `files`: none kept)."""
+        corpus = self.corpus
+        corpus.maintainers_text, corpus.mailmap_text = (
+            files.get("maintainers"),
+            files.get("mailmap"),
+        )
+        corpus.aliases_text = files.get("aliases")
+        corpus.company_map_text = files.get("company_map")
+
+    def load_cursors(self) -> dict[str, str]:
+        """A copy of how far each source was read (`graphapi.cursors`): a load that fails
+        part-way leaves the store's own untouched."""
+        return dict(self.cursors)
+
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """The end of a load: its files (None: unchanged) and cursors, written to the
+        database with the rest when `graphapi.snapshot.open_for_load` commits."""
+        if files is not None:
+            self.keep_files(files)
+        self.cursors.update(cursors)
+
     def replace(self, batch: GraphBatch) -> None:
         """Rebuild the graph from `batch` alone, keeping the corpus; swapped in at the end."""
         fresh = NetworkXStore()

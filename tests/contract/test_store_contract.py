@@ -38,7 +38,10 @@ def nx_graph(store: NetworkXStore) -> tuple[dict[str, NodeData], dict[EdgeId, di
 
 def neo_graph(store: Neo4jStore) -> tuple[dict[str, NodeData], dict[EdgeId, dict[str, Any]]]:
     nodes = {}
-    for row in store.run_read("MATCH (n) RETURN labels(n)[0] AS label, properties(n) AS props"):
+    rows = store.run_read(
+        "MATCH (n) WHERE NOT n:GraphapiMeta RETURN labels(n)[0] AS label, properties(n) AS props"
+    )
+    for row in rows:
         data = node_data(NodeKind(row["label"]), row["props"])
         nodes[data.id] = data
     edges = {}

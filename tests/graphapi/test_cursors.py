@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graphapi.loading import LoadSummary, load_sources
+from graphapi.loading import LoadSummary, load_into_store, load_sources
 from graphapi.sample import write_sample_mbox
 from graphapi.snapshot import open_for_load, read_snapshot, snapshot_signature
 from graphapi.store.networkx_store import NetworkXStore
@@ -108,3 +108,17 @@ def test_a_maildir_reads_only_new_files(tmp_path: Path, halves: tuple[bytes, byt
     assert first.loaded == 10
     assert (second.loaded, second.duplicates) == (2, 10)
     assert _graph(read_snapshot(db)) == _graph(_one_load(tmp_path, folder))
+
+
+def test_a_merging_load_into_the_embedded_store_keeps_cursors_too(tmp_path: Path) -> None:
+    """`load_into_store` goes the same way as `load_sources`: a re-load reads nothing."""
+    mbox = tmp_path / "list.mbox"
+    write_sample_mbox(mbox, series_count=3)
+    store = NetworkXStore()
+    first = load_into_store(store, [mbox])
+    cursors = store.load_cursors()
+    again = load_into_store(store, [mbox])
+    assert (again.read, again.loaded, again.duplicates) == (first.read, 0, first.loaded)
+    assert list(cursors) == [f"mbox:{mbox.resolve()}"] and store.cursors == cursors
+    cursors.clear()  # a copy: a load that fails leaves the store's own untouched
+    assert store.cursors
