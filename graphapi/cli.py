@@ -47,12 +47,14 @@ def _db_path(args: argparse.Namespace) -> str:
 
 
 def _check_store_choice(args: argparse.Namespace) -> Neo4jSettings | None:
-    """Neo4j settings when `--neo4j` is given (its URI, else $NEO4J_URI); None for `--db`."""
-    from graphapi.store.neo4j_store import Neo4jSettings
+    """Neo4j settings when `--neo4j` is given (its URI, else $NEO4J_URI); None for `--db`.
 
+    The Neo4j modules are imported only then: a `--db` command does not pay for them."""
     neo4j_uri = getattr(args, "neo4j", None)
     if neo4j_uri is None:
         return None
+    from graphapi.store.neo4j_store import Neo4jSettings
+
     return Neo4jSettings.from_env(neo4j_uri or None)
 
 
