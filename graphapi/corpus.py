@@ -85,6 +85,8 @@ class Corpus:
                 continue
             if message.message_id is None or fingerprint(held) == fingerprint(message):
                 continue
+            if _derived(message) in self.messages:
+                continue  # a copy of a variant already held under a derived key
             first, other = sorted((held, message), key=_precedence)
             derived = _derived(other)
             if derived in self.messages:

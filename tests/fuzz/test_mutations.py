@@ -155,12 +155,9 @@ def _tally(summary: LoadSummary, written: int, expected: list[Message], report: 
     report.defective += summary.defective
     report.skipped += summary.skipped
     report.unaccounted += abs(written - summary.read)
-    loaded, duplicates, defective = expected_counts(expected)
-    assert (summary.loaded, summary.duplicates, summary.defective) == (
-        loaded,
-        duplicates,
-        defective,
-    ), summary.line()
+    loaded, duplicates, (fewest, most) = expected_counts(expected)
+    assert (summary.loaded, summary.duplicates) == (loaded, duplicates), summary.line()
+    assert fewest <= summary.defective <= most, summary.line()
 
 
 def run_fuzz(tmp_path: Path, examples: int, seed: int) -> Report:

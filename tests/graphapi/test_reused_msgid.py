@@ -78,3 +78,25 @@ def test_the_database_keeps_both_in_any_load_order(order: tuple[str, str], tmp_p
 
     assert content(stored) == content(reference)
     assert sorted(stored.graph.edges) == sorted(reference.graph.edges)
+
+
+def _mail(sender: str, date: str, text: str) -> bytes:
+    return (
+        f"From: {sender}\nDate: {date}\nMessage-ID: <same@example.org>\nSubject: [PATCH] x\n\n"
+        f"{text}\n"
+    ).encode()
+
+
+def test_a_copy_of_a_variant_is_a_duplicate_whatever_its_date() -> None:
+    """A copy of a message already held under a derived key stays a duplicate, even when it
+    is dated earlier than the message holding the plain key (found by the fuzz suite)."""
+    from graphapi.corpus import Corpus
+    from loaders.mail.message import parse_mail
+
+    first = parse_mail(_mail("A <a@x.org>", "Tue, 3 Mar 2026 10:00:00 +0000", "one"), "m#0")
+    other = parse_mail(_mail("B <b@x.org>", "Mon, 2 Mar 2026 10:00:00 +0000", "two"), "m#1")
+    copy = parse_mail(_mail("A <a@x.org>", "Sun, 1 Mar 2026 10:00:00 +0000", "one"), "m#2")
+    corpus = Corpus()
+    added = corpus.add_messages([first, other, copy])
+    assert [m.origin for m in added] == ["m#0", "m#1"]
+    assert sorted(m.origin for m in corpus.messages.values()) == ["m#0", "m#1"]
