@@ -71,11 +71,21 @@ def is_backport(message: Message) -> bool:
 
 
 def is_patch_message(message: Message) -> bool:
-    """A patch, cover letter or pull request (not a reply about one)."""
+    """A patch, cover letter or pull request (not a reply about one).
+
+    A reply is known by `Re:`, or, as b4 reads it, by answering another message with no diff
+    of its own: an unnumbered `[PATCH]` subject kept by a reply that lost its `Re:` (a
+    numbered one is a patch of a thread, whatever its body).
+    """
     subject = message.subject
     if subject.is_reply:
         return False
-    return subject.is_patch or message.info.has_diff or is_pull_request(message)
+    if is_pull_request(message):
+        return True
+    if message.info.has_diff:
+        return True
+    answers = message.in_reply_to is not None and subject.number is None
+    return subject.is_patch and not answers
 
 
 def is_cover(message: Message) -> bool:
