@@ -31,7 +31,6 @@ __all__ = [
     "ViewEdge",
     "ViewGraph",
     "ViewNode",
-    "list_position",
 ]
 
 Direction = str  # "out" | "in"
@@ -40,21 +39,6 @@ Direction = str  # "out" | "in"
 #: Where a node stands in its kind's list order: (sort text, key). Keyset cursors carry it,
 #: so a page continues after that place even when a reload has inserted nodes before it.
 Position = tuple[str, str]
-
-
-def list_position(data: NodeData) -> Position:
-    """The place of `data` in list order: series newest first, everything else by name (or
-    path, or title), ties by key. Every store sorts lists by this, and a cursor holds it."""
-    if data.kind is NodeKind.SERIES:
-        return (_neg_date(data.get("date")), data.key)
-    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
-
-
-def _neg_date(value: str | None) -> str:
-    """Newest first under an ascending sort: invert the ISO string's characters."""
-    if not value:
-        return "~"
-    return "".join(chr(0x7F - ord(c)) for c in value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,15 +32,14 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graphapi.errors import StoreUnavailable, UsageError
+from graphapi.errors import ApiError, StoreUnavailable, StoreUnreachable, UsageError
 from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
-from graphapi.schema.errors import ApiError
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
 from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
 from graphapi.store.neo4j_codec import decode_edge, order_preserving, state_of
-from graphapi.store.nx_queries import DEFAULT_KINDS, related_order
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS, related_order
 
 __all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
 
@@ -52,7 +51,8 @@ BATCH_ROWS_ENV = "GRAPHAPI_NEO4J_BATCH_ROWS"
 MOVE_CHUNK_PEOPLE = 1_000
 READ_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
-_DEFAULT_KINDS = sorted(DEFAULT_KINDS)
+_DEFAULT_KINDS = sorted(DEFAULT_REVIEW_KINDS)
+_SUBSYSTEM_KINDS = sorted(SUBSYSTEM_REVIEW_KINDS)
 
 
 @dataclass(slots=True)
@@ -67,10 +67,6 @@ class WriteStats:
     @property
     def edge_seconds(self) -> float:
         return self.seconds - self.node_seconds
-
-
-class StoreUnreachable(ApiError, StoreUnavailable):
-    """Neo4j went away (restarting, network): a GraphQL error and a CLI error alike."""
 
 
 _GONE = (ServiceUnavailable, SessionExpired, AuthError, DatabaseUnavailable)
@@ -477,16 +473,14 @@ class Neo4jStore:
             min=min_weight,
             first=max(first, 0),
         )
-        return shape.network_view(rows)
+        return shape.network_view(rows, first)
 
     def stats(self, first: int) -> dict[str, Any]:
         rows = self.run_read(cypher.STATS, first=max(first, 0))
         return shape.stats_answer(rows[0], first)
 
     def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        rows = self.run_read(
-            cypher.SERIES_SUBSYSTEMS, key=series_key, kinds=["REVIEWED_BY", "ACKED_BY"]
-        )
+        rows = self.run_read(cypher.SERIES_SUBSYSTEMS, key=series_key, kinds=_SUBSYSTEM_KINDS)
         return shape.subsystems(rows)
 
     def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
@@ -584,7 +578,7 @@ class Neo4jStore:
         self, series_keys: Sequence[str]
     ) -> list[list[tuple[NodeData, list[NodeData]]]]:
         query = cypher.SERIES_SUBSYSTEMS_MANY
-        groups = self._per_key(query, series_keys, kinds=["REVIEWED_BY", "ACKED_BY"])
+        groups = self._per_key(query, series_keys, kinds=_SUBSYSTEM_KINDS)
         return [shape.subsystems(rows) for rows in groups]
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:

@@ -17,7 +17,6 @@ import networkx as nx
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
-from graphapi.identity import display_name
 from graphapi.model import (
     MESSAGE_BODY_LIMIT,
     EdgeKind,
@@ -30,10 +29,9 @@ from graphapi.model import (
 )
 from graphapi.store import nx_queries as q
 from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
+from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
 __all__ = ["NetworkXStore"]
-
-_UNION_PROPS = ("emails", "domains")
 
 #: The longest top lists `stats` keeps once per graph (the API asks for at most 100).
 STATS_DEPTH = 100
@@ -122,26 +120,12 @@ class NetworkXStore:
             people.add(nid)
         attrs = self.graph.nodes.get(nid)
         if attrs is None:
-            self.graph.add_node(
-                nid,
-                kind=record.kind,
-                key=record.key,
-                props=dict(record.props),
-                names=dict(record.name_counts),
-                placeholder=not record.authoritative,
-            )
-            return
-        _merge_props(attrs, record)
-        if record.name_counts:
-            names: dict[str, int] = attrs["names"]
-            for name, count in record.name_counts.items():
-                names[name] = max(names.get(name, 0), count)
+            self.graph.add_node(nid, **new_node(record))
+        else:
+            merge_record(attrs, record)
 
     def _refresh_name(self, nid: str) -> None:
-        attrs = self.graph.nodes[nid]
-        props = attrs["props"]
-        props["name"] = display_name(attrs["names"], props.get("emails", []))
-        props["names"] = sorted(attrs["names"])
+        refresh_name(self.graph.nodes[nid])
 
     def _merge_edge(self, edge: EdgeRecord, people: set[str]) -> None:
         source = node_id(*edge.source)
@@ -398,17 +382,3 @@ def _cut_stats(full: dict[str, Any], first: int) -> dict[str, Any]:
     """The once-per-graph stats answer with its top lists cut to `first` (not mutated)."""
     tops = ("topDomains", "topCompanies", "topContributors")
     return {k: (v[:first] if k in tops else v) for k, v in full.items()}
-
-
-def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:
-    """Authoritative records overwrite; placeholders only fill what is missing."""
-    props: dict[str, Any] = attrs["props"]
-    take_all = record.authoritative
-    if take_all and attrs.get("placeholder"):
-        attrs["placeholder"] = False
-        props.pop("ghost", None)
-    for name, value in record.props.items():
-        if name in _UNION_PROPS:
-            props[name] = sorted(set(props.get(name, [])) | set(value))
-        elif take_all or props.get(name) in (None, "", []):
-            props[name] = value

@@ -14,21 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
-from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
-from graphapi.store.base import (
-    Page,
-    Position,
-    Related,
-    Tie,
-    ViewEdge,
-    ViewGraph,
-    ViewNode,
-    list_position,
-)
-from graphapi.views import node_label
-from loaders.assembly.results import SeriesKind
-from loaders.records import TrailerSource
+from graphapi.model import EdgeKind, NodeData, NodeKind, SeriesKind, TrailerSource, node_id
+from graphapi.store import rules
+from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table
+from graphapi.store.base import Page, Position, Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS, list_position, matches, related_order
 
 __all__ = [
     "company_ties",
@@ -39,7 +29,6 @@ __all__ = [
     "neighborhood",
     "page_after",
     "related",
-    "related_order",
     "remembered",
     "review_network",
     "review_ties",
@@ -88,14 +77,6 @@ def page_after(items: list[NodeData], after: Position | None, first: int) -> Pag
     return Page(items[start : start + first], len(items), start > 0, start + first < len(items))
 
 
-def _matches(data: NodeData, search: str) -> bool:
-    words = search.lower().split()
-    haystack = " ".join(
-        str(v) for k, v in data.props.items() if k in ("name", "title", "path", "emails", "domains")
-    ).lower()
-    return all(word in haystack for word in words)
-
-
 def list_nodes(
     graph: Graph,
     kind: NodeKind,
@@ -105,13 +86,13 @@ def list_nodes(
     """Nodes of a kind, optionally searched and limited to those linked to another node."""
     if related_to is None:  # the kept listing is sorted already; filtering keeps its order
         listing = _listing(graph, kind)
-        return [c for c in listing if _matches(c, search)] if search else listing
+        return [c for c in listing if matches(c, search)] if search else listing
     edge, other_kind, other_key = related_to
     other = node_id(other_kind, other_key)
     ids = set(in_nodes(graph, other, edge)) | set(out_nodes(graph, other, edge))
     candidates = [to_data(graph.nodes[n]) for n in ids if graph.nodes[n]["kind"] is kind]
     if search:
-        candidates = [c for c in candidates if _matches(c, search)]
+        candidates = [c for c in candidates if matches(c, search)]
     return sorted(candidates, key=list_position)
 
 
@@ -154,13 +135,6 @@ def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Rela
     return found
 
 
-def related_order(found: Related) -> tuple[Any, ...]:
-    """Neighbours by edge order, then number, then key, then kind (a series and its first
-    patch share a key, and both touch the same files)."""
-    edge = found.edge
-    return (edge.get("order", 0), edge.get("number", 0), found.node.key, found.node.kind.value)
-
-
 def _author_of(graph: Graph, patch: str) -> str | None:
     return next(in_nodes(graph, patch, EdgeKind.AUTHORED), None)
 
@@ -172,8 +146,7 @@ def _ties(graph: Graph, pairs: Mapping[str, set[str]]) -> list[Tie]:
         lineages = {graph.nodes[p]["props"].get("lineage", p) for p in patches}
         keys = tuple(sorted(graph.nodes[p]["key"] for p in patches))
         ties.append(Tie(to_data(graph.nodes[other]), len(patches), len(lineages), keys))
-    ties.sort(key=lambda t: (-t.count, t.node.key))
-    return ties
+    return rules.sorted_ties(ties)
 
 
 def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str]) -> list[Tie]:
@@ -194,7 +167,7 @@ def review_ties(graph: Graph, person_key: str, as_reviewer: bool, kinds: set[str
     return _ties(graph, pairs)
 
 
-def _is_review(data: dict[str, Any], kinds: set[str]) -> bool:
+def _is_review(data: dict[str, Any], kinds: set[str] | frozenset[str]) -> bool:
     """A review trailer of one of `kinds` that counts: not CARRIED from an earlier version."""
     return bool(
         data["kind"] is EdgeKind.TRAILER
@@ -257,7 +230,7 @@ def series_subsystems(graph: Graph, series_key: str) -> list[tuple[NodeData, lis
         person
         for patch in patches
         for person, _, data in graph.in_edges(patch, data=True)
-        if _is_review(data, {"REVIEWED_BY", "ACKED_BY"})
+        if _is_review(data, rules.SUBSYSTEM_REVIEW_KINDS)
     }
     result = []
     for subsystem in sorted(best, key=lambda s: (best[s], s)):
@@ -293,7 +266,7 @@ def company_index(graph: Graph) -> CompanyIndex:
     if index is None:
         reviewed: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         reviewed_by: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for rc, ac, patch in _company_triples(graph, DEFAULT_KINDS, None, None):
+        for rc, ac, patch in _company_triples(graph, DEFAULT_REVIEW_KINDS, None, None):
             reviewed[rc][ac].add(patch)
             reviewed_by[ac][rc].add(patch)
         index = _COMPANY_INDEX[graph] = CompanyIndex(
@@ -302,7 +275,6 @@ def company_index(graph: Graph) -> CompanyIndex:
     return index
 
 
-DEFAULT_KINDS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY"})
 #: Trailers carried over from an earlier version (loaders.assembly.carry): shown, never counted.
 CARRIED = TrailerSource.CARRIED.value
 PULL_REQUEST = SeriesKind.PULL_REQUEST.value
@@ -479,7 +451,7 @@ def file_people(graph: Graph, path: str, reviewers: bool) -> list[Tie]:
             continue
         if reviewers:
             for person, kind in index.trailers_on.get(patch, ()):
-                if kind in DEFAULT_KINDS:
+                if kind in DEFAULT_REVIEW_KINDS:
                     pairs[person].add(patch)
         else:
             for person in index.authors_of.get(patch, ()):
@@ -502,75 +474,27 @@ def lineage(graph: Graph, series: str) -> list[NodeData]:
     """The whole version chain through `series`, oldest first (cycle-safe)."""
     if series not in graph:
         return []
-    older = _walk(graph, series, out=True)
-    newer = _walk(graph, series, out=False)
+    older = rules.version_walk(lambda n: out_nodes(graph, n, EdgeKind.PREVIOUS_VERSION), series)
+    newer = rules.version_walk(lambda n: in_nodes(graph, n, EdgeKind.PREVIOUS_VERSION), series)
     chain = [*reversed(older), series, *newer]
     return [to_data(graph.nodes[n]) for n in chain]
 
 
-def _walk(graph: Graph, start: str, out: bool) -> list[str]:
-    seen = {start}
-    chain: list[str] = []
-    current = start
-    while True:
-        step = out_nodes if out else in_nodes
-        following = sorted(
-            n for n in step(graph, current, EdgeKind.PREVIOUS_VERSION) if n not in seen
-        )
-        if not following:
-            return chain
-        current = following[0]
-        seen.add(current)
-        chain.append(current)
-
-
 def _view_node(graph: Graph, nid: str, weight: float | None = None) -> ViewNode:
-    data = to_data(graph.nodes[nid])
-    return ViewNode(nid, data.kind.value, node_label(data), weight, _view_data(data))
-
-
-def _view_data(data: NodeData) -> dict[str, Any]:
-    keep = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
-    return {k: data.props[k] for k in keep if k in data.props}
+    return rules.view_node(to_data(graph.nodes[nid]), weight)
 
 
 def dependency_graph(graph: Graph, start: str, direction: str, max_depth: int) -> ViewGraph:
-    """Series reachable over DEPENDS_ON, up- or downstream, breadth first, cycle-safe."""
+    """Series reachable over DEPENDS_ON, up- or downstream (`rules.dependency_walk`)."""
     if start not in graph:
         return ViewGraph([], [])
-    seen = {start}
-    frontier = [start]
-    edges: list[ViewEdge] = []
-    for _ in range(max_depth):
-        following: list[str] = []
-        for nid in frontier:
-            for source, target, data in _dependency_edges(graph, nid, direction):
-                edges.append(ViewEdge(source, target, data["depKind"], None, _dep_data(data)))
-                other = target if source == nid else source
-                if other not in seen:
-                    seen.add(other)
-                    following.append(other)
-        frontier = sorted(following)
-    nodes = [_view_node(graph, n) for n in sorted(seen)]
-    unique = {(e.source, e.target, e.kind): e for e in edges}
-    return ViewGraph(nodes, sorted(unique.values(), key=lambda e: (e.source, e.target, e.kind)))
 
+    def edges_of(nid: str, outgoing: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        found = graph.out_edges(nid, data=True) if outgoing else graph.in_edges(nid, data=True)
+        return ((s, t, d) for s, t, d in found if d["kind"] is EdgeKind.DEPENDS_ON)
 
-def _dependency_edges(
-    graph: Graph, nid: str, direction: str
-) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    if direction in ("UPSTREAM", "BOTH"):
-        for s, t, d in graph.out_edges(nid, data=True):
-            if d["kind"] is EdgeKind.DEPENDS_ON:
-                yield s, t, d
-    if direction in ("DOWNSTREAM", "BOTH"):
-        for s, t, d in graph.in_edges(nid, data=True):
-            if d["kind"] is EdgeKind.DEPENDS_ON:
-                yield s, t, d
-
-
-def _dep_data(data: dict[str, Any]) -> dict[str, Any]:
-    return {"declared": data.get("declared"), "label": data.get("label"), "url": data.get("url")}
+    seen, edges = rules.dependency_walk(start, direction, max_depth, edges_of)
+    return ViewGraph([_view_node(graph, n) for n in seen], edges)
 
 
 def neighborhood(graph: Graph, start: str, depth: int) -> ViewGraph:
@@ -617,17 +541,8 @@ def review_network(
     triples = _company_triples if level == "COMPANY" else _review_triples
     for reviewer, author, patch in triples(graph, kinds, since, until):
         weights[(reviewer, author)].add(patch)
-    ranked = sorted(
-        ((pair, len(p)) for pair, p in weights.items() if len(p) >= min_weight),
-        key=lambda item: (-item[1], item[0]),
-    )[:first]
-    edges = [ViewEdge(s, t, "REVIEWED", float(w)) for (s, t), w in ranked]
-    totals: dict[str, float] = defaultdict(float)
-    for edge in edges:
-        totals[edge.source] += edge.weight or 0
-        totals[edge.target] += edge.weight or 0
-    nodes = [_view_node(graph, n, totals[n]) for n in sorted(totals)]
-    return ViewGraph(nodes, edges)
+    kept = ((pair, len(p)) for pair, p in weights.items() if len(p) >= min_weight)
+    return rules.weighted_view(kept, lambda n: to_data(graph.nodes[n]), first)
 
 
 def stats(graph: Graph, first: int) -> dict[str, Any]:
@@ -648,14 +563,10 @@ def stats(graph: Graph, first: int) -> dict[str, Any]:
             companies[graph.nodes[company]["props"]["name"]] += count
     return {
         "counts": {kind.value: counts[kind] for kind in NodeKind},
-        "topDomains": _top(domains, first),
-        "topCompanies": _top(companies, first),
-        "topContributors": [(to_data(graph.nodes[p]), c) for p, c in _top(per_person, first)],
+        "topDomains": rules.top(domains, first),
+        "topCompanies": rules.top(companies, first),
+        "topContributors": [(to_data(graph.nodes[p]), c) for p, c in rules.top(per_person, first)],
     }
-
-
-def _top(counts: dict[str, int], first: int) -> list[tuple[str, int]]:
-    return top_counts(counts, first)
 
 
 def _patches_per_person(graph: Graph) -> dict[str, int]:
@@ -689,7 +600,7 @@ def first_review(graph: Graph, series_key: str) -> tuple[NodeData, str] | None:
     best: tuple[str, str] | None = None
     for patch in in_nodes(graph, series, EdgeKind.PART_OF):
         for person, _, data in graph.in_edges(patch, data=True):
-            if not _is_review(data, set(DEFAULT_KINDS)) or data.get("source") == "BODY":
+            if not _is_review(data, DEFAULT_REVIEW_KINDS) or data.get("source") == "BODY":
                 continue
             date = data.get("date")
             if person != author and date and (best is None or (date, person) < best):

@@ -24,9 +24,10 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.sample import write_sample_mbox
 from graphapi.schema import Context, schema
 from graphapi.schema.common import encode_cursor
-from graphapi.store.base import GraphStore, list_position
+from graphapi.store.base import GraphStore
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
+from graphapi.store.rules import list_position
 from loaders.identity.companies import load_company_map
 
 pytestmark = pytest.mark.neo4j
