@@ -222,7 +222,7 @@ def encode_node(state: NodeState) -> dict[str, Any]:
 
 
 def node_data(kind: NodeKind, raw: Mapping[str, Any]) -> NodeData:
-    """`NodeData` as `nx_queries.to_data` builds it: props plus the placeholder flag."""
+    """`NodeData` as `nx_graph.to_data` builds it: props plus the placeholder flag."""
     props = decode_props(raw)
     props["placeholder"] = bool(raw.get("_placeholder"))
     return NodeData(kind, raw["key"], props)

@@ -67,10 +67,10 @@ _COUNTED = "coalesce(t.source, '') <> 'CARRIED'"
 AUTHORED = EdgeKind.AUTHORED.value
 EMPLOYED_BY = EdgeKind.EMPLOYED_BY.value
 
-#: A node's sort position among nodes of its kind: `nx_queries`' order (see neo4j_codec).
+#: A node's sort position among nodes of its kind: `rules.list_position` (see neo4j_codec).
 KEY_ORDER = "coalesce({0}._ks, {0}.key)"
 
-#: What a graph view needs of a node (`views.node_label`, `nx_queries._view_data`).
+#: What a graph view needs of a node (`rules.node_label`, `rules.view_node`).
 _VIEW_PROPS = (
     *("name", "title", "path", "subject", "url"),
     *("resolved", "version", "isRfc", "messageId", "mergeState"),
@@ -176,7 +176,7 @@ def list_nodes(
     kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None, *, filtered: bool = False
 ) -> str:
     """The page of a kind after the position `$after` ([sort, key] as stored, or null) in
-    `nx_queries.list_nodes` order (a keyset: reloads that insert before it shift nothing),
+    `rules.list_position` order (a keyset: reloads that insert before it shift nothing),
     the total, and whether items come before and after the page; `filtered` keeps the nodes
     whose properties equal `$where`'s values."""
     label = _name(kind)
@@ -251,7 +251,7 @@ def review_ties_many(as_reviewer: bool) -> str:
 
 
 def company_at(person: str, day: str) -> str:
-    """The company node of `person` on `day` (null: the latest), as `nx_queries.company_of`.
+    """The company node of `person` on `day` (null: the latest), as `nx_reviews.company_of`.
 
     EMPLOYED_BY edges may carry `from` (inclusive) and `until` (exclusive) dates; of the
     spans valid on the day, the one ending last (then starting last) wins.
@@ -269,7 +269,7 @@ def company_at(person: str, day: str) -> str:
     )
 
 
-#: The date a review counts at (`nx_queries.review_index`): the trailer's, else the patch's.
+#: The date a review counts at (`nx_reviews.review_index`): the trailer's, else the patch's.
 _REVIEW_DATE = "CASE WHEN coalesce(t.date, '') = '' THEN p.date ELSE t.date END"
 #: The day companies are looked up on: none (the latest company) without a date.
 _DAY = "CASE WHEN coalesce(date, '') = '' THEN null ELSE left(date, 10) END"

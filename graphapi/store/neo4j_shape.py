@@ -54,7 +54,7 @@ def by_key(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[list[
 
 
 def related(rows: Iterable[Mapping[str, Any]]) -> list[Related]:
-    """`nx_queries.related`: neighbours in `related_order`."""
+    """`nx_lists.related`: neighbours in `related_order`."""
     found = [
         Related(node_of(row["props"], row["labels"]), decode_edge(row["edge"])) for row in rows
     ]
@@ -85,7 +85,7 @@ def _lineage_value(key: str, lineage: Any, is_null: bool) -> Any:
 
 
 def ties(rows: Iterable[Mapping[str, Any]], first: int) -> list[Tie]:
-    """`nx_queries._ties`: by count (distinct patches) then key; lineages distinct."""
+    """`nx_reviews._ties`: by count (distinct patches) then key; lineages distinct."""
     found = []
     for row in rows:
         patches = row["patches"]
@@ -96,7 +96,7 @@ def ties(rows: Iterable[Mapping[str, Any]], first: int) -> list[Tie]:
 
 
 def lineage_chain(rows: Iterable[Mapping[str, Any]], start: str) -> list[NodeData]:
-    """`nx_queries.lineage`: walk older then newer versions, smallest id first, cycle-safe."""
+    """`nx_lists.lineage`: walk older then newer versions, smallest id first, cycle-safe."""
     nodes: dict[str, NodeData] = {}
     older: dict[str, list[str]] = defaultdict(list)
     newer: dict[str, list[str]] = defaultdict(list)
@@ -143,7 +143,7 @@ def dependency_view(
 
 
 def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
-    """`nx_queries.neighborhood`: nodes by id, distinct (source, target, type) edges."""
+    """`nx_views.neighborhood`: nodes by id, distinct (source, target, type) edges."""
     nodes: dict[str, NodeData] = {}
     edges: set[tuple[str, str, str]] = set()
     for row in rows:
@@ -173,7 +173,7 @@ def _top(counts: Iterable[Sequence[Any]], first: int) -> list[tuple[str, int]]:
 
 
 def stats_answer(row: Mapping[str, Any], first: int) -> dict[str, Any]:
-    """`nx_queries.stats` from the one row of the stats statement."""
+    """`nx_stats.stats` from the one row of the stats statement."""
     counts = {label: int(count) for label, count in row["counts"]}
     top = [(node_data(NodeKind.PERSON, props), int(count)) for props, count in row["top"]]
     top.sort(key=lambda item: (-item[1], item[0].id))
@@ -192,7 +192,7 @@ def _group_names(row: Mapping[str, Any], group_by: str) -> list[str]:
 
 
 def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[dict[str, Any]]:
-    """`nx_queries.review_stats` from one row per series posted in the window."""
+    """`nx_stats.review_stats` from one row per series posted in the window."""
     groups: dict[str, list[float | None]] = defaultdict(list)
     merges: dict[str, list[MergeFacts]] = defaultdict(list)
     for row in rows:
@@ -204,7 +204,7 @@ def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[
 
 
 def subsystems(rows: Iterable[Mapping[str, Any]]) -> list[tuple[NodeData, list[NodeData]]]:
-    """`nx_queries.series_subsystems`: most precise (lowest rank) first, then by id."""
+    """`nx_reviews.series_subsystems`: most precise (lowest rank) first, then by id."""
     found = []
     for row in rows:
         subsystem = node_of(row["props"], row["labels"])

@@ -2,15 +2,15 @@
 
 Nodes are `Kind:key` strings with attributes `kind`, `key`, `props` (and `names` for
 people); parallel edges are keyed by `EDGEKIND:discriminator`, so writing the same record
-twice changes nothing. Analytics live in `graphapi.store.nx_queries` as plain functions
-over the graph.
+twice changes nothing. Queries live in `nx_lists`, `nx_reviews`, `nx_views` and `nx_stats` as plain
+functions over the graph (`nx_graph` holds what they share).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -27,11 +27,13 @@ from graphapi.model import (
     NodeRecord,
     node_id,
 )
-from graphapi.store import nx_queries as q
+from graphapi.store import nx_graph, nx_lists, nx_reviews, nx_stats, nx_views
 from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
 from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
 __all__ = ["NetworkXStore"]
+
+T = TypeVar("T")
 
 #: The longest top lists `stats` keeps once per graph (the API asks for at most 100).
 STATS_DEPTH = 100
@@ -105,7 +107,7 @@ class NetworkXStore:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
-        q.invalidate(self.graph)
+        nx_graph.invalidate(self.graph)
         people: set[str] = set()  # display names are chosen once, after every sighting
         for record in batch.nodes:
             self._merge_node(record, people)
@@ -140,7 +142,7 @@ class NetworkXStore:
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
-        q.invalidate(self.graph)
+        nx_graph.invalidate(self.graph)
         doomed = [
             (u, v, k)
             for u, v, k, data in self.graph.edges(keys=True, data=True)
@@ -151,17 +153,21 @@ class NetworkXStore:
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         with paused_gc():  # long-lived index objects: see graphapi.gcpause
-            q.review_index(self.graph)
-            q.people_index(self.graph)
-            q.build_listings(self.graph)
-            q.company_index(self.graph)
+            nx_reviews.review_index(self.graph)
+            nx_reviews.people_index(self.graph)
+            nx_lists.build_listings(self.graph)
+            nx_reviews.company_index(self.graph)
             self.stats(STATS_DEPTH)
         return self
+
+    def _kept(self, question: Hashable, compute: Callable[[], T]) -> T:
+        """The answer to `question`, computed once per graph (`nx_graph.remembered`)."""
+        return nx_graph.remembered(self.graph, question, compute)
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, nid: str) -> NodeData | None:
         attrs = self.graph.nodes.get(nid)
-        return q.to_data(attrs) if attrs is not None else None
+        return nx_graph.to_data(attrs) if attrs is not None else None
 
     def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
         return [self.node(node_id(kind, key)) for key in keys]
@@ -193,15 +199,15 @@ class NetworkXStore:
         found = self.node(node_id(NodeKind.PERSON, wanted))
         if found is not None:
             return found
-        other = q.person_by_address(self.graph, wanted)  # an address merged into a person
+        other = nx_lists.person_by_address(self.graph, wanted)  # an address merged into a person
         return self.node(other) if other is not None else None
 
     def company_by_name(self, name: str) -> NodeData | None:
         wanted = name.strip().lower()
-        for attrs in q.nodes_of(self.graph, NodeKind.COMPANY):
+        for attrs in nx_graph.nodes_of(self.graph, NodeKind.COMPANY):
             props = attrs["props"]
             if props.get("name", "").lower() == wanted or wanted in props.get("domains", []):
-                return q.to_data(attrs)
+                return nx_graph.to_data(attrs)
         return None
 
     def series_by_message(self, message_id: str) -> NodeData | None:
@@ -209,8 +215,10 @@ class NetworkXStore:
         found = self.node(node_id(NodeKind.SERIES, key))
         if found is not None:
             return found
-        for target in q.out_nodes(self.graph, node_id(NodeKind.PATCH, key), EdgeKind.PART_OF):
-            return q.to_data(self.graph.nodes[target])
+        for target in nx_graph.out_nodes(
+            self.graph, node_id(NodeKind.PATCH, key), EdgeKind.PART_OF
+        ):
+            return nx_graph.to_data(self.graph.nodes[target])
         return None
 
     def list_nodes(
@@ -224,15 +232,15 @@ class NetworkXStore:
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
-        items = q.list_nodes(self.graph, kind, search, related_to)
+        items = nx_lists.list_nodes(self.graph, kind, search, related_to)
         if prefix is not None:
             items = [i for i in items if i.key.startswith(prefix)]
         if where:
             items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
-        return q.page_after(items, after, first)
+        return nx_lists.page_after(items, after, first)
 
     def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
-        return q.related(self.graph, node_id(kind, key), edge, direction)
+        return nx_lists.related(self.graph, node_id(kind, key), edge, direction)
 
     # -- analytics -------------------------------------------------------------------
     def review_ties(
@@ -240,40 +248,41 @@ class NetworkXStore:
     ) -> list[Tie]:
         question = ("review_ties", person_key, as_reviewer, frozenset(kinds))
         wanted = set(kinds)
-        ties = q.remembered(
-            self.graph, question, lambda: q.review_ties(self.graph, person_key, as_reviewer, wanted)
+        ties = self._kept(
+            question,
+            lambda: nx_reviews.review_ties(self.graph, person_key, as_reviewer, wanted),
         )
         return ties[:first]
 
     def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
         question = ("company_ties", company_key, as_reviewer)
-        ties = q.remembered(
-            self.graph, question, lambda: q.company_ties(self.graph, company_key, as_reviewer)
+        ties = self._kept(
+            question,
+            lambda: nx_reviews.company_ties(self.graph, company_key, as_reviewer),
         )
         return ties[:first]
 
     def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
         question = ("file_people", path, reviewers)
-        ties = q.remembered(
-            self.graph, question, lambda: q.file_people(self.graph, path, reviewers)
-        )
+        ties = self._kept(question, lambda: nx_reviews.file_people(self.graph, path, reviewers))
         return ties[:first]
 
     def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
-        return q.series_reviewers(self.graph, series_key, set(kinds))[:first]
+        return nx_reviews.series_reviewers(self.graph, series_key, set(kinds))[:first]
 
     def lineage(self, series_key: str) -> list[NodeData]:
-        return q.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
+        return nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
 
     def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
-        return q.dependency_graph(
+        return nx_views.dependency_graph(
             self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth
         )
 
     def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
         nid = node_id(kind, key)
-        return q.remembered(
-            self.graph, ("neighborhood", nid, depth), lambda: q.neighborhood(self.graph, nid, depth)
+        return self._kept(
+            ("neighborhood", nid, depth),
+            lambda: nx_views.neighborhood(self.graph, nid, depth),
         )
 
     def review_network(
@@ -290,21 +299,23 @@ class NetworkXStore:
         wanted = set(kinds)
 
         def compute() -> ViewGraph:
-            return q.review_network(self.graph, level, wanted, since, until, min_weight, first)
+            return nx_views.review_network(
+                self.graph, level, wanted, since, until, min_weight, first
+            )
 
-        return q.remembered(self.graph, question, compute)
+        return self._kept(question, compute)
 
     def stats(self, first: int) -> dict[str, Any]:
         if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
-            full = q.remembered(self.graph, ("stats",), lambda: q.stats(self.graph, STATS_DEPTH))
+            full = self._kept(("stats",), lambda: nx_stats.stats(self.graph, STATS_DEPTH))
             return _cut_stats(full, first)
-        return q.stats(self.graph, first)
+        return nx_stats.stats(self.graph, first)
 
     def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        return q.series_subsystems(self.graph, series_key)
+        return nx_reviews.series_subsystems(self.graph, series_key)
 
     def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
-        return q.first_review(self.graph, series_key)
+        return nx_reviews.first_review(self.graph, series_key)
 
     def review_stats(
         self,
@@ -314,10 +325,11 @@ class NetworkXStore:
         until: datetime | None,
         include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
-        return q.remembered(
-            self.graph,
+        return self._kept(
             ("review_stats", group_by, since, until, include_pull_requests),
-            lambda: q.review_stats(self.graph, group_by, since, until, include_pull_requests),
+            lambda: nx_stats.review_stats(
+                self.graph, group_by, since, until, include_pull_requests
+            ),
         )
 
     # -- batched reads (one call for the items of a list; in memory, a loop) ---------------

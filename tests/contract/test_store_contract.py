@@ -18,7 +18,7 @@ from graphapi.store.base import GraphStore
 from graphapi.store.neo4j_codec import decode_edge, node_data
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from graphapi.store.nx_queries import to_data
+from graphapi.store.nx_graph import to_data
 from loaders.identity.companies import load_company_map
 from tests.contract.conftest import StorePair
 
