@@ -26,6 +26,7 @@ from graphapi.schema.common import (
 from graphapi.schema.context import Info
 from graphapi.schema.dates import window_until
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
+from graphapi.schema.relations import kind_names
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import (
     Company,
@@ -35,7 +36,6 @@ from graphapi.schema.types import (
     Person,
     PersonCount,
     Series,
-    _kinds,
     to_node,
 )
 from graphapi.store.base import ViewGraph
@@ -474,7 +474,7 @@ class Query:
     ) -> GraphView:
         view = info.context.store.review_network(
             level=level.name,
-            kinds=_kinds(kinds),
+            kinds=kind_names(kinds),
             since=since,
             until=window_until(until),
             min_weight=min_weight,

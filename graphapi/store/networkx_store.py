@@ -43,7 +43,7 @@ class NetworkXStore:
     """`GraphStore` over an in-memory networkx graph."""
 
     #: Reads are in-process dict walks: batching them through DataLoaders costs more than
-    #: it saves, so the GraphQL layer asks this store directly (`schema.loaders.Immediate`).
+    #: it saves, so the GraphQL layer asks this store directly (`schema.dataloaders.Immediate`).
     batched_reads_pay = False
 
     def __init__(

@@ -5,7 +5,7 @@ loader for one key; the loader collects the keys of every sibling resolver of th
 and answers them with one batched store call (`GraphStore.related_many`, ...), so a page of
 twenty items costs the store what one item costs. There is one loader per question and
 arguments (edge kind and direction, `first`, trailer kinds), made on first use; answers are
-cached for the request only (a `Loaders` lives in one request's `Context`).
+cached for the request only (a `DataLoaders` lives in one request's `Context`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from strawberry.dataloader import DataLoader
 from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie
 
-__all__ = ["Loaders"]
+__all__ = ["DataLoaders"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -52,7 +52,7 @@ class Immediate(Generic[K, V]):
         return list(self._answer(list(keys)))
 
 
-class Loaders:
+class DataLoaders:
     """DataLoaders over one store, one per question, created when first asked for.
 
     A store that says its reads cost no round trip (`batched_reads_pay = False`: the
