@@ -17,7 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graphapi.model import EdgeKind, NodeData, NodeKind
-from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie
+from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie, TieQuery
 
 __all__ = ["DataLoaders"]
 
@@ -91,7 +91,7 @@ class DataLoaders:
     def related(
         self, kind: NodeKind, edge: EdgeKind, direction: Direction
     ) -> Loader[str, list[Related]]:
-        """The neighbours of a node of `kind` over `edge` (see `GraphStore.related`)."""
+        """The neighbours of a node of `kind` over `edge` (see `GraphStore.related_many`)."""
         return self._loader(
             ("related", kind, edge, direction),
             lambda keys: self.store.related_many(kind, keys, edge, direction),
@@ -113,32 +113,10 @@ class DataLoaders:
             ),
         )
 
-    def review_ties(
-        self, as_reviewer: bool, kinds: tuple[str, ...], first: int
-    ) -> Loader[str, list[Tie]]:
+    def ties(self, query: TieQuery, first: int) -> Loader[str, list[Tie]]:
+        """The first `first` review ties of each key (see `TieQuery`)."""
         return self._loader(
-            ("review_ties", as_reviewer, kinds, first),
-            lambda keys: self.store.review_ties_many(
-                keys, as_reviewer=as_reviewer, kinds=kinds, first=first
-            ),
-        )
-
-    def company_ties(self, as_reviewer: bool, first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("company_ties", as_reviewer, first),
-            lambda keys: self.store.company_ties_many(keys, as_reviewer=as_reviewer, first=first),
-        )
-
-    def file_people(self, reviewers: bool, first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("file_people", reviewers, first),
-            lambda keys: self.store.file_people_many(keys, reviewers=reviewers, first=first),
-        )
-
-    def series_reviewers(self, kinds: tuple[str, ...], first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("series_reviewers", kinds, first),
-            lambda keys: self.store.series_reviewers_many(keys, kinds, first),
+            ("ties", query, first), lambda keys: self.store.ties_many(query, keys, first)
         )
 
     def lineage(self) -> Loader[str, list[NodeData]]:

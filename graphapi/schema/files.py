@@ -23,6 +23,7 @@ from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.schema.people import Person, PersonCount
 from graphapi.schema.relations import page_of, related
+from graphapi.store.base import TieQuery, TieSide
 
 if TYPE_CHECKING:
     from graphapi.schema.series import Patch
@@ -71,11 +72,11 @@ class File(Node):
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
     async def authors(self, info: Info, first: Top = 20) -> list[PersonCount]:
-        return await _file_people(info, self._data, False, first)
+        return await _file_people(info, self._data, "authors", first)
 
     @strawberry.field(description="Reviewers of patches touching this file, by patch count.")
     async def reviewers(self, info: Info, first: Top = 20) -> list[PersonCount]:
-        return await _file_people(info, self._data, True, first)
+        return await _file_people(info, self._data, "reviewers", first)
 
     @strawberry.field(description="MAINTAINERS subsystems covering this file, most precise first.")
     async def subsystems(
@@ -95,8 +96,7 @@ class File(Node):
         )
 
 
-async def _file_people(
-    info: Info, file: NodeData, reviewers: bool, first: int
-) -> list[PersonCount]:
-    ties = await info.context.dataloaders.file_people(reviewers, check_first(first)).load(file.key)
+async def _file_people(info: Info, file: NodeData, side: TieSide, first: int) -> list[PersonCount]:
+    loader = info.context.dataloaders.ties(TieQuery("file", side), check_first(first))
+    ties = await loader.load(file.key)
     return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]

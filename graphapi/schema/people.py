@@ -25,7 +25,7 @@ from graphapi.schema.common import (
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.schema.relations import kind_names, neighbour, optional, page_of
-from graphapi.store.base import Tie
+from graphapi.store.base import Tie, TieQuery, TieSide
 from graphapi.suggest import AliasEvidence, possible_aliases
 
 if TYPE_CHECKING:
@@ -85,13 +85,13 @@ class Person(Node):
     async def reviewers(
         self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
-        return await _review_ties(info, self._data, False, kinds, first)
+        return await _review_ties(info, self._data, "reviewers", kinds, first)
 
     @strawberry.field(description="Whose patches this person gave review trailers on, most first.")
     async def reviewees(
         self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
-        return await _review_ties(info, self._data, True, kinds, first)
+        return await _review_ties(info, self._data, "reviewees", kinds, first)
 
     @strawberry.field(
         name="possibleAliases",
@@ -122,11 +122,10 @@ class Person(Node):
 
 
 async def _review_ties(
-    info: Info, person: NodeData, as_reviewer: bool, kinds: list[TrailerKind] | None, first: int
+    info: Info, person: NodeData, side: TieSide, kinds: list[TrailerKind] | None, first: int
 ) -> list[ReviewTie]:
-    loader = info.context.dataloaders.review_ties(
-        as_reviewer, tuple(kind_names(kinds)), check_first(first)
-    )
+    query = TieQuery("person", side, tuple(kind_names(kinds)))
+    loader = info.context.dataloaders.ties(query, check_first(first))
     return [ReviewTie.of(t) for t in await loader.load(person.key)]
 
 
@@ -199,13 +198,13 @@ class Company(Node):
         description="Companies whose people reviewed this company's patches, most first."
     )
     async def reviewers(self, info: Info, first: Top = 20) -> list[CompanyTie]:
-        return await _company_ties(info, self._data, False, first)
+        return await _company_ties(info, self._data, "reviewers", first)
 
     @strawberry.field(
         description="Companies whose patches this company's people reviewed, most first."
     )
     async def reviewees(self, info: Info, first: Top = 20) -> list[CompanyTie]:
-        return await _company_ties(info, self._data, True, first)
+        return await _company_ties(info, self._data, "reviewees", first)
 
     @staticmethod
     def of(data: NodeData) -> Company:
@@ -226,9 +225,9 @@ class CompanyTie:
 
 
 async def _company_ties(
-    info: Info, company: NodeData, as_reviewer: bool, first: int
+    info: Info, company: NodeData, side: TieSide, first: int
 ) -> list[CompanyTie]:
-    loader = info.context.dataloaders.company_ties(as_reviewer, check_first(first))
+    loader = info.context.dataloaders.ties(TieQuery("company", side), check_first(first))
     ties = await loader.load(company.key)
     return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
 

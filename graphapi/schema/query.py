@@ -38,7 +38,7 @@ from graphapi.schema.types import (
     Series,
     to_node,
 )
-from graphapi.store.base import ViewGraph
+from graphapi.store.base import DependencyDirection, GroupBy, Level, ViewGraph
 from graphapi.views import cytoscape_json, graphology_json
 
 __all__ = ["Query"]
@@ -204,6 +204,22 @@ class ReviewGroup(enum.Enum):
     )
 
 
+#: The store's spelling of each argument value (the `Literal` types of `store.base`).
+_LEVELS: dict[NetworkLevel, Level] = {
+    NetworkLevel.PERSON: "PERSON",
+    NetworkLevel.COMPANY: "COMPANY",
+}
+_DIRECTIONS: dict[Direction, DependencyDirection] = {
+    Direction.UPSTREAM: "UPSTREAM",
+    Direction.DOWNSTREAM: "DOWNSTREAM",
+    Direction.BOTH: "BOTH",
+}
+_GROUPS: dict[ReviewGroup, GroupBy] = {
+    ReviewGroup.COMPANY: "COMPANY",
+    ReviewGroup.SUBSYSTEM: "SUBSYSTEM",
+}
+
+
 @strawberry.type(description="Review statistics of one company or subsystem over a time window.")
 class ReviewStatsRow:
     name: str = strawberry.field(description="The company or subsystem.")
@@ -296,7 +312,7 @@ class Query:
         info: Info,
         email: Annotated[str, strawberry.argument(description="Any address of the person.")],
     ) -> Person | None:
-        found = info.context.store.person_by_email(email)
+        found = info.context.store.get_many(NodeKind.PERSON, [email], by="address")[0]
         return Person.of(found) if found else None
 
     @strawberry.field(
@@ -396,7 +412,7 @@ class Query:
         store = info.context.store
         related = None
         if author is not None:
-            person = store.person_by_email(author)
+            person = store.get_many(NodeKind.PERSON, [author], by="address")[0]
             if person is None:
                 raise ApiError(f"no person with address {author!r}")
             from graphapi.model import EdgeKind
@@ -473,7 +489,7 @@ class Query:
         ] = 100,
     ) -> GraphView:
         view = info.context.store.review_network(
-            level=level.name,
+            level=_LEVELS[level],
             kinds=kind_names(kinds),
             since=since,
             until=window_until(until),
@@ -503,7 +519,9 @@ class Query:
         if not 0 <= max_depth <= MAX_DEPTH:
             raise ApiError(f"'maxDepth' must be between 0 and {MAX_DEPTH}, got {max_depth}")
         key = _series_key(info, str(series))
-        return GraphView.of(info.context.store.dependency_graph(key, direction.name, max_depth))
+        return GraphView.of(
+            info.context.store.dependency_graph(key, _DIRECTIONS[direction], max_depth)
+        )
 
     @strawberry.field(description="Every node within `depth` edges of a node.")
     def neighborhood(
@@ -542,7 +560,7 @@ class Query:
         ] = False,
     ) -> list[ReviewStatsRow]:
         rows = info.context.store.review_stats(
-            group_by=group_by.name,
+            group_by=_GROUPS[group_by],
             since=since,
             until=window_until(until),
             include_pull_requests=include_pull_requests,

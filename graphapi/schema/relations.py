@@ -18,7 +18,7 @@ from graphapi.schema.common import (
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
-from graphapi.store.base import Page, Related
+from graphapi.store.base import Direction, Page, Related
 
 __all__ = ["kind_names", "neighbour", "optional", "page_of", "related"]
 
@@ -29,12 +29,16 @@ def kind_names(kinds: list[TrailerKind] | None) -> list[str]:
     return [k.name for k in (kinds if kinds else REVIEW_KINDS)]
 
 
-async def related(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> list[Related]:
+async def related(
+    info: Info, data: NodeData, edge: EdgeKind, direction: Direction
+) -> list[Related]:
     """`data`'s neighbours over `edge`, batched with the same question about its siblings."""
     return await info.context.dataloaders.related(data.kind, edge, direction).load(data.key)
 
 
-async def neighbour(info: Info, data: NodeData, edge: EdgeKind, direction: str) -> NodeData | None:
+async def neighbour(
+    info: Info, data: NodeData, edge: EdgeKind, direction: Direction
+) -> NodeData | None:
     """The first neighbour over `edge` (author, cover letter, ...), if any."""
     found = await related(info, data, edge, direction)
     return found[0].node if found else None

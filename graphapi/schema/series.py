@@ -28,7 +28,7 @@ from graphapi.schema.errors import check_first
 from graphapi.schema.files import FileTouch, touches
 from graphapi.schema.people import Person, PersonCount, ReviewTie
 from graphapi.schema.relations import kind_names, neighbour, optional, related
-from graphapi.store.base import Related
+from graphapi.store.base import Related, TieQuery
 
 if TYPE_CHECKING:
     from graphapi.schema.subsystems import SeriesSubsystem
@@ -333,9 +333,8 @@ class Series(Node):
 
     @strawberry.field(description="Who gave review trailers on the series' patches, most first.")
     async def reviewers(self, info: Info, first: Top = 20) -> list[ReviewTie]:
-        loader = info.context.dataloaders.series_reviewers(
-            tuple(kind_names(None)), check_first(first)
-        )
+        query = TieQuery("series", "reviewers", tuple(kind_names(None)))
+        loader = info.context.dataloaders.ties(query, check_first(first))
         return [ReviewTie.of(t) for t in await loader.load(self._data.key)]
 
     @strawberry.field(

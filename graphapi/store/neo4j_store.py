@@ -21,8 +21,20 @@ from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
-from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
-from graphapi.store.neo4j_codec import decode_edge, order_preserving, state_of
+from graphapi.store.base import (
+    DependencyDirection,
+    Direction,
+    GroupBy,
+    Level,
+    Lookup,
+    Page,
+    Position,
+    Related,
+    Tie,
+    TieQuery,
+    ViewGraph,
+)
+from graphapi.store.neo4j_codec import order_preserving, state_of
 from graphapi.store.neo4j_connection import (
     BATCH_ROWS_ENV,
     DEFAULT_DATABASE,
@@ -33,7 +45,7 @@ from graphapi.store.neo4j_connection import (
     Neo4jSettings,
     WriteStats,
 )
-from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS, related_order
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
 __all__ = [
     "BATCH_ROWS_ENV",
@@ -49,7 +61,8 @@ _SUBSYSTEM_KINDS = sorted(SUBSYSTEM_REVIEW_KINDS)
 
 
 class Neo4jStore(Neo4jConnection):
-    """`GraphStore` over a Neo4j database (5.x; community edition is enough)."""
+    """`GraphStore`, `StoreMaintenance` and `Rederiving` over a Neo4j database (5.x;
+    community edition is enough)."""
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
@@ -90,7 +103,11 @@ class Neo4jStore(Neo4jConnection):
         stats.seconds = time.perf_counter() - started
         self.last_write = stats
 
-    # -- kept files and re-deriving (graphapi.incremental) ------------------------------------
+    # -- maintenance (StoreMaintenance, Rederiving) ----------------------------------------
+    def rederiving(self) -> Neo4jStore:
+        """This store re-applies changed files in place (`graphapi.incremental.rederive`)."""
+        return self
+
     def kept_files(self) -> dict[str, str]:
         """The identity and ownership files' text kept by `keep_files`, by name."""
         rows = self._run(writing.READ_META, key=writing.KEPT_FILES_KEY)
@@ -144,7 +161,11 @@ class Neo4jStore(Neo4jConnection):
         self._run_auto(writing.DELETE_UNEMPLOYED_COMPANIES)
 
     # -- lookups -----------------------------------------------------------------------------
-    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+    def get_many(
+        self, kind: NodeKind, keys: Sequence[str], *, by: Lookup = "key"
+    ) -> list[NodeData | None]:
+        if by == "address":
+            return [self._person_by_address(key) for key in keys]
         if not keys:
             return []
         rows = self.run_read(cypher.get_many(kind), keys=list(dict.fromkeys(keys)))
@@ -157,7 +178,7 @@ class Neo4jStore(Neo4jConnection):
             for node in self.get_many(NodeKind.MESSAGE, keys)
         ]
 
-    def person_by_email(self, email: str) -> NodeData | None:
+    def _person_by_address(self, email: str) -> NodeData | None:
         wanted = email.strip().lower()
         found = self.get_many(NodeKind.PERSON, [wanted])[0]
         if found is not None:
@@ -207,45 +228,10 @@ class Neo4jStore(Neo4jConnection):
         )
         return shape.page(rows, kind)
 
-    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
-        rows = self.run_read(cypher.related(kind, edge, direction == "out"), key=key)
-        found = [
-            Related(shape.node_of(row["props"], row["labels"]), decode_edge(row["edge"]))
-            for row in rows
-        ]
-        found.sort(key=related_order)
-        return found
-
-    # -- analytics ----------------------------------------------------------------------------
-    def review_ties(
-        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[Tie]:
-        query = cypher.review_ties(as_reviewer)
-        rows = self.run_read(query, key=person_key, kinds=list(kinds), first=first)
-        return shape.ties(rows, first)
-
-    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
-        query = cypher.company_ties(as_reviewer)
-        rows = self.run_read(query, key=company_key, kinds=_DEFAULT_KINDS, first=first)
-        return shape.ties(rows, first)
-
-    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
-        rows = self.run_read(
-            cypher.file_people(reviewers), key=path, kinds=_DEFAULT_KINDS, first=first
-        )
-        return shape.ties(rows, first)
-
-    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
-        rows = self.run_read(
-            cypher.SERIES_REVIEWERS, key=series_key, kinds=list(kinds), first=first
-        )
-        return shape.ties(rows, first)
-
-    def lineage(self, series_key: str) -> list[NodeData]:
-        rows = self.run_read(cypher.LINEAGE, key=series_key)
-        return shape.lineage_chain(rows, node_id(NodeKind.SERIES, series_key))
-
-    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
+    # -- views and figures -------------------------------------------------------------------
+    def dependency_graph(
+        self, series_key: str, direction: DependencyDirection, max_depth: int
+    ) -> ViewGraph:
         depth = min(max(max_depth, 0), cypher.MAX_DEPENDENCY_DEPTH)
         rows = self.run_read(cypher.dependency_graph(direction, depth), key=series_key)
         start = node_id(NodeKind.SERIES, series_key)
@@ -259,7 +245,7 @@ class Neo4jStore(Neo4jConnection):
     def review_network(
         self,
         *,
-        level: str,
+        level: Level,
         kinds: Sequence[str],
         since: datetime | None,
         until: datetime | None,
@@ -280,20 +266,10 @@ class Neo4jStore(Neo4jConnection):
         rows = self.run_read(cypher.STATS, first=max(first, 0))
         return shape.stats_answer(rows[0], first)
 
-    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        rows = self.run_read(cypher.SERIES_SUBSYSTEMS, key=series_key, kinds=_SUBSYSTEM_KINDS)
-        return shape.subsystems(rows)
-
-    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
-        rows = self.run_read(cypher.FIRST_REVIEW, key=series_key, kinds=_DEFAULT_KINDS)
-        if not rows:
-            return None
-        return shape.node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
-
     def review_stats(
         self,
         *,
-        group_by: str,
+        group_by: GroupBy,
         since: datetime | None,
         until: datetime | None,
         include_pull_requests: bool = False,
@@ -315,7 +291,7 @@ class Neo4jStore(Neo4jConnection):
         return shape.by_key(rows, keys)
 
     def related_many(
-        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
         query = cypher.related_many(kind, edge, direction == "out")
         return [shape.related(rows) for rows in self._per_key(query, keys)]
@@ -340,32 +316,8 @@ class Neo4jStore(Neo4jConnection):
         )
         return [shape.page(rows, kind) for rows in groups]
 
-    def review_ties_many(
-        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        query = cypher.review_ties_many(as_reviewer)
-        groups = self._per_key(query, person_keys, kinds=list(kinds), first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def company_ties_many(
-        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
-    ) -> list[list[Tie]]:
-        query = cypher.company_ties_many(as_reviewer)
-        groups = self._per_key(query, company_keys, kinds=_DEFAULT_KINDS, first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def file_people_many(
-        self, paths: Sequence[str], *, reviewers: bool, first: int
-    ) -> list[list[Tie]]:
-        query = cypher.file_people_many(reviewers)
-        groups = self._per_key(query, paths, kinds=_DEFAULT_KINDS, first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def series_reviewers_many(
-        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        query = cypher.SERIES_REVIEWERS_MANY
-        groups = self._per_key(query, series_keys, kinds=list(kinds), first=first)
+    def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
+        groups = self._per_key(_tie_statement(query), keys, kinds=list(query.kinds), first=first)
         return [shape.ties(rows, first) for rows in groups]
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
@@ -399,3 +351,14 @@ def _edge_rows(
     kind: EdgeKind, group: writing.EdgeGroup, ids: writing.ElementIds, start: int, stop: int
 ) -> tuple[EdgeKind, list[Any]]:
     return kind, group.rows(ids, start, stop)
+
+
+def _tie_statement(query: TieQuery) -> str:
+    """The `per_key` statement answering `query` (its kinds are a parameter)."""
+    if query.owner == "person":
+        return cypher.review_ties_many(query.side == "reviewees")
+    if query.owner == "company":
+        return cypher.company_ties_many(query.side == "reviewees")
+    if query.owner == "file":
+        return cypher.file_people_many(query.side == "reviewers")
+    return cypher.SERIES_REVIEWERS_MANY

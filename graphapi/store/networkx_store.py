@@ -28,7 +28,19 @@ from graphapi.model import (
     node_id,
 )
 from graphapi.store import nx_graph, nx_lists, nx_reviews, nx_stats, nx_views
-from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
+from graphapi.store.base import (
+    DependencyDirection,
+    Direction,
+    GroupBy,
+    Level,
+    Lookup,
+    Page,
+    Position,
+    Related,
+    Tie,
+    TieQuery,
+    ViewGraph,
+)
 from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
 __all__ = ["NetworkXStore"]
@@ -40,7 +52,7 @@ STATS_DEPTH = 100
 
 
 class NetworkXStore:
-    """`GraphStore` over an in-memory networkx graph."""
+    """`GraphStore` and `StoreMaintenance` over an in-memory networkx graph."""
 
     #: Reads are in-process dict walks: batching them through DataLoaders costs more than
     #: it saves, so the GraphQL layer asks this store directly (`schema.dataloaders.Immediate`).
@@ -164,13 +176,54 @@ class NetworkXStore:
         """The answer to `question`, computed once per graph (`nx_graph.remembered`)."""
         return nx_graph.remembered(self.graph, question, compute)
 
+    # -- maintenance (StoreMaintenance) ----------------------------------------------------
+    def kept_files(self) -> dict[str, str]:
+        """The identity and ownership files kept in the corpus, by `KeptFiles` name."""
+        corpus = self.corpus
+        texts = {
+            "maintainers": corpus.maintainers_text,
+            "mailmap": corpus.mailmap_text,
+            "aliases": corpus.aliases_text,
+            "company_map": corpus.company_map_text,
+        }
+        return {name: text for name, text in texts.items() if text is not None}
+
+    def keep_files(self, files: Mapping[str, str]) -> None:
+        """Keep the files in the corpus (saved with it); a file not given is forgotten."""
+        corpus = self.corpus
+        corpus.maintainers_text, corpus.mailmap_text = (
+            files.get("maintainers"),
+            files.get("mailmap"),
+        )
+        corpus.aliases_text, corpus.company_map_text = (
+            files.get("aliases"),
+            files.get("company_map"),
+        )
+
+    def rederiving(self) -> None:
+        """None: changed files are applied by rebuilding the graph from the corpus
+        (`graphapi.loading.load_sources`), never patched into it."""
+        return None
+
     # -- lookups ---------------------------------------------------------------------
     def node(self, nid: str) -> NodeData | None:
         attrs = self.graph.nodes.get(nid)
         return nx_graph.to_data(attrs) if attrs is not None else None
 
-    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+    def get_many(
+        self, kind: NodeKind, keys: Sequence[str], *, by: Lookup = "key"
+    ) -> list[NodeData | None]:
+        if by == "address":
+            return [self._person_by_address(key) for key in keys]
         return [self.node(node_id(kind, key)) for key in keys]
+
+    def _person_by_address(self, email: str) -> NodeData | None:
+        wanted = email.strip().lower()
+        found = self.node(node_id(NodeKind.PERSON, wanted))
+        if found is not None:
+            return found
+        other = nx_lists.person_by_address(self.graph, wanted)  # an address merged into a person
+        return self.node(other) if other is not None else None
 
     def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
         """From the graph when it holds them, else the loaded corpus, else `body_reader`."""
@@ -194,14 +247,6 @@ class NetworkXStore:
                 bodies[index] = (body or "")[:MESSAGE_BODY_LIMIT]
         return bodies
 
-    def person_by_email(self, email: str) -> NodeData | None:
-        wanted = email.strip().lower()
-        found = self.node(node_id(NodeKind.PERSON, wanted))
-        if found is not None:
-            return found
-        other = nx_lists.person_by_address(self.graph, wanted)  # an address merged into a person
-        return self.node(other) if other is not None else None
-
     def company_by_name(self, name: str) -> NodeData | None:
         wanted = name.strip().lower()
         for attrs in nx_graph.nodes_of(self.graph, NodeKind.COMPANY):
@@ -215,9 +260,8 @@ class NetworkXStore:
         found = self.node(node_id(NodeKind.SERIES, key))
         if found is not None:
             return found
-        for target in nx_graph.out_nodes(
-            self.graph, node_id(NodeKind.PATCH, key), EdgeKind.PART_OF
-        ):
+        patch = node_id(NodeKind.PATCH, key)
+        for target in nx_graph.out_nodes(self.graph, patch, EdgeKind.PART_OF):
             return nx_graph.to_data(self.graph.nodes[target])
         return None
 
@@ -239,104 +283,11 @@ class NetworkXStore:
             items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
         return nx_lists.page_after(items, after, first)
 
-    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
-        return nx_lists.related(self.graph, node_id(kind, key), edge, direction)
-
-    # -- analytics -------------------------------------------------------------------
-    def review_ties(
-        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[Tie]:
-        question = ("review_ties", person_key, as_reviewer, frozenset(kinds))
-        wanted = set(kinds)
-        ties = self._kept(
-            question,
-            lambda: nx_reviews.review_ties(self.graph, person_key, as_reviewer, wanted),
-        )
-        return ties[:first]
-
-    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
-        question = ("company_ties", company_key, as_reviewer)
-        ties = self._kept(
-            question,
-            lambda: nx_reviews.company_ties(self.graph, company_key, as_reviewer),
-        )
-        return ties[:first]
-
-    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
-        question = ("file_people", path, reviewers)
-        ties = self._kept(question, lambda: nx_reviews.file_people(self.graph, path, reviewers))
-        return ties[:first]
-
-    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
-        return nx_reviews.series_reviewers(self.graph, series_key, set(kinds))[:first]
-
-    def lineage(self, series_key: str) -> list[NodeData]:
-        return nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
-
-    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
-        return nx_views.dependency_graph(
-            self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth
-        )
-
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
-        nid = node_id(kind, key)
-        return self._kept(
-            ("neighborhood", nid, depth),
-            lambda: nx_views.neighborhood(self.graph, nid, depth),
-        )
-
-    def review_network(
-        self,
-        *,
-        level: str,
-        kinds: Sequence[str],
-        since: datetime | None,
-        until: datetime | None,
-        min_weight: int,
-        first: int,
-    ) -> ViewGraph:
-        question = ("review_network", level, frozenset(kinds), since, until, min_weight, first)
-        wanted = set(kinds)
-
-        def compute() -> ViewGraph:
-            return nx_views.review_network(
-                self.graph, level, wanted, since, until, min_weight, first
-            )
-
-        return self._kept(question, compute)
-
-    def stats(self, first: int) -> dict[str, Any]:
-        if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
-            full = self._kept(("stats",), lambda: nx_stats.stats(self.graph, STATS_DEPTH))
-            return _cut_stats(full, first)
-        return nx_stats.stats(self.graph, first)
-
-    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        return nx_reviews.series_subsystems(self.graph, series_key)
-
-    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
-        return nx_reviews.first_review(self.graph, series_key)
-
-    def review_stats(
-        self,
-        *,
-        group_by: str,
-        since: datetime | None,
-        until: datetime | None,
-        include_pull_requests: bool = False,
-    ) -> list[dict[str, Any]]:
-        return self._kept(
-            ("review_stats", group_by, since, until, include_pull_requests),
-            lambda: nx_stats.review_stats(
-                self.graph, group_by, since, until, include_pull_requests
-            ),
-        )
-
-    # -- batched reads (one call for the items of a list; in memory, a loop) ---------------
+    # -- reads for the items of a list (in memory: a loop) ---------------------------------
     def related_many(
-        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
-        return [self.related(kind, key, edge, direction) for key in keys]
+        return [nx_lists.related(self.graph, node_id(kind, k), edge, direction) for k in keys]
 
     def related_pages(
         self,
@@ -353,41 +304,78 @@ class NetworkXStore:
             for key in owner_keys
         ]
 
-    def review_ties_many(
-        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        return [
-            self.review_ties(key, as_reviewer=as_reviewer, kinds=kinds, first=first)
-            for key in person_keys
-        ]
+    def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
+        return [self._ties(query, key)[:first] for key in keys]
 
-    def company_ties_many(
-        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
-    ) -> list[list[Tie]]:
-        return [
-            self.company_ties(key, as_reviewer=as_reviewer, first=first) for key in company_keys
-        ]
-
-    def file_people_many(
-        self, paths: Sequence[str], *, reviewers: bool, first: int
-    ) -> list[list[Tie]]:
-        return [self.file_people(path, reviewers=reviewers, first=first) for path in paths]
-
-    def series_reviewers_many(
-        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        return [self.series_reviewers(key, kinds, first) for key in series_keys]
+    def _ties(self, query: TieQuery, key: str) -> list[Tie]:
+        """All of one key's ties; kept per graph but for series (cheap, and many)."""
+        if query.owner == "series":
+            return nx_reviews.series_reviewers(self.graph, key, set(query.kinds))
+        return self._kept(("ties", query, key), lambda: nx_reviews.ties(self.graph, query, key))
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
-        return [self.lineage(key) for key in series_keys]
+        return [nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, k)) for k in series_keys]
 
     def series_subsystems_many(
         self, series_keys: Sequence[str]
     ) -> list[list[tuple[NodeData, list[NodeData]]]]:
-        return [self.series_subsystems(key) for key in series_keys]
+        return [nx_reviews.series_subsystems(self.graph, key) for key in series_keys]
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
-        return [self.first_review(key) for key in series_keys]
+        return [nx_reviews.first_review(self.graph, key) for key in series_keys]
+
+    # -- views and figures ---------------------------------------------------------------
+    def dependency_graph(
+        self, series_key: str, direction: DependencyDirection, max_depth: int
+    ) -> ViewGraph:
+        start = node_id(NodeKind.SERIES, series_key)
+        return nx_views.dependency_graph(self.graph, start, direction, max_depth)
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+        nid = node_id(kind, key)
+        return self._kept(
+            ("neighborhood", nid, depth), lambda: nx_views.neighborhood(self.graph, nid, depth)
+        )
+
+    def review_network(
+        self,
+        *,
+        level: Level,
+        kinds: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        min_weight: int,
+        first: int,
+    ) -> ViewGraph:
+        question = ("review_network", level, frozenset(kinds), since, until, min_weight, first)
+        wanted = set(kinds)
+
+        def compute() -> ViewGraph:
+            graph = self.graph
+            return nx_views.review_network(graph, level, wanted, since, until, min_weight, first)
+
+        return self._kept(question, compute)
+
+    def stats(self, first: int) -> dict[str, Any]:
+        if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
+            full = self._kept(("stats",), lambda: nx_stats.stats(self.graph, STATS_DEPTH))
+            return _cut_stats(full, first)
+        return nx_stats.stats(self.graph, first)
+
+    def review_stats(
+        self,
+        *,
+        group_by: GroupBy,
+        since: datetime | None,
+        until: datetime | None,
+        include_pull_requests: bool = False,
+    ) -> list[dict[str, Any]]:
+        question = ("review_stats", group_by, since, until, include_pull_requests)
+        pulls = include_pull_requests
+        return self._kept(
+            question,
+            lambda: nx_stats.review_stats(self.graph, group_by, since, until, pulls),
+        )
 
 
 def _cut_stats(full: dict[str, Any], first: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store import rules
-from graphapi.store.base import Tie
+from graphapi.store.base import Tie, TieQuery
 from graphapi.store.nx_graph import (
     CARRIED,
     Graph,
@@ -310,3 +310,15 @@ def first_review(graph: Graph, series_key: str) -> tuple[NodeData, str] | None:
             if person != author and date and (best is None or (date, person) < best):
                 best = (date, person)
     return (to_data(graph.nodes[best[1]]), best[0]) if best else None
+
+
+def ties(graph: Graph, query: TieQuery, key: str) -> list[Tie]:
+    """All the ties `query` asks for about one person, company or file (series:
+    `series_reviewers`)."""
+    if query.owner == "person":
+        return review_ties(graph, key, query.side == "reviewees", set(query.kinds))
+    if query.owner == "company":
+        return company_ties(graph, key, query.side == "reviewees")
+    if query.owner == "file":
+        return file_people(graph, key, query.side == "reviewers")
+    return series_reviewers(graph, key, set(query.kinds))

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from graphapi.model import REVIEW_KINDS, NodeData, NodeKind
 from graphapi.store.aggregate import top_counts
-from graphapi.store.base import Position, Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store.answers import Position, Related, Tie, ViewEdge, ViewGraph, ViewNode
 
 __all__ = [
     "DEFAULT_REVIEW_KINDS",
     "SEARCHED",
     "SUBSYSTEM_REVIEW_KINDS",
-    "DependencyDirection",
     "dep_data",
     "dependency_walk",
     "list_position",
@@ -46,8 +45,6 @@ SUBSYSTEM_REVIEW_KINDS: frozenset[str] = frozenset({"REVIEWED_BY", "ACKED_BY"})
 SEARCHED = ("name", "title", "path", "emails", "domains")
 #: What a graph view carries of a node besides its label.
 _VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
-
-DependencyDirection = Literal["UPSTREAM", "DOWNSTREAM", "BOTH"]
 
 
 # -- list order and search -------------------------------------------------------------------

@@ -8,8 +8,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from graphapi.model import NodeData, NodeKind, NodeRecord
 from graphapi.store import node_merge, rules
+from graphapi.store.base import TieQuery
 
 STORE = Path(__file__).resolve().parents[2] / "graphapi" / "store"
 
@@ -101,3 +104,13 @@ def test_store_imports_nothing_above_it_and_no_backend_imports_the_other() -> No
             if name.startswith(above) or nx_to_neo or neo_to_nx:
                 wrong.append(f"{path.name} imports {name}")
     assert wrong == []
+
+
+def test_a_tie_query_names_a_side_its_owner_has_and_sorts_its_kinds() -> None:
+    query = TieQuery("person", "reviewees", ("TESTED_BY", "ACKED_BY", "ACKED_BY"))
+    assert query.kinds == ("ACKED_BY", "TESTED_BY")
+    assert TieQuery("person", "reviewees", ("TESTED_BY", "ACKED_BY")) == query  # one cache key
+    with pytest.raises(ValueError, match="no reviewees ties for a file"):
+        TieQuery("file", "reviewees")
+    with pytest.raises(ValueError, match="company ties count the default review kinds only"):
+        TieQuery("company", "reviewers", ("ACKED_BY",))
