@@ -31,7 +31,7 @@ from graphapi.merge_graph import commit_batch, stored_head, sync_merges
 from graphapi.merging import person_resolver, read_tree
 from graphapi.model import NodeKind
 from graphapi.progress import Progress, Reporter, silent
-from graphapi.store.base import GraphStore
+from graphapi.store.base import GraphStore, MaintainedStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
 from loaders.assembly.results import Assembly
@@ -421,7 +421,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
 
 
 def load_into_store(
-    store: GraphStore,
+    store: MaintainedStore,
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None = None,
     range_spec: str | None = None,
@@ -485,7 +485,7 @@ def _cursors(store: GraphStore, sources: Sequence[str | os.PathLike[str]]) -> di
     return cursors
 
 
-def _add_commits(store: GraphStore, parsed: _Parsed, identities: Identities) -> int:
+def _add_commits(store: MaintainedStore, parsed: _Parsed, identities: Identities) -> int:
     """Write this load's commits and tree heads, then re-match if the store holds a tree."""
     known = store.get_many(NodeKind.COMMIT, [c.sha for c in parsed.commits])
     fresh = [c for c, node in zip(parsed.commits, known, strict=True) if node is None]

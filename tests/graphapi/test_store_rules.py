@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from graphapi.incremental import KeptFiles, keep_files, kept_files_of
 from graphapi.model import NodeData, NodeKind, NodeRecord
 from graphapi.store import node_merge, rules
-from graphapi.store.base import TieQuery
+from graphapi.store.base import MaintainedStore, TieQuery
+from graphapi.store.networkx_store import NetworkXStore
 
 STORE = Path(__file__).resolve().parents[2] / "graphapi" / "store"
 
@@ -114,3 +116,13 @@ def test_a_tie_query_names_a_side_its_owner_has_and_sorts_its_kinds() -> None:
         TieQuery("file", "reviewees")
     with pytest.raises(ValueError, match="company ties count the default review kinds only"):
         TieQuery("company", "reviewers", ("ACKED_BY",))
+
+
+def test_both_stores_keep_files_through_the_one_maintenance_protocol() -> None:
+    store: MaintainedStore = NetworkXStore()
+    kept = KeptFiles(maintainers="M: A <a@x.org>\n", aliases="a@x.org b@x.org\n")
+    keep_files(store, kept)
+    assert kept_files_of(store) == kept
+    keep_files(store, KeptFiles(mailmap="A <a@x.org>\n"))
+    assert kept_files_of(store) == KeptFiles(mailmap="A <a@x.org>\n")  # replaced, not merged
+    assert store.rederiving() is None  # the embedded store rebuilds from its corpus instead
