@@ -72,7 +72,7 @@ def page(rows: Sequence[Mapping[str, Any]], kind: NodeKind) -> Page:
 
 
 def first_review(rows: Sequence[Mapping[str, Any]]) -> tuple[NodeData, str] | None:
-    """The reviewer and date of `neo4j_cypher.FIRST_REVIEW`'s row, if any."""
+    """The reviewer and date of `neo4j_cypher_reviews.FIRST_REVIEW`'s row, if any."""
     if not rows:
         return None
     return node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])

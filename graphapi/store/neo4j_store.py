@@ -19,6 +19,7 @@ from typing import Any
 from graphapi.errors import StoreUnreachable
 from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
 from graphapi.store import neo4j_cypher as cypher
+from graphapi.store import neo4j_cypher_reviews as review_cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
 from graphapi.store.base import (
@@ -253,7 +254,7 @@ class Neo4jStore(Neo4jConnection):
         first: int,
     ) -> ViewGraph:
         rows = self.run_read(
-            cypher.review_network(level == "COMPANY"),
+            review_cypher.review_network(level == "COMPANY"),
             kinds=list(kinds),
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
@@ -263,7 +264,7 @@ class Neo4jStore(Neo4jConnection):
         return shape.network_view(rows, first)
 
     def stats(self, first: int) -> dict[str, Any]:
-        rows = self.run_read(cypher.STATS, first=max(first, 0))
+        rows = self.run_read(review_cypher.STATS, first=max(first, 0))
         return shape.stats_answer(rows[0], first)
 
     def review_stats(
@@ -275,7 +276,7 @@ class Neo4jStore(Neo4jConnection):
         include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
         rows = self.run_read(
-            cypher.REVIEW_STATS,
+            review_cypher.REVIEW_STATS,
             kinds=_DEFAULT_KINDS,
             pulls=include_pull_requests,
             since=since.isoformat() if since else None,
@@ -330,12 +331,12 @@ class Neo4jStore(Neo4jConnection):
     def series_subsystems_many(
         self, series_keys: Sequence[str]
     ) -> list[list[tuple[NodeData, list[NodeData]]]]:
-        query = cypher.SERIES_SUBSYSTEMS_MANY
+        query = review_cypher.SERIES_SUBSYSTEMS_MANY
         groups = self._per_key(query, series_keys, kinds=_SUBSYSTEM_KINDS)
         return [shape.subsystems(rows) for rows in groups]
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
-        groups = self._per_key(cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
+        groups = self._per_key(review_cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
         return [shape.first_review(rows) for rows in groups]
 
 
@@ -356,9 +357,9 @@ def _edge_rows(
 def _tie_statement(query: TieQuery) -> str:
     """The `per_key` statement answering `query` (its kinds are a parameter)."""
     if query.owner == "person":
-        return cypher.review_ties_many(query.side == "reviewees")
+        return review_cypher.review_ties_many(query.side == "reviewees")
     if query.owner == "company":
-        return cypher.company_ties_many(query.side == "reviewees")
+        return review_cypher.company_ties_many(query.side == "reviewees")
     if query.owner == "file":
-        return cypher.file_people_many(query.side == "reviewers")
-    return cypher.SERIES_REVIEWERS_MANY
+        return review_cypher.file_people_many(query.side == "reviewers")
+    return review_cypher.SERIES_REVIEWERS_MANY
