@@ -42,9 +42,11 @@ from benchlib import temp_dir as scratch_dir
 
 from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.snapshot import read_snapshot
+from graphapi.store.base import TieQuery
 from graphapi.store.networkx_store import NetworkXStore
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS
 
-REVIEW_KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]  # the API's default kinds
+REVIEW_KINDS = tuple(sorted(DEFAULT_REVIEW_KINDS))  # the API's default kinds
 VIRTUALIZATION_BUNDLE = CORPORA / "virtualization.lists.linux-foundation.org.0.bundle"
 BUNDLES = {"kvm-ppc": KVM_PPC_BUNDLE, "virtualization": VIRTUALIZATION_BUNDLE}
 CONCURRENCY = (1, 32)
@@ -199,8 +201,10 @@ def busiest_series(store: NetworkXStore) -> str:
     for _nid, data in store.graph.nodes(data=True):
         if data.get("kind") is not NodeKind.SERIES or data.get("placeholder"):
             continue
-        versions = len(store.lineage(data["key"]))
-        deps = len(store.related(NodeKind.SERIES, data["key"], EdgeKind.DEPENDS_ON, "out"))
+        versions = len(store.lineage_many([data["key"]])[0])
+        deps = len(
+            store.related_many(NodeKind.SERIES, [data["key"]], EdgeKind.DEPENDS_ON, "out")[0]
+        )
         best = max(best, (versions, deps, data["key"]))
     return best[2]
 
@@ -216,25 +220,25 @@ def busiest_file(store: NetworkXStore) -> str:
 
 
 def person_reviewers(store: NetworkXStore, email: str) -> object:
-    person = store.person_by_email(email)
+    person = store.get_many(NodeKind.PERSON, [email], by="address")[0]
     assert person is not None
-    return store.review_ties(person.key, as_reviewer=False, kinds=REVIEW_KINDS, first=20)
+    return store.ties_many(TieQuery("person", "reviewers", REVIEW_KINDS), [person.key], 20)
 
 
 def company_ties(store: NetworkXStore, name: str) -> object:
     company = store.company_by_name(name)
     assert company is not None
     return (
-        store.company_ties(company.key, as_reviewer=False, first=20),
-        store.company_ties(company.key, as_reviewer=True, first=20),
+        store.ties_many(TieQuery("company", "reviewers"), [company.key], 20),
+        store.ties_many(TieQuery("company", "reviewees"), [company.key], 20),
     )
 
 
 def series_lineage(store: NetworkXStore, message_id: str) -> object:
     series = store.series_by_message(message_id)
     assert series is not None
-    deps = store.related(NodeKind.SERIES, series.key, EdgeKind.DEPENDS_ON, "out")
-    return store.lineage(series.key), deps
+    deps = store.related_many(NodeKind.SERIES, [series.key], EdgeKind.DEPENDS_ON, "out")
+    return store.lineage_many([series.key]), deps
 
 
 def series_page(store: NetworkXStore) -> object:
@@ -247,8 +251,8 @@ def series_page(store: NetworkXStore) -> object:
 def file_people(store: NetworkXStore, path: str) -> object:
     return (
         store.get_many(NodeKind.FILE, [path]),
-        store.file_people(path, reviewers=False, first=20),
-        store.file_people(path, reviewers=True, first=20),
+        store.ties_many(TieQuery("file", "authors"), [path], 20),
+        store.ties_many(TieQuery("file", "reviewers"), [path], 20),
     )
 
 

@@ -3,14 +3,28 @@
     GraphAPIError
      ├── SnapshotError     the snapshot file is missing, corrupt, or cannot be written
      ├── StoreUnavailable  the store (e.g. Neo4j) cannot be reached
+     │    └── StoreUnreachable  it went away while serving (also an ApiError)
      └── UsageError        arguments that make no sense together
 
-Loader failures raise `loaders.errors.LoaderError`, caught the same way.
+    ApiError (a GraphQLError)  a client mistake or a store failure GraphQL shows by message
+
+Loader failures raise `loaders.errors.LoaderError`, caught the same way. `ApiError` lives
+here, not in `graphapi.schema`, so that a store can raise it without importing the schema
+(importing `graphapi.schema` builds the whole Strawberry schema).
 """
 
 from __future__ import annotations
 
-__all__ = ["GraphAPIError", "SnapshotError", "StoreUnavailable", "UsageError"]
+from graphql import GraphQLError
+
+__all__ = [
+    "ApiError",
+    "GraphAPIError",
+    "SnapshotError",
+    "StoreUnavailable",
+    "StoreUnreachable",
+    "UsageError",
+]
 
 
 class GraphAPIError(Exception):
@@ -27,3 +41,11 @@ class StoreUnavailable(GraphAPIError):
 
 class UsageError(GraphAPIError):
     """Command-line arguments that cannot be honoured."""
+
+
+class ApiError(GraphQLError):
+    """A client mistake (bad argument, exceeded limit) with a message that names it."""
+
+
+class StoreUnreachable(ApiError, StoreUnavailable):
+    """The store went away (restarting, network): a GraphQL error and a CLI error alike."""

@@ -15,23 +15,23 @@ import networkx as nx
 
 from graphapi.errors import UsageError
 from graphapi.model import split_node_id
-from graphapi.store.base import GraphStore, ViewGraph
+from graphapi.store.base import GraphStore, Level, ViewGraph
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS
 from graphapi.views import cytoscape_json, graphology_json
-from loaders.records import TrailerKind
 
 __all__ = ["FORMATS", "export_view", "view_for"]
 
 FORMATS = ("cytoscape", "graphology", "gexf", "graphml")
-_REVIEW_KINDS = [
-    TrailerKind.REVIEWED_BY.name,
-    TrailerKind.ACKED_BY.name,
-    TrailerKind.TESTED_BY.name,
-]
 
 
-def _network(store: GraphStore, level: str) -> ViewGraph:
+def _network(store: GraphStore, level: Level) -> ViewGraph:
     return store.review_network(
-        level=level, kinds=_REVIEW_KINDS, since=None, until=None, min_weight=1, first=100_000
+        level=level,
+        kinds=sorted(DEFAULT_REVIEW_KINDS),
+        since=None,
+        until=None,
+        min_weight=1,
+        first=100_000,
     )
 
 

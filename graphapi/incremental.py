@@ -34,13 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Protocol, runtime_checkable
 
 from graphapi.errors import UsageError
 from graphapi.identity import Identities
 from graphapi.ingest import MAILMAP_NAME_WEIGHT, batch_from_assembly, person_key
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
-from graphapi.store.base import GraphStore
+from graphapi.store.base import GraphStore, MaintainedStore, Rederiving, StoreMaintenance
 from loaders.assembly.results import Assembly
 from loaders.identity.aliases import canonical_email, parse_aliases
 from loaders.identity.companies import CompanyMap, company_map_with
@@ -49,10 +48,8 @@ from loaders.identity.maintainers import Maintainers, parse_maintainers
 from loaders.records import Address
 
 __all__ = [
-    "KeepsFiles",
     "KeptFiles",
     "PersonState",
-    "RederivableStore",
     "keep_files",
     "kept_files_of",
     "merge_plan",
@@ -109,49 +106,18 @@ class PersonState:
     names: dict[str, int]
 
 
-@runtime_checkable
-class KeepsFiles(Protocol):
-    """A store that keeps the files' text (`Neo4jStore` in its meta node, `NetworkXStore`
-    in its corpus)."""
-
-    def kept_files(self) -> dict[str, str]: ...
-
-    def keep_files(self, files: Mapping[str, str]) -> None: ...
-
-
-@runtime_checkable
-class RederivableStore(Protocol):
-    """The writes `rederive` needs of a store (`Neo4jStore` has them)."""
-
-    def write(self, batch: GraphBatch) -> None: ...
-
-    def node_keys(self, kind: NodeKind) -> list[str]: ...
-
-    def person_identities(self) -> list[tuple[str, list[str], dict[str, int]]]:
-        """(key, addresses, name sightings) of every person."""
-        ...
-
-    def delete_nodes(self, kind: NodeKind) -> None: ...
-
-    def move_people(self, moves: Mapping[str, str]) -> None: ...
-
-    def delete_employment(self, keys: Sequence[str] | None) -> None: ...
-
-    def delete_unemployed_companies(self) -> None: ...
-
-
-def kept_files_of(store: KeepsFiles) -> KeptFiles:
-    """The files the store keeps: Neo4j's meta node, the embedded store's corpus."""
+def kept_files_of(store: StoreMaintenance) -> KeptFiles:
+    """The files the store keeps (Neo4j's meta node, the embedded store's corpus)."""
     return KeptFiles.from_dict(store.kept_files())
 
 
-def keep_files(store: KeepsFiles, files: KeptFiles) -> None:
+def keep_files(store: StoreMaintenance, files: KeptFiles) -> None:
     """Store the files for later loads."""
     store.keep_files(files.as_dict())
 
 
 def rederive(
-    store: GraphStore,
+    store: MaintainedStore,
     old: KeptFiles,
     new: KeptFiles,
     companies: CompanyMap,
@@ -165,7 +131,8 @@ def rederive(
     maintainers = new.ownership() if old.maintainers != new.maintainers else None
     if not (identities_changed or maintainers or company_map_changed):
         return
-    if not isinstance(store, RederivableStore):
+    writer = store.rederiving()
+    if writer is None:
         if not _holds_people_or_files(store):
             return  # nothing loaded yet: the files apply to the records to come
         raise UsageError(
@@ -175,19 +142,19 @@ def rederive(
     identities = new.identities()
     merged: list[str] = []
     if identities_changed:
-        people = [PersonState(*person) for person in store.person_identities()]
+        people = [PersonState(*person) for person in writer.person_identities()]
         targets, moves = merge_plan(people, identities)
-        store.write(GraphBatch(nodes=targets))
-        store.move_people(moves)
+        writer.write(GraphBatch(nodes=targets))
+        writer.move_people(moves)
         merged = sorted({record.key for record in targets})
     if company_map_changed:
-        _re_employ(store, None, companies, identities)
+        _re_employ(writer, None, companies, identities)
     elif merged:
-        _re_employ(store, merged, companies, identities)
+        _re_employ(writer, merged, companies, identities)
     if maintainers is not None:
-        store.delete_nodes(NodeKind.SUBSYSTEM)
-        paths = store.node_keys(NodeKind.FILE)
-        store.write(subsystem_batch(maintainers, paths, companies, identities))
+        writer.delete_nodes(NodeKind.SUBSYSTEM)
+        paths = writer.node_keys(NodeKind.FILE)
+        writer.write(subsystem_batch(maintainers, paths, companies, identities))
 
 
 def _holds_people_or_files(store: GraphStore) -> bool:
@@ -265,7 +232,7 @@ def _resolve_address(
 
 
 def _re_employ(
-    store: RederivableStore, keys: list[str] | None, companies: CompanyMap, identities: Identities
+    store: Rederiving, keys: list[str] | None, companies: CompanyMap, identities: Identities
 ) -> None:
     """Work out the employers of `keys` (None: every person) again from the company map."""
     people = keys if keys is not None else store.node_keys(NodeKind.PERSON)

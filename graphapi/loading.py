@@ -11,10 +11,10 @@ import gzip
 import itertools
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from graphapi.corpus import Corpus
 from graphapi.cursors import (
@@ -32,7 +32,7 @@ from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver, read_tree
 from graphapi.model import NodeKind
 from graphapi.progress import Progress, Reporter, silent
-from graphapi.store.base import GraphStore
+from graphapi.store.base import MaintainedStore, StoreMaintenance
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
 from loaders.assembly.results import Assembly
@@ -51,8 +51,6 @@ from loaders.sources.gitrepo import CodeCommit
 
 __all__ = [
     "LoadSummary",
-    "LoadTarget",
-    "MergeTarget",
     "check_sources",
     "load_into_store",
     "load_sources",
@@ -362,23 +360,6 @@ def _summary(parsed: _Parsed, added: list[Message], reused: int = 0) -> LoadSumm
     return summary
 
 
-class LoadTarget(Protocol):
-    """What every load needs of a store besides its records (both stores implement it):
-    the identity and ownership files and the cursors kept from earlier loads, and the
-    step that records a load, taken last."""
-
-    def kept_files(self) -> dict[str, str]: ...
-
-    def keep_files(self, files: Mapping[str, str]) -> None: ...
-
-    def load_cursors(self) -> dict[str, str]: ...
-
-    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
-        """Keep `files` (None: unchanged) and the `cursors` this load moved (the others
-        stay as they are: a concurrent load's are not undone)."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class _Given:
     """What a load was asked to apply besides its sources."""
@@ -406,7 +387,7 @@ Apply = Callable[[Any, "_Parsed", _Given], tuple[LoadSummary, KeptFiles | None]]
 
 
 def _load(
-    store: LoadTarget,
+    store: StoreMaintenance,
     apply: Apply,
     sources: Sequence[str | os.PathLike[str]],
     range_spec: str | None,
@@ -494,13 +475,8 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     return assembly
 
 
-class MergeTarget(GraphStore, LoadTarget, Protocol):
-    """A store a load merges its records into (Neo4j; the embedded store too, which the
-    contract suite compares with it). Re-applying changed files needs `RederivableStore`."""
-
-
 def load_into_store(
-    store: MergeTarget,
+    store: MaintainedStore,
     sources: Sequence[str | os.PathLike[str]],
     companies: CompanyMap | None = None,
     range_spec: str | None = None,
@@ -525,7 +501,7 @@ def load_into_store(
 
 
 def _merge_records(
-    store: MergeTarget, parsed: _Parsed, given: _Given
+    store: MaintainedStore, parsed: _Parsed, given: _Given
 ) -> tuple[LoadSummary, KeptFiles | None]:
     """Neo4j's way: this load's new messages assembled and merged into what is stored."""
     if parsed.nothing_new() and not given.any_file():
@@ -556,7 +532,7 @@ def _merge_records(
     return summary, None if wanted == kept else wanted
 
 
-def _add_commits(store: GraphStore, parsed: _Parsed, identities: Identities) -> int:
+def _add_commits(store: MaintainedStore, parsed: _Parsed, identities: Identities) -> int:
     """Write this load's commits and tree heads, then re-match if the store holds a tree."""
     known = store.get_many(NodeKind.COMMIT, [c.sha for c in parsed.commits])
     fresh = [c for c, node in zip(parsed.commits, known, strict=True) if node is None]

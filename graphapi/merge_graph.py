@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeData, NodeKind, NodeRecord
-from graphapi.store.base import GraphStore
+from graphapi.store.base import GraphStore, MaintainedStore
 from loaders.assembly.merges import CommitMatch, PostedPatch, match_commits
 from loaders.records import Address
 from loaders.sources.gitrepo import CodeCommit
@@ -37,14 +37,6 @@ MERGED, PARTIALLY_MERGED, NOT_MERGED = "MERGED", "PARTIALLY_MERGED", "NOT_MERGED
 _ALL = 2**30  # "every item" as a page size (Neo4j slices take 32-bit ints)
 _HOUR = 3600.0
 _NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-@runtime_checkable
-class ForgetsEdges(Protocol):
-    """A store that can drop every edge of a kind (both stores can): pairs are re-derived
-    whole on each match, so a pair a later version replaced does not linger."""
-
-    def delete_edges(self, kind: EdgeKind) -> None: ...
 
 
 def tree_key(name: str) -> str:
@@ -93,7 +85,7 @@ def _commit_props(commit: CodeCommit, person: Callable[[Address], str]) -> dict[
     }
 
 
-def sync_merges(store: GraphStore) -> int:
+def sync_merges(store: MaintainedStore) -> int:
     """Match every stored patch with every stored commit; write pairs and series summaries.
 
     Returns the number of pairs; does nothing (0) when the store holds no commit, so a
@@ -112,8 +104,7 @@ def sync_merges(store: GraphStore) -> int:
     }
     posted = [_posted(p, series_of[p.key]) for p in patches]
     matches = match_commits(posted, [_code_commit(c) for c in commits])
-    if isinstance(store, ForgetsEdges):  # a later version may have won since the last match
-        store.delete_edges(EdgeKind.MERGED_AS)
+    store.delete_edges(EdgeKind.MERGED_AS)  # a later version may have won since the last match
     batch = GraphBatch()
     for match in matches:
         props = {"matchedBy": [s.value for s in match.signals]}

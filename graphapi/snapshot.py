@@ -6,24 +6,21 @@ was built from, per-source cursors, and the identity and ownership files. `graph
 transaction (`open_for_load`), so concurrent loads of one database take turns and a failed
 load changes nothing. A write stores only the messages the load added.
 
-Snapshots of earlier versions were pickle files (formats 1 to 3). `graphapi load` migrates
-one once, into a database at the same path: reading a pickle runs code, so that is the only
-time one is read, and only the file named by `--db`, which your own loads wrote. Serving an
-old snapshot says in one line how to migrate it.
+Snapshots of earlier versions were pickle files (formats 1 to 3, `snapshot_legacy`).
+`graphapi load` migrates one once, into a database at the same path; serving an old
+snapshot says in one line how to migrate it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
-import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import networkx as nx
 
@@ -33,6 +30,7 @@ from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.model import EdgeKind, NodeKind
+from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
 from loaders.records import Message
@@ -46,26 +44,7 @@ __all__ = [
     "write_snapshot",
 ]
 
-#: The first line of the pickle snapshots of formats 1-3 (migrated by `graphapi load`).
-LEGACY_MAGICS = (
-    b"GRAPHAPI-SNAPSHOT 1\n",
-    b"GRAPHAPI-SNAPSHOT 2\n",
-    b"GRAPHAPI-SNAPSHOT 3\n",
-)
-_LEGACY_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
-_INBOX_PREFIX = "public-inbox:"
-_TEMP_MIDDLE = r"\.[a-z0-9_]{8}\.tmp"  # what `tempfile.mkstemp` puts between prefix and suffix
-_TEMP_HEADS = (b"GRAPHAPI-SNAPSHOT ", b"SQLite format 3\x00")
-
-
-def _legacy_magic(path: Path) -> bytes | None:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(LEGACY_MAGICS[0]))
-    except OSError:
-        return None
-    return head if head in LEGACY_MAGICS else None
 
 
 def read_snapshot(
@@ -81,13 +60,13 @@ def read_snapshot(
         if missing_ok:
             return NetworkXStore()
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
-    if _legacy_magic(target) is not None:
+    if legacy_magic(target) is not None:
         if not corpus:
             raise SnapshotError(
                 f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
                 "once to migrate it"
             )
-        return _read_legacy(target)
+        return read_legacy(target)
     conn = db.connect(target)
     try:
         store = _read(conn, corpus, path=target)
@@ -129,8 +108,8 @@ def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
     first has committed, then reads what it wrote. An older pickle snapshot at `path` is read
     and migrated into a database in its place."""
     target = Path(path)
-    if _legacy_magic(target) is not None:
-        store = _read_legacy(target)
+    if legacy_magic(target) is not None:
+        store = read_legacy(target)
         yield store
         _migrate(store, target)
         return
@@ -164,7 +143,7 @@ def write_snapshot(store: NetworkXStore, path: str | os.PathLike[str]) -> None:
     """Save the store at `path` in one transaction (the messages it added, its graph)."""
     target = Path(path)
     store.corpus  # noqa: B018 -- raises for a store read without its corpus: it would be lost
-    if _legacy_magic(target) is not None:
+    if legacy_magic(target) is not None:
         _migrate(store, target)
         return
     conn = db.connect(target, create=True)
@@ -281,37 +260,6 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
-
-
-def _read_legacy(target: Path) -> NetworkXStore:
-    """A pickle snapshot of formats 1-3 (trusted: only the file `--db` names)."""
-    try:
-        with target.open("rb") as handle, paused_gc():
-            return _unpickle(handle, target)
-    except SnapshotError:
-        raise
-    except _LEGACY_ERRORS as exc:
-        raise SnapshotError(f"cannot read the older snapshot {target}: {exc}") from exc
-
-
-def _unpickle(handle: IO[bytes], target: Path) -> NetworkXStore:
-    magic = handle.read(len(LEGACY_MAGICS[0]))
-    if magic == LEGACY_MAGICS[0]:
-        store = NetworkXStore(pickle.load(handle))
-        store.corpus.fill_patch_ids()
-    else:
-        unpickler = pickle.Unpickler(handle)
-        graph = unpickler.load()
-        corpus = unpickler.load()
-        if not isinstance(corpus, Corpus):
-            raise SnapshotError(f"cannot read the older snapshot {target}: no corpus")
-        if magic == LEGACY_MAGICS[1]:
-            corpus.fill_patch_ids()
-        graph.graph["corpus"] = corpus
-        store = NetworkXStore(graph)
-    heads = store.corpus.inbox_heads  # where older versions kept public-inbox cursors
-    store.cursors.update((_INBOX_PREFIX + path, head) for path, head in heads.items())
-    return store
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -433,43 +381,3 @@ def _migrate(store: NetworkXStore, target: Path) -> None:
     except BaseException:
         _remove_database(tmp)
         raise
-
-
-def remove_stale_temps(path: str | os.PathLike[str]) -> list[str]:
-    """Delete the temporary files killed writes of this db left (an older version's snapshot
-    write, or a migration); their names.
-
-    Call it holding the db's lock (`graphapi.dblock`): no write of this db is then under
-    way, so every such file is stale. Only files named as this module names its temporaries
-    for this very db, and holding nothing or the start of a snapshot or database, are
-    touched: another db's, or a user's `DB.backup.tmp`, are left alone.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    pattern = re.compile(re.escape(target.name) + _TEMP_MIDDLE + r"(-wal|-shm)?")
-    removed: list[str] = []
-    try:
-        entries = [entry for entry in os.scandir(directory) if pattern.fullmatch(entry.name)]
-    except OSError:
-        return removed  # the write will report an unusable directory
-    for entry in entries:
-        if entry.is_file(follow_symlinks=False) and _starts_like_ours(entry.path, entry.name):
-            try:
-                os.unlink(entry.path)
-            except OSError:
-                continue
-            removed.append(entry.name)
-    return sorted(removed)
-
-
-def _starts_like_ours(path: str, name: str) -> bool:
-    """Empty, a WAL/shm companion, or beginning with (part of) a snapshot's or database's
-    first bytes."""
-    if name.endswith(("-wal", "-shm")):
-        return True
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-    except OSError:
-        return False
-    return any(magic.startswith(head[: len(magic)]) for magic in _TEMP_HEADS)

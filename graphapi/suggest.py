@@ -71,7 +71,7 @@ WORK_TRAILERS = frozenset({"REVIEWED_BY", "ACKED_BY", "TESTED_BY", "SIGNED_OFF_B
 
 def _patches(store: GraphStore, person: NodeData, edge: EdgeKind) -> list[str]:
     """Patches the person authored (AUTHORED) or worked on by a trailer (TRAILER)."""
-    related = store.related(NodeKind.PERSON, person.key, edge, "out")
+    related = store.related_many(NodeKind.PERSON, [person.key], edge, "out")[0]
     return sorted(
         {
             r.node.key
@@ -83,7 +83,7 @@ def _patches(store: GraphStore, person: NodeData, edge: EdgeKind) -> list[str]:
 
 
 def _footprint(store: GraphStore, person: NodeData) -> _Footprint:
-    companies = store.related(NodeKind.PERSON, person.key, EdgeKind.EMPLOYED_BY, "out")
+    companies = store.related_many(NodeKind.PERSON, [person.key], EdgeKind.EMPLOYED_BY, "out")[0]
     authored = _patches(store, person, EdgeKind.AUTHORED)
     worked_on = sorted(set(authored) | set(_patches(store, person, EdgeKind.TRAILER)))
     touched = store.related_many(NodeKind.PATCH, worked_on, EdgeKind.TOUCHES, "out")

@@ -8,24 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphapi.model import NodeData, NodeKind
 from graphapi.store.base import ViewGraph
+from graphapi.store.rules import node_label
 
 __all__ = ["cytoscape_json", "graphology_json", "node_label"]
-
-
-def node_label(data: NodeData) -> str:
-    """What a node is called on screen."""
-    props = data.props
-    if data.kind is NodeKind.SERIES:
-        version = props.get("version") or 1
-        prefix = "RFC " if props.get("isRfc") else ""
-        return f"{props.get('title') or data.key} ({prefix}v{version})"
-    for name in ("name", "title", "path", "subject", "url"):
-        value = props.get(name)
-        if value:
-            return str(value)
-    return data.key
 
 
 def cytoscape_json(view: ViewGraph) -> dict[str, Any]:

@@ -67,7 +67,7 @@ async def _person(info: Info, key: str | None) -> Person | None:
 
     if not key:
         return None
-    found = await info.context.loaders.node(NodeKind.PERSON).load(key)
+    found = await info.context.dataloaders.node(NodeKind.PERSON).load(key)
     return Person.of(found) if found else None
 
 
@@ -98,7 +98,7 @@ class Commit(Node):
     async def patches(self, info: Info) -> list[Annotated[Patch, strawberry.lazy(_TYPES)]]:
         from graphapi.schema.types import Patch
 
-        loader = info.context.loaders.related(NodeKind.COMMIT, EdgeKind.MERGED_AS, "in")
+        loader = info.context.dataloaders.related(NodeKind.COMMIT, EdgeKind.MERGED_AS, "in")
         return [Patch.of(r.node) for r in await loader.load(self._data.key)]
 
     @staticmethod
@@ -147,7 +147,7 @@ class SeriesMerge:
 
 async def patch_commits(info: Info, patch: NodeData) -> list[PatchCommit]:
     """The commits a patch became (usually one), with their signals."""
-    loader = info.context.loaders.related(NodeKind.PATCH, EdgeKind.MERGED_AS, "out")
+    loader = info.context.dataloaders.related(NodeKind.PATCH, EdgeKind.MERGED_AS, "out")
     return [
         PatchCommit(
             commit=Commit.of(r.node),

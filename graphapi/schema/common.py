@@ -21,7 +21,8 @@ from graphapi.model import (
     TrailerSource,
 )
 from graphapi.schema.errors import ApiError
-from graphapi.store.base import Page, Position, list_position
+from graphapi.store.base import Page, Position
+from graphapi.store.rules import list_position
 
 __all__ = [
     "After",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import strawberry
 
-from graphapi.schema.loaders import Loaders
+from graphapi.schema.dataloaders import DataLoaders
 from graphapi.store.base import GraphStore
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class Context:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     started: float = field(default_factory=time.monotonic)
     max_fields: int = DEFAULT_MAX_FIELDS
-    loaders: Loaders = field(init=False, repr=False)
+    dataloaders: DataLoaders = field(init=False, repr=False)
     operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
     cost: int = 0  # the estimate the query limits computed, once validated
     executed: bool = False  # execution began: any error now is a field error, not a request's
@@ -40,7 +40,7 @@ class Context:
     stopped: str | None = None  # the limit that stopped this request, once one did
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.store)
+        self.dataloaders = DataLoaders(self.store)
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds

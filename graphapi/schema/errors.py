@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
+from graphapi.errors import ApiError
 
 __all__ = ["MAX_FIRST", "ApiError", "check_first"]
 
 MAX_FIRST = 100
-
-
-class ApiError(GraphQLError):
-    """A client mistake (bad argument, exceeded limit) with a message that names it."""
 
 
 def check_first(first: int | None, default: int = 20) -> int:

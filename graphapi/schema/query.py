@@ -1,13 +1,11 @@
-"""The root Query type, graph views and stats."""
+"""The root Query type: the entry points of the API (its result types: `types`, `figures`)."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 
 from graphapi.model import NodeData, NodeKind, split_node_id
 from graphapi.schema.commits import Commit, MergeState, commit_by_sha
@@ -19,146 +17,38 @@ from graphapi.schema.common import (
     NetworkLevel,
     Node,
     ReviewKinds,
-    Top,
     build_connection,
     decode_cursor,
 )
 from graphapi.schema.context import Info
 from graphapi.schema.dates import window_until
 from graphapi.schema.errors import MAX_FIRST, ApiError, check_first
+from graphapi.schema.figures import (
+    DIRECTIONS,
+    GROUPS,
+    LEVELS,
+    GraphView,
+    ReviewGroup,
+    ReviewStatsRow,
+    Stats,
+)
+from graphapi.schema.relations import kind_names
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import (
     Company,
     File,
-    NameCount,
     Patch,
     Person,
     PersonCount,
     Series,
-    _kinds,
     to_node,
 )
-from graphapi.store.base import ViewGraph
-from graphapi.views import cytoscape_json, graphology_json
 
 __all__ = ["Query"]
 
 MAX_DEPTH = 10
 MAX_NEIGHBORHOOD_DEPTH = 3
 MAX_IDS = 100
-
-
-@strawberry.type(description="A graph node ready for drawing.")
-class GraphNode:
-    id: strawberry.ID = strawberry.field(description="The node's global ID (`Kind:key`).")
-    kind: str = strawberry.field(description="Person, Company, Series, Patch, File, Ref, ...")
-    label: str = strawberry.field(description="A short label to draw (a name, a title).")
-    weight: float | None = strawberry.field(
-        description="A size hint: for network views, the node's total edge weight."
-    )
-    resolved: bool | None = strawberry.field(
-        default=None, description="For series: false when known only as a link target."
-    )
-    merged: MergeState | None = strawberry.field(
-        default=None,
-        description="For series: how much of it landed in a loaded code tree (null: none "
-        "loaded), so a dependency graph shows which prerequisites are satisfied.",
-    )
-
-
-@strawberry.type(description="A graph edge ready for drawing.")
-class GraphEdge:
-    source: strawberry.ID = strawberry.field(
-        description="The source node's ID; for reviews, the reviewer."
-    )
-    target: strawberry.ID = strawberry.field(
-        description="The target node's ID; for reviews, the author reviewed."
-    )
-    kind: str = strawberry.field(description="The relation (REVIEWED, DEPENDS_ON, AUTHORED, ...).")
-    weight: float | None = strawberry.field(
-        description="For review networks, the distinct patches behind the edge."
-    )
-    declared: bool | None = strawberry.field(
-        default=None, description="For dependencies: false when inferred from prose."
-    )
-
-
-@strawberry.type(
-    description="A subgraph ready for Cytoscape.js / Graphology / D3 without reshaping."
-)
-class GraphView:
-    """Built from the store's view only when a field asks: a client that takes `cytoscape`
-    (one JSON value) does not pay for thousands of typed nodes and edges it never reads."""
-
-    _view: strawberry.Private[ViewGraph]
-
-    @strawberry.field(description="The nodes of the view.")
-    def nodes(self) -> list[GraphNode]:
-        return [
-            GraphNode(
-                id=strawberry.ID(n.id),
-                kind=n.kind,
-                label=n.label,
-                weight=n.weight,
-                resolved=n.data.get("resolved"),
-                merged=MergeState(n.data["mergeState"]) if n.data.get("mergeState") else None,
-            )
-            for n in self._view.nodes
-        ]
-
-    @strawberry.field(description="The edges of the view.")
-    def edges(self) -> list[GraphEdge]:
-        return [
-            GraphEdge(
-                source=strawberry.ID(e.source),
-                target=strawberry.ID(e.target),
-                kind=e.kind,
-                weight=e.weight,
-                declared=e.data.get("declared"),
-            )
-            for e in self._view.edges
-        ]
-
-    @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
-    def cytoscape(self) -> JSON:
-        return JSON(cytoscape_json(self._view))
-
-    @strawberry.field(
-        description="The same data as Graphology's serialised JSON (`graph.import(...)`)."
-    )
-    def graphology(self) -> JSON:
-        return JSON(graphology_json(self._view))
-
-    @staticmethod
-    def of(view: ViewGraph) -> GraphView:
-        return GraphView(_view=view)
-
-
-@strawberry.type(
-    description="Counts, and the tallies a list digest prints — by person and company."
-)
-class Stats:
-    messages: int = strawberry.field(description="Messages loaded (patches, covers, replies).")
-    people: int = strawberry.field(description="People, after merging their identities.")
-    companies: int = strawberry.field(description="Companies known from address domains.")
-    series: int = strawberry.field(description="Series, every version counted once.")
-    patches: int = strawberry.field(description="Patch messages.")
-    files: int = strawberry.field(description="Distinct file paths touched.")
-    _top_domains: strawberry.Private[list[tuple[str, int]]]
-    _top_companies: strawberry.Private[list[tuple[str, int]]]
-    _top_contributors: strawberry.Private[list[PersonCount]]
-
-    @strawberry.field(name="topDomains", description="Address domains by patches contributed.")
-    def top_domains(self, first: Top = 15) -> list[NameCount]:
-        return [NameCount(name=n, count=c) for n, c in self._top_domains[: check_first(first)]]
-
-    @strawberry.field(name="topCompanies", description="Companies by patches contributed.")
-    def top_companies(self, first: Top = 15) -> list[NameCount]:
-        return [NameCount(name=n, count=c) for n, c in self._top_companies[: check_first(first)]]
-
-    @strawberry.field(name="topContributors", description="People by patches contributed.")
-    def top_contributors(self, first: Top = 15) -> list[PersonCount]:
-        return self._top_contributors[: check_first(first)]
 
 
 def _nodes(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
@@ -192,37 +82,6 @@ def _series_key(info: Info, id_or_message: str) -> str:
     if found is None:
         raise ApiError(f"no series with id or message-id {id_or_message!r}")
     return found.key
-
-
-@strawberry.enum(description="How review statistics are grouped.")
-class ReviewGroup(enum.Enum):
-    COMPANY = strawberry.enum_value(
-        "COMPANY", description="By the author's company on the posting date."
-    )
-    SUBSYSTEM = strawberry.enum_value(
-        "SUBSYSTEM", description="By the MAINTAINERS subsystems of the files the series touches."
-    )
-
-
-@strawberry.type(description="Review statistics of one company or subsystem over a time window.")
-class ReviewStatsRow:
-    name: str = strawberry.field(description="The company or subsystem.")
-    series_posted: int = strawberry.field(description="Series posted in the window.")
-    series_reviewed: int = strawberry.field(description="Series that got a review by reply.")
-    share_reviewed: float = strawberry.field(description="seriesReviewed / seriesPosted (0..1).")
-    median_hours_to_first_review: float | None = strawberry.field(
-        description="Median hours from posting to the first review of the reviewed series."
-    )
-    series_merged: int | None = strawberry.field(
-        description="Series that landed in a loaded code tree, in full or in part "
-        "(null: no code tree loaded)."
-    )
-    share_merged: float | None = strawberry.field(
-        description="seriesMerged / seriesPosted (0..1; null: no code tree loaded)."
-    )
-    median_hours_to_merge: float | None = strawberry.field(
-        description="Median hours from a landed series' posting to its first commit."
-    )
 
 
 NodeIdArg = Annotated[strawberry.ID, strawberry.argument(description="A global ID, `Kind:key`.")]
@@ -296,7 +155,7 @@ class Query:
         info: Info,
         email: Annotated[str, strawberry.argument(description="Any address of the person.")],
     ) -> Person | None:
-        found = info.context.store.person_by_email(email)
+        found = info.context.store.get_many(NodeKind.PERSON, [email], by="address")[0]
         return Person.of(found) if found else None
 
     @strawberry.field(
@@ -396,7 +255,7 @@ class Query:
         store = info.context.store
         related = None
         if author is not None:
-            person = store.person_by_email(author)
+            person = store.get_many(NodeKind.PERSON, [author], by="address")[0]
             if person is None:
                 raise ApiError(f"no person with address {author!r}")
             from graphapi.model import EdgeKind
@@ -473,8 +332,8 @@ class Query:
         ] = 100,
     ) -> GraphView:
         view = info.context.store.review_network(
-            level=level.name,
-            kinds=_kinds(kinds),
+            level=LEVELS[level],
+            kinds=kind_names(kinds),
             since=since,
             until=window_until(until),
             min_weight=min_weight,
@@ -503,7 +362,9 @@ class Query:
         if not 0 <= max_depth <= MAX_DEPTH:
             raise ApiError(f"'maxDepth' must be between 0 and {MAX_DEPTH}, got {max_depth}")
         key = _series_key(info, str(series))
-        return GraphView.of(info.context.store.dependency_graph(key, direction.name, max_depth))
+        return GraphView.of(
+            info.context.store.dependency_graph(key, DIRECTIONS[direction], max_depth)
+        )
 
     @strawberry.field(description="Every node within `depth` edges of a node.")
     def neighborhood(
@@ -542,7 +403,7 @@ class Query:
         ] = False,
     ) -> list[ReviewStatsRow]:
         rows = info.context.store.review_stats(
-            group_by=group_by.name,
+            group_by=GROUPS[group_by],
             since=since,
             until=window_until(until),
             include_pull_requests=include_pull_requests,

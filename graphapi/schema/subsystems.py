@@ -13,7 +13,7 @@ __all__ = ["SeriesSubsystem", "Subsystem"]
 
 
 async def _people(info: Info, data: NodeData, edge: EdgeKind) -> list[Person]:
-    found = await info.context.loaders.related(data.kind, edge, "in").load(data.key)
+    found = await info.context.dataloaders.related(data.kind, edge, "in").load(data.key)
     return [Person.of(r.node) for r in found]
 
 
@@ -65,13 +65,13 @@ class SeriesSubsystem:
 
 
 async def file_subsystems(info: Info, path: str) -> list[Subsystem]:
-    loader = info.context.loaders.related(NodeKind.FILE, EdgeKind.IN_SUBSYSTEM, "out")
+    loader = info.context.dataloaders.related(NodeKind.FILE, EdgeKind.IN_SUBSYSTEM, "out")
     found = sorted(await loader.load(path), key=lambda r: (r.edge.get("rank", 0), r.node.key))
     return [Subsystem.of(r.node) for r in found]
 
 
 async def series_subsystems(info: Info, series_key: str) -> list[SeriesSubsystem]:
-    rows = await info.context.loaders.series_subsystems().load(series_key)
+    rows = await info.context.dataloaders.series_subsystems().load(series_key)
     return [
         SeriesSubsystem(subsystem=Subsystem.of(s), reviewed_by=[Person.of(p) for p in people])
         for s, people in rows

@@ -6,126 +6,128 @@ answers from every implementation. Each read returns plain data (`NodeData`, tup
 resolver level costs one store call.
 
 The questions a resolver asks about each item of a list (a series' author, a person's
-company, ...) have a batched form, `*_many` (and `related_pages`): one call answers them for
-a list of keys, each answer exactly what the single-key form gives (ordering included), in
-the order of the keys, duplicates and unknown keys included. The GraphQL layer's DataLoaders
-call those, so a list of twenty items costs the store what one item costs.
+company, ...) are asked for many keys at once (`*_many`, `related_pages`): one call answers
+them for a list of keys, in the order of the keys, duplicates and unknown keys included.
+The GraphQL layer's DataLoaders call those, so a list of twenty items costs the store what
+one item costs. The answers' types live in `answers`, the rules they follow in `rules`;
+`StoreMaintenance` is what a load needs besides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind
+from graphapi.store.answers import (
+    Page,
+    Position,
+    Related,
+    Tie,
+    ViewEdge,
+    ViewGraph,
+    ViewNode,
+)
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS
 
 __all__ = [
+    "DependencyDirection",
     "Direction",
     "GraphStore",
+    "GroupBy",
+    "Level",
+    "Lookup",
+    "MaintainedStore",
     "Page",
     "Position",
+    "Rederiving",
     "Related",
+    "StoreMaintenance",
     "Tie",
+    "TieOwner",
+    "TieQuery",
+    "TieSide",
     "ViewEdge",
     "ViewGraph",
     "ViewNode",
-    "list_position",
 ]
 
-Direction = str  # "out" | "in"
+#: Which way an edge is followed from the node asked about.
+Direction = Literal["out", "in"]
+#: Which way dependencies are followed: what a series needs, what needs it, or both.
+DependencyDirection = Literal["UPSTREAM", "DOWNSTREAM", "BOTH"]
+#: Whom a review network links: people, or their employers on the review date.
+Level = Literal["PERSON", "COMPANY"]
+#: What review statistics are grouped by: the author's company, or the subsystem touched.
+GroupBy = Literal["COMPANY", "SUBSYSTEM"]
+#: How `get_many` finds a node: by its key, or a person by any of their addresses.
+Lookup = Literal["key", "address"]
+#: Whose ties a `TieQuery` asks for, and which side of the review.
+TieOwner = Literal["person", "company", "file", "series"]
+TieSide = Literal["reviewers", "reviewees", "authors"]
 
-
-#: Where a node stands in its kind's list order: (sort text, key). Keyset cursors carry it,
-#: so a page continues after that place even when a reload has inserted nodes before it.
-Position = tuple[str, str]
-
-
-def list_position(data: NodeData) -> Position:
-    """The place of `data` in list order: series newest first, everything else by name (or
-    path, or title), ties by key. Every store sorts lists by this, and a cursor holds it."""
-    if data.kind is NodeKind.SERIES:
-        return (_neg_date(data.get("date")), data.key)
-    return (str(data.get("name") or data.get("path") or data.get("title") or ""), data.key)
-
-
-def _neg_date(value: str | None) -> str:
-    """Newest first under an ascending sort: invert the ISO string's characters."""
-    if not value:
-        return "~"
-    return "".join(chr(0x7F - ord(c)) for c in value)
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a list: the items after a position, how many there are in all, and
-    whether any come before the page or after it."""
-
-    items: list[NodeData]
-    total: int
-    has_previous: bool = False
-    has_next: bool = False
+_TIE_SIDES: dict[str, tuple[str, ...]] = {
+    "person": ("reviewers", "reviewees"),
+    "company": ("reviewers", "reviewees"),
+    "file": ("reviewers", "authors"),
+    "series": ("reviewers",),
+}
+_DEFAULT_KINDS = tuple(sorted(DEFAULT_REVIEW_KINDS))
 
 
 @dataclass(frozen=True, slots=True)
-class Related:
-    """A neighbour and the properties of the edge that leads to it."""
+class TieQuery:
+    """Which review ties `GraphStore.ties_many` answers, for keys of one kind of node.
 
-    node: NodeData
-    edge: dict[str, Any]
+    - person reviewers: who reviewed the person's patches; reviewees: whose patches the
+      person reviewed;
+    - company reviewers/reviewees: the same between employers on the review date;
+    - file authors/reviewers: who wrote or reviewed the patches touching the path;
+    - series reviewers: who reviewed the series' patches.
 
+    `kinds` (trailer kind names) choose what counts as a review for people and series;
+    company and file ties always count the default kinds (`model.REVIEW_KINDS`).
+    """
 
-@dataclass(frozen=True, slots=True)
-class Tie:
-    """An aggregated review relation: `count` distinct patches, `lineages` distinct lineages."""
+    owner: TieOwner
+    side: TieSide = "reviewers"
+    kinds: tuple[str, ...] = _DEFAULT_KINDS
 
-    node: NodeData
-    count: int
-    lineages: int = 0
-    patch_keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ViewNode:
-    id: str
-    kind: str
-    label: str
-    weight: float | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ViewEdge:
-    source: str
-    target: str
-    kind: str
-    weight: float | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ViewGraph:
-    nodes: list[ViewNode]
-    edges: list[ViewEdge]
+    def __post_init__(self) -> None:
+        if self.side not in _TIE_SIDES.get(self.owner, ()):
+            raise ValueError(f"no {self.side} ties for a {self.owner}")
+        if self.owner in ("company", "file") and self.kinds != _DEFAULT_KINDS:
+            raise ValueError(f"{self.owner} ties count the default review kinds only")
+        object.__setattr__(self, "kinds", tuple(sorted(set(self.kinds))))
 
 
 class GraphStore(Protocol):
-    """What the API needs from a graph backend."""
+    """What the API needs from a graph backend: one bulk write and the reads of the API."""
 
-    def write(self, batch: GraphBatch) -> None: ...
+    def write(self, batch: GraphBatch) -> None:
+        """Merge the batch's records (see `node_merge` for how a node merges)."""
+        ...
 
-    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]: ...
+    def get_many(
+        self, kind: NodeKind, keys: Sequence[str], *, by: Lookup = "key"
+    ) -> list[NodeData | None]:
+        """The node of each key (None when unknown). `by="address"` (people only): a key is
+        any address of the person, case and spaces ignored, not only the canonical one."""
+        ...
 
     def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
         """The bodies of the messages with these keys (None for an unknown key)."""
         ...
 
-    def person_by_email(self, email: str) -> NodeData | None: ...
+    def company_by_name(self, name: str) -> NodeData | None:
+        """The company with this name (case ignored) or one of its address domains."""
+        ...
 
-    def company_by_name(self, name: str) -> NodeData | None: ...
-
-    def series_by_message(self, message_id: str) -> NodeData | None: ...
+    def series_by_message(self, message_id: str) -> NodeData | None:
+        """The series of a cover letter's or a patch's Message-ID."""
+        ...
 
     def list_nodes(
         self,
@@ -138,18 +140,15 @@ class GraphStore(Protocol):
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
-        """Up to `first` nodes of a kind after `after` in `list_position` order; `where` keeps
-        the nodes whose properties equal its values."""
+        """Up to `first` nodes of a kind after `after` in `rules.list_position` order; `where`
+        keeps the nodes whose properties equal its values."""
         ...
-
-    def related(
-        self, kind: NodeKind, key: str, edge: EdgeKind, direction: Direction
-    ) -> list[Related]: ...
 
     def related_many(
         self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
-        """`related` for each key, in one call."""
+        """Each node's neighbours over `edge`, with the edge's properties, in
+        `rules.related_order`."""
         ...
 
     def related_pages(
@@ -165,82 +164,122 @@ class GraphStore(Protocol):
         """`list_nodes(kind, related_to=(edge, owner_kind, key), after=, first=)` per key."""
         ...
 
-    def review_ties(
-        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[Tie]: ...
-
-    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]: ...
-
-    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]: ...
-
-    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]: ...
-
-    def lineage(self, series_key: str) -> list[NodeData]: ...
-
-    def review_ties_many(
-        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        """`review_ties` for each person, in one call."""
-        ...
-
-    def company_ties_many(
-        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
-    ) -> list[list[Tie]]:
-        """`company_ties` for each company, in one call."""
-        ...
-
-    def file_people_many(
-        self, paths: Sequence[str], *, reviewers: bool, first: int
-    ) -> list[list[Tie]]:
-        """`file_people` for each file, in one call."""
-        ...
-
-    def series_reviewers_many(
-        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        """`series_reviewers` for each series, in one call."""
+    def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
+        """Each key's review ties (`TieQuery`), most patches first, then by key."""
         ...
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
-        """`lineage` for each series, in one call."""
+        """Each series' whole version chain, oldest first (`rules.version_walk`)."""
         ...
 
-    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph: ...
+    def series_subsystems_many(
+        self, series_keys: Sequence[str]
+    ) -> list[list[tuple[NodeData, list[NodeData]]]]:
+        """Each series' subsystems (most precise first), each with the maintainers and
+        designated reviewers of it who gave Reviewed-by or Acked-by."""
+        ...
 
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph: ...
+    def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
+        """Each series' earliest review given by reply (not carried, not a self-review), and
+        its date."""
+        ...
+
+    def dependency_graph(
+        self, series_key: str, direction: DependencyDirection, max_depth: int
+    ) -> ViewGraph:
+        """Series reachable over DEPENDS_ON (`rules.dependency_walk`)."""
+        ...
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+        """Every node within `depth` edges of one node, and the edges among them."""
+        ...
 
     def review_network(
         self,
         *,
-        level: str,
+        level: Level,
         kinds: Sequence[str],
         since: datetime | None,
         until: datetime | None,
         min_weight: int,
         first: int,
-    ) -> ViewGraph: ...
-
-    def stats(self, first: int) -> dict[str, Any]: ...
-
-    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]: ...
-
-    def first_review(self, series_key: str) -> tuple[NodeData, str] | None: ...
-
-    def series_subsystems_many(
-        self, series_keys: Sequence[str]
-    ) -> list[list[tuple[NodeData, list[NodeData]]]]:
-        """`series_subsystems` for each series, in one call."""
+    ) -> ViewGraph:
+        """Reviewer -> author edges weighted by distinct patches (`rules.weighted_view`)."""
         ...
 
-    def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
-        """`first_review` for each series, in one call."""
+    def stats(self, first: int) -> dict[str, Any]:
+        """Counts per kind and the top domains, companies and contributors."""
         ...
 
     def review_stats(
         self,
         *,
-        group_by: str,
+        group_by: GroupBy,
         since: datetime | None,
         until: datetime | None,
         include_pull_requests: bool = False,
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """Per company or subsystem: series posted, share reviewed, delays, merges."""
+        ...
+
+
+class Rederiving(Protocol):
+    """The in-place writes that re-apply changed identity or ownership files to what a store
+    holds (`graphapi.incremental.rederive`)."""
+
+    def write(self, batch: GraphBatch) -> None: ...
+
+    def node_keys(self, kind: NodeKind) -> list[str]:
+        """The key of every node of `kind`, sorted."""
+        ...
+
+    def person_identities(self) -> list[tuple[str, list[str], dict[str, int]]]:
+        """(key, addresses, name sightings) of every person."""
+        ...
+
+    def delete_nodes(self, kind: NodeKind) -> None: ...
+
+    def move_people(self, moves: Mapping[str, str]) -> None:
+        """Move every relationship of person `old` to person `new`, delete `old`."""
+        ...
+
+    def delete_employment(self, keys: Sequence[str] | None) -> None:
+        """Delete the EMPLOYED_BY edges of these people (None: of everybody)."""
+        ...
+
+    def delete_unemployed_companies(self) -> None: ...
+
+
+class StoreMaintenance(Protocol):
+    """What a load asks of a store besides the API's reads, answered by every store, so that
+    no code outside `store/` needs to ask which store it holds."""
+
+    def kept_files(self) -> dict[str, str]:
+        """The identity and ownership files' text kept for later loads, by `KeptFiles` name."""
+        ...
+
+    def keep_files(self, files: Mapping[str, str]) -> None:
+        """Keep these files' text for later loads, replacing what was kept."""
+        ...
+
+    def load_cursors(self) -> dict[str, str]:
+        """A copy of how far each source was read (`graphapi.cursors`)."""
+        ...
+
+    def record_load(self, files: Mapping[str, str] | None, cursors: Mapping[str, str]) -> None:
+        """The end of a load: keep `files` (None: unchanged) and the `cursors` it moved (the
+        others stay as they are: a concurrent load's are not undone)."""
+        ...
+
+    def delete_edges(self, kind: EdgeKind) -> None:
+        """Delete every edge of `kind` (edges re-derived whole, such as MERGED_AS)."""
+        ...
+
+    def rederiving(self) -> Rederiving | None:
+        """The means to re-apply changed files in place, or None for a store that re-derives
+        by rebuilding from the corpus it keeps (the embedded store: `load_sources`)."""
+        ...
+
+
+class MaintainedStore(GraphStore, StoreMaintenance, Protocol):
+    """A store a load writes into: the API's seam and its maintenance."""

@@ -6,15 +6,16 @@ types, a string that is not valid Unicode) is stored JSON-encoded under `<name>_
 names of properties whose value is `None` are listed in `_nulls`: `NodeData.props` and edge
 dicts come back exactly as `NetworkXStore` returns them.
 
-Nodes are merged in Python by `NetworkXStore`'s own code (authoritative records overwrite,
-placeholders only fill what is missing, `emails`/`domains` are unioned, a person's name
-sightings keep the highest count and decide the display name), then written whole. A node
+Nodes are merged in Python by the rules of `node_merge`, which the embedded store applies
+too (authoritative records overwrite, placeholders only fill what is missing,
+`emails`/`domains` are unioned, a person's name sightings keep the highest count and decide
+the display name), then written whole. A node
 also carries derived internal properties that make Cypher answer like Python does:
 
-- `_sort`: the key `nx_queries` sorts a kind by, encoded so that Neo4j's string order (UTF-16
-  code units) equals Python's (code points): see `order_preserving`;
+- `_sort`: the key lists are sorted by (`rules.sort_text`), encoded so that Neo4j's string
+  order (UTF-16 code units) equals Python's (code points): see `order_preserving`;
 - `_ks`: the key encoded the same way, only when it differs from the key;
-- `_search`: the lower-cased haystack `nx_queries` searches words in;
+- `_search`: the lower-cased haystack searches look in (`rules.search_text`);
 - `_lname`: a company's lower-cased name, for `company(name:)`.
 """
 
@@ -25,8 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphapi.model import GraphBatch, NodeData, NodeKind, NodeRecord, node_id
-from graphapi.store.networkx_store import NetworkXStore
+from graphapi.model import NodeData, NodeKind, NodeRecord
+from graphapi.store.node_merge import Node, merge_records
+from graphapi.store.rules import search_text, sort_text
 
 __all__ = [
     "INTERNAL",
@@ -49,7 +51,6 @@ INTERNAL = frozenset(
     {"key", "disc", "_placeholder", "_names", "_nulls", "_sort", "_ks", "_search", "_lname"}
     | {"_lock", "_new", "_labels"}
 )
-_SEARCHED = ("name", "title", "path", "emails", "domains")
 _SCALARS = (bool, int, float, str)
 
 
@@ -154,27 +155,15 @@ def order_preserving(text: str) -> str:
     return "".join(c if ord(c) < 0xD800 else f"\uffff{ord(c):06x}" for c in text)
 
 
-def _neg_date(value: Any) -> str:
-    if not value:
-        return "~"
-    return "".join(chr(0x7F - ord(c)) for c in str(value))
-
-
-def _sort_text(kind: NodeKind, props: Mapping[str, Any]) -> str:
-    if kind is NodeKind.SERIES:
-        return _neg_date(props.get("date"))
-    return str(props.get("name") or props.get("path") or props.get("title") or "")
-
-
 def _search_text(props: Mapping[str, Any]) -> str:
-    text = " ".join(str(v) for k, v in props.items() if k in _SEARCHED).lower()
+    text = search_text(props)
     return text if _storable_str(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
 # -- node state and merging ------------------------------------------------------------------
 @dataclass(slots=True)
 class NodeState:
-    """A node as `NetworkXStore` keeps it: props, name sightings, placeholder flag."""
+    """A node as `node_merge` merges it: props, name sightings, placeholder flag."""
 
     kind: NodeKind
     key: str
@@ -192,30 +181,24 @@ def state_of(kind: NodeKind, raw: Mapping[str, Any]) -> NodeState:
 def merge_states(
     kind: NodeKind, existing: Mapping[str, NodeState | None], records: Sequence[NodeRecord]
 ) -> dict[str, NodeState]:
-    """Apply `records` (all of `kind`) to the existing nodes with `NetworkXStore`'s own merge.
-
-    The networkx store is the reference: its merge runs on a scratch graph holding just
-    these nodes, so both stores merge alike by construction.
-    """
-    scratch = NetworkXStore()
-    for key, state in existing.items():
-        if state is not None:
-            scratch.graph.add_node(
-                node_id(kind, key),
-                kind=kind,
-                key=key,
-                props=state.props,
-                names=state.names,
-                placeholder=state.placeholder,
-            )
-    scratch.write(GraphBatch(nodes=list(records)))
-    merged = {}
-    for nid, attrs in scratch.graph.nodes(data=True):
-        merged[attrs["key"]] = NodeState(
-            kind, attrs["key"], attrs["props"], attrs["names"], attrs["placeholder"]
-        )
-        assert nid == node_id(kind, attrs["key"])
-    return merged
+    """Apply `records` (all of `kind`) to the existing nodes by the one merge of
+    `node_merge`, which the embedded store applies too."""
+    nodes: dict[str, Node] = {
+        key: {
+            "kind": kind,
+            "key": key,
+            "props": s.props,
+            "names": s.names,
+            "placeholder": s.placeholder,
+        }
+        for key, s in existing.items()
+        if s is not None
+    }
+    merge_records(nodes, records)
+    return {
+        key: NodeState(kind, key, node["props"], node["names"], node["placeholder"])
+        for key, node in nodes.items()
+    }
 
 
 def encode_node(state: NodeState) -> dict[str, Any]:
@@ -228,7 +211,7 @@ def encode_node(state: NodeState) -> dict[str, Any]:
         out["_nulls"] = nulls
     if state.names:
         out["_names"] = json.dumps(state.names)
-    out["_sort"] = order_preserving(_sort_text(state.kind, state.props))
+    out["_sort"] = order_preserving(sort_text(state.kind, state.props))
     out["_search"] = _search_text(state.props)
     ks = order_preserving(state.key)
     if ks != state.key:
@@ -239,7 +222,7 @@ def encode_node(state: NodeState) -> dict[str, Any]:
 
 
 def node_data(kind: NodeKind, raw: Mapping[str, Any]) -> NodeData:
-    """`NodeData` as `nx_queries.to_data` builds it: props plus the placeholder flag."""
+    """`NodeData` as `nx_graph.to_data` builds it: props plus the placeholder flag."""
     props = decode_props(raw)
     props["placeholder"] = bool(raw.get("_placeholder"))
     return NodeData(kind, raw["key"], props)

@@ -1,6 +1,7 @@
-"""Every Cypher statement the read queries of `Neo4jStore` run, written once (built once,
-cached), parameterised. The write path's statements (node and edge merges, the meta node,
-constraints) live with it in `neo4j_write`; `Neo4jStore.counts` has the one count query.
+"""The Cypher statements of `Neo4jStore`'s reads, written once (built once, cached),
+parameterised; the review questions' are in `neo4j_cypher_reviews`. The write path's
+statements (node and edge merges, the meta node, constraints) live with it in
+`neo4j_write`; `Neo4jStore.counts` has the one count query.
 
 Labels and relationship types are the values of `NodeKind` and `EdgeKind` and depth bounds
 are small integers the store chooses from a fixed range; everything a user sends (keys,
@@ -21,30 +22,23 @@ from functools import cache
 from graphapi.model import EdgeKind, NodeKind
 
 __all__ = [
+    "AUTHORED",
     "CLEAR",
     "COMPANY_BY_NAME",
-    "FIRST_REVIEW",
-    "FIRST_REVIEW_MANY",
+    "COUNTED",
+    "EMPLOYED_BY",
+    "KEY_ORDER",
     "LINEAGE",
     "LINEAGE_MANY",
     "MAX_DEPENDENCY_DEPTH",
     "MAX_NEIGHBORHOOD_DEPTH",
     "PERSON_BY_ADDRESS",
-    "REVIEW_STATS",
+    "REVIEW",
     "SERIES_BY_MESSAGE",
-    "SERIES_REVIEWERS",
-    "SERIES_REVIEWERS_MANY",
-    "SERIES_SUBSYSTEMS",
-    "SERIES_SUBSYSTEMS_MANY",
-    "STATS",
     "WRITE_NODES",
-    "company_at",
-    "company_ties",
-    "company_ties_many",
     "constraint",
+    "cypher_name",
     "dependency_graph",
-    "file_people",
-    "file_people_many",
     "get_many",
     "list_nodes",
     "neighborhood",
@@ -52,9 +46,6 @@ __all__ = [
     "related",
     "related_many",
     "related_pages",
-    "review_network",
-    "review_ties",
-    "review_ties_many",
     "view_of",
     "write_edges",
 ]
@@ -63,14 +54,14 @@ MAX_DEPENDENCY_DEPTH = 10
 MAX_NEIGHBORHOOD_DEPTH = 3
 REVIEW = EdgeKind.TRAILER.value
 #: A review trailer `t` that counts: not one CARRIED over from an earlier version's patch.
-_COUNTED = "coalesce(t.source, '') <> 'CARRIED'"
+COUNTED = "coalesce(t.source, '') <> 'CARRIED'"
 AUTHORED = EdgeKind.AUTHORED.value
 EMPLOYED_BY = EdgeKind.EMPLOYED_BY.value
 
-#: A node's sort position among nodes of its kind: `nx_queries`' order (see neo4j_codec).
+#: A node's sort position among nodes of its kind: `rules.list_position` (see neo4j_codec).
 KEY_ORDER = "coalesce({0}._ks, {0}.key)"
 
-#: What a graph view needs of a node (`views.node_label`, `nx_queries._view_data`).
+#: What a graph view needs of a node (`rules.node_label`, `rules.view_node`).
 _VIEW_PROPS = (
     *("name", "title", "path", "subject", "url"),
     *("resolved", "version", "isRfc", "messageId", "mergeState"),
@@ -82,6 +73,10 @@ def _name(kind: NodeKind | EdgeKind) -> str:
     if not value.isidentifier():  # never: the enums are ours; a guard against an edit
         raise ValueError(f"{value!r} cannot be a Neo4j label or type")
     return value
+
+
+#: `_name` for the statement modules built on this one.
+cypher_name = _name
 
 
 def view_of(var: str) -> str:
@@ -176,7 +171,7 @@ def list_nodes(
     kind: NodeKind, related: tuple[EdgeKind, NodeKind] | None, *, filtered: bool = False
 ) -> str:
     """The page of a kind after the position `$after` ([sort, key] as stored, or null) in
-    `nx_queries.list_nodes` order (a keyset: reloads that insert before it shift nothing),
+    `rules.list_position` order (a keyset: reloads that insert before it shift nothing),
     the total, and whether items come before and after the page; `filtered` keeps the nodes
     whose properties equal `$where`'s values."""
     label = _name(kind)
@@ -222,163 +217,6 @@ def related_pages(kind: NodeKind, edge: EdgeKind, owner: NodeKind) -> str:
 
 
 # -- review ties ---------------------------------------------------------------------------------
-_TIE_COLUMNS = ("props", "labels", "patches")
-_TIE_RETURN = (
-    "WITH o, collect(DISTINCT p) AS ps "
-    f"ORDER BY size(ps) DESC, {KEY_ORDER.format('o')} LIMIT $first "
-    "RETURN properties(o) AS props, labels(o) AS labels, "
-    "[x IN ps | [x.key, x.lineage, 'lineage' IN coalesce(x._nulls, [])]] AS patches"
-)
-_PERSON = _name(NodeKind.PERSON)
-_SERIES_LABEL = _name(NodeKind.SERIES)
-
-
-@cache
-def review_ties(as_reviewer: bool) -> str:
-    """People whose patches `$key` reviewed (as_reviewer), or who reviewed `$key`'s."""
-    if as_reviewer:
-        pattern = f"(me:{_PERSON} {{key: $key}})-[t:{REVIEW}]->(p)<-[:{AUTHORED}]-(o)"
-    else:
-        pattern = f"(me:{_PERSON} {{key: $key}})-[:{AUTHORED}]->(p)<-[t:{REVIEW}]-(o)"
-    return (
-        f"MATCH {pattern} WHERE {_COUNTED} AND t.trailerKind IN $kinds AND o <> me " + _TIE_RETURN
-    )
-
-
-@cache
-def review_ties_many(as_reviewer: bool) -> str:
-    return per_key(review_ties(as_reviewer), _TIE_COLUMNS)
-
-
-def company_at(person: str, day: str) -> str:
-    """The company node of `person` on `day` (null: the latest), as `nx_queries.company_of`.
-
-    EMPLOYED_BY edges may carry `from` (inclusive) and `until` (exclusive) dates; of the
-    spans valid on the day, the one ending last (then starting last) wins.
-    """
-    spans = (
-        f"[({person})-[_job:{EMPLOYED_BY}]->(_employer) "
-        f"WHERE {day} IS NULL OR (coalesce(_job.`from`, '') <= {day} "
-        f"AND {day} < coalesce(_job.`until`, '9999')) "
-        "| [coalesce(_job.`until`, '9999'), coalesce(_job.`from`, ''), _employer]]"
-    )
-    return (
-        f"reduce(_best = null, _span IN {spans} | CASE WHEN _best IS NULL "
-        "OR _span[0] > _best[0] OR (_span[0] = _best[0] AND _span[1] > _best[1]) "
-        "THEN _span ELSE _best END)[2]"
-    )
-
-
-#: The date a review counts at (`nx_queries.review_index`): the trailer's, else the patch's.
-_REVIEW_DATE = "CASE WHEN coalesce(t.date, '') = '' THEN p.date ELSE t.date END"
-#: The day companies are looked up on: none (the latest company) without a date.
-_DAY = "CASE WHEN coalesce(date, '') = '' THEN null ELSE left(date, 10) END"
-
-
-@cache
-def company_ties(as_reviewer: bool) -> str:
-    """Companies whose patches company `$key` reviewed (as_reviewer), or the reverse.
-
-    Companies are those of the reviewer and the author on the day of the review.
-    """
-    company = f"(c:{_name(NodeKind.COMPANY)} {{key: $key}})"
-    if as_reviewer:
-        pattern = f"(r)-[t:{REVIEW}]->(p)<-[:{AUTHORED}]-(a)"
-        mine, theirs = "r", "a"
-    else:
-        pattern = f"(a)-[:{AUTHORED}]->(p)<-[t:{REVIEW}]-(r)"
-        mine, theirs = "a", "r"
-    return (
-        f"MATCH {company}<-[:{EMPLOYED_BY}]-({mine}) WITH DISTINCT c, {mine} "
-        f"MATCH {pattern} WHERE {_COUNTED} AND t.trailerKind IN $kinds AND a <> r "
-        f"WITH c, p, r, a, {_REVIEW_DATE} AS date "
-        f"WITH c, p, r, a, {_DAY} AS day "
-        f"WITH c, p, {company_at(mine, 'day')} AS own, {company_at(theirs, 'day')} AS o "
-        "WHERE own = c AND o IS NOT NULL AND o <> c " + _TIE_RETURN
-    )
-
-
-@cache
-def company_ties_many(as_reviewer: bool) -> str:
-    return per_key(company_ties(as_reviewer), _TIE_COLUMNS)
-
-
-@cache
-def file_people(reviewers: bool) -> str:
-    file = f"(f:{_name(NodeKind.FILE)} {{key: $key}})"
-    touches = f"-[:{_name(EdgeKind.TOUCHES)}]-"
-    patch = f"(p:{_name(NodeKind.PATCH)})"
-    if reviewers:
-        pattern = (
-            f"{file}<{touches}{patch}<-[t:{REVIEW}]-(o) "
-            f"WHERE {_COUNTED} AND t.trailerKind IN $kinds "
-        )
-    else:
-        pattern = f"{file}<{touches}{patch}<-[:{AUTHORED}]-(o) "
-    return "MATCH " + pattern + _TIE_RETURN
-
-
-@cache
-def file_people_many(reviewers: bool) -> str:
-    return per_key(file_people(reviewers), _TIE_COLUMNS)
-
-
-SERIES_REVIEWERS = (
-    f"MATCH (s:{_name(NodeKind.SERIES)} {{key: $key}})<-[:{_name(EdgeKind.PART_OF)}]-(p)"
-    f"<-[t:{REVIEW}]-(o) "
-    f"WHERE {_COUNTED} AND t.trailerKind IN $kinds AND NOT (o)-[:{AUTHORED}]->(p) " + _TIE_RETURN
-)
-SERIES_REVIEWERS_MANY = per_key(SERIES_REVIEWERS, _TIE_COLUMNS)
-
-
-_FIRST_REVIEW_OF_S = (
-    f"MATCH (s)<-[:{_name(EdgeKind.PART_OF)}]-()<-[t:{REVIEW}]-(o) "
-    "WHERE t.trailerKind IN $kinds AND NOT coalesce(t.source, '') IN ['BODY', 'CARRIED'] "
-    "AND t.date IS NOT NULL AND t.date <> '' "
-    f"AND NOT (o)-[:{AUTHORED}]->(s) "
-)
-
-FIRST_REVIEW = (
-    f"MATCH (s:{_SERIES_LABEL} {{key: $key}}) "
-    + _FIRST_REVIEW_OF_S
-    + "RETURN properties(o) AS props, labels(o) AS labels, t.date AS date "
-    f"ORDER BY t.date, {KEY_ORDER.format('o')} LIMIT 1"
-)
-FIRST_REVIEW_MANY = per_key(FIRST_REVIEW, ("props", "labels", "date"))
-
-REVIEW_STATS = (
-    f"MATCH (s:{_SERIES_LABEL}) WHERE NOT s._placeholder AND s.date IS NOT NULL AND s.date <> '' "
-    "AND ($since IS NULL OR datetime(s.date) >= datetime($since)) "
-    "AND ($until IS NULL OR datetime(s.date) <= datetime($until)) "
-    "AND ($pulls OR coalesce(s.seriesKind, '') <> 'PULL_REQUEST') "
-    "CALL (s) { " + _FIRST_REVIEW_OF_S + "RETURN min(t.date) AS reviewed } "
-    "CALL (s) { "
-    f"  OPTIONAL MATCH (s)<-[:{AUTHORED}]-(a) WITH a LIMIT 1 "
-    f"  RETURN {company_at('a', 'null')}.name AS company }} "
-    "RETURN s.date AS posted, reviewed, company, s.mergeState AS mergeState, "
-    "s.hoursToMerge AS hoursToMerge, "
-    f"[(s)-[:{_name(EdgeKind.TOUCHES)}]->()-[:{_name(EdgeKind.IN_SUBSYSTEM)}]->(u) | u.name] "
-    "AS subsystems"
-)
-
-
-_TOUCHES = _name(EdgeKind.TOUCHES)
-SERIES_SUBSYSTEMS = (
-    f"MATCH (s:{_SERIES_LABEL} {{key: $key}}) "
-    f"WITH s, [(s)-[:{_TOUCHES}]->(f) | f] "
-    f"+ [(s)<-[:{_name(EdgeKind.PART_OF)}]-()-[:{_TOUCHES}]->(f) | f] AS files, "
-    f"[(s)<-[:{_name(EdgeKind.PART_OF)}]-()<-[t:{REVIEW}]-(o) "
-    f"WHERE {_COUNTED} AND t.trailerKind IN $kinds | o] AS reviewers "
-    "UNWIND files AS f "
-    f"MATCH (f)-[r:{_name(EdgeKind.IN_SUBSYSTEM)}]->(u) "
-    "WITH u, reviewers, collect(coalesce(r.rank, 0)) AS ranks "
-    "RETURN properties(u) AS props, labels(u) AS labels, ranks, "
-    f"[(u)<-[:{_name(EdgeKind.MAINTAINS)}|{_name(EdgeKind.REVIEWS_FOR)}]-(o) "
-    "WHERE o IN reviewers | [properties(o), labels(o)]] AS given"
-)
-SERIES_SUBSYSTEMS_MANY = per_key(SERIES_SUBSYSTEMS, ("props", "labels", "ranks", "given"))
-
-
 # -- walks -----------------------------------------------------------------------------------------
 _PREVIOUS = _name(EdgeKind.PREVIOUS_VERSION)
 LINEAGE = (
@@ -436,66 +274,3 @@ def neighborhood(kind: NodeKind, depth: int) -> str:
         f"RETURN {view_of('x')} AS node, "
         "[(x)-[r]->(y) WHERE y IN ns | [labels(y)[0], y.key, type(r)]] AS out"
     )
-
-
-# -- network and stats ------------------------------------------------------------------------
-_WINDOW = (
-    "(($since IS NULL AND $until IS NULL) OR (coalesce(date, '') <> '' "
-    "AND ($since IS NULL OR datetime(date) >= datetime($since)) "
-    "AND ($until IS NULL OR datetime(date) <= datetime($until))))"
-)
-
-
-@cache
-def review_network(company_level: bool) -> str:
-    """Reviewer -> author pairs weighted by distinct patches (people or their companies).
-
-    A review counts at its date (the trailer's, else the patch's): for the window and for
-    the companies people were with then.
-    """
-    head = (
-        f"MATCH (r)-[t:{REVIEW}]->(p)<-[:{AUTHORED}]-(a) "
-        f"WHERE {_COUNTED} AND t.trailerKind IN $kinds AND r <> a "
-        f"WITH r, a, p, {_REVIEW_DATE} AS date WHERE {_WINDOW} "
-    )
-    if company_level:
-        head += (
-            f"WITH r, a, p, {_DAY} AS day "
-            f"WITH p, {company_at('r', 'day')} AS rc, {company_at('a', 'day')} AS ac "
-            "WHERE rc IS NOT NULL AND ac IS NOT NULL AND rc <> ac "
-            "WITH rc AS r, ac AS a, p "
-        )
-    return head + (
-        "WITH r, a, count(DISTINCT p) AS w WHERE w >= $min "
-        f"ORDER BY w DESC, {KEY_ORDER.format('r')}, {KEY_ORDER.format('a')} LIMIT $first "
-        f"RETURN {view_of('r')} AS source, {view_of('a')} AS target, w"
-    )
-
-
-_CONTRIBUTED = _name(EdgeKind.CONTRIBUTED)
-_SERIES = _name(NodeKind.SERIES)
-STATS = (
-    "CALL () { MATCH (n) WHERE NOT n._placeholder "
-    "  WITH labels(n)[0] AS kind, count(*) AS c RETURN collect([kind, c]) AS counts } "
-    "CALL () { "
-    "  CALL () { "
-    f"    MATCH (:{_SERIES})<-[c:{_CONTRIBUTED}]-(person) "
-    "    RETURN person, coalesce(c.count, 0) AS n "
-    "    UNION ALL "
-    f"    MATCH (s:{_SERIES})<-[:{_name(EdgeKind.PART_OF)}]-()<-[:{AUTHORED}]-(person) "
-    f"    WHERE NOT EXISTS {{ (s)<-[:{_CONTRIBUTED}]-() }} "
-    "    RETURN person, 1 AS n "
-    "  } "
-    "  WITH person, sum(n) AS total "
-    f"  RETURN collect([person, total, {company_at('person', 'null')}.name]) AS totals "
-    "} "
-    "CALL (totals) { UNWIND totals AS row WITH row WHERE size(coalesce(row[0].emails, [])) > 0 "
-    "  WITH last(split(row[0].emails[0], '@')) AS domain, sum(row[1]) AS c "
-    "  RETURN collect([domain, c]) AS domains } "
-    "CALL (totals) { UNWIND totals AS row WITH row WHERE row[2] IS NOT NULL "
-    "  WITH row[2] AS company, sum(row[1]) AS c RETURN collect([company, c]) AS companies } "
-    "CALL (totals) { UNWIND totals AS row "
-    f"  WITH row ORDER BY row[1] DESC, {KEY_ORDER.format('row[0]')} LIMIT $first "
-    "  RETURN collect([properties(row[0]), row[1]]) AS top } "
-    "RETURN counts, domains, companies, top"
-)

@@ -1,7 +1,8 @@
-"""Shaping Cypher rows into the store's answers, exactly as `nx_queries` shapes its own.
+"""Shaping Cypher rows into the store's answers, by the rules the embedded store
+answers by (`rules`).
 
 Each function takes the rows of one statement. Orderings are finished here, in Python,
-with the same keys `nx_queries` uses, so ties come out in the same order whatever order
+with the keys of `rules`, so ties come out in the same order whatever order
 Neo4j returned them in.
 """
 
@@ -12,11 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graphapi.model import NodeData, NodeKind, node_id
-from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table, top_counts
-from graphapi.store.base import Page, Related, Tie, ViewEdge, ViewGraph, ViewNode
+from graphapi.store import rules
+from graphapi.store.aggregate import MergeFacts, hours_between, review_stats_table
+from graphapi.store.base import Page, Related, Tie, ViewEdge, ViewGraph
 from graphapi.store.neo4j_codec import decode_edge, kind_of, node_data
-from graphapi.store.nx_queries import related_order
-from graphapi.views import node_label
+from graphapi.store.rules import related_order, view_node
 
 __all__ = [
     "by_key",
@@ -32,20 +33,11 @@ __all__ = [
     "stats_answer",
     "subsystems",
     "ties",
-    "view_node",
 ]
-
-_VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
 
 
 def node_of(props: Mapping[str, Any], labels: Iterable[str]) -> NodeData:
     return node_data(kind_of(labels), props)
-
-
-def view_node(data: NodeData, weight: float | None = None) -> ViewNode:
-    """`nx_queries._view_node` for a node already read."""
-    keep = {k: data.props[k] for k in _VIEW_KEEP if k in data.props}
-    return ViewNode(data.id, data.kind.value, node_label(data), weight, keep)
 
 
 def _projected(row: Mapping[str, Any]) -> NodeData:
@@ -62,7 +54,7 @@ def by_key(rows: Iterable[Mapping[str, Any]], keys: Sequence[str]) -> list[list[
 
 
 def related(rows: Iterable[Mapping[str, Any]]) -> list[Related]:
-    """`nx_queries.related`: neighbours in `related_order`."""
+    """`nx_lists.related`: neighbours in `related_order`."""
     found = [
         Related(node_of(row["props"], row["labels"]), decode_edge(row["edge"])) for row in rows
     ]
@@ -80,7 +72,7 @@ def page(rows: Sequence[Mapping[str, Any]], kind: NodeKind) -> Page:
 
 
 def first_review(rows: Sequence[Mapping[str, Any]]) -> tuple[NodeData, str] | None:
-    """The reviewer and date of `neo4j_cypher.FIRST_REVIEW`'s row, if any."""
+    """The reviewer and date of `neo4j_cypher_reviews.FIRST_REVIEW`'s row, if any."""
     if not rows:
         return None
     return node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
@@ -93,19 +85,18 @@ def _lineage_value(key: str, lineage: Any, is_null: bool) -> Any:
 
 
 def ties(rows: Iterable[Mapping[str, Any]], first: int) -> list[Tie]:
-    """`nx_queries._ties`: by count (distinct patches) then key; lineages distinct."""
+    """`nx_reviews._ties`: by count (distinct patches) then key; lineages distinct."""
     found = []
     for row in rows:
         patches = row["patches"]
         lineages = {_lineage_value(k, lineage, null) for k, lineage, null in patches}
         keys = tuple(sorted(k for k, _, _ in patches))
         found.append(Tie(node_of(row["props"], row["labels"]), len(keys), len(lineages), keys))
-    found.sort(key=lambda t: (-t.count, t.node.key))
-    return found[:first]
+    return rules.sorted_ties(found)[:first]
 
 
 def lineage_chain(rows: Iterable[Mapping[str, Any]], start: str) -> list[NodeData]:
-    """`nx_queries.lineage`: walk older then newer versions, smallest id first, cycle-safe."""
+    """`nx_lists.lineage`: walk older then newer versions, smallest id first, cycle-safe."""
     nodes: dict[str, NodeData] = {}
     older: dict[str, list[str]] = defaultdict(list)
     newer: dict[str, list[str]] = defaultdict(list)
@@ -119,31 +110,15 @@ def lineage_chain(rows: Iterable[Mapping[str, Any]], start: str) -> list[NodeDat
                 newer[target].append(data.id)
     if start not in nodes:
         return []
-    chain = [*reversed(_walk(older, start)), start, *_walk(newer, start)]
+    older_chain = rules.version_walk(lambda n: older.get(n, ()), start)
+    chain = [*reversed(older_chain), start, *rules.version_walk(lambda n: newer.get(n, ()), start)]
     return [nodes[n] for n in chain]
-
-
-def _walk(steps: Mapping[str, list[str]], start: str) -> list[str]:
-    seen = {start}
-    chain: list[str] = []
-    current = start
-    while True:
-        following = sorted(n for n in steps.get(current, ()) if n not in seen)
-        if not following:
-            return chain
-        current = following[0]
-        seen.add(current)
-        chain.append(current)
-
-
-def _dep_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"declared": data.get("declared"), "label": data.get("label"), "url": data.get("url")}
 
 
 def dependency_view(
     rows: Iterable[Mapping[str, Any]], start: str, direction: str, max_depth: int
 ) -> ViewGraph:
-    """`nx_queries.dependency_graph` over the reachable part the statement returned."""
+    """`rules.dependency_walk` over the reachable part the statement returned."""
     nodes: dict[str, NodeData] = {}
     edges: list[tuple[str, str, dict[str, Any]]] = []
     for row in rows:
@@ -154,55 +129,21 @@ def dependency_view(
     if start not in nodes:
         return ViewGraph([], [])
     edges.sort(key=lambda e: e[2].get("order", 0))  # parallel edges: the last one written wins
-    distance = _distances(edges, start, direction, max_depth)
-    unique: dict[tuple[str, str, str], ViewEdge] = {}
-    for source, target, props in edges:
-        if _followed(distance, source, target, direction, max_depth):
-            edge = ViewEdge(source, target, props["depKind"], None, _dep_data(props))
-            unique[(source, target, edge.kind)] = edge
-    ordered = sorted(unique.values(), key=lambda e: (e.source, e.target, e.kind))
-    return ViewGraph([view_node(nodes[n]) for n in sorted(distance)], ordered)
+    outgoing: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+    incoming: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+    for edge in edges:
+        outgoing[edge[0]].append(edge)
+        incoming[edge[1]].append(edge)
 
+    def edges_of(nid: str, out: bool) -> list[tuple[str, str, dict[str, Any]]]:
+        return (outgoing if out else incoming).get(nid, [])
 
-def _neighbours(edges: Sequence[tuple[str, str, Any]], direction: str) -> dict[str, list[str]]:
-    following: dict[str, list[str]] = defaultdict(list)
-    for source, target, _ in edges:
-        if direction in ("UPSTREAM", "BOTH"):
-            following[source].append(target)
-        if direction in ("DOWNSTREAM", "BOTH"):
-            following[target].append(source)
-    return following
-
-
-def _distances(
-    edges: Sequence[tuple[str, str, Any]], start: str, direction: str, max_depth: int
-) -> dict[str, int]:
-    following = _neighbours(edges, direction)
-    distance = {start: 0}
-    frontier = [start]
-    for depth in range(1, max_depth + 1):
-        reached = []
-        for nid in frontier:
-            for other in following.get(nid, ()):
-                if other not in distance:
-                    distance[other] = depth
-                    reached.append(other)
-        frontier = reached
-    return distance
-
-
-def _followed(
-    distance: Mapping[str, int], source: str, target: str, direction: str, max_depth: int
-) -> bool:
-    """Whether the breadth-first walk of `nx_queries` went over this edge."""
-    inner = {n for n, d in distance.items() if d < max_depth}
-    up = direction in ("UPSTREAM", "BOTH") and source in inner
-    down = direction in ("DOWNSTREAM", "BOTH") and target in inner
-    return up or down
+    seen, walked = rules.dependency_walk(start, direction, max_depth, edges_of)
+    return ViewGraph([view_node(nodes[n]) for n in seen], walked)
 
 
 def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
-    """`nx_queries.neighborhood`: nodes by id, distinct (source, target, type) edges."""
+    """`nx_views.neighborhood`: nodes by id, distinct (source, target, type) edges."""
     nodes: dict[str, NodeData] = {}
     edges: set[tuple[str, str, str]] = set()
     for row in rows:
@@ -216,29 +157,23 @@ def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
     )
 
 
-def network_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
-    """`nx_queries.review_network` from the ranked (source, target, weight) rows."""
-    ranked = []
+def network_view(rows: Iterable[Mapping[str, Any]], first: int) -> ViewGraph:
+    """`rules.weighted_view` from the ranked (source, target, weight) rows."""
+    weights = []
     nodes: dict[str, NodeData] = {}
     for row in rows:
         source, target = _projected(row["source"]), _projected(row["target"])
         nodes[source.id], nodes[target.id] = source, target
-        ranked.append(((source.id, target.id), int(row["w"])))
-    ranked.sort(key=lambda item: (-item[1], item[0]))
-    edges = [ViewEdge(s, t, "REVIEWED", float(w)) for (s, t), w in ranked]
-    totals: dict[str, float] = defaultdict(float)
-    for edge in edges:
-        totals[edge.source] += edge.weight or 0
-        totals[edge.target] += edge.weight or 0
-    return ViewGraph([view_node(nodes[n], totals[n]) for n in sorted(totals)], edges)
+        weights.append(((source.id, target.id), int(row["w"])))
+    return rules.weighted_view(weights, nodes.__getitem__, first)
 
 
 def _top(counts: Iterable[Sequence[Any]], first: int) -> list[tuple[str, int]]:
-    return top_counts({str(name): int(count) for name, count in counts}, first)
+    return rules.top({str(name): int(count) for name, count in counts}, first)
 
 
 def stats_answer(row: Mapping[str, Any], first: int) -> dict[str, Any]:
-    """`nx_queries.stats` from the one row of the stats statement."""
+    """`nx_stats.stats` from the one row of the stats statement."""
     counts = {label: int(count) for label, count in row["counts"]}
     top = [(node_data(NodeKind.PERSON, props), int(count)) for props, count in row["top"]]
     top.sort(key=lambda item: (-item[1], item[0].id))
@@ -257,7 +192,7 @@ def _group_names(row: Mapping[str, Any], group_by: str) -> list[str]:
 
 
 def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[dict[str, Any]]:
-    """`nx_queries.review_stats` from one row per series posted in the window."""
+    """`nx_stats.review_stats` from one row per series posted in the window."""
     groups: dict[str, list[float | None]] = defaultdict(list)
     merges: dict[str, list[MergeFacts]] = defaultdict(list)
     for row in rows:
@@ -269,7 +204,7 @@ def review_stats_rows(rows: Iterable[Mapping[str, Any]], group_by: str) -> list[
 
 
 def subsystems(rows: Iterable[Mapping[str, Any]]) -> list[tuple[NodeData, list[NodeData]]]:
-    """`nx_queries.series_subsystems`: most precise (lowest rank) first, then by id."""
+    """`nx_reviews.series_subsystems`: most precise (lowest rank) first, then by id."""
     found = []
     for row in rows:
         subsystem = node_of(row["props"], row["labels"])

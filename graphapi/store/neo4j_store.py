@@ -1,242 +1,71 @@
-"""The Neo4j store: the `GraphStore` seam over the official `neo4j` driver.
+"""The Neo4j store: the `GraphStore` seam over a `Neo4jConnection`.
 
 Writes are batched `UNWIND $rows ... MERGE` transactions (`neo4j_write`); every read is one
-parameterised Cypher statement (`neo4j_cypher`) run as a read (routed to readers in a
-cluster) on the configured database, then shaped in Python (`neo4j_shape`) so that every
-answer, ordering of ties included, equals `NetworkXStore`'s on the same records.
-
-Failures: a Neo4j that cannot be reached when the store opens raises `StoreUnavailable`
-(the CLI prints one line). One that goes away later makes each request fail with
-`graph store unavailable: ...` (`StoreUnreachable`, both an `ApiError`, so GraphQL shows
-its message, and a `StoreUnavailable`); the driver reconnects by itself once it is back.
+parameterised Cypher statement (`neo4j_cypher`) run as a read on the configured database,
+then shaped in Python (`neo4j_shape`) by the rules of `rules`, so that every answer,
+ordering of ties included, equals the embedded store's on the same records. Connecting,
+running statements and failures: `neo4j_connection`.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
-from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, Query, Record, Session
-from neo4j.exceptions import (
-    AuthError,
-    ConfigurationError,
-    DatabaseUnavailable,
-    Neo4jError,
-    ServiceUnavailable,
-    SessionExpired,
-)
+from neo4j import ManagedTransaction
 
-from graphapi.errors import StoreUnavailable, UsageError
+from graphapi.errors import StoreUnreachable
 from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
-from graphapi.schema.errors import ApiError
 from graphapi.store import neo4j_cypher as cypher
+from graphapi.store import neo4j_cypher_reviews as review_cypher
 from graphapi.store import neo4j_shape as shape
 from graphapi.store import neo4j_write as writing
-from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
-from graphapi.store.neo4j_codec import decode_edge, order_preserving, state_of
-from graphapi.store.nx_queries import DEFAULT_KINDS, related_order
+from graphapi.store.base import (
+    DependencyDirection,
+    Direction,
+    GroupBy,
+    Level,
+    Lookup,
+    Page,
+    Position,
+    Related,
+    Tie,
+    TieQuery,
+    ViewGraph,
+)
+from graphapi.store.neo4j_codec import order_preserving, state_of
+from graphapi.store.neo4j_connection import (
+    BATCH_ROWS_ENV,
+    DEFAULT_DATABASE,
+    EDGE_CHUNK_ROWS,
+    MOVE_CHUNK_PEOPLE,
+    NODE_CHUNK_CHARS,
+    Neo4jConnection,
+    Neo4jSettings,
+    WriteStats,
+)
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
-__all__ = ["DEFAULT_DATABASE", "Neo4jSettings", "Neo4jStore", "StoreUnreachable", "WriteStats"]
+__all__ = [
+    "BATCH_ROWS_ENV",
+    "DEFAULT_DATABASE",
+    "Neo4jSettings",
+    "Neo4jStore",
+    "StoreUnreachable",
+    "WriteStats",
+]
 
-DEFAULT_DATABASE = "neo4j"
-NODE_CHUNK_ROWS = 5_000
-NODE_CHUNK_CHARS = 8_000_000
-EDGE_CHUNK_ROWS = 10_000
-BATCH_ROWS_ENV = "GRAPHAPI_NEO4J_BATCH_ROWS"
-MOVE_CHUNK_PEOPLE = 1_000
-READ_TIMEOUT_SECONDS = 30.0
-T = TypeVar("T")
-_DEFAULT_KINDS = sorted(DEFAULT_KINDS)
-
-
-@dataclass(slots=True)
-class WriteStats:
-    """What the last `write` did: distinct nodes and edges merged, and how long it took."""
-
-    nodes: int = 0
-    edges: int = 0
-    node_seconds: float = 0.0
-    seconds: float = 0.0
-
-    @property
-    def edge_seconds(self) -> float:
-        return self.seconds - self.node_seconds
-
-
-class StoreUnreachable(ApiError, StoreUnavailable):
-    """Neo4j went away (restarting, network): a GraphQL error and a CLI error alike."""
-
-
-_GONE = (ServiceUnavailable, SessionExpired, AuthError, DatabaseUnavailable)
-
-
-def _unreachable(exc: Exception) -> StoreUnreachable:
-    return StoreUnreachable(f"graph store unavailable: {_detail(exc)}")
+_DEFAULT_KINDS = sorted(DEFAULT_REVIEW_KINDS)
+_SUBSYSTEM_KINDS = sorted(SUBSYSTEM_REVIEW_KINDS)
 
 
-def _is_gone(exc: Exception) -> bool:
-    if isinstance(exc, _GONE):
-        return True
-    code = getattr(exc, "code", None) or ""
-    return isinstance(exc, Neo4jError) and code.startswith("Neo.ClientError.Database.")
-
-
-@dataclass(frozen=True, slots=True)
-class Neo4jSettings:
-    """Where the graph lives: `--neo4j URI` or `NEO4J_URI`, `NEO4J_USER`/`PASSWORD`/`DATABASE`."""
-
-    uri: str
-    user: str | None = None
-    password: str | None = None
-    database: str = DEFAULT_DATABASE
-
-    @classmethod
-    def from_env(cls, uri: str | None = None) -> Neo4jSettings:
-        """Settings from `uri` (else $NEO4J_URI) and the environment.
-
-        Credentials: $NEO4J_USER / $NEO4J_PASSWORD, else $NEO4J_AUTH as the Neo4j image
-        spells it (`user/password`, or `none`); none of them: no authentication.
-        """
-        chosen = uri or os.environ.get("NEO4J_URI")
-        if not chosen:
-            raise UsageError("no Neo4j URI: pass --neo4j URI or set NEO4J_URI")
-        user = os.environ.get("NEO4J_USER") or None
-        password = os.environ.get("NEO4J_PASSWORD") or None
-        combined = os.environ.get("NEO4J_AUTH") or ""
-        if user is None and password is None and combined and combined.lower() != "none":
-            user, _, password = combined.partition("/")
-        return cls(
-            uri=chosen,
-            user=user,
-            password=password,
-            database=os.environ.get("NEO4J_DATABASE") or DEFAULT_DATABASE,
-        )
-
-    @property
-    def auth(self) -> tuple[str, str] | None:
-        """Basic auth when a user or password is given; none (auth disabled) otherwise."""
-        if self.user is None and self.password is None:
-            return None
-        return (self.user or "neo4j", self.password or "")
-
-
-class Neo4jStore:
-    """`GraphStore` over a Neo4j database (5.x; community edition is enough)."""
-
-    def __init__(
-        self,
-        driver: Driver,
-        database: str = DEFAULT_DATABASE,
-        *,
-        read_timeout: float = READ_TIMEOUT_SECONDS,
-    ) -> None:
-        self.driver = driver
-        self.database = database
-        self.read_timeout = read_timeout
-        self.last_write = WriteStats()
-        self.chunk_rows = _chunk_rows()
-        self._schema_ready = False
-
-    @classmethod
-    def connect(cls, settings: Neo4jSettings, *, retry_seconds: float = 5.0) -> Neo4jStore:
-        """Open the driver and check the database answers; `StoreUnavailable` if not."""
-        where = f"Neo4j at {settings.uri} (database {settings.database!r})"
-        try:
-            driver = GraphDatabase.driver(
-                settings.uri,
-                auth=settings.auth,
-                max_transaction_retry_time=retry_seconds,
-                connection_timeout=retry_seconds,
-                notifications_min_severity="OFF",
-            )
-        except (ConfigurationError, ValueError) as exc:
-            raise StoreUnavailable(f"cannot use {where}: {exc}") from exc
-        store = cls(driver, settings.database)
-        try:
-            store.run_read("RETURN 1 AS ok")
-        except (StoreUnavailable, Neo4jError) as exc:
-            driver.close()
-            cause = exc.__cause__ if isinstance(exc, StoreUnreachable) else exc
-            raise StoreUnavailable(f"cannot reach {where}: {_detail(cause or exc)}") from exc
-        return store
-
-    def close(self) -> None:
-        self.driver.close()
-
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    # -- running statements ------------------------------------------------------------
-    def run_read(self, query: str, **params: Any) -> list[Record]:
-        """One read statement, one round trip; the executor every read goes through.
-
-        An auto-commit statement in a read session (routed to a reader in a cluster), after
-        the store's own writes (shared bookmarks). A connection found dead (Neo4j restarted)
-        is replaced once; a Neo4j still away is `StoreUnreachable`.
-        """
-        try:
-            return self._read_once(query, params)
-        except Exception as exc:
-            if not _is_gone(exc):
-                raise
-        return self._guard(lambda: self._read_once(query, params))
-
-    def _read_once(self, query: str, params: dict[str, Any]) -> list[Record]:
-        with self.driver.session(
-            database=self.database,
-            default_access_mode=READ_ACCESS,
-            bookmark_manager=self.driver.execute_query_bookmark_manager,
-        ) as session:
-            try:
-                return list(session.run(Query(query, timeout=self.read_timeout), params))
-            except Neo4jError as exc:
-                if "TransactionTimedOut" in (exc.code or ""):
-                    raise ApiError(
-                        f"the graph store gave up after {self.read_timeout:g}s "
-                        "(limit: per-request time budget)"
-                    ) from exc
-                raise
-
-    def _guard(self, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except Exception as exc:
-            if _is_gone(exc):
-                raise _unreachable(exc) from exc
-            raise
-
-    def _session(self) -> Session:
-        return self.driver.session(
-            database=self.database,
-            bookmark_manager=self.driver.execute_query_bookmark_manager,
-        )
-
-    def ensure_schema(self) -> None:
-        """A uniqueness constraint (hence an index) on `key` for every label; idempotent."""
-        if self._schema_ready:
-            return
-        for kind in NodeKind:
-            self._run_write(cypher.constraint(kind))
-        self._run_write(writing.META_CONSTRAINT)
-        self._run_write("CALL db.awaitIndexes(300)")
-        self._schema_ready = True
-
-    def _run_write(self, query: str) -> None:
-        self._guard(lambda: self.driver.execute_query(query, database_=self.database))
-
-    def clear(self) -> None:
-        """Delete every node and relationship of the database (tests, re-imports)."""
-        with self._session() as session:
-            self._guard(lambda: session.run(cypher.CLEAR).consume())
+class Neo4jStore(Neo4jConnection):
+    """`GraphStore`, `StoreMaintenance` and `Rederiving` over a Neo4j database (5.x;
+    community edition is enough)."""
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
@@ -277,7 +106,11 @@ class Neo4jStore:
         stats.seconds = time.perf_counter() - started
         self.last_write = stats
 
-    # -- kept files and re-deriving (graphapi.incremental) ------------------------------------
+    # -- maintenance (StoreMaintenance, Rederiving) ----------------------------------------
+    def rederiving(self) -> Neo4jStore:
+        """This store re-applies changed files in place (`graphapi.incremental.rederive`)."""
+        return self
+
     def kept_files(self) -> dict[str, str]:
         """The identity and ownership files' text kept by `keep_files`, by name."""
         rows = self._run(writing.READ_META, key=writing.KEPT_FILES_KEY)
@@ -353,24 +186,12 @@ class Neo4jStore:
         """Delete the companies nobody is employed by (nor otherwise related to)."""
         self._run_auto(writing.DELETE_UNEMPLOYED_COMPANIES)
 
-    def _run(self, query: str, **params: Any) -> list[Record]:
-        """One statement in its own write transaction, on the leader, without a time limit."""
-        records, _, _ = self._guard(
-            lambda: self.driver.execute_query(query, params, database_=self.database)
-        )
-        return list(records)
-
-    def _run_auto(self, query: str) -> None:
-        """An auto-commit statement (`CALL { ... } IN TRANSACTIONS` needs one)."""
-        with self._session() as session:
-            self._guard(lambda: session.run(query).consume())
-
-    def _write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
-        with self._session() as session:
-            return session.execute_write(work)
-
     # -- lookups -----------------------------------------------------------------------------
-    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+    def get_many(
+        self, kind: NodeKind, keys: Sequence[str], *, by: Lookup = "key"
+    ) -> list[NodeData | None]:
+        if by == "address":
+            return [self._person_by_address(key) for key in keys]
         if not keys:
             return []
         rows = self.run_read(cypher.get_many(kind), keys=list(dict.fromkeys(keys)))
@@ -383,7 +204,7 @@ class Neo4jStore:
             for node in self.get_many(NodeKind.MESSAGE, keys)
         ]
 
-    def person_by_email(self, email: str) -> NodeData | None:
+    def _person_by_address(self, email: str) -> NodeData | None:
         wanted = email.strip().lower()
         found = self.get_many(NodeKind.PERSON, [wanted])[0]
         if found is not None:
@@ -433,45 +254,10 @@ class Neo4jStore:
         )
         return shape.page(rows, kind)
 
-    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
-        rows = self.run_read(cypher.related(kind, edge, direction == "out"), key=key)
-        found = [
-            Related(shape.node_of(row["props"], row["labels"]), decode_edge(row["edge"]))
-            for row in rows
-        ]
-        found.sort(key=related_order)
-        return found
-
-    # -- analytics ----------------------------------------------------------------------------
-    def review_ties(
-        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[Tie]:
-        query = cypher.review_ties(as_reviewer)
-        rows = self.run_read(query, key=person_key, kinds=list(kinds), first=first)
-        return shape.ties(rows, first)
-
-    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
-        query = cypher.company_ties(as_reviewer)
-        rows = self.run_read(query, key=company_key, kinds=_DEFAULT_KINDS, first=first)
-        return shape.ties(rows, first)
-
-    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
-        rows = self.run_read(
-            cypher.file_people(reviewers), key=path, kinds=_DEFAULT_KINDS, first=first
-        )
-        return shape.ties(rows, first)
-
-    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
-        rows = self.run_read(
-            cypher.SERIES_REVIEWERS, key=series_key, kinds=list(kinds), first=first
-        )
-        return shape.ties(rows, first)
-
-    def lineage(self, series_key: str) -> list[NodeData]:
-        rows = self.run_read(cypher.LINEAGE, key=series_key)
-        return shape.lineage_chain(rows, node_id(NodeKind.SERIES, series_key))
-
-    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
+    # -- views and figures -------------------------------------------------------------------
+    def dependency_graph(
+        self, series_key: str, direction: DependencyDirection, max_depth: int
+    ) -> ViewGraph:
         depth = min(max(max_depth, 0), cypher.MAX_DEPENDENCY_DEPTH)
         rows = self.run_read(cypher.dependency_graph(direction, depth), key=series_key)
         start = node_id(NodeKind.SERIES, series_key)
@@ -485,7 +271,7 @@ class Neo4jStore:
     def review_network(
         self,
         *,
-        level: str,
+        level: Level,
         kinds: Sequence[str],
         since: datetime | None,
         until: datetime | None,
@@ -493,41 +279,29 @@ class Neo4jStore:
         first: int,
     ) -> ViewGraph:
         rows = self.run_read(
-            cypher.review_network(level == "COMPANY"),
+            review_cypher.review_network(level == "COMPANY"),
             kinds=list(kinds),
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
             min=min_weight,
             first=max(first, 0),
         )
-        return shape.network_view(rows)
+        return shape.network_view(rows, first)
 
     def stats(self, first: int) -> dict[str, Any]:
-        rows = self.run_read(cypher.STATS, first=max(first, 0))
+        rows = self.run_read(review_cypher.STATS, first=max(first, 0))
         return shape.stats_answer(rows[0], first)
-
-    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        rows = self.run_read(
-            cypher.SERIES_SUBSYSTEMS, key=series_key, kinds=["REVIEWED_BY", "ACKED_BY"]
-        )
-        return shape.subsystems(rows)
-
-    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
-        rows = self.run_read(cypher.FIRST_REVIEW, key=series_key, kinds=_DEFAULT_KINDS)
-        if not rows:
-            return None
-        return shape.node_of(rows[0]["props"], rows[0]["labels"]), str(rows[0]["date"])
 
     def review_stats(
         self,
         *,
-        group_by: str,
+        group_by: GroupBy,
         since: datetime | None,
         until: datetime | None,
         include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
         rows = self.run_read(
-            cypher.REVIEW_STATS,
+            review_cypher.REVIEW_STATS,
             kinds=_DEFAULT_KINDS,
             pulls=include_pull_requests,
             since=since.isoformat() if since else None,
@@ -543,7 +317,7 @@ class Neo4jStore:
         return shape.by_key(rows, keys)
 
     def related_many(
-        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
         query = cypher.related_many(kind, edge, direction == "out")
         return [shape.related(rows) for rows in self._per_key(query, keys)]
@@ -568,32 +342,8 @@ class Neo4jStore:
         )
         return [shape.page(rows, kind) for rows in groups]
 
-    def review_ties_many(
-        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        query = cypher.review_ties_many(as_reviewer)
-        groups = self._per_key(query, person_keys, kinds=list(kinds), first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def company_ties_many(
-        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
-    ) -> list[list[Tie]]:
-        query = cypher.company_ties_many(as_reviewer)
-        groups = self._per_key(query, company_keys, kinds=_DEFAULT_KINDS, first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def file_people_many(
-        self, paths: Sequence[str], *, reviewers: bool, first: int
-    ) -> list[list[Tie]]:
-        query = cypher.file_people_many(reviewers)
-        groups = self._per_key(query, paths, kinds=_DEFAULT_KINDS, first=first)
-        return [shape.ties(rows, first) for rows in groups]
-
-    def series_reviewers_many(
-        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        query = cypher.SERIES_REVIEWERS_MANY
-        groups = self._per_key(query, series_keys, kinds=list(kinds), first=first)
+    def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
+        groups = self._per_key(_tie_statement(query), keys, kinds=list(query.kinds), first=first)
         return [shape.ties(rows, first) for rows in groups]
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
@@ -606,22 +356,13 @@ class Neo4jStore:
     def series_subsystems_many(
         self, series_keys: Sequence[str]
     ) -> list[list[tuple[NodeData, list[NodeData]]]]:
-        query = cypher.SERIES_SUBSYSTEMS_MANY
-        groups = self._per_key(query, series_keys, kinds=["REVIEWED_BY", "ACKED_BY"])
+        query = review_cypher.SERIES_SUBSYSTEMS_MANY
+        groups = self._per_key(query, series_keys, kinds=_SUBSYSTEM_KINDS)
         return [shape.subsystems(rows) for rows in groups]
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
-        groups = self._per_key(cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
+        groups = self._per_key(review_cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
         return [shape.first_review(rows) for rows in groups]
-
-    # -- maintenance ---------------------------------------------------------------------------
-    def counts(self) -> tuple[int, int]:
-        """How many nodes and relationships the database holds."""
-        rows = self.run_read(
-            f"CALL () {{ MATCH (n) WHERE NOT n:{writing.META_LABEL} RETURN count(n) AS nodes }} "
-            "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } RETURN nodes, rels"
-        )
-        return int(rows[0]["nodes"]), int(rows[0]["rels"])
 
 
 def _stored_position(after: Position | None) -> list[str] | None:
@@ -638,21 +379,12 @@ def _edge_rows(
     return kind, group.rows(ids, start, stop)
 
 
-def _chunk_rows() -> tuple[int, int]:
-    """Rows per write transaction, for nodes and for relationships: $GRAPHAPI_NEO4J_BATCH_ROWS
-    for both when set (a smaller server, or finer-grained progress), else the defaults."""
-    text = os.environ.get(BATCH_ROWS_ENV, "").strip()
-    if not text:
-        return NODE_CHUNK_ROWS, EDGE_CHUNK_ROWS
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"${BATCH_ROWS_ENV} must be a positive number of rows, not {text!r}")
-    return int(text), int(text)
-
-
-def _detail(exc: BaseException) -> str:
-    """The exception's message on one line (the driver's span several)."""
-    message = getattr(exc, "message", None) if isinstance(exc, Neo4jError) else None
-    text = " ".join(str(message or exc).split())
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return text or type(exc).__name__
+def _tie_statement(query: TieQuery) -> str:
+    """The `per_key` statement answering `query` (its kinds are a parameter)."""
+    if query.owner == "person":
+        return review_cypher.review_ties_many(query.side == "reviewees")
+    if query.owner == "company":
+        return review_cypher.company_ties_many(query.side == "reviewees")
+    if query.owner == "file":
+        return review_cypher.file_people_many(query.side == "reviewers")
+    return review_cypher.SERIES_REVIEWERS_MANY

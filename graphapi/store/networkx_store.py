@@ -2,22 +2,21 @@
 
 Nodes are `Kind:key` strings with attributes `kind`, `key`, `props` (and `names` for
 people); parallel edges are keyed by `EDGEKIND:discriminator`, so writing the same record
-twice changes nothing. Analytics live in `graphapi.store.nx_queries` as plain functions
-over the graph.
+twice changes nothing. Queries live in `nx_lists`, `nx_reviews`, `nx_views` and `nx_stats` as plain
+functions over the graph (`nx_graph` holds what they share).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
-from graphapi.identity import display_name
 from graphapi.model import (
     MESSAGE_BODY_LIMIT,
     EdgeKind,
@@ -28,22 +27,35 @@ from graphapi.model import (
     NodeRecord,
     node_id,
 )
-from graphapi.store import nx_queries as q
-from graphapi.store.base import Page, Position, Related, Tie, ViewGraph
+from graphapi.store import nx_graph, nx_lists, nx_reviews, nx_stats, nx_views
+from graphapi.store.base import (
+    DependencyDirection,
+    Direction,
+    GroupBy,
+    Level,
+    Lookup,
+    Page,
+    Position,
+    Related,
+    Tie,
+    TieQuery,
+    ViewGraph,
+)
+from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
 __all__ = ["NetworkXStore"]
 
-_UNION_PROPS = ("emails", "domains")
+T = TypeVar("T")
 
 #: The longest top lists `stats` keeps once per graph (the API asks for at most 100).
 STATS_DEPTH = 100
 
 
 class NetworkXStore:
-    """`GraphStore` over an in-memory networkx graph."""
+    """`GraphStore` and `StoreMaintenance` over an in-memory networkx graph."""
 
     #: Reads are in-process dict walks: batching them through DataLoaders costs more than
-    #: it saves, so the GraphQL layer asks this store directly (`schema.loaders.Immediate`).
+    #: it saves, so the GraphQL layer asks this store directly (`schema.dataloaders.Immediate`).
     batched_reads_pay = False
 
     def __init__(
@@ -142,7 +154,7 @@ class NetworkXStore:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
-        q.invalidate(self.graph)
+        nx_graph.invalidate(self.graph)
         people: set[str] = set()  # display names are chosen once, after every sighting
         for record in batch.nodes:
             self._merge_node(record, people)
@@ -157,26 +169,12 @@ class NetworkXStore:
             people.add(nid)
         attrs = self.graph.nodes.get(nid)
         if attrs is None:
-            self.graph.add_node(
-                nid,
-                kind=record.kind,
-                key=record.key,
-                props=dict(record.props),
-                names=dict(record.name_counts),
-                placeholder=not record.authoritative,
-            )
-            return
-        _merge_props(attrs, record)
-        if record.name_counts:
-            names: dict[str, int] = attrs["names"]
-            for name, count in record.name_counts.items():
-                names[name] = max(names.get(name, 0), count)
+            self.graph.add_node(nid, **new_node(record))
+        else:
+            merge_record(attrs, record)
 
     def _refresh_name(self, nid: str) -> None:
-        attrs = self.graph.nodes[nid]
-        props = attrs["props"]
-        props["name"] = display_name(attrs["names"], props.get("emails", []))
-        props["names"] = sorted(attrs["names"])
+        refresh_name(self.graph.nodes[nid])
 
     def _merge_edge(self, edge: EdgeRecord, people: set[str]) -> None:
         source = node_id(*edge.source)
@@ -191,7 +189,7 @@ class NetworkXStore:
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
-        q.invalidate(self.graph)
+        nx_graph.invalidate(self.graph)
         doomed = [
             (u, v, k)
             for u, v, k, data in self.graph.edges(keys=True, data=True)
@@ -202,20 +200,43 @@ class NetworkXStore:
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
         with paused_gc():  # long-lived index objects: see graphapi.gcpause
-            q.review_index(self.graph)
-            q.people_index(self.graph)
-            q.build_listings(self.graph)
-            q.company_index(self.graph)
+            nx_reviews.review_index(self.graph)
+            nx_reviews.people_index(self.graph)
+            nx_lists.build_listings(self.graph)
+            nx_reviews.company_index(self.graph)
             self.stats(STATS_DEPTH)
         return self
+
+    def _kept(self, question: Hashable, compute: Callable[[], T]) -> T:
+        """The answer to `question`, computed once per graph (`nx_graph.remembered`)."""
+        return nx_graph.remembered(self.graph, question, compute)
+
+    # -- maintenance (StoreMaintenance): kept_files, keep_files, load_cursors and
+    # record_load are above, with what a load keeps ------------------------------------------
+    def rederiving(self) -> None:
+        """None: changed files are applied by rebuilding the graph from the corpus
+        (`graphapi.loading.load_sources`), never patched into it."""
+        return None
 
     # -- lookups ---------------------------------------------------------------------
     def node(self, nid: str) -> NodeData | None:
         attrs = self.graph.nodes.get(nid)
-        return q.to_data(attrs) if attrs is not None else None
+        return nx_graph.to_data(attrs) if attrs is not None else None
 
-    def get_many(self, kind: NodeKind, keys: Sequence[str]) -> list[NodeData | None]:
+    def get_many(
+        self, kind: NodeKind, keys: Sequence[str], *, by: Lookup = "key"
+    ) -> list[NodeData | None]:
+        if by == "address":
+            return [self._person_by_address(key) for key in keys]
         return [self.node(node_id(kind, key)) for key in keys]
+
+    def _person_by_address(self, email: str) -> NodeData | None:
+        wanted = email.strip().lower()
+        found = self.node(node_id(NodeKind.PERSON, wanted))
+        if found is not None:
+            return found
+        other = nx_lists.person_by_address(self.graph, wanted)  # an address merged into a person
+        return self.node(other) if other is not None else None
 
     def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
         """From the graph when it holds them, else the loaded corpus, else `body_reader`."""
@@ -239,20 +260,12 @@ class NetworkXStore:
                 bodies[index] = (body or "")[:MESSAGE_BODY_LIMIT]
         return bodies
 
-    def person_by_email(self, email: str) -> NodeData | None:
-        wanted = email.strip().lower()
-        found = self.node(node_id(NodeKind.PERSON, wanted))
-        if found is not None:
-            return found
-        other = q.person_by_address(self.graph, wanted)  # an address merged into a person
-        return self.node(other) if other is not None else None
-
     def company_by_name(self, name: str) -> NodeData | None:
         wanted = name.strip().lower()
-        for attrs in q.nodes_of(self.graph, NodeKind.COMPANY):
+        for attrs in nx_graph.nodes_of(self.graph, NodeKind.COMPANY):
             props = attrs["props"]
             if props.get("name", "").lower() == wanted or wanted in props.get("domains", []):
-                return q.to_data(attrs)
+                return nx_graph.to_data(attrs)
         return None
 
     def series_by_message(self, message_id: str) -> NodeData | None:
@@ -260,8 +273,9 @@ class NetworkXStore:
         found = self.node(node_id(NodeKind.SERIES, key))
         if found is not None:
             return found
-        for target in q.out_nodes(self.graph, node_id(NodeKind.PATCH, key), EdgeKind.PART_OF):
-            return q.to_data(self.graph.nodes[target])
+        patch = node_id(NodeKind.PATCH, key)
+        for target in nx_graph.out_nodes(self.graph, patch, EdgeKind.PART_OF):
+            return nx_graph.to_data(self.graph.nodes[target])
         return None
 
     def list_nodes(
@@ -275,107 +289,18 @@ class NetworkXStore:
         first: int = 20,
         where: Mapping[str, Any] | None = None,
     ) -> Page:
-        items = q.list_nodes(self.graph, kind, search, related_to)
+        items = nx_lists.list_nodes(self.graph, kind, search, related_to)
         if prefix is not None:
             items = [i for i in items if i.key.startswith(prefix)]
         if where:
             items = [i for i in items if all(i.get(k) == v for k, v in where.items())]
-        return q.page_after(items, after, first)
+        return nx_lists.page_after(items, after, first)
 
-    def related(self, kind: NodeKind, key: str, edge: EdgeKind, direction: str) -> list[Related]:
-        return q.related(self.graph, node_id(kind, key), edge, direction)
-
-    # -- analytics -------------------------------------------------------------------
-    def review_ties(
-        self, person_key: str, *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[Tie]:
-        question = ("review_ties", person_key, as_reviewer, frozenset(kinds))
-        wanted = set(kinds)
-        ties = q.remembered(
-            self.graph, question, lambda: q.review_ties(self.graph, person_key, as_reviewer, wanted)
-        )
-        return ties[:first]
-
-    def company_ties(self, company_key: str, *, as_reviewer: bool, first: int) -> list[Tie]:
-        question = ("company_ties", company_key, as_reviewer)
-        ties = q.remembered(
-            self.graph, question, lambda: q.company_ties(self.graph, company_key, as_reviewer)
-        )
-        return ties[:first]
-
-    def file_people(self, path: str, *, reviewers: bool, first: int) -> list[Tie]:
-        question = ("file_people", path, reviewers)
-        ties = q.remembered(
-            self.graph, question, lambda: q.file_people(self.graph, path, reviewers)
-        )
-        return ties[:first]
-
-    def series_reviewers(self, series_key: str, kinds: Sequence[str], first: int) -> list[Tie]:
-        return q.series_reviewers(self.graph, series_key, set(kinds))[:first]
-
-    def lineage(self, series_key: str) -> list[NodeData]:
-        return q.lineage(self.graph, node_id(NodeKind.SERIES, series_key))
-
-    def dependency_graph(self, series_key: str, direction: str, max_depth: int) -> ViewGraph:
-        return q.dependency_graph(
-            self.graph, node_id(NodeKind.SERIES, series_key), direction, max_depth
-        )
-
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
-        nid = node_id(kind, key)
-        return q.remembered(
-            self.graph, ("neighborhood", nid, depth), lambda: q.neighborhood(self.graph, nid, depth)
-        )
-
-    def review_network(
-        self,
-        *,
-        level: str,
-        kinds: Sequence[str],
-        since: datetime | None,
-        until: datetime | None,
-        min_weight: int,
-        first: int,
-    ) -> ViewGraph:
-        question = ("review_network", level, frozenset(kinds), since, until, min_weight, first)
-        wanted = set(kinds)
-
-        def compute() -> ViewGraph:
-            return q.review_network(self.graph, level, wanted, since, until, min_weight, first)
-
-        return q.remembered(self.graph, question, compute)
-
-    def stats(self, first: int) -> dict[str, Any]:
-        if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
-            full = q.remembered(self.graph, ("stats",), lambda: q.stats(self.graph, STATS_DEPTH))
-            return _cut_stats(full, first)
-        return q.stats(self.graph, first)
-
-    def series_subsystems(self, series_key: str) -> list[tuple[NodeData, list[NodeData]]]:
-        return q.series_subsystems(self.graph, series_key)
-
-    def first_review(self, series_key: str) -> tuple[NodeData, str] | None:
-        return q.first_review(self.graph, series_key)
-
-    def review_stats(
-        self,
-        *,
-        group_by: str,
-        since: datetime | None,
-        until: datetime | None,
-        include_pull_requests: bool = False,
-    ) -> list[dict[str, Any]]:
-        return q.remembered(
-            self.graph,
-            ("review_stats", group_by, since, until, include_pull_requests),
-            lambda: q.review_stats(self.graph, group_by, since, until, include_pull_requests),
-        )
-
-    # -- batched reads (one call for the items of a list; in memory, a loop) ---------------
+    # -- reads for the items of a list (in memory: a loop) ---------------------------------
     def related_many(
-        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: str
+        self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
-        return [self.related(kind, key, edge, direction) for key in keys]
+        return [nx_lists.related(self.graph, node_id(kind, k), edge, direction) for k in keys]
 
     def related_pages(
         self,
@@ -392,58 +317,81 @@ class NetworkXStore:
             for key in owner_keys
         ]
 
-    def review_ties_many(
-        self, person_keys: Sequence[str], *, as_reviewer: bool, kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        return [
-            self.review_ties(key, as_reviewer=as_reviewer, kinds=kinds, first=first)
-            for key in person_keys
-        ]
+    def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
+        return [self._ties(query, key)[:first] for key in keys]
 
-    def company_ties_many(
-        self, company_keys: Sequence[str], *, as_reviewer: bool, first: int
-    ) -> list[list[Tie]]:
-        return [
-            self.company_ties(key, as_reviewer=as_reviewer, first=first) for key in company_keys
-        ]
-
-    def file_people_many(
-        self, paths: Sequence[str], *, reviewers: bool, first: int
-    ) -> list[list[Tie]]:
-        return [self.file_people(path, reviewers=reviewers, first=first) for path in paths]
-
-    def series_reviewers_many(
-        self, series_keys: Sequence[str], kinds: Sequence[str], first: int
-    ) -> list[list[Tie]]:
-        return [self.series_reviewers(key, kinds, first) for key in series_keys]
+    def _ties(self, query: TieQuery, key: str) -> list[Tie]:
+        """All of one key's ties; kept per graph but for series (cheap, and many)."""
+        if query.owner == "series":
+            return nx_reviews.series_reviewers(self.graph, key, set(query.kinds))
+        return self._kept(("ties", query, key), lambda: nx_reviews.ties(self.graph, query, key))
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
-        return [self.lineage(key) for key in series_keys]
+        return [nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, k)) for k in series_keys]
 
     def series_subsystems_many(
         self, series_keys: Sequence[str]
     ) -> list[list[tuple[NodeData, list[NodeData]]]]:
-        return [self.series_subsystems(key) for key in series_keys]
+        return [nx_reviews.series_subsystems(self.graph, key) for key in series_keys]
 
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
-        return [self.first_review(key) for key in series_keys]
+        return [nx_reviews.first_review(self.graph, key) for key in series_keys]
+
+    # -- views and figures ---------------------------------------------------------------
+    def dependency_graph(
+        self, series_key: str, direction: DependencyDirection, max_depth: int
+    ) -> ViewGraph:
+        start = node_id(NodeKind.SERIES, series_key)
+        return nx_views.dependency_graph(self.graph, start, direction, max_depth)
+
+    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+        nid = node_id(kind, key)
+        return self._kept(
+            ("neighborhood", nid, depth), lambda: nx_views.neighborhood(self.graph, nid, depth)
+        )
+
+    def review_network(
+        self,
+        *,
+        level: Level,
+        kinds: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        min_weight: int,
+        first: int,
+    ) -> ViewGraph:
+        question = ("review_network", level, frozenset(kinds), since, until, min_weight, first)
+        wanted = set(kinds)
+
+        def compute() -> ViewGraph:
+            graph = self.graph
+            return nx_views.review_network(graph, level, wanted, since, until, min_weight, first)
+
+        return self._kept(question, compute)
+
+    def stats(self, first: int) -> dict[str, Any]:
+        if first <= STATS_DEPTH:  # one answer per graph, built by `warm`, cut to size
+            full = self._kept(("stats",), lambda: nx_stats.stats(self.graph, STATS_DEPTH))
+            return _cut_stats(full, first)
+        return nx_stats.stats(self.graph, first)
+
+    def review_stats(
+        self,
+        *,
+        group_by: GroupBy,
+        since: datetime | None,
+        until: datetime | None,
+        include_pull_requests: bool = False,
+    ) -> list[dict[str, Any]]:
+        question = ("review_stats", group_by, since, until, include_pull_requests)
+        pulls = include_pull_requests
+        return self._kept(
+            question,
+            lambda: nx_stats.review_stats(self.graph, group_by, since, until, pulls),
+        )
 
 
 def _cut_stats(full: dict[str, Any], first: int) -> dict[str, Any]:
     """The once-per-graph stats answer with its top lists cut to `first` (not mutated)."""
     tops = ("topDomains", "topCompanies", "topContributors")
     return {k: (v[:first] if k in tops else v) for k, v in full.items()}
-
-
-def _merge_props(attrs: dict[str, Any], record: NodeRecord) -> None:
-    """Authoritative records overwrite; placeholders only fill what is missing."""
-    props: dict[str, Any] = attrs["props"]
-    take_all = record.authoritative
-    if take_all and attrs.get("placeholder"):
-        attrs["placeholder"] = False
-        props.pop("ghost", None)
-    for name, value in record.props.items():
-        if name in _UNION_PROPS:
-            props[name] = sorted(set(props.get(name, [])) | set(value))
-        elif take_all or props.get(name) in (None, "", []):
-            props[name] = value

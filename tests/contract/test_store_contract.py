@@ -8,17 +8,18 @@ reads (one call for many keys) answer alike in both stores, and as the single-ke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from graphapi.loading import load_into_store
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
-from graphapi.store.base import GraphStore
+from graphapi.store.base import GraphStore, TieQuery
 from graphapi.store.neo4j_codec import decode_edge, node_data
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
-from graphapi.store.nx_queries import to_data
+from graphapi.store.nx_graph import to_data
 from loaders.identity.companies import load_company_map
 from tests.contract.conftest import StorePair
 
@@ -108,26 +109,29 @@ def _batched_reads(store: GraphStore, nx: NetworkXStore) -> dict[str, Any]:
             )
     people, companies = _keys(nx, NodeKind.PERSON), _keys(nx, NodeKind.COMPANY)
     files, series = _keys(nx, NodeKind.FILE), _keys(nx, NodeKind.SERIES)
-    for flag in (True, False):
-        answers[f"review ties {flag}"] = store.review_ties_many(
-            people, as_reviewer=flag, kinds=KINDS, first=100
+    for side in ("reviewers", "reviewees"):
+        answers[f"review ties {side}"] = store.ties_many(
+            TieQuery("person", side, KINDS), people, 100
         )
-        answers[f"review ties {flag} first 1"] = store.review_ties_many(
-            people, as_reviewer=flag, kinds=["REVIEWED_BY"], first=1
+        answers[f"review ties {side} first 1"] = store.ties_many(
+            TieQuery("person", side, ("REVIEWED_BY",)), people, 1
         )
-        answers[f"company ties {flag}"] = store.company_ties_many(
-            companies, as_reviewer=flag, first=100
-        )
-        answers[f"file people {flag}"] = store.file_people_many(files, reviewers=flag, first=2)
-    answers["series reviewers"] = store.series_reviewers_many(series, KINDS, 100)
-    answers["series reviewers first 1"] = store.series_reviewers_many(series, KINDS, 1)
+        answers[f"company ties {side}"] = store.ties_many(TieQuery("company", side), companies, 100)
+    for side in ("reviewers", "authors"):
+        answers[f"file people {side}"] = store.ties_many(TieQuery("file", side), files, 2)
+    answers["series reviewers"] = store.ties_many(
+        TieQuery("series", "reviewers", KINDS), series, 100
+    )
+    answers["series reviewers first 1"] = store.ties_many(
+        TieQuery("series", kinds=KINDS), series, 1
+    )
     answers["lineage"] = store.lineage_many(series)
     answers["series subsystems"] = store.series_subsystems_many(series)
     answers["first review"] = store.first_review_many(series)
     return answers
 
 
-KINDS = ["REVIEWED_BY", "ACKED_BY", "TESTED_BY"]
+KINDS = ("REVIEWED_BY", "ACKED_BY", "TESTED_BY")
 
 
 def test_batched_reads_answer_alike(pair: StorePair) -> None:
@@ -140,15 +144,22 @@ def test_batched_reads_answer_alike(pair: StorePair) -> None:
 
 
 def test_batched_reads_answer_as_single_reads(pair: StorePair) -> None:
-    """On Neo4j (one statement for all keys), each key's answer is its single-key answer."""
+    """On Neo4j (one statement for all keys), each key's answer is its answer asked alone."""
     neo, nx = pair.neo, pair.nx
     people, series = _keys(nx, NodeKind.PERSON)[-6:], _keys(nx, NodeKind.SERIES)[-6:]
     companies, files = _keys(nx, NodeKind.COMPANY)[-4:], _keys(nx, NodeKind.FILE)[-4:]
-    pairs: list[tuple[list[Any], list[Any]]] = [
-        (
-            neo.related_many(NodeKind.SERIES, series, EdgeKind.PART_OF, "in"),
-            [neo.related(NodeKind.SERIES, k, EdgeKind.PART_OF, "in") for k in series],
-        ),
+
+    def alone(read: Callable[[list[str]], list[Any]], keys: list[str]) -> tuple[Any, Any]:
+        return read(keys), [read([key])[0] for key in keys]
+
+    ties = {
+        "person": (TieQuery("person", "reviewers", KINDS), people),
+        "company": (TieQuery("company", "reviewees"), companies),
+        "file": (TieQuery("file", "reviewers"), files),
+        "series": (TieQuery("series", kinds=KINDS), series),
+    }
+    pairs: list[tuple[Any, Any]] = [
+        alone(lambda k: neo.related_many(NodeKind.SERIES, k, EdgeKind.PART_OF, "in"), series),
         (
             neo.related_pages(NodeKind.SERIES, EdgeKind.AUTHORED, NodeKind.PERSON, people, first=2),
             [
@@ -158,25 +169,13 @@ def test_batched_reads_answer_as_single_reads(pair: StorePair) -> None:
                 for k in people
             ],
         ),
-        (
-            neo.review_ties_many(people, as_reviewer=False, kinds=KINDS, first=3),
-            [neo.review_ties(k, as_reviewer=False, kinds=KINDS, first=3) for k in people],
+        *(
+            alone(lambda k, query=query: neo.ties_many(query, k, 3), keys)
+            for query, keys in ties.values()
         ),
-        (
-            neo.company_ties_many(companies, as_reviewer=True, first=3),
-            [neo.company_ties(k, as_reviewer=True, first=3) for k in companies],
-        ),
-        (
-            neo.file_people_many(files, reviewers=True, first=3),
-            [neo.file_people(k, reviewers=True, first=3) for k in files],
-        ),
-        (
-            neo.series_reviewers_many(series, KINDS, 3),
-            [neo.series_reviewers(k, KINDS, 3) for k in series],
-        ),
-        (neo.lineage_many(series), [neo.lineage(k) for k in series]),
-        (neo.series_subsystems_many(series), [neo.series_subsystems(k) for k in series]),
-        (neo.first_review_many(series), [neo.first_review(k) for k in series]),
+        alone(neo.lineage_many, series),
+        alone(neo.series_subsystems_many, series),
+        alone(neo.first_review_many, series),
     ]
     for batched, single in pairs:
         assert batched == single

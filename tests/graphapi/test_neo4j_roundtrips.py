@@ -24,9 +24,10 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.sample import write_sample_mbox
 from graphapi.schema import Context, schema
 from graphapi.schema.common import encode_cursor
-from graphapi.store.base import GraphStore, list_position
+from graphapi.store.base import GraphStore, TieQuery
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
+from graphapi.store.rules import list_position
 from loaders.identity.companies import load_company_map
 
 pytestmark = pytest.mark.neo4j
@@ -202,36 +203,36 @@ def _extremes(values: dict[str, int]) -> tuple[str, str]:
     return ranked[0][1], ranked[-1][1]
 
 
+def _keys_of(graph: Any, kind: NodeKind) -> list[str]:
+    """The key of every node of `kind`, in graph order."""
+    return [a["key"] for _, a in graph.nodes(data=True) if a["kind"] is kind]
+
+
 def canonical(nx: NetworkXStore) -> Iterator[tuple[str, str, int, list[dict[str, Any]]]]:
     """(name, query, expected round trips, [variables for a small and a large case])."""
     graph = nx.graph
-    people = {
-        a["key"]: len(nx.review_ties(a["key"], as_reviewer=False, kinds=_KINDS, first=100))
-        for _, a in graph.nodes(data=True)
-        if a["kind"] is NodeKind.PERSON
-    }
+    keys = _keys_of(graph, NodeKind.PERSON)
+    ties = nx.ties_many(TieQuery("person", "reviewers", tuple(_KINDS)), keys, 100)
+    people = {key: len(found) for key, found in zip(keys, ties, strict=True)}
     low, high = _extremes(people)
     yield "person reviewers", PERSON_REVIEWERS, 2, [{"email": low}, {"email": high}]
+    keys = _keys_of(graph, NodeKind.COMPANY)
+    reviewers = nx.ties_many(TieQuery("company", "reviewers"), keys, 100)
+    reviewees = nx.ties_many(TieQuery("company", "reviewees"), keys, 100)
     companies = {
-        a["props"]["name"]: len(nx.company_ties(a["key"], as_reviewer=False, first=100))
-        + len(nx.company_ties(a["key"], as_reviewer=True, first=100))
-        for _, a in graph.nodes(data=True)
-        if a["kind"] is NodeKind.COMPANY
+        graph.nodes[f"Company:{key}"]["props"]["name"]: len(r) + len(e)
+        for key, r, e in zip(keys, reviewers, reviewees, strict=True)
     }
     low, high = _extremes(companies)
     yield "company ties", COMPANY_TIES, 3, [{"name": low}, {"name": high}]
-    series = {
-        f"Series:{a['key']}": len(nx.lineage(a["key"]))
-        for _, a in graph.nodes(data=True)
-        if a["kind"] is NodeKind.SERIES
-    }
+    keys = _keys_of(graph, NodeKind.SERIES)
+    chains = nx.lineage_many(keys)
+    series = {f"Series:{key}": len(chain) for key, chain in zip(keys, chains, strict=True)}
     low, high = _extremes(series)
     yield "series versions", SERIES_VERSIONS, 3, [{"id": low}, {"id": high}]
-    files = {
-        a["key"]: len(nx.file_people(a["key"], reviewers=True, first=100))
-        for _, a in graph.nodes(data=True)
-        if a["kind"] is NodeKind.FILE
-    }
+    keys = _keys_of(graph, NodeKind.FILE)
+    people_of = nx.ties_many(TieQuery("file", "reviewers"), keys, 100)
+    files = {key: len(found) for key, found in zip(keys, people_of, strict=True)}
     low, high = _extremes(files)
     yield "file people", FILE_PEOPLE, 3, [{"path": low}, {"path": high}]
     degrees = {n: graph.degree(n) for n in graph.nodes}

@@ -1,6 +1,6 @@
 """The first review of every series, recomputed from raw mail with the standard library only.
 
-Defined as `Series.firstReview` is (graphapi.store.nx_queries.first_review): the earliest
+Defined as `Series.firstReview` is (graphapi.store.nx_reviews.first_review): the earliest
 Reviewed-by/Acked-by/Tested-by line given in a REPLY (never a patch's own body, whose
 trailers were carried from earlier versions) to one of the series' patches or its cover,
 naming someone other than the series' author; its date is the reply's. Everything else is

@@ -30,7 +30,7 @@ MIN_AGREEMENT = 0.98
 def _graph_first(corpus: OracleCorpus, key: str) -> tuple[str, str, float] | None:
     """(message, person, hours) of the graph's first review of a series, as the API says."""
     store = corpus.store
-    found = store.first_review(key)
+    found = store.first_review_many([key])[0]
     if found is None:
         return None
     person, when = found

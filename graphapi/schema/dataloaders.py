@@ -5,7 +5,7 @@ loader for one key; the loader collects the keys of every sibling resolver of th
 and answers them with one batched store call (`GraphStore.related_many`, ...), so a page of
 twenty items costs the store what one item costs. There is one loader per question and
 arguments (edge kind and direction, `first`, trailer kinds), made on first use; answers are
-cached for the request only (a `Loaders` lives in one request's `Context`).
+cached for the request only (a `DataLoaders` lives in one request's `Context`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graphapi.model import EdgeKind, NodeData, NodeKind
-from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie
+from graphapi.store.base import Direction, GraphStore, Page, Position, Related, Tie, TieQuery
 
-__all__ = ["Loaders"]
+__all__ = ["DataLoaders"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -52,7 +52,7 @@ class Immediate(Generic[K, V]):
         return list(self._answer(list(keys)))
 
 
-class Loaders:
+class DataLoaders:
     """DataLoaders over one store, one per question, created when first asked for.
 
     A store that says its reads cost no round trip (`batched_reads_pay = False`: the
@@ -91,7 +91,7 @@ class Loaders:
     def related(
         self, kind: NodeKind, edge: EdgeKind, direction: Direction
     ) -> Loader[str, list[Related]]:
-        """The neighbours of a node of `kind` over `edge` (see `GraphStore.related`)."""
+        """The neighbours of a node of `kind` over `edge` (see `GraphStore.related_many`)."""
         return self._loader(
             ("related", kind, edge, direction),
             lambda keys: self.store.related_many(kind, keys, edge, direction),
@@ -113,32 +113,10 @@ class Loaders:
             ),
         )
 
-    def review_ties(
-        self, as_reviewer: bool, kinds: tuple[str, ...], first: int
-    ) -> Loader[str, list[Tie]]:
+    def ties(self, query: TieQuery, first: int) -> Loader[str, list[Tie]]:
+        """The first `first` review ties of each key (see `TieQuery`)."""
         return self._loader(
-            ("review_ties", as_reviewer, kinds, first),
-            lambda keys: self.store.review_ties_many(
-                keys, as_reviewer=as_reviewer, kinds=kinds, first=first
-            ),
-        )
-
-    def company_ties(self, as_reviewer: bool, first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("company_ties", as_reviewer, first),
-            lambda keys: self.store.company_ties_many(keys, as_reviewer=as_reviewer, first=first),
-        )
-
-    def file_people(self, reviewers: bool, first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("file_people", reviewers, first),
-            lambda keys: self.store.file_people_many(keys, reviewers=reviewers, first=first),
-        )
-
-    def series_reviewers(self, kinds: tuple[str, ...], first: int) -> Loader[str, list[Tie]]:
-        return self._loader(
-            ("series_reviewers", kinds, first),
-            lambda keys: self.store.series_reviewers_many(keys, kinds, first),
+            ("ties", query, first), lambda keys: self.store.ties_many(query, keys, first)
         )
 
     def lineage(self) -> Loader[str, list[NodeData]]:
