@@ -50,7 +50,7 @@ CHILD = """
 import json, os, sys, time
 from graphapi.corpus import Corpus
 from graphapi.ingest import batch_from_assembly
-from graphapi.loading import _parse_sources
+from graphapi.reading import parse_sources
 from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
@@ -65,7 +65,7 @@ def server_cpu(pid):
 
 def main():
     uri, repo, pid = sys.argv[1], sys.argv[2], sys.argv[3]
-    parsed = _parse_sources([repo], None, Corpus())
+    parsed = parse_sources([repo], None, {})
     batch = batch_from_assembly(assemble(parsed.messages, parsed.people), load_company_map())
     nx = NetworkXStore()
     started = time.perf_counter()
