@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from graphapi.schema.validation import fragment_bomb
+
 CANONICAL_TIMEOUT = 30.0
 
 
@@ -40,16 +42,6 @@ class Phase:
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
-def fragment_bomb(levels: int, width: int = 30) -> str:
-    """Fragments each spreading the next `width` times: width^levels paths through 1 kB."""
-    fragments = []
-    for level in range(levels):
-        last = level + 1 == levels
-        inner = "__typename" if last else " ".join([f"...F{level + 1}"] * width)
-        fragments.append(f"fragment F{level} on Query {{ {inner} }}")
-    return "query { ...F0 } " + " ".join(fragments)
 
 
 def hostile_requests(person_id: str) -> list[tuple[str, str, dict[str, Any]]]:

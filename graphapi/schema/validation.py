@@ -70,6 +70,7 @@ __all__ = [
     "Measure",
     "QueryLimits",
     "estimate",
+    "fragment_bomb",
     "measure_document",
 ]
 
@@ -445,3 +446,15 @@ def _schema_of() -> GraphQLSchema:
     from graphapi.schema import schema  # the schema module imports this one
 
     return schema._schema
+
+
+def fragment_bomb(levels: int, width: int = 30) -> str:
+    """A document whose fragments each spread the next `width` times: width**levels paths
+    through about a kilobyte, the shape these limits measure by memoised fragments (the
+    tests and `bench/hostile.py` send it)."""
+    fragments = []
+    for level in range(levels):
+        last = level + 1 == levels
+        inner = "__typename" if last else " ".join([f"...F{level + 1}"] * width)
+        fragments.append(f"fragment F{level} on Query {{ {inner} }}")
+    return "query { ...F0 } " + " ".join(fragments)

@@ -9,7 +9,7 @@ import pytest
 from graphql import get_introspection_query, parse, validate
 
 from graphapi.schema import MAX_TOKENS, Context, schema
-from graphapi.schema.validation import measure_document
+from graphapi.schema.validation import fragment_bomb, measure_document
 from graphapi.store.networkx_store import NetworkXStore
 from tests.graphapi.conftest import run, run_errors
 
@@ -127,16 +127,6 @@ def test_response_size_cap_stops_resolving(digest_store: NetworkXStore) -> None:
     assert result.errors and len(result.errors) == 1
     assert "limit: response size <= 10 fields" in result.errors[0].message
     assert context.resolved == 11  # the 11th field was refused, and no field after it ran
-
-
-def fragment_bomb(levels: int, width: int = 30) -> str:
-    """A query whose fragments each spread the next one `width` times: width^levels paths."""
-    fragments = []
-    for level in range(levels):
-        last = level + 1 == levels
-        inner = "__typename" if last else " ".join([f"...F{level + 1}"] * width)
-        fragments.append(f"fragment F{level} on Query {{ {inner} }}")
-    return "query { ...F0 } " + " ".join(fragments)
 
 
 def validation_ms(store: NetworkXStore, query: str, **variables: Any) -> tuple[float, list[str]]:
