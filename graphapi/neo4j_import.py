@@ -29,7 +29,6 @@ field as "no property" and a quoted one (`""`) as the empty string, a distinctio
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections import defaultdict
@@ -41,12 +40,21 @@ from typing import Any, TextIO
 from graphapi.errors import UsageError
 from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, EdgeKind, NodeKind
-from graphapi.store import neo4j_cypher as cypher
-from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
+from graphapi.neo4j_csv import (
+    ARRAY_DELIMITER,
+    csv_field,
+    cypher_literal,
+    edge_properties,
+    finish_statements,
+    map_literal,
+    node_properties,
+    quoted,
+    spellable,
+    split_by_types,
+)
 from graphapi.store.neo4j_write import (
     CURSORS_KEY,
     KEPT_FILES_KEY,
-    META_CONSTRAINT,
     META_LABEL,
     cursors_props,
 )
@@ -62,12 +70,6 @@ __all__ = [
     "node_properties",
 ]
 
-#: Between array elements: a control character no real list element holds (checked: a
-#: value holding it is set by `finish.cypher` instead). `U+001F` is "unit separator".
-#: Checked on the real importer: every other character (quotes, CR, LF, NUL, backslash,
-#: astral planes, surrounding blanks) and empty elements come back as written; only an
-#: empty list and `[""]` cannot be spelt (an empty field is no property).
-ARRAY_DELIMITER = "\x1f"
 _ARRAY_DELIMITER_OPTION = "U+001F"
 #: Rows per `finish.cypher` statement (each row a literal map in the statement's text).
 FIXUP_ROWS = 5_000
@@ -75,7 +77,6 @@ _MIN_READ_BUFFER = 4 * 1024 * 1024
 #: A relationship row's fields that are not property columns (ends, labels, type) or are
 #: written first (`disc`).
 _REL_FIELDS = ("_s", "_t", "_sl", "_tl", "_type", "disc")
-_SCALAR_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "long", float: "double"}
 
 
 @dataclass(slots=True)
@@ -98,131 +99,6 @@ class ImportFiles:
         )
 
 
-# -- what the online writer stores -----------------------------------------------------------
-def node_properties(kind: NodeKind, attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """A networkx node's properties as `neo4j_write` stores them (`encode_node`)."""
-    state = NodeState(
-        kind, attrs["key"], attrs["props"], attrs.get("names") or {}, attrs["placeholder"]
-    )
-    return encode_node(state)
-
-
-def edge_properties(disc: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """A networkx edge's attributes as `neo4j_cypher.write_edges` leaves them on a new
-    relationship: `disc`, each value in its stored spelling, `_nulls` if any was None."""
-    props = {name: value for name, value in attrs.items() if name != "kind"}
-    encoded, nulls = encode_edge_props(props)
-    stored: dict[str, Any] = {"disc": disc}
-    stored.update((name, value) for name, value in encoded.items() if value is not None)
-    if nulls:
-        stored["_nulls"] = nulls
-    return stored
-
-
-# -- CSV fields ---------------------------------------------------------------------------------
-def _type_of(value: Any) -> str:
-    """The importer's column type for a stored value (lists: of their first element)."""
-    if isinstance(value, list):
-        return _SCALAR_TYPES[type(value[0])] + "[]" if value else "string[]"
-    return _SCALAR_TYPES[type(value)]
-
-
-def _spellable(value: Any) -> bool:
-    """Whether a CSV field gives this exact value back (else `finish.cypher` sets it)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if not isinstance(value, list):
-        return True
-    if not value or value == [""]:
-        return False  # an empty field (quoted or not) is "no property"
-    if isinstance(value[0], str):
-        return all(ARRAY_DELIMITER not in item for item in value)
-    return all(_spellable(item) for item in value)
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _scalar_field(value: Any) -> str:
-    if isinstance(value, str):
-        return _quoted(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
-
-
-def _field(value: Any) -> str:
-    if isinstance(value, list):
-        if isinstance(value[0], str):
-            return _quoted(ARRAY_DELIMITER.join(value))
-        return ARRAY_DELIMITER.join(_scalar_field(item) for item in value)
-    return _scalar_field(value)
-
-
-# -- Cypher literals for finish.cypher ----------------------------------------------------------
-_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _string_literal(text: str) -> str:
-    out = []
-    for char in text:
-        escaped = _ESCAPES.get(char)
-        if escaped is None and (ord(char) < 0x20 or ord(char) == 0x7F):
-            escaped = f"\\u{ord(char):04x}"
-        out.append(escaped or char)
-    return "'" + "".join(out) + "'"
-
-
-def cypher_literal(value: Any) -> str:
-    """`value` (a stored property value, or a map of them) as a one-line Cypher literal."""
-    if isinstance(value, str):
-        return _string_literal(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"toFloat('{value!r}'.replace('inf', 'Infinity').replace('nan', 'NaN'))"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(cypher_literal(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return _map_literal(value)
-    raise TypeError(f"not a stored property value: {value!r}")
-
-
-def _map_literal(values: Mapping[str, Any]) -> str:
-    pairs = (f"`{name.replace('`', '``')}`: {cypher_literal(v)}" for name, v in values.items())
-    return "{" + ", ".join(pairs) + "}"
-
-
-def finish_statements() -> list[str]:
-    """The schema the online store creates (`Neo4jStore.ensure_schema`), same names."""
-    statements = [cypher.constraint(kind) for kind in NodeKind]
-    return [*statements, META_CONSTRAINT, "CALL db.awaitIndexes(300)"]
-
-
-# -- tables ---------------------------------------------------------------------------------------
-def _split_by_types(
-    rows: list[dict[str, Any]], fixed: Iterable[str]
-) -> Iterator[tuple[dict[str, str], list[dict[str, Any]]]]:
-    """Rows in groups whose every property has one type: (column types, rows) per group."""
-    types: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        for name, value in row.items():
-            if name not in fixed:
-                types[name].add(_type_of(value))
-    mixed = sorted(name for name, seen in types.items() if len(seen) > 1)
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(_type_of(row[n]) if n in row else "" for n in mixed)].append(row)
-    for signature, members in sorted(groups.items()):
-        columns = {name: next(iter(seen)) for name, seen in sorted(types.items())}
-        columns.update((n, t) for n, t in zip(mixed, signature, strict=True) if t)
-        used = {name for row in members for name in row}
-        yield {n: t for n, t in columns.items() if n in used}, members
-
-
 class _Writer:
     """Writes the CSV files and collects the values they cannot spell."""
 
@@ -237,11 +113,11 @@ class _Writer:
         return self.out / f"{stem}-{self._counts[stem]}.csv"
 
     def nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
-        for columns, members in _split_by_types(rows, ("key",)):
+        for columns, members in split_by_types(rows, ("key",)):
             path = self._path(f"nodes-{label}")
             header = [f"key:ID({label})", ":LABEL", *(f"{n}:{t}" for n, t in columns.items())]
             lines = (
-                [_quoted(row["key"]), label, *self._cells(row, columns, label, row["key"])]
+                [quoted(row["key"]), label, *self._cells(row, columns, label, row["key"])]
                 for row in members
             )
             self._write(path, header, lines, self.files.node_files)
@@ -252,13 +128,13 @@ class _Writer:
     ) -> None:
         source, target = ends
         fixed = _REL_FIELDS
-        for columns, members in _split_by_types(rows, fixed):
+        for columns, members in split_by_types(rows, fixed):
             path = self._path(f"rels-{kind.value}")
             header = [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"]
             header += [f"{n}:{t}" for n, t in columns.items()]
             lines = (
                 [
-                    *(_quoted(row["_s"]), _quoted(row["_t"]), kind.value, _quoted(row["disc"])),
+                    *(quoted(row["_s"]), quoted(row["_t"]), kind.value, quoted(row["disc"])),
                     *self._cells(row, columns, None, row),
                 ]
                 for row in members
@@ -275,8 +151,8 @@ class _Writer:
             value = row.get(name)
             if value is None:
                 cells.append("")
-            elif _spellable(value):
-                cells.append(_field(value))
+            elif spellable(value):
+                cells.append(csv_field(value))
             else:
                 cells.append("")
                 unspelt[name] = value
@@ -289,13 +165,13 @@ class _Writer:
         and values, listing the keys it applies to (literal maps in a list parse slowly)."""
         self.files.fixups += len(values)
         if label is not None:
-            statement = f"MATCH (n:{label} {{key: k}}) SET n += {_map_literal(values)}"
+            statement = f"MATCH (n:{label} {{key: k}}) SET n += {map_literal(values)}"
             self.fixups[statement].append(cypher_literal(ident))
             return
         row = ident
         statement = (
             f"MATCH (a:{row['_sl']} {{key: k[0]}})-[r:{row['_type']} {{disc: k[2]}}]->"
-            f"(b:{row['_tl']} {{key: k[1]}}) SET r += {_map_literal(values)}"
+            f"(b:{row['_tl']} {{key: k[1]}}) SET r += {map_literal(values)}"
         )
         self.fixups[statement].append(cypher_literal([row["_s"], row["_t"], row["disc"]]))
 
