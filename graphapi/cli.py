@@ -131,11 +131,11 @@ def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
     own write lock makes the same guarantee for any other writer)."""
     from graphapi.dblock import db_lock
     from graphapi.loading import check_sources
-    from graphapi.snapshot import LEGACY_MAGICS
+    from graphapi.snapshot_legacy import legacy_magic
 
     path = _db_path(args)
     if not args.sources and not args.company_map and not args.aliases:
-        if not _is_legacy(path, LEGACY_MAGICS):
+        if legacy_magic(Path(path)) is None:
             raise UsageError("nothing to load: give a SOURCE, --company-map or --aliases")
         print(f"migrating the older snapshot {path} to a database", file=sys.stderr)
     check_sources(args.sources, _forced_format(args))  # bad input fails without waiting
@@ -169,15 +169,6 @@ def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
             company_map_text=company_map,
             aliases_text=aliases,
         )
-
-
-def _is_legacy(path: str, magics: tuple[bytes, ...]) -> bool:
-    """True when `path` is a pickle snapshot of an older version (to migrate)."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(len(magics[0])) in magics
-    except OSError:
-        return False
 
 
 def run_query(store: GraphStore, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
