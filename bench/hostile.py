@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from graphapi.schema.validation import fragment_bomb
+from graphapi.schema.limits import fragment_bomb
 
 CANONICAL_TIMEOUT = 30.0
 

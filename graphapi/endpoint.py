@@ -39,7 +39,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from graphapi.schema import Context, schema
-from graphapi.schema.validation import EXPENSIVE_COST, estimate
+from graphapi.schema.limits import estimate
+from graphapi.schema.validation import EXPENSIVE_COST
 from graphapi.store.base import GraphStore
 from graphapi.web import graphiql_page
 

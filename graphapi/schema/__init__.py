@@ -18,10 +18,11 @@ from strawberry.types.graphql import OperationType
 from graphapi.schema.context import Context, LimitExceeded
 from graphapi.schema.dates import DateTime
 from graphapi.schema.errors import ApiError
+from graphapi.schema.limits import QueryLimits
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
 from graphapi.schema.types import Company, File, Message, Patch, Person, Series
-from graphapi.schema.validation import MAX_TOKENS, QueryLimits
+from graphapi.schema.validation import MAX_TOKENS
 
 __all__ = ["MAX_TOKENS", "ApiSchema", "Context", "build_schema", "schema"]
 

@@ -6,7 +6,7 @@ budget (BENCHMARKS.md, section 1). Almost all list traffic is a single `text/pla
 the fast path splits headers from body on bytes, pulls out only the dozen headers the graph
 uses with one regex, and decodes the body itself (7bit, 8bit, quoted-printable or base64, all
 single-part). Only MIME containers (multipart, message/*, non-text parts) go through the
-stdlib, with `compat32`, the cheapest policy.
+stdlib, with `compat32`, the cheapest policy (`loaders.mail.mime`).
 
 Malformed input never raises: each problem becomes a short reason in `Message.defects`.
 """
@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import binascii
 import dataclasses
-import email
 import hashlib
-import html
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
-from email.message import Message as EmailMessage
-from email.policy import compat32
 from email.utils import parsedate_tz
 
 from loaders.identity.addresses import normalise_name, parse_address
 from loaders.mail.body import parse_body
+from loaders.mail.mime import MAX_EXTRA_FILES, decode_charset, html_to_text, mime_text
 from loaders.mail.subject import parse_subject
 from loaders.records import Address, BodyInfo, FileChange, Message
 
@@ -34,8 +31,6 @@ __all__ = ["MAX_BODY_BYTES", "parse_mail"]
 
 #: Body text kept per message; the rest is only scanned for `diff --git` file names.
 MAX_BODY_BYTES = 4 * 1024 * 1024
-# Files listed past the body cap: a real patch touches far fewer; hostile mail can hold millions.
-MAX_EXTRA_FILES = 20_000
 
 # List-Id is left out on purpose: a cross-posted copy carries the delivering list's id, so it
 # says nothing about the message, and `Message` has no field for it.
@@ -60,14 +55,8 @@ _ANGLE = re.compile(r"<([^<>]*)>")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE | re.DOTALL)
 _DIFF_GIT = re.compile(rb"\ndiff --git a/(\S+) b/(\S+)")
-_DIFF_GIT_STR = re.compile(r"\ndiff --git a/(\S+) b/(\S+)")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
-_HTML_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_BREAK = re.compile(r"<(?:br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
-_HTML_TAG = re.compile(r"<[^>]*>")
 _SIMPLE_CTE = frozenset({"", "7bit", "8bit", "binary", "quoted-printable", "base64"})
-_PATCH_TYPES = frozenset({"text/x-patch", "text/x-diff", "application/x-patch"})
-_MIME_LIMIT_FACTOR = 2  # MIME messages are parsed up to this many times `max_body` bytes
 _MAX_ZONE_SECONDS = 14 * 3600  # real zones run from -12:00 to +14:00
 
 
@@ -181,7 +170,7 @@ def _decode_words(text: str, name: str, defects: list[str]) -> str:
         charset = match.group(1).split("*", 1)[0].lower()
         between_words = seen_word and (not gap or gap.isspace())
         if not between_words or charset != pending_charset:
-            out.append(_decode_charset(bytes(pending), pending_charset, name, defects))
+            out.append(decode_charset(bytes(pending), pending_charset, name, defects))
             pending.clear()
         if not between_words:
             out.append(gap)
@@ -189,7 +178,7 @@ def _decode_words(text: str, name: str, defects: list[str]) -> str:
         pending += _word_bytes(match.group(2), match.group(3), name, defects)
         seen_word = True
         pos = match.end()
-    out.append(_decode_charset(bytes(pending), pending_charset, name, defects))
+    out.append(decode_charset(bytes(pending), pending_charset, name, defects))
     out.append(text[pos:])
     return "".join(out)
 
@@ -202,24 +191,6 @@ def _word_bytes(encoding: str, payload: str, name: str, defects: list[str]) -> b
     if bad:
         defects.append(f"bad base64 in {name}")
     return decoded
-
-
-def _decode_charset(data: bytes, charset: str, where: str, defects: list[str]) -> str:
-    """Decode with the declared charset, then utf-8, then latin-1 (which cannot fail)."""
-    if not data:
-        return ""
-    if charset and charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
-        try:
-            return data.decode(charset)
-        except LookupError:
-            defects.append(f"unknown charset {charset[:40]!r} in {where}")
-        except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
-            defects.append(f"{where} is not valid {charset[:40]}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
-        defects.append(f"undecodable bytes in {where}")
-        return data.decode("latin-1")
 
 
 def _message_id(value: str) -> str | None:
@@ -315,9 +286,9 @@ def _body_text(
     if (kind.startswith("text/") or not kind) and cte in _SIMPLE_CTE:
         data = _transfer_decode(memoryview(raw)[start:], cte, defects)
         text, extra = _capped_text(data, _charset(ctype), max_body, defects)
-        return (_html_to_text(text) if kind == "text/html" else text), extra
+        return (html_to_text(text) if kind == "text/html" else text), extra
     try:
-        return _mime_text(raw, max_body, defects)
+        return mime_text(raw, max_body, defects)
     except Exception as exc:  # the stdlib parser is lenient, but hostile MIME can still trip it
         defects.append(f"MIME parse failed: {type(exc).__name__}")
         text, extra = _capped_text(memoryview(raw)[start:], "", max_body, defects)
@@ -365,7 +336,7 @@ def _capped_text(
         )
         defects.append(f"body truncated at {cut} bytes")
         data = data[:cut]
-    text = _decode_charset(bytes(data), charset, "body", defects)
+    text = decode_charset(bytes(data), charset, "body", defects)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     if "\x00" in text:
@@ -380,96 +351,3 @@ def _with_files(info: BodyInfo, extra: tuple[FileChange, ...]) -> BodyInfo:
     return dataclasses.replace(
         info, diff_files=info.diff_files + tuple(dict.fromkeys(new)), has_diff=True
     )
-
-
-def _html_to_text(text: str) -> str:
-    """Crude HTML to text: drop scripts and styles, break at block ends, strip tags."""
-    text = _HTML_DROP.sub("", text)
-    text = _HTML_BREAK.sub("\n", text)
-    return html.unescape(_HTML_TAG.sub("", text))
-
-
-# --- MIME fallback ---------------------------------------------------------------------
-
-
-def _mime_text(raw: bytes, max_body: int, defects: list[str]) -> tuple[str, tuple[FileChange, ...]]:
-    """Body of a MIME message: its inline text/plain parts, then patch attachments.
-
-    HTML is used only when no text/plain part exists. Forwarded messages (message/*) are
-    skipped: they are someone else's mail. The stdlib parser needs several times the
-    message's size in memory, so a giant MIME message is cut before parsing.
-    """
-    limit = max(_MIME_LIMIT_FACTOR * max_body, 1 << 20)
-    if len(raw) > limit:
-        defects.append(f"MIME message truncated at {limit} bytes")
-        raw = raw[:limit]
-    root = email.message_from_bytes(raw, policy=compat32)
-    texts: list[str] = []
-    patches: list[str] = []
-    htmls: list[str] = []
-    parts = list(_leaves(root))
-    for part in parts:
-        _collect(part, texts, patches, htmls, defects)
-    for part in [root, *parts]:
-        defects.extend(_defect_name(d) for d in part.defects)
-    body = "\n".join(texts) if texts else _html_to_text("\n".join(htmls))
-    if patches:
-        body = "\n\n".join([body.rstrip("\n")] * bool(body.strip()) + patches)
-    return _capped_str(body, max_body, defects)
-
-
-def _capped_str(text: str, max_body: int, defects: list[str]) -> tuple[str, tuple[FileChange, ...]]:
-    """`_capped_text` for text that is already decoded."""
-    if len(text) <= max_body:
-        return text, ()
-    cut = text.rfind("\n", 0, max_body) + 1 or max_body
-    matches = itertools.islice(_DIFF_GIT_STR.finditer(text, cut - 1), MAX_EXTRA_FILES)
-    extra = tuple(FileChange(path=m.group(2)) for m in matches)
-    defects.append(f"body truncated at {cut} characters")
-    return text[:cut], extra
-
-
-def _leaves(part: EmailMessage) -> list[EmailMessage]:
-    """Non-container parts in order, not descending into attached messages."""
-    if part.get_content_maintype() == "message":
-        return []
-    payload = part.get_payload()
-    if not isinstance(payload, list):
-        return [part]
-    return [leaf for sub in payload if isinstance(sub, EmailMessage) for leaf in _leaves(sub)]
-
-
-def _collect(
-    part: EmailMessage,
-    texts: list[str],
-    patches: list[str],
-    htmls: list[str],
-    defects: list[str],
-) -> None:
-    """Sort one leaf part into body text, patch attachment, HTML, or ignored."""
-    kind = part.get_content_type()
-    filename = (part.get_filename() or "").lower()
-    attached = str(part.get("Content-Disposition", "")).lower().startswith("attachment")
-    if kind in _PATCH_TYPES or filename.endswith((".patch", ".diff")):
-        patches.append(_part_text(part, defects))
-    elif (kind == "text/plain" or part.get_content_maintype() == "multipart") and not (
-        attached and filename
-    ):
-        texts.append(_part_text(part, defects))
-    elif kind == "text/html" and not attached:
-        htmls.append(_part_text(part, defects))
-
-
-def _part_text(part: EmailMessage, defects: list[str]) -> str:
-    payload = part.get_payload(decode=True)
-    data = payload if isinstance(payload, bytes) else b""
-    return _decode_charset(data, part.get_content_charset() or "", "body", defects)
-
-
-def _defect_name(defect: Exception) -> str:
-    name = type(defect).__name__
-    if name.startswith("InvalidBase64"):
-        return "bad base64"
-    if name in ("StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect"):
-        return "truncated or malformed multipart"
-    return "MIME: " + name.removesuffix("Defect")

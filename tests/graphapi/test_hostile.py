@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from graphapi.app import HttpLimits, create_app
 from graphapi.cli import main
 from graphapi.model import NodeKind
-from graphapi.schema.validation import fragment_bomb
+from graphapi.schema.limits import fragment_bomb
 from graphapi.store.networkx_store import NetworkXStore
 from tests.conftest import ROOT
 from tests.graphapi.conftest import SMALL_DIGEST

@@ -9,7 +9,8 @@ import pytest
 from graphql import get_introspection_query, parse, validate
 
 from graphapi.schema import MAX_TOKENS, Context, schema
-from graphapi.schema.validation import fragment_bomb, measure_document
+from graphapi.schema.limits import fragment_bomb
+from graphapi.schema.validation import measure_document
 from graphapi.store.networkx_store import NetworkXStore
 from tests.graphapi.conftest import run, run_errors
 
