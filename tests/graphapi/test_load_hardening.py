@@ -185,26 +185,6 @@ def test_killed_load_leaves_no_process_holding_its_pipes(
 # --- input that cannot be loaded -----------------------------------------------------------
 
 
-def _commit_tree(git_dir: Path, files: dict[str, bytes]) -> None:
-    """One commit holding `files` at the top of its tree, as HEAD (git plumbing only)."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.com"}
-
-    def git(*args: str, data: bytes | None = None) -> str:
-        result = subprocess.run(
-            ["git", f"--git-dir={git_dir}", *args], input=data, capture_output=True, env=env,
-            check=True,
-        )  # fmt: skip
-        return result.stdout.decode().strip()
-
-    entries = "".join(
-        f"100644 blob {git('hash-object', '-w', '--stdin', data=data)}\t{name}\n"
-        for name, data in files.items()
-    )
-    tree = git("mktree", data=entries.encode())
-    git("update-ref", "HEAD", git("commit-tree", tree, "-m", "code"))
-
-
 def _truncated_gzip(path: Path, big_mbox: Path) -> Path:
     """A `.mbox.gz` cut in the middle: its start decompresses, its end is missing."""
     data = gzip.compress(big_mbox.read_bytes())
