@@ -55,7 +55,7 @@ class _Lines:
                 last = now
                 self._line(done, total(done), now - started)
         if done:
-            self._line(done, total(done), time.monotonic() - started)
+            self._line(done, None, time.monotonic() - started)  # the count is exact now
 
     def _line(self, done: int, total: int | None, seconds: float) -> None:
         rate = done / seconds if seconds > 0 else 0.0
