@@ -35,6 +35,8 @@ class Corpus:
 
     messages: dict[str, Message] = field(default_factory=dict)
     people: dict[tuple[str, str], Address] = field(default_factory=dict)
+    #: Where snapshots of formats 1-3 kept public-inbox positions; read only to migrate one
+    #: (cursors live in the database now, `graphapi.cursors`).
     inbox_heads: dict[str, str] = field(default_factory=dict)
     maintainers_text: str | None = None
     mailmap_text: str | None = None

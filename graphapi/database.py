@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,3 @@ def set_meta(conn: sqlite3.Connection, name: str, value: str | None) -> None:
 def dumps(value: Any) -> str:
     """Compact JSON for props (the values the stores hold are JSON types)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def insert_many(conn: sqlite3.Connection, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
-    conn.executemany(sql, rows)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from graphapi.corpus import Corpus
+from graphapi.cursors import cursor_key
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.store.networkx_store import NetworkXStore
@@ -31,7 +32,6 @@ LEGACY_MAGICS = (
 
 _LEGACY_ERRORS = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError)
 
-_INBOX_PREFIX = "public-inbox:"
 
 _TEMP_MIDDLE = r"\.[a-z0-9_]{8}\.tmp"  # what `tempfile.mkstemp` puts between prefix and suffix
 
@@ -74,7 +74,7 @@ def _unpickle(handle: IO[bytes], target: Path) -> NetworkXStore:
         graph.graph["corpus"] = corpus
         store = NetworkXStore(graph)
     heads = store.corpus.inbox_heads  # where older versions kept public-inbox cursors
-    store.cursors.update((_INBOX_PREFIX + path, head) for path, head in heads.items())
+    store.cursors.update((cursor_key("public-inbox", Path(path)), h) for path, h in heads.items())
     return store
 
 

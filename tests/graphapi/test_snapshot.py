@@ -158,3 +158,21 @@ def test_a_damaged_database_is_a_clear_error(loaded: NetworkXStore, tmp_path: Pa
     junk.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(SnapshotError, match=r"junk\.db"):
         read_snapshot(junk)
+
+
+def test_a_migrated_snapshot_keeps_its_public_inbox_positions(
+    loaded: NetworkXStore, tmp_path: Path
+) -> None:
+    """Formats 1-3 kept the last commit read per epoch in the corpus; they become cursors."""
+    import dataclasses
+
+    from graphapi.cursors import cursor_key
+
+    graph = loaded.graph.copy()
+    epoch = tmp_path / "kvm" / "0.git"
+    graph.graph["corpus"] = dataclasses.replace(loaded.corpus, inbox_heads={str(epoch): "0123abcd"})
+    db = tmp_path / "v1.db"
+    db.write_bytes(b"GRAPHAPI-SNAPSHOT 1\n" + pickle.dumps(graph))
+    with open_for_load(db):
+        pass
+    assert read_snapshot(db).cursors[cursor_key("public-inbox", epoch)] == "0123abcd"
