@@ -25,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from neo4j import ManagedTransaction
@@ -42,7 +42,9 @@ from graphapi.store.networkx_store import NetworkXStore
 __all__ = ["MIRROR_KEY", "Mirror", "database_uuid", "follows"]
 
 MIRROR_KEY = "mirror"
-_ROWS = 2_000  # rows per Neo4j transaction
+_ROWS = 2_000  # rows per Neo4j transaction when a load's changes take several
+#: A load changing at most this many rows is applied in one transaction (with the mark).
+_ONE_TRANSACTION = 20_000
 _READ_MIRROR = f"MATCH (m:{META_LABEL} {{key: $key}}) RETURN properties(m) AS props"
 _WRITE_MIRROR = f"MERGE (m:{META_LABEL} {{key: $key}}) SET m = $props, m.key = $key"
 _ANY_NODE = f"MATCH (n) WHERE NOT n:{META_LABEL} RETURN count(n) > 0 AS held LIMIT 1"
@@ -94,20 +96,26 @@ class Mirror:
                 f"Neo4j database to have it follow {self.database}"
             )
         in_step = held is not None and held.get("generation") == start
-        self.neo4j.ensure_schema()
         end = start + (1 if changes is not None else 0)
         if in_step and changes is None:
             return  # nothing new, and Neo4j holds this generation already
-        self._mark(ident, None)  # applying: a failure from here on is seen by the next load
+        mark = (_WRITE_MIRROR, {"key": MIRROR_KEY, "props": _mark(ident, end)})
         if in_step and changes is not None:
-            self._apply(conn, store.graph, changes)
+            jobs = self._jobs(conn, store.graph, changes)
+            if sum(len(params["rows"]) for _, params in jobs) <= _ONE_TRANSACTION:
+                self.neo4j._write_tx(_run_all([*jobs, mark]))  # all or nothing, and fast
+                return
+        self.neo4j.ensure_schema()
+        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=_mark(ident, None))  # applying
+        if in_step and changes is not None:
+            self._run_chunked(jobs)
         else:
             self.neo4j._run_auto(_CLEAR_GRAPH)  # the meta nodes stay: the mark above with them
             self.neo4j._run(_CLEAR_OTHER_META, key=MIRROR_KEY)
             graph = store.graph if changes is not None else graph_of(conn)
-            self._apply(conn, graph, _everything(graph, end))
+            self._run_chunked(self._jobs(conn, graph, _everything(graph, end)))
             self.rewrote = True
-        self._mark(ident, end)
+        self.neo4j._write_tx(_run_all([mark]))
 
     # -- the meta node -------------------------------------------------------------------
     def _held(self) -> dict[str, Any] | None:
@@ -118,34 +126,57 @@ class Mirror:
         rows = self.neo4j.run_read(_ANY_NODE)
         return bool(rows and rows[0]["held"])
 
-    def _mark(self, ident: str, generation: int | None) -> None:
-        props: dict[str, Any] = {"database": ident, "generation": generation}
-        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=props)
-
     # -- the rows --------------------------------------------------------------------------
-    def _apply(self, conn: sqlite3.Connection, graph: Any, changes: GraphChanges) -> None:
+    def _jobs(self, conn: sqlite3.Connection, graph: Any, changes: GraphChanges) -> list[Job]:
         """Deleted edges and nodes first, then nodes set whole, then edges set whole."""
-        self._run_grouped(_DELETE_EDGE, _edge_ends(changes.edges_gone))
-        self._run_grouped(_DELETE_NODE, _node_keys(changes.nodes_gone))
+        message = NodeKind.MESSAGE.value
         written = set(changes.nodes)
         messages = [
-            f"{NodeKind.MESSAGE.value}:{key}"
-            for key in changes.messages
-            if f"{NodeKind.MESSAGE.value}:{key}" in graph and key not in written
+            nid
+            for nid in (f"{message}:{key}" for key in changes.messages)
+            if nid in graph and nid not in written
         ]  # a replaced body changes no row of the graph
         nodes = [*changes.nodes, *messages]
         bodies = read_bodies(conn, [key for _, key in _splits(nodes, NodeKind.MESSAGE)])
-        self._run_grouped(_SET_NODE, _node_rows(graph, nodes, bodies))
-        self._run_grouped(_SET_EDGE, _edge_rows(graph, changes.edges))
+        return [
+            *_grouped(_DELETE_EDGE, _edge_ends(changes.edges_gone)),
+            *_grouped(_DELETE_NODE, _node_keys(changes.nodes_gone)),
+            *_grouped(_SET_NODE, _node_rows(graph, nodes, bodies)),
+            *_grouped(_SET_EDGE, _edge_rows(graph, changes.edges)),
+        ]
 
-    def _run_grouped(
-        self, statement: _Statement, groups: dict[tuple[str, ...], list[dict[str, Any]]]
-    ) -> None:
-        for labels, rows in groups.items():
-            query = statement(*labels)
+    def _run_chunked(self, jobs: list[Job]) -> None:
+        """Each statement over its rows, `_ROWS` rows per transaction."""
+        for query, params in jobs:
+            rows = params["rows"]
             for start in range(0, len(rows), _ROWS):
-                chunk = rows[start : start + _ROWS]
-                self.neo4j._write_tx(partial_run(query, chunk))
+                self.neo4j._write_tx(_run_all([(query, {"rows": rows[start : start + _ROWS]})]))
+
+
+#: One statement and its parameters.
+Job = tuple[str, dict[str, Any]]
+
+
+def _mark(ident: str, generation: int | None) -> dict[str, Any]:
+    """The mirror meta node: the database followed, and the generation held (None while a
+    load is being applied in several transactions)."""
+    return {"database": ident, "generation": generation}
+
+
+def _grouped(
+    statement: _Statement, groups: dict[tuple[str, ...], list[dict[str, Any]]]
+) -> list[Job]:
+    return [(statement(*labels), {"rows": rows}) for labels, rows in groups.items()]
+
+
+def _run_all(jobs: Sequence[Job]) -> Callable[[ManagedTransaction], None]:
+    """A unit of work running every job in one managed transaction."""
+
+    def work(tx: ManagedTransaction) -> None:
+        for query, params in jobs:
+            tx.run(query, params).consume()
+
+    return work
 
 
 class _Statement:
@@ -170,15 +201,6 @@ _DELETE_EDGE = _Statement(
     "UNWIND $rows AS row MATCH (:{1} {{key: row.s}})-[r:{0} {{disc: row.d}}]->"
     "(:{2} {{key: row.t}}) DELETE r"
 )
-
-
-def partial_run(query: str, rows: Sequence[dict[str, Any]]) -> Any:
-    """A unit of work running `query` over `rows` in a managed transaction."""
-
-    def work(tx: ManagedTransaction) -> None:
-        tx.run(query, rows=list(rows)).consume()
-
-    return work
 
 
 def _everything(graph: Any, generation: int) -> GraphChanges:

@@ -18,6 +18,7 @@ import pytest
 
 from graphapi import cli
 from graphapi import database as db
+from graphapi import neo4j_mirror as mirroring
 from graphapi.errors import UsageError
 from graphapi.loading import LoadSummary, load_into_store, load_sources
 from graphapi.neo4j_mirror import Mirror, follows
@@ -117,15 +118,22 @@ def test_a_load_that_finds_nothing_new_writes_nothing_to_neo4j(
     assert first.rewrote  # an empty Neo4j: the whole graph
     writes: list[object] = []
     original = neo4j_store._write_tx
-    counted = lambda work: writes.append(work) or original(work)  # noqa: E731
+
+    def counted(work: Any) -> Any:
+        writes.append(work)
+        return original(work)
+
     monkeypatch.setattr(neo4j_store, "_write_tx", counted)
     again, mirror = _mirrored_load(neo4j_store, path, [epoch.git_dir])
     assert (again.loaded, writes, mirror.rewrote) == (0, [], False)
 
 
-def test_a_failure_in_neo4j_rolls_the_load_back_and_the_next_load_rewrites_it(
-    neo4j_store: Neo4jStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("one_transaction", [True, False])
+def test_a_failure_in_neo4j_rolls_the_load_back_and_the_next_load_repairs_it(
+    neo4j_store: Neo4jStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_transaction: bool
 ) -> None:
+    """Small changes go in one Neo4j transaction (a failure leaves Neo4j as it was); large
+    ones in several (a failure leaves it marked half-written: the next load rewrites it)."""
     raws = _sample_raws(tmp_path)
     half = len(raws) // 2
     epoch = _inbox(tmp_path, raws[:half])
@@ -136,24 +144,35 @@ def test_a_failure_in_neo4j_rolls_the_load_back_and_the_next_load_rewrites_it(
     for raw in raws[half:]:
         epoch.add("m", raw)
 
+    if not one_transaction:
+        monkeypatch.setattr(mirroring, "_ONE_TRANSACTION", 0)
     calls = 0
-    original = Mirror._run_grouped
+    original = mirroring._run_all
 
-    def failing(self: Mirror, statement: Any, groups: Any) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 3:  # after the deletions, while nodes are written
-            raise RuntimeError("Neo4j went away")
-        original(self, statement, groups)
+    def failing(jobs: Any) -> Any:
+        work = original(jobs)
 
-    monkeypatch.setattr(Mirror, "_run_grouped", failing)
+        def failing_work(tx: Any) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 3 or one_transaction:  # mid-way: some rows are written
+                original(jobs[:1])(tx)
+                raise RuntimeError("Neo4j went away")
+            work(tx)
+
+        return failing_work
+
+    monkeypatch.setattr(mirroring, "_run_all", failing)
     with pytest.raises(RuntimeError, match="went away"):
         _mirrored_load(neo4j_store, path, [epoch.git_dir])
     assert (_generation(path), _embedded(path)) == before  # the database rolled back
+    if one_transaction:
+        assert _held(neo4j_store) == before[1]  # and so did Neo4j
     monkeypatch.undo()
 
     summary, mirror = _mirrored_load(neo4j_store, path, [epoch.git_dir])
-    assert summary.loaded == len(raws) - half and mirror.rewrote
+    assert summary.loaded == len(raws) - half
+    assert mirror.rewrote is not one_transaction
     assert _held(neo4j_store) == _embedded(path)
 
 
