@@ -46,10 +46,6 @@ __all__ = ["NetworkXStore"]
 
 T = TypeVar("T")
 
-#: `node_id`'s prefix per kind, and an edge key's per edge kind (see `NetworkXStore.write`).
-_NODE_PREFIX = {kind: node_id(kind, "") for kind in NodeKind}
-_EDGE_PREFIX = {kind: f"{kind.value}:" for kind in EdgeKind}
-
 #: The longest top lists `stats` keeps once per graph (the API asks for at most 100).
 STATS_DEPTH = 100
 
@@ -161,8 +157,9 @@ class NetworkXStore:
         placeholders), then choose people's display names.
 
         A rebuild writes every node and edge of the corpus (hundreds of thousands), so the
-        loop is kept lean: IDs are built from prefixes computed once (`_NODE_PREFIX`,
-        `_EDGE_PREFIX`), not through the enums' `value` on every record.
+        loop is kept lean: IDs are built as `node_id` builds them, from the kinds' `_value_`
+        (a plain attribute; `value` is a descriptor, and an enum's `__hash__`, which a dict
+        lookup by kind would call, is Python code).
         """
         graph = self.graph
         nx_graph.invalidate(graph)
@@ -175,20 +172,20 @@ class NetworkXStore:
         for edge in batch.edges:
             source_kind, source_key = edge.source
             target_kind, target_key = edge.target
-            source = _NODE_PREFIX[source_kind] + source_key
-            target = _NODE_PREFIX[target_kind] + target_key
+            source = f"{source_kind._value_}:{source_key}"
+            target = f"{target_kind._value_}:{target_key}"
             if source not in nodes:
                 merge_node(graph, nodes, NodeRecord(source_kind, source_key, {}, False), people)
             if target not in nodes:
                 merge_node(graph, nodes, NodeRecord(target_kind, target_key, {}, False), people)
-            ekey = _EDGE_PREFIX[edge.kind] + edge.discriminator
+            ekey = f"{edge.kind._value_}:{edge.discriminator}"
             add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
         for nid in people:
             refresh_name(nodes[nid])
 
     @staticmethod
     def _merge_node(graph: Any, nodes: Any, record: NodeRecord, people: set[str]) -> None:
-        nid = _NODE_PREFIX[record.kind] + record.key
+        nid = f"{record.kind._value_}:{record.key}"
         if record.kind is NodeKind.PERSON:
             people.add(nid)
         attrs = nodes.get(nid)
