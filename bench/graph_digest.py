@@ -6,7 +6,9 @@
 Each corpus is loaded fresh, as a user loads it (`python -m graphapi load --db NEW SOURCE`,
 one parse worker), and the database's `nodes` and `edges` tables are printed as row counts
 and a SHA-256 of their sorted rows. Run it on two commits (e.g. in two worktrees) and compare
-the lines: equal digests mean equal graphs, row for row. Not a timing benchmark: the load
+the lines: equal digests mean equal graphs, row for row (a message node's `origin` holds the
+source's path, so read the corpora through the same path, `$BENCH_CORPORA` or the default
+`../shared/corpora`, in both). Not a timing benchmark: the load
 times are printed only to show what it cost. `--keep DIR` keeps the databases there.
 """
 
