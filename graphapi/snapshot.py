@@ -14,6 +14,7 @@ snapshot says in one line how to migrate it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -24,12 +25,14 @@ from typing import Any
 
 import networkx as nx
 
+from graphapi import changelog
 from graphapi import database as db
 from graphapi.corpus import Corpus
 from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
-from graphapi.model import EdgeKind, NodeKind
+from graphapi.graph_patch import patched
+from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
 from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
@@ -37,12 +40,15 @@ from loaders.records import Message
 
 __all__ = [
     "LEGACY_MAGICS",
+    "ServedSnapshot",
     "open_for_load",
     "read_snapshot",
     "remove_stale_temps",
     "snapshot_signature",
     "write_snapshot",
 ]
+
+log = logging.getLogger("graphapi")
 
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
 
@@ -62,10 +68,7 @@ def read_snapshot(
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
     if legacy_magic(target) is not None:
         if not corpus:
-            raise SnapshotError(
-                f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
-                "once to migrate it"
-            )
+            _refuse_legacy(target)
         return read_legacy(target)
     conn = db.connect(target)
     try:
@@ -75,6 +78,15 @@ def read_snapshot(
     if not corpus:
         store.body_reader = _BodyReader(target)
     return store
+
+
+def _refuse_legacy(target: Path) -> None:
+    """Serving an old pickle snapshot: say how to migrate it."""
+    if legacy_magic(target) is not None:
+        raise SnapshotError(
+            f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
+            "once to migrate it"
+        )
 
 
 class _BodyReader:
@@ -99,6 +111,83 @@ class _BodyReader:
             return [found.get(key) for key in keys]
         finally:
             conn.close()
+
+
+class ServedSnapshot:
+    """The graph `graphapi serve` serves from the database at `path`, kept up to date.
+
+    `read` reads it whole; `refresh` (the app's loader, called when the database's generation
+    changes) reads only the rows the loads since changed (`changelog`) and patches a copy of
+    the served graph (`graph_patch`), falling back to a whole read when the log does not
+    cover them (another database at the path, an older database, too many loads behind).
+    Either way the result is what `read_snapshot(path, corpus=False)` would give, warmed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._store: NetworkXStore | None = None
+        self._at: tuple[int, int] | None = None  # (inode, generation) of `_store`
+        #: How the last `refresh` went: "read" (whole) or "patched" (for tests and logs).
+        self.last = ""
+
+    def read(self) -> NetworkXStore:
+        """The whole graph, read now (and remembered for the next `refresh`)."""
+        _refuse_legacy(self.path)
+        conn = db.connect(self.path)
+        try:
+            inode = os.stat(self.path).st_ino
+            conn.execute("BEGIN")  # one snapshot of the database for the rows and generation
+            store = _read(conn, False, path=self.path)
+            generation = db.generation(conn)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        store.body_reader = _BodyReader(self.path)
+        self._store, self._at, self.last = store, (inode, generation), "read"
+        return store
+
+    def refresh(self, path: str | os.PathLike[str] | None = None) -> NetworkXStore:
+        """The graph as the database holds it now, warmed: patched when it can be."""
+        try:
+            store = self._patched()
+        except Exception:  # a patch that fails must not stop the server from updating
+            log.exception("patching the served graph failed: reading it whole")
+            store = None
+        if store is None:
+            store = self.read()
+        return store.warm()
+
+    def _patched(self) -> NetworkXStore | None:
+        """The served graph with the rows changed since patched in; None when it cannot be."""
+        if self._store is None or self._at is None:
+            return None
+        inode, generation = self._at
+        try:
+            if os.stat(self.path).st_ino != inode:
+                return None
+            conn = db.connect(self.path)
+        except (OSError, SnapshotError):
+            return None
+        try:
+            conn.execute("BEGIN")
+            changes = changelog.changes_since(conn, generation)
+            counts = db.get_meta(conn, "counts")
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            return None
+        finally:
+            conn.close()
+        if changes is None:
+            return None
+        with paused_gc():
+            graph = patched(self._store.graph, changes.nodes, changes.edges)
+        store = NetworkXStore(graph, corpus_loaded=False, body_reader=self._store.body_reader)
+        store.cursors = dict(self._store.cursors)
+        if counts:
+            series, patches = json.loads(counts)
+            store.counts = (int(series), int(patches))
+        self._store, self._at, self.last = store, (inode, changes.generation), "patched"
+        return store
 
 
 @contextmanager
@@ -204,7 +293,7 @@ def _read_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
 
 def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
     with paused_gc():
-        graph = _read_graph(conn)
+        graph = _read_graph(conn, serving=not with_corpus)
         if not with_corpus:
             return NetworkXStore(graph, corpus_loaded=False)
         corpus = graph.graph["corpus"] = _read_corpus(conn)
@@ -212,32 +301,15 @@ def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> Net
         return NetworkXStore(graph)
 
 
-def _read_graph(conn: sqlite3.Connection) -> Any:
-    graph = nx.MultiDiGraph()
-    kinds = {kind.value: kind for kind in NodeKind}
-    loads = json.loads
-    graph.add_nodes_from(
-        (
-            nid,
-            {
-                "kind": kinds[kind],
-                "key": key,
-                "props": loads(props),
-                "names": loads(names),
-                "placeholder": bool(placeholder),
-            },
-        )
-        for nid, kind, key, props, names, placeholder in conn.execute(
-            "SELECT id, kind, key, props, names, placeholder FROM nodes"
-        )
+def _read_graph(conn: sqlite3.Connection, serving: bool = False) -> Any:
+    """The graph's rows as a networkx graph; `serving`: compact and frozen (`graph_rows`)."""
+    reader = RowReader(serving)
+    graph = reader.read(
+        conn.execute(f"SELECT {NODE_COLUMNS} FROM nodes"),
+        conn.execute(f"SELECT {EDGE_COLUMNS} FROM edges"),
     )
-    edge_kinds = {kind.value: kind for kind in EdgeKind}
-    graph.add_edges_from(
-        (source, target, ekey, {"kind": edge_kinds[kind], **loads(props)})
-        for source, target, ekey, kind, props in conn.execute(
-            "SELECT source, target, ekey, kind, props FROM edges"
-        )
-    )
+    if serving:
+        nx.freeze(graph)
     return graph
 
 
@@ -268,12 +340,13 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
 def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> None:
     corpus = store.corpus
     where = str(path.resolve())
+    generation = db.generation(conn) + 1
     with paused_gc():
         _write_corpus(conn, corpus, corpus.dirty if corpus.saved_in == where else None)
-        _write_graph(conn, store.graph)
+        _write_graph(conn, store.graph, generation)
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
-    db.set_meta(conn, "generation", str(db.generation(conn) + 1))
+    db.set_meta(conn, "generation", str(generation))
     corpus.dirty, corpus.saved_in = set(), where
 
 
@@ -312,9 +385,10 @@ def _record_without_body(message: Message) -> str:
         object.__setattr__(message, "body", body)
 
 
-def _write_graph(conn: sqlite3.Connection, graph: Any) -> None:
+def _write_graph(conn: sqlite3.Connection, graph: Any, generation: int) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
-    little rewrites a little; what a server reads next is the same either way)."""
+    little rewrites a little; what a server reads next is the same either way), and log
+    their keys under `generation` (`changelog`: a server then reads only those)."""
     dumps = db.dumps
     nodes = {
         nid: (
@@ -327,13 +401,14 @@ def _write_graph(conn: sqlite3.Connection, graph: Any) -> None:
         for nid, a in graph.nodes(data=True)
     }
     old_nodes = {row[0]: row[1:] for row in conn.execute("SELECT * FROM nodes")}
-    _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
+    changed_nodes = _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
     edges = {
         (source, target, ekey): (a["kind"].value, dumps(_edge_props(a)))
         for source, target, ekey, a in graph.edges(keys=True, data=True)
     }
     old_edges = {tuple(row[:3]): row[3:] for row in conn.execute("SELECT * FROM edges")}
-    _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
+    changed_edges = _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
+    changelog.record(conn, generation, changed_nodes, changed_edges, len(nodes) + len(edges))
 
 
 def _apply_rows(
@@ -342,8 +417,9 @@ def _apply_rows(
     key_columns: list[str],
     new: dict[Any, tuple[Any, ...]],
     old: dict[Any, tuple[Any, ...]],
-) -> None:
-    """Delete the rows gone from `new`, insert or replace those added or changed."""
+) -> list[Any]:
+    """Delete the rows gone from `new`, insert or replace those added or changed; the keys
+    of both."""
     where = " AND ".join(f"{column} = ?" for column in key_columns)
     gone = [_key_tuple(key) for key in old.keys() - new.keys()]
     conn.executemany(f"DELETE FROM {table} WHERE {where}", gone)
@@ -351,6 +427,9 @@ def _apply_rows(
     if changed:
         marks = ", ".join("?" * len(changed[0]))
         conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
+    width = len(key_columns)
+    keys = [row[:width] for row in (*gone, *changed)]
+    return [key[0] for key in keys] if width == 1 else keys
 
 
 def _key_tuple(key: Any) -> tuple[Any, ...]:

@@ -154,6 +154,7 @@ class NetworkXStore:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
+        self._writable()
         nx_graph.invalidate(self.graph)
         people: set[str] = set()  # display names are chosen once, after every sighting
         for record in batch.nodes:
@@ -162,6 +163,12 @@ class NetworkXStore:
             self._merge_edge(edge, people)
         for nid in people:
             self._refresh_name(nid)
+
+    def _writable(self) -> None:
+        """Refuse to write a graph read for serving: it shares attribute dicts between edges
+        (`graphapi.graph_rows`), so a write would change edges it never named."""
+        if nx.is_frozen(self.graph):
+            raise SnapshotError("this graph was opened for serving: it cannot be written to")
 
     def _merge_node(self, record: NodeRecord, people: set[str]) -> None:
         nid = node_id(record.kind, record.key)
@@ -189,6 +196,7 @@ class NetworkXStore:
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
+        self._writable()
         nx_graph.invalidate(self.graph)
         doomed = [
             (u, v, k)
