@@ -241,6 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cors_origins=origins,
         snapshot_path=path,
         loader=served.refresh,
+        warm=served.warm,
         signature=snapshot_signature,
         bind_host=args.host,
         allowed_hosts=args.allowed_host or [],

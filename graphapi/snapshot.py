@@ -120,7 +120,7 @@ class ServedSnapshot:
     changes) reads only the rows the loads since changed (`changelog`) and patches a copy of
     the served graph (`graph_patch`), falling back to a whole read when the log does not
     cover them (another database at the path, an older database, too many loads behind).
-    Either way the result is what `read_snapshot(path, corpus=False)` would give, warmed.
+    Either way the result is what `read_snapshot(path, corpus=False)` would give.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -147,7 +147,8 @@ class ServedSnapshot:
         return store
 
     def refresh(self, path: str | os.PathLike[str] | None = None) -> NetworkXStore:
-        """The graph as the database holds it now, warmed: patched when it can be."""
+        """The graph as the database holds it now: patched when it can be. Not warmed: the
+        server swaps it in first, then warms it (`warm`), so it serves the new graph sooner."""
         try:
             store = self._patched()
         except Exception:  # a patch that fails must not stop the server from updating
@@ -155,7 +156,13 @@ class ServedSnapshot:
             store = None
         if store is None:
             store = self.read()
-        return store.warm()
+        return store
+
+    @staticmethod
+    def warm(store: object) -> None:
+        """Build a served store's derived indexes (the app's `warm`, after the swap)."""
+        if isinstance(store, NetworkXStore):
+            store.warm()
 
     def _patched(self) -> NetworkXStore | None:
         """The served graph with the rows changed since patched in; None when it cannot be."""
@@ -169,10 +176,11 @@ class ServedSnapshot:
         except (OSError, SnapshotError):
             return None
         try:
-            conn.execute("BEGIN")
-            changes = changelog.changes_since(conn, generation)
-            counts = db.get_meta(conn, "counts")
-            conn.execute("COMMIT")
+            with paused_gc():  # a full collection would walk the whole served graph
+                conn.execute("BEGIN")
+                changes = changelog.changes_since(conn, generation)
+                counts = db.get_meta(conn, "counts")
+                conn.execute("COMMIT")
         except sqlite3.Error:
             return None
         finally:

@@ -8,20 +8,30 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from graphapi import changelog
+from graphapi.app import create_app
 from graphapi.errors import SnapshotError
 from graphapi.graph_patch import patched
 from graphapi.graph_rows import RowReader
 from graphapi.loading import load_sources
 from graphapi.model import NodeKind
 from graphapi.sample import write_sample_mbox
-from graphapi.snapshot import ServedSnapshot, open_for_load, read_snapshot, write_snapshot
+from graphapi.snapshot import (
+    ServedSnapshot,
+    open_for_load,
+    read_snapshot,
+    snapshot_signature,
+    write_snapshot,
+)
 from graphapi.store.networkx_store import NetworkXStore
+from tests.graphapi.conftest import run
 
 _SEPARATOR = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 
@@ -191,3 +201,31 @@ def test_patching_rows_gives_the_graph_of_all_rows_in_key_order() -> None:
     assert len(new) == 4 and new.number_of_edges() == 3
     assert len(old) == 4 and old.number_of_edges() == 4  # the served graph is untouched
     assert old.nodes["Series:b"]["props"]["title"] == "t"
+
+
+def test_a_server_takes_up_a_load_by_patching(parts: list[Path], tmp_path: Path) -> None:
+    """As `graphapi serve` runs it: the app's loader patches, then warms after the swap."""
+    db = tmp_path / "g.db"
+    _load(db, parts[0])
+    served = ServedSnapshot(db)
+    app = create_app(
+        served.read().warm(),
+        snapshot_path=str(db),
+        loader=served.refresh,
+        signature=snapshot_signature,
+        warm=served.warm,
+        reload_interval=0.05,
+    )
+    query = {"query": "{ stats { messages patches series people } }"}
+    with TestClient(app) as client:
+        before = client.post("/graphql", json=query).json()
+        _load(db, parts[1])
+        deadline = time.monotonic() + 10
+        while client.get("/healthz").json()["generation"] < 1:
+            assert time.monotonic() < deadline, "the server did not take up the load"
+            time.sleep(0.05)
+        after = client.post("/graphql", json=query).json()
+    assert served.last == "patched"
+    assert after != before
+    fresh = read_snapshot(db, corpus=False)
+    assert after == {"data": run(fresh, query["query"])}
