@@ -14,7 +14,8 @@ COPY pyproject.toml README.md ./
 COPY loaders ./loaders
 COPY graphapi ./graphapi
 RUN pip install --no-cache-dir . \
-    && useradd --create-home --uid 10001 graphapi
+    && useradd --create-home --uid 10001 graphapi \
+    && mkdir -p /data && chown graphapi:graphapi /data  # the database Neo4j follows (compose volume)
 
 USER graphapi
 ENV PYTHONUNBUFFERED=1

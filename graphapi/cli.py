@@ -24,6 +24,7 @@ from loaders.errors import LoaderError
 
 if TYPE_CHECKING:
     from graphapi.loading import LoadSummary
+    from graphapi.snapshot import BeforeCommit
     from graphapi.store.base import GraphStore
     from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
     from loaders.sources.detect import SourceFormat
@@ -93,6 +94,7 @@ def _load_neo4j(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummar
     company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
     aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
     with _open_neo4j(settings) as store:
+        _refuse_if_mirrored(store)
         return load_into_store(
             store,
             args.sources,
@@ -116,7 +118,12 @@ def _user_file(path: str, check: Callable[[str, str], object]) -> str:
 
 def cmd_load(args: argparse.Namespace) -> int:
     settings = _check_store_choice(args)
-    summary = _load_neo4j(args, settings) if settings is not None else _load_snapshot(args)
+    if settings is None:
+        summary = _load_snapshot(args)
+    elif args.db is not None:
+        summary = _load_mirrored(args, settings)
+    else:
+        summary = _load_neo4j(args, settings)
     print(summary.line())
     for reason, count in sorted(summary.defect_reasons.items()):
         print(f"  defective: {count} x {reason}")
@@ -125,10 +132,36 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
+def _refuse_if_mirrored(store: Neo4jStore) -> None:
+    """A Neo4j that follows a database is loaded through it, never merged into directly."""
+    from graphapi.neo4j_mirror import follows
+
+    followed = follows(store)
+    if followed is not None:
+        raise UsageError(
+            "this Neo4j database follows a graphapi database (its corpus and cursors live "
+            "there): load with --db FILE --neo4j, FILE being that database"
+        )
+
+
+def _load_mirrored(args: argparse.Namespace, settings: Neo4jSettings) -> LoadSummary:
+    """`load --neo4j URI --db FILE`: load into FILE, and apply what changed to Neo4j before
+    FILE commits (`graphapi.neo4j_mirror`): both hold the graph of one load."""
+    from graphapi.neo4j_mirror import Mirror
+
+    with _open_neo4j(settings) as neo4j:
+        mirror = Mirror(neo4j, _db_path(args))
+        summary = _load_snapshot(args, mirror)
+        if mirror.rewrote:
+            print(f"graphapi: wrote the whole graph of {_db_path(args)} to Neo4j", file=sys.stderr)
+        return summary
+
+
+def _load_snapshot(args: argparse.Namespace, mirror: BeforeCommit | None = None) -> LoadSummary:
     """Load into the database at `--db` holding its lock: a second load into the same db
     waits for this one (saying so), then adds to what it wrote (`graphapi.dblock`; SQLite's
-    own write lock makes the same guarantee for any other writer)."""
+    own write lock makes the same guarantee for any other writer). `mirror` sees the load's
+    changes before it commits."""
     from graphapi.dblock import db_lock
     from graphapi.loading import check_sources
     from graphapi.snapshot_legacy import legacy_magic
@@ -140,14 +173,16 @@ def _load_snapshot(args: argparse.Namespace) -> LoadSummary:
         print(f"migrating the older snapshot {path} to a database", file=sys.stderr)
     check_sources(args.sources, _forced_format(args))  # bad input fails without waiting
     with db_lock(path, on_wait=lambda holder: _say_waiting(path, holder)):
-        return _load_snapshot_locked(args, path)
+        return _load_snapshot_locked(args, path, mirror)
 
 
 def _say_waiting(path: str, holder: str) -> None:
     print(f"graphapi: waiting for another load into {path} to finish ({holder})", file=sys.stderr)
 
 
-def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
+def _load_snapshot_locked(
+    args: argparse.Namespace, path: str, mirror: BeforeCommit | None
+) -> LoadSummary:
     from graphapi.loading import load_sources
     from graphapi.progress import reporter_for
     from graphapi.snapshot import open_for_load, remove_stale_temps
@@ -158,7 +193,7 @@ def _load_snapshot_locked(args: argparse.Namespace, path: str) -> LoadSummary:
         print(f"graphapi: removed {name}, left by a load that was killed", file=sys.stderr)
     company_map = _user_file(args.company_map, company_map_with) if args.company_map else None
     aliases = _user_file(args.aliases, parse_aliases) if args.aliases else None
-    with open_for_load(path) as store:
+    with open_for_load(path, before_commit=mirror) as store:
         return load_sources(
             store,
             args.sources,
@@ -295,10 +330,18 @@ def cmd_export_schema(_: argparse.Namespace) -> int:
     return 0
 
 
-def _add_store_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
+def _add_store_options(parser: argparse.ArgumentParser, *, both: bool = False) -> None:
+    """`--db` or `--neo4j`; with `both` (load), `--db` and `--neo4j` together too."""
+    group = parser if both else parser.add_mutually_exclusive_group()
     group.add_argument(
-        "--db", help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})"
+        "--db",
+        help=f"snapshot file of the embedded store (default: $GRAPHAPI_DB or {DEFAULT_DB})"
+        + (
+            "; with --neo4j, the database Neo4j follows: the corpus and cursors live in it, "
+            "and Neo4j gets the same changes"
+            if both
+            else ""
+        ),
     )
     group.add_argument(
         "--neo4j",
@@ -323,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="digest, mbox/mboxrd (.gz), Maildir, public-inbox git, MAINTAINERS, .mailmap, "
         "or a git code tree (its commits, matched with the patches)",
     )
-    _add_store_options(load)
+    _add_store_options(load, both=True)
     load.add_argument(
         "--format",
         choices=_FORMATS,

@@ -18,8 +18,9 @@ import logging
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,11 @@ from loaders.records import Message
 
 __all__ = [
     "LEGACY_MAGICS",
+    "GraphChanges",
     "ServedSnapshot",
+    "graph_of",
     "open_for_load",
+    "read_bodies",
     "read_snapshot",
     "remove_stale_temps",
     "snapshot_signature",
@@ -51,6 +55,32 @@ __all__ = [
 log = logging.getLogger("graphapi")
 
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
+
+EdgeId = tuple[str, str, str]  # (source node id, target node id, edge key)
+
+
+@dataclass(slots=True)
+class GraphChanges:
+    """What one load changed in the graph's rows: the node and edge ids written (added or
+    changed) and those deleted, plus the messages whose stored record or body changed.
+
+    A store that follows the database (`graphapi.neo4j_mirror`) applies exactly these, so
+    it holds the graph of one load of everything loaded, whatever the loads were.
+    `generation` is the database's generation once the load commits.
+    """
+
+    generation: int
+    nodes: list[str] = field(default_factory=list)
+    nodes_gone: list[str] = field(default_factory=list)
+    edges: list[EdgeId] = field(default_factory=list)
+    edges_gone: list[EdgeId] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+
+#: Called inside a load's write transaction, before it commits, with the connection, the
+#: store and what the load changed (None: the graph was not rebuilt): an exception rolls the
+#: load back (`open_for_load`'s `before_commit`).
+BeforeCommit = Callable[[sqlite3.Connection, NetworkXStore, "GraphChanges | None"], None]
 
 
 def read_snapshot(
@@ -102,12 +132,7 @@ class _BodyReader:
     def __call__(self, keys: Sequence[str]) -> list[str | None]:
         conn = sqlite3.connect(self._uri, uri=True, timeout=5.0)
         try:
-            found: dict[str, str] = {}
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT key, body FROM messages WHERE key IN ({marks})"
-                found.update(conn.execute(sql, chunk).fetchall())
+            found = read_bodies(conn, keys)
             return [found.get(key) for key in keys]
         finally:
             conn.close()
@@ -198,17 +223,33 @@ class ServedSnapshot:
         return store
 
 
+def read_bodies(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
+    """The stored bodies of the messages `keys` (those the database holds)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT key, body FROM messages WHERE key IN ({marks})"
+        found.update(conn.execute(sql, chunk).fetchall())
+    return found
+
+
 @contextmanager
-def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
+def open_for_load(
+    path: str | os.PathLike[str], *, before_commit: BeforeCommit | None = None
+) -> Iterator[NetworkXStore]:
     """The store at `path` with its corpus, inside one write transaction; written back when
     the block ends without an error. A second load of the same database waits here until the
     first has committed, then reads what it wrote. An older pickle snapshot at `path` is read
-    and migrated into a database in its place."""
+    and migrated into a database in its place. `before_commit` sees what the load changed
+    before it commits (a Neo4j mirror applies it there, so a failure rolls both back)."""
     target = Path(path)
     if legacy_magic(target) is not None:
         store = read_legacy(target)
         yield store
-        _migrate(store, target)
+        migrated = _migrate(store, target)
+        if before_commit is not None:  # the migrated database is there: it may follow now
+            _after_migration(target, store, migrated, before_commit)
         return
     created = not target.exists()
     conn = db.connect(target, create=True)
@@ -217,10 +258,13 @@ def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
             store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
             _read_cursors(conn, store)
             yield store
+            changes: GraphChanges | None = None
             if store.materialised:
-                _write(conn, store, target)
+                changes = _write(conn, store, target)
             else:  # nothing new was found: only how far the sources were read changed
                 _write_cursors(conn, store)
+            if before_commit is not None:
+                before_commit(conn, store, changes)
     except BaseException as exc:
         conn.close()
         if created:  # a first load that failed leaves no empty database behind
@@ -229,6 +273,23 @@ def open_for_load(path: str | os.PathLike[str]) -> Iterator[NetworkXStore]:
             raise SnapshotError(f"cannot write {target}: {exc}") from exc
         raise
     conn.close()
+
+
+def _after_migration(
+    target: Path, store: NetworkXStore, changes: GraphChanges, before_commit: BeforeCommit
+) -> None:
+    conn = db.connect(target)
+    try:
+        with db.write_transaction(conn):
+            before_commit(conn, store, changes)
+    finally:
+        conn.close()
+
+
+def graph_of(conn: sqlite3.Connection) -> Any:
+    """The graph the database holds (a networkx MultiDiGraph), read from its rows."""
+    with paused_gc():
+        return _read_graph(conn)
 
 
 def _remove_database(target: Path) -> None:
@@ -345,23 +406,26 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> None:
+def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphChanges:
     corpus = store.corpus
     where = str(path.resolve())
-    generation = db.generation(conn) + 1
+    changes = GraphChanges(db.generation(conn) + 1)
     with paused_gc():
-        _write_corpus(conn, corpus, corpus.dirty if corpus.saved_in == where else None)
-        _write_graph(conn, store.graph, generation)
+        changes.messages = _write_corpus(
+            conn, corpus, corpus.dirty if corpus.saved_in == where else None
+        )
+        _write_graph(conn, store.graph, changes)
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
-    db.set_meta(conn, "generation", str(generation))
+    db.set_meta(conn, "generation", str(changes.generation))
     corpus.dirty, corpus.saved_in = set(), where
+    return changes
 
 
-def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | None) -> None:
+def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | None) -> list[str]:
     """The messages added or replaced (`dirty`; None: all), in the corpus' order; a replaced
-    one keeps its row and so its place."""
-    keys = corpus.messages if dirty is None else [k for k in corpus.messages if k in dirty]
+    one keeps its row and so its place. Returns their keys."""
+    keys = list(corpus.messages) if dirty is None else [k for k in corpus.messages if k in dirty]
     conn.executemany(
         "INSERT INTO messages (key, record, body) VALUES (?, ?, ?) ON CONFLICT (key) DO "
         "UPDATE SET record = excluded.record, body = excluded.body",
@@ -378,6 +442,7 @@ def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | No
     )
     for name in _KEPT_TEXTS:
         db.set_meta(conn, name, getattr(corpus, name))
+    return keys
 
 
 def _write_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
@@ -393,10 +458,10 @@ def _record_without_body(message: Message) -> str:
         object.__setattr__(message, "body", body)
 
 
-def _write_graph(conn: sqlite3.Connection, graph: Any, generation: int) -> None:
+def _write_graph(conn: sqlite3.Connection, graph: Any, changes: GraphChanges) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
-    little rewrites a little; what a server reads next is the same either way), and log
-    their keys under `generation` (`changelog`: a server then reads only those)."""
+    little rewrites a little; what a server reads next is the same either way), note in
+    `changes` which they were, and log their keys (`changelog`: a server reads only those)."""
     dumps = db.dumps
     nodes = {
         nid: (
@@ -409,14 +474,21 @@ def _write_graph(conn: sqlite3.Connection, graph: Any, generation: int) -> None:
         for nid, a in graph.nodes(data=True)
     }
     old_nodes = {row[0]: row[1:] for row in conn.execute("SELECT * FROM nodes")}
-    changed_nodes = _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
+    changes.nodes, changes.nodes_gone = _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
     edges = {
         (source, target, ekey): (a["kind"].value, dumps(_edge_props(a)))
         for source, target, ekey, a in graph.edges(keys=True, data=True)
     }
     old_edges = {tuple(row[:3]): row[3:] for row in conn.execute("SELECT * FROM edges")}
-    changed_edges = _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
-    changelog.record(conn, generation, changed_nodes, changed_edges, len(nodes) + len(edges))
+    written, gone = _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
+    changes.edges, changes.edges_gone = written, gone
+    changelog.record(
+        conn,
+        changes.generation,
+        [*changes.nodes, *changes.nodes_gone],
+        [*changes.edges, *changes.edges_gone],
+        len(nodes) + len(edges),
+    )
 
 
 def _apply_rows(
@@ -425,19 +497,18 @@ def _apply_rows(
     key_columns: list[str],
     new: dict[Any, tuple[Any, ...]],
     old: dict[Any, tuple[Any, ...]],
-) -> list[Any]:
-    """Delete the rows gone from `new`, insert or replace those added or changed; the keys
-    of both."""
+) -> tuple[list[Any], list[Any]]:
+    """Delete the rows gone from `new`, insert or replace those added or changed; their
+    keys (written, deleted)."""
     where = " AND ".join(f"{column} = ?" for column in key_columns)
-    gone = [_key_tuple(key) for key in old.keys() - new.keys()]
-    conn.executemany(f"DELETE FROM {table} WHERE {where}", gone)
-    changed = [(*_key_tuple(key), *row) for key, row in new.items() if old.get(key) != row]
-    if changed:
-        marks = ", ".join("?" * len(changed[0]))
-        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", changed)
-    width = len(key_columns)
-    keys = [row[:width] for row in (*gone, *changed)]
-    return [key[0] for key in keys] if width == 1 else keys
+    gone = [key for key in old.keys() - new.keys()]
+    conn.executemany(f"DELETE FROM {table} WHERE {where}", [_key_tuple(key) for key in gone])
+    written = [key for key, row in new.items() if old.get(key) != row]
+    if written:
+        rows = [(*_key_tuple(key), *new[key]) for key in written]
+        marks = ", ".join("?" * len(rows[0]))
+        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+    return written, gone
 
 
 def _key_tuple(key: Any) -> tuple[Any, ...]:
@@ -448,8 +519,9 @@ def _edge_props(attrs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if k != "kind"}
 
 
-def _migrate(store: NetworkXStore, target: Path) -> None:
-    """Write the store as a new database beside `target`, then rename it over the pickle."""
+def _migrate(store: NetworkXStore, target: Path) -> GraphChanges:
+    """Write the store as a new database beside `target`, then rename it over the pickle;
+    what was written (everything)."""
     directory = target.parent if str(target.parent) else Path(".")
     fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=directory)
     os.close(fd)
@@ -459,7 +531,7 @@ def _migrate(store: NetworkXStore, target: Path) -> None:
         conn = db.connect(tmp, create=True)
         try:
             with db.write_transaction(conn):
-                _write(conn, store, target)
+                changes = _write(conn, store, target)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("PRAGMA journal_mode=DELETE")
         finally:
@@ -468,3 +540,4 @@ def _migrate(store: NetworkXStore, target: Path) -> None:
     except BaseException:
         _remove_database(tmp)
         raise
+    return changes

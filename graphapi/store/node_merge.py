@@ -47,6 +47,8 @@ def merge_record(node: Node, record: NodeRecord) -> None:
         node["placeholder"] = False
         props.pop("ghost", None)
     for name, value in record.props.items():
+        if name == "ghost" and not node.get("placeholder"):
+            continue  # a message only seen as a reply target: never the mark of a real one
         if name in _UNION_PROPS:
             props[name] = sorted(set(props.get(name, [])) | set(value))
         elif take_all or props.get(name) in (None, "", []):
@@ -58,7 +60,9 @@ def merge_record(node: Node, record: NodeRecord) -> None:
 
 
 def refresh_name(node: Node) -> None:
-    """Choose a person's display name from every name sighting (and list the names)."""
+    """Choose a person's display name from every name sighting (and list the names); the
+    sightings are kept sorted, so the stored node does not depend on the order seen."""
+    node["names"] = dict(sorted(node["names"].items()))
     props = node["props"]
     props["name"] = display_name(node["names"], props.get("emails", []))
     props["names"] = sorted(node["names"])

@@ -7,6 +7,7 @@ records, in the same order, so a re-load writes exactly what is already there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from loaders.assembly.carry import carry_trailers
 from loaders.assembly.digest_copies import drop_digest_copies
@@ -25,7 +26,7 @@ from loaders.assembly.versions import chain_siblings, dependency_targets, versio
 from loaders.mail.files import FileResolver, files_of
 from loaders.records import Address, FileChange, Message, TrailerSource
 
-__all__ = ["assemble", "lineage_key", "normalise_title"]
+__all__ = ["assemble", "canonical_order", "lineage_key", "normalise_title"]
 
 
 def normalise_title(title: str) -> str:
@@ -49,7 +50,7 @@ def assemble(
     `patch_ids` (message key -> patch-id) defaults to the ids parse_body computed for the
     patches, so b4's `prerequisite-patch-id` lines resolve to the series holding the patch.
     """
-    messages = list(messages)
+    messages = canonical_order(messages)
     if patch_ids is None:
         patch_ids = {
             m.key: m.info.patch_id for m in messages if m.info.patch_id and not m.subject.is_reply
@@ -68,6 +69,27 @@ def assemble(
     carry_trailers(result, patch_ids)
     result.people.extend(_people_of(unique))
     return result
+
+
+def canonical_order(messages: Iterable[Message]) -> list[Message]:
+    """The messages by date, then key; undated ones (digest entries) last, as they came.
+
+    Assembly keeps the first of a group, the nearest earlier series, the first sighting of a
+    name: the order it reads messages in decides those. Reading them in an order that
+    depends only on the messages makes the graph a function of what was loaded, not of how
+    it was split into loads or in which order the parts came.
+    """
+    dated: list[Message] = []
+    undated: list[Message] = []
+    for message in messages:
+        (dated if message.date is not None else undated).append(message)
+    dated.sort(key=_date_and_key)
+    return dated + undated
+
+
+def _date_and_key(message: Message) -> tuple[datetime, str]:
+    assert message.date is not None  # only dated messages are sorted
+    return message.date, message.key
 
 
 def _aliases(groups: list[SeriesGroup]) -> dict[str, str]:
