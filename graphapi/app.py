@@ -7,7 +7,9 @@ as many apps as they like. The API is read-only: no mutation exists, loading is 
 Given the snapshot path, the app keeps serving the graph it has while a load runs, and swaps
 in the new snapshot atomically once the load has renamed it into place (it polls the file's
 identity, and SIGHUP asks for an immediate check). A snapshot that fails to read is logged
-and ignored: the old graph goes on serving.
+and ignored: the old graph goes on serving. The loader may patch a copy of the served graph
+rather than read everything (`graphapi.snapshot.ServedSnapshot`); the new store's derived
+indexes are then built after it is swapped in (`warm`), so it answers sooner.
 
 Concurrency is bounded: at most `max_concurrent` GraphQL requests run at once; a request
 that cannot start within `queue_seconds` gets a 503 naming the limit, so one flood of
