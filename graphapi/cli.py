@@ -467,6 +467,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         print("graphapi: terminated", file=sys.stderr)
         return 143
+    except BrokenPipeError:  # `graphapi ... | head`: the reader left; what was done is done
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail
+        return 141  # as a process SIGPIPE ends (128 + 13)
     return code
 
 

@@ -190,6 +190,9 @@ class BodyInfo:
     shortlog: tuple[ShortlogGroup, ...] = ()
     has_diff: bool = False
     patch_id: str | None = None  # `git patch-id --stable` of the diff (loaders.mail.patchid)
+    # The Reviewed/Acked/...-by trailers the text gives when read as a reply
+    # (`loaders.mail.replytext`); None in a record stored before they were kept.
+    review_trailers: tuple[Trailer, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from graphapi.gcpause import paused_gc
 from graphapi.model import (
     MESSAGE_BODY_LIMIT,
     EdgeKind,
-    EdgeRecord,
     GraphBatch,
     NodeData,
     NodeKind,
@@ -154,15 +153,36 @@ class NetworkXStore:
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
+        """Merge the batch's nodes, then its edges (an edge's missing ends become
+        placeholders), then choose people's display names.
+
+        A rebuild writes every node and edge of the corpus (hundreds of thousands), so the
+        loop is kept lean: IDs are built as `node_id` builds them, from the kinds' `_value_`
+        (a plain attribute; `value` is a descriptor, and an enum's `__hash__`, which a dict
+        lookup by kind would call, is Python code).
+        """
         self._writable()
-        nx_graph.invalidate(self.graph)
+        graph = self.graph
+        nx_graph.invalidate(graph)
         people: set[str] = set()  # display names are chosen once, after every sighting
+        nodes = graph.nodes
+        merge_node = self._merge_node
         for record in batch.nodes:
-            self._merge_node(record, people)
+            merge_node(graph, nodes, record, people)
+        add_edge = graph.add_edge
         for edge in batch.edges:
-            self._merge_edge(edge, people)
+            source_kind, source_key = edge.source
+            target_kind, target_key = edge.target
+            source = f"{source_kind._value_}:{source_key}"
+            target = f"{target_kind._value_}:{target_key}"
+            if source not in nodes:
+                merge_node(graph, nodes, NodeRecord(source_kind, source_key, {}, False), people)
+            if target not in nodes:
+                merge_node(graph, nodes, NodeRecord(target_kind, target_key, {}, False), people)
+            ekey = f"{edge.kind._value_}:{edge.discriminator}"
+            add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
         for nid in people:
-            self._refresh_name(nid)
+            refresh_name(nodes[nid])
 
     def _writable(self) -> None:
         """Refuse to write a graph read for serving: it shares attribute dicts between edges
@@ -170,29 +190,16 @@ class NetworkXStore:
         if nx.is_frozen(self.graph):
             raise SnapshotError("this graph was opened for serving: it cannot be written to")
 
-    def _merge_node(self, record: NodeRecord, people: set[str]) -> None:
-        nid = node_id(record.kind, record.key)
+    @staticmethod
+    def _merge_node(graph: Any, nodes: Any, record: NodeRecord, people: set[str]) -> None:
+        nid = f"{record.kind._value_}:{record.key}"
         if record.kind is NodeKind.PERSON:
             people.add(nid)
-        attrs = self.graph.nodes.get(nid)
+        attrs = nodes.get(nid)
         if attrs is None:
-            self.graph.add_node(nid, **new_node(record))
+            graph.add_node(nid, **new_node(record))
         else:
             merge_record(attrs, record)
-
-    def _refresh_name(self, nid: str) -> None:
-        refresh_name(self.graph.nodes[nid])
-
-    def _merge_edge(self, edge: EdgeRecord, people: set[str]) -> None:
-        source = node_id(*edge.source)
-        target = node_id(*edge.target)
-        graph = self.graph
-        if source not in graph:
-            self._merge_node(NodeRecord(*edge.source, {}, False), people)
-        if target not in graph:
-            self._merge_node(NodeRecord(*edge.target, {}, False), people)
-        ekey = f"{edge.kind.value}:{edge.discriminator}"
-        graph.add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""

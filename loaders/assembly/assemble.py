@@ -6,6 +6,7 @@ records, in the same order, so a re-load writes exactly what is already there.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -150,7 +151,7 @@ def _add_group(
 ) -> None:
     series = _series_record(group, resolver)
     result.series.append(series)
-    full_titles = [(normalise_title(t), t) for t in _shortlog_titles(group)]
+    full_titles = _FullTitles(_shortlog_titles(group))
     for patch in sorted(group.patches, key=lambda m: m.subject.number or 0):
         result.patches.append(_patch_record(patch, series, resolver, full_titles, given))
     placeholders, edges = version_lineage(series, group.first)
@@ -208,12 +209,30 @@ def _shortlog_titles(group: SeriesGroup) -> list[str]:
     return [title for block in group.cover.info.shortlog for title in block.titles]
 
 
-def _full_title(title: str, full_titles: list[tuple[str, str]]) -> str:
-    """A digest subject cut at a line fold, completed from the cover's shortlog
-    (`full_titles`: each title with its normalised form)."""
-    wanted = normalise_title(title)
-    matches = [t for normalised, t in full_titles if normalised.startswith(wanted)]
-    return min(matches, key=len) if matches else title
+class _FullTitles:
+    """A cover's shortlog titles, to complete a digest subject cut at a line fold: the
+    shortest title (the first of equals) whose normalised form starts with the subject's.
+
+    Sorted by normalised form, the titles one subject starts are a single run found by
+    bisection, so a series of hundreds of patches does not compare each with every title.
+    """
+
+    def __init__(self, titles: list[str]) -> None:
+        self.entries = sorted((normalise_title(t), index, t) for index, t in enumerate(titles))
+        self.keys = [normalised for normalised, _, _ in self.entries]
+
+    def complete(self, title: str) -> str:
+        if not self.keys:
+            return title
+        wanted = normalise_title(title)
+        best: tuple[int, int, str] | None = None  # (length, shortlog order, title)
+        at = bisect.bisect_left(self.keys, wanted)
+        while at < len(self.keys) and self.keys[at].startswith(wanted):
+            _, index, full = self.entries[at]
+            if best is None or (len(full), index) < best[:2]:
+                best = (len(full), index, full)
+            at += 1
+        return best[2] if best is not None else title
 
 
 def _author(message: Message) -> Address | None:
@@ -224,11 +243,11 @@ def _patch_record(
     patch: Message,
     series: SeriesRecord,
     resolver: FileResolver,
-    full_titles: list[tuple[str, str]],
+    full_titles: _FullTitles,
     given: dict[str, list[TrailerUse]],
 ) -> PatchRecord:
     subject = patch.subject
-    title = _full_title(subject.title, full_titles)
+    title = full_titles.complete(subject.title)
     author = _author(patch)
     files = files_of(patch, resolver)
     stat = patch.info.diffstat

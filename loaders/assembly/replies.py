@@ -5,53 +5,24 @@ thread; a trailer in reply to a cover letter goes to every patch of that series 
 Patchwork does not). Quoted lines are never trailers (the trailer parser skips them). A person
 trailer whose address is not the sender's is kept but marked as a mismatch.
 
-Where a reply's trailer may stand (issue 11, item 4): anywhere in its own, unquoted text, not
-only above the first `---` (a reviewer may quote a spec between dashes), indented (`  Acked-by:`),
-between two lines of prose, glued to a list footer (cut by `loaders.mail.footers`). The text
-ends at a `-- ` signature and at an inline copy of another mail (`-----Original Message-----`,
-an Outlook `From:`/`Sent:` header block), whose trailers are someone else's. A reply that
-itself carries a diff is read as a patch is: only the text above its first `---`, so the
-trailers of a patch it forwards or proposes are not taken for the replier's.
+Which trailers a reply gives is read from its own text (`loaders.mail.replytext`, the rules of
+issue 11, item 4) once, when it is parsed (`BodyInfo.review_trailers`); a message stored
+before that was kept has them read here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from loaders.assembly.results import TrailerUse
 from loaders.assembly.threads import SeriesGroup, is_patch_message, thread_parents
-from loaders.mail.footers import strip_footers
-from loaders.mail.text import normalise_newlines, strip_signature
-from loaders.mail.trailers import parse_trailers
-from loaders.records import Message, Trailer, TrailerKind, TrailerSource
+from loaders.mail import replytext
+from loaders.mail.replytext import REPLY_KINDS, review_trailers_in
+from loaders.records import Message, Trailer, TrailerSource
 
 __all__ = ["REPLY_KINDS", "reply_text", "reply_trailers", "review_trailers"]
 
-REPLY_KINDS = frozenset(
-    {
-        TrailerKind.REVIEWED_BY,
-        TrailerKind.ACKED_BY,
-        TrailerKind.TESTED_BY,
-        TrailerKind.REPORTED_BY,
-        TrailerKind.SUGGESTED_BY,
-    }
-)
 _MAX_WALK = 200
-# The indentation of an indented `Name-by:` line (dropped so the trailer parser sees it).
-_INDENTED_BY = re.compile(r"^[ \t]+(?=[A-Za-z][A-Za-z-]{0,40}-[Bb]y:[ \t]*\S)", re.MULTILINE)
-# A `Name-by:` line, made a paragraph of its own: in a reply it is a trailer even between two
-# lines of prose ("For that:" / "Acked-by: ..." / "but please understand ...").
-_BY_LINE = re.compile(
-    r"^([A-Za-z][A-Za-z-]{0,40}-[Bb]y:[ \t]*\S[^\n]*)(\n(?![ \t]))?", re.MULTILINE
-)
-# Where an inline copy of another mail starts: `-----Original Message-----`, `---- Forwarded
-# message ----`, or an Outlook header block (`From: ...` then `Sent: ...`).
-_INLINE_COPY = re.compile(
-    r"^[ \t]*-{2,}[ \t]*(?:original message|forwarded message)[ \t]*-{2,}|"
-    r"^From:[^\n]*\nSent:",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 def reply_trailers(
@@ -64,10 +35,13 @@ def reply_trailers(
     for message in messages:
         if is_patch_message(message):
             continue
+        trailers = _review_trailers(message)
+        if not trailers:
+            continue
         target = _answered_patch(message, by_key)
         if target is None:
             continue
-        for trailer in review_trailers(message):
+        for trailer in trailers:
             use = _use(trailer, message, target, patches_of_cover)
             for key in patches_of_cover.get(target.key, [target.key]):
                 given.setdefault(key, []).append(use)
@@ -90,41 +64,19 @@ def _answered_patch(message: Message, by_key: dict[str, Message]) -> Message | N
 
 def review_trailers(message: Message) -> Iterator[Trailer]:
     """The Reviewed/Acked/Tested/Reported/Suggested-by trailers a reply gives."""
-    for trailer in parse_trailers(reply_text(message)):
-        if trailer.kind in REPLY_KINDS and trailer.person is not None:
-            yield trailer
+    yield from _review_trailers(message)
+
+
+def _review_trailers(message: Message) -> tuple[Trailer, ...]:
+    """Kept since parsing, else read now (a record stored before they were kept)."""
+    kept = message.info.review_trailers
+    return kept if kept is not None else review_trailers_in(reply_text(message))
 
 
 def reply_text(message: Message) -> str:
-    """The part of a reply that is the replier's own: see the module docstring."""
-    if message.info.has_diff:
-        return message.info.commit_message
-    text = strip_signature(strip_footers(normalise_newlines(message.body)))
-    copy = _INLINE_COPY.search(text)
-    if copy is not None:
-        text = text[: copy.start()]
-    if "-by:" in text or "-By:" in text:
-        text = _BY_LINE.sub(_own_paragraph, _dedent_trailers(text))
-    return text
-
-
-def _dedent_trailers(text: str) -> str:
-    """Indented `Name-by:` lines without their indentation, unless their paragraph holds a
-    `Signed-off-by:`: then it is a commit message pasted indented (a `git log` excerpt), whose
-    trailers are the commit's, not the replier's."""
-
-    def dedent(match: re.Match[str]) -> str:
-        start = text.rfind("\n\n", 0, match.start())
-        end = text.find("\n\n", match.end())
-        paragraph = text[start + 1 : end if end >= 0 else len(text)]
-        return match.group(0) if "signed-off-by:" in paragraph.lower() else ""
-
-    return _INDENTED_BY.sub(dedent, text)
-
-
-def _own_paragraph(match: re.Match[str]) -> str:
-    """A trailer line between blank lines (none after it when a continuation line follows)."""
-    return "\n" + match.group(1) + ("\n\n" if match.group(2) else "")
+    """The part of a reply that is the replier's own (`loaders.mail.replytext`)."""
+    info = message.info
+    return replytext.reply_text(message.body, info.has_diff, info.commit_message)
 
 
 def _use(

@@ -18,6 +18,7 @@ pull message joins the pull group of any message above it in its thread, and is 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -114,16 +115,42 @@ def thread_parents(message: Message) -> Iterator[str]:
 
 @dataclass(slots=True)
 class SeriesGroup:
-    """A cover (optional) and the patches that belong with it."""
+    """A cover (optional) and the patches that belong with it.
+
+    `first` and `is_pull` are asked for very often while grouping (every lookup, every
+    member's alias), so they are kept, and updated as patches join through `add`: a group
+    without cover is led by its lowest-numbered patch (the earliest of equals), which a
+    lower-numbered patch joining later replaces.
+    """
 
     cover: Message | None
     patches: list[Message] = field(default_factory=list)
+    _first: Message | None = field(default=None, init=False, repr=False, compare=False)
+    _pull: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._lead(self.cover, *self.patches)
+
+    def add(self, patch: Message) -> None:
+        """Append a patch (the one way members join, so `first` stays true)."""
+        self.patches.append(patch)
+        if self.cover is None:
+            self._lead(patch)
+
+    def _lead(self, *candidates: Message | None) -> None:
+        for message in candidates:
+            if message is None:
+                continue
+            current = self._first
+            if current is None or (message.subject.number or 0) < (current.subject.number or 0):
+                self._first, self._pull = message, is_pull_request(message)
+            if message is self.cover:
+                return  # a cover leads whatever patches there are
 
     @property
     def first(self) -> Message:
-        if self.cover is not None:
-            return self.cover
-        return min(self.patches, key=lambda m: m.subject.number or 0)
+        assert self._first is not None, "a group has a cover or a patch"
+        return self._first
 
     @property
     def key(self) -> str:
@@ -131,7 +158,7 @@ class SeriesGroup:
 
     @property
     def is_pull(self) -> bool:
-        return is_pull_request(self.first)
+        return self._pull
 
     @property
     def version(self) -> int:
@@ -161,16 +188,30 @@ def _close_in_time(a: Message, b: Message) -> bool:
     return abs(a.date - b.date) <= _FALLBACK_WINDOW
 
 
+_FallbackKey = tuple[str, int, bool, int]
+
+
 class _Grouper:
-    """Accumulates groups; a helper object so each rule stays a short method."""
+    """Accumulates groups; a helper object so each rule stays a short method.
+
+    The fallback looks for the most recently created group, not a pull request, whose first
+    message has the patch's fallback key: `by_fallback` holds, per key, the groups whose
+    first message has it now, in creation order (a group moves when a lower-numbered patch
+    from elsewhere becomes its first), so a lookup reads only the groups of that key.
+    """
 
     def __init__(self) -> None:
         self.groups: list[SeriesGroup] = []
         self.by_member: dict[str, SeriesGroup] = {}
+        self.by_fallback: dict[_FallbackKey, list[tuple[int, SeriesGroup]]] = {}
+        # per group (by id): its creation index, its fallback key (None: a pull request,
+        # never a fallback), and the patch numbers it holds
+        self.created: dict[int, int] = {}
+        self.indexed: dict[int, _FallbackKey | None] = {}
+        self.numbers: dict[int, set[int | None]] = {}
 
     def add_cover(self, cover: Message) -> None:
-        group = SeriesGroup(cover)
-        self.groups.append(group)
+        group = self._new_group(cover)
         self.by_member[cover.key] = group
 
     def add_patch(self, patch: Message) -> None:
@@ -185,10 +226,38 @@ class _Grouper:
             if group is not None and self._has_number(group, patch):
                 group = None
         if group is None:
-            group = SeriesGroup(None)
-            self.groups.append(group)
-        group.patches.append(patch)
+            group = self._new_group(None)
+        group.add(patch)
+        self.numbers[id(group)].add(patch.subject.number)
+        self._reindex(group)
         self.by_member[patch.key] = group
+
+    def _new_group(self, cover: Message | None) -> SeriesGroup:
+        group = SeriesGroup(cover)
+        self.created[id(group)] = len(self.groups)
+        self.groups.append(group)
+        self.numbers[id(group)] = set()
+        self.indexed[id(group)] = None
+        if cover is not None:
+            self._reindex(group)
+        return group
+
+    def _reindex(self, group: SeriesGroup) -> None:
+        """File the group under its first message's fallback key, if that changed."""
+        wanted = None if group.is_pull else _fallback_key(group.first)
+        filed = self.indexed[id(group)]
+        if wanted == filed:
+            return
+        if filed is not None:
+            entries = self.by_fallback[filed]
+            entries.pop(next(i for i, (_, g) in enumerate(entries) if g is group))
+        if wanted is not None:
+            bisect.insort(
+                self.by_fallback.setdefault(wanted, []),
+                (self.created[id(group)], group),
+                key=_index_of,
+            )
+        self.indexed[id(group)] = wanted
 
     def _pull_group(self, patch: Message) -> SeriesGroup | None:
         """The pull request above this mail in its thread: one pull is never split."""
@@ -218,22 +287,21 @@ class _Grouper:
         return None
 
     def _fallback_group(self, patch: Message) -> SeriesGroup | None:
+        """The newest group of the patch's fallback key whose first was sent close to it."""
         if patch.subject.number is None:
             return None
-        wanted = _fallback_key(patch)
-        for group in reversed(self.groups):
-            first = group.first
-            if group.is_pull:
-                continue
-            if _fallback_key(first) == wanted and _close_in_time(first, patch):
+        for _, group in reversed(self.by_fallback.get(_fallback_key(patch), ())):
+            if _close_in_time(group.first, patch):
                 return group
         return None
 
-    @staticmethod
-    def _has_number(group: SeriesGroup, patch: Message) -> bool:
+    def _has_number(self, group: SeriesGroup, patch: Message) -> bool:
         """A second `3/5` means another send of the series (or spam): not the same group."""
-        number = patch.subject.number
-        return any(p.subject.number == number for p in group.patches)
+        return patch.subject.number in self.numbers[id(group)]
+
+
+def _index_of(entry: tuple[int, SeriesGroup]) -> int:
+    return entry[0]
 
 
 def group_series(messages: Iterable[Message]) -> list[SeriesGroup]:

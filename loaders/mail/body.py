@@ -28,6 +28,7 @@ from loaders.mail.diffstat import parse_diff_lines, parse_diffstat_in
 from loaders.mail.footers import strip_footers
 from loaders.mail.footnotes import find_footnotes_in
 from loaders.mail.patchid import patch_id
+from loaders.mail.replytext import own_text, review_trailers_in
 from loaders.mail.shortlog import parse_shortlog_in
 from loaders.mail.text import TextLines, normalise_newlines, strip_signature
 from loaders.mail.trailers import parse_trailers_in
@@ -62,6 +63,7 @@ def parse_body(body: str) -> BodyInfo:
     version_links = find_version_links_in(pre, footnotes)
     base_commit, base_ref = find_base_in(meta)
     commit_message = "\n".join(message_lines)
+    has_diff = diff_off >= 0
     return BodyInfo(
         commit_message=commit_message,
         trailers=parse_trailers_in(TextLines(commit_message, message_lines or [""])),
@@ -75,8 +77,9 @@ def parse_body(body: str) -> BodyInfo:
         change_id=find_change_id_in(meta),
         from_override=from_override,
         shortlog=parse_shortlog_in(pre),
-        has_diff=diff_off >= 0,
-        patch_id=patch_id(body) if diff_off >= 0 else None,  # of the body as sent, as git does
+        has_diff=has_diff,
+        patch_id=patch_id(body) if has_diff else None,  # of the body as sent, as git does
+        review_trailers=review_trailers_in(commit_message if has_diff else own_text(text)),
     )
 
 

@@ -24,6 +24,7 @@ from email.utils import parsedate_tz
 from loaders.identity.addresses import normalise_name, parse_address
 from loaders.mail.body import parse_body
 from loaders.mail.mime import MAX_EXTRA_FILES, decode_charset, html_to_text, mime_text
+from loaders.mail.replytext import review_trailers_in
 from loaders.mail.subject import parse_subject
 from loaders.records import Address, BodyInfo, FileChange, Message
 
@@ -345,9 +346,14 @@ def _capped_text(
 
 
 def _with_files(info: BodyInfo, extra: tuple[FileChange, ...]) -> BodyInfo:
-    """Add diff files found past the body cap to those parse_body saw."""
+    """Add diff files found past the body cap to those parse_body saw (a diff makes the
+    commit message the text a reply's trailers are read from)."""
     known = {change.path for change in info.diff_files}
     new = tuple(change for change in extra if change.path not in known)
+    review = info.review_trailers if info.has_diff else review_trailers_in(info.commit_message)
     return dataclasses.replace(
-        info, diff_files=info.diff_files + tuple(dict.fromkeys(new)), has_diff=True
+        info,
+        diff_files=info.diff_files + tuple(dict.fromkeys(new)),
+        has_diff=True,
+        review_trailers=review,
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +151,23 @@ def test_every_command_is_in_the_readme() -> None:
     commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"graphapi {name}" in readme, f"README does not document 'graphapi {name}'"
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`graphapi export-schema | head -1`: the pipe closes under the writer (here before it
+    writes at all, so the write fails whatever the pipe's buffer holds)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "graphapi", "export-schema"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    error = done.stderr.decode()
+    assert done.returncode == 141, error
+    assert "Traceback" not in error and "BrokenPipe" not in error
