@@ -8,7 +8,9 @@ written as an mbox in a scratch directory. The load runs as `python -m graphapi 
 MBOX` in its own subprocess, so the wall time and the peak RSS (`os.wait4` rusage, which
 covers the parse workers too) belong to that load alone. A second subprocess then opens the
 snapshot as `graphapi serve` starts: `read_snapshot` (the target: <= 10% of the ingest time),
-then `warm()` (derived indexes, timed apart and given up on after `--warm-limit` seconds).
+then `warm()` (derived indexes, timed apart and given up on after `--warm-limit` seconds),
+and the RSS both added: its slope from the smallest to the largest size is the serving
+memory per message (issue 13: <= 4 KiB).
 Target for growth: time ratio <= 1.2 x message ratio against the smallest size.
 """
 
@@ -28,11 +30,17 @@ from graphapi.sample import generate_messages, write_sample_mbox
 START_SCRIPT = """
 import sys, time
 from graphapi.snapshot import read_snapshot
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss()
 started = time.perf_counter()
 store = read_snapshot(sys.argv[1], corpus=False)  # as `graphapi serve` reads it
 print(time.perf_counter() - started, flush=True)
 store.warm()
 print(time.perf_counter() - started, flush=True)
+print(rss() - before, flush=True)  # KiB the graph and its indexes added
 """
 
 
@@ -48,6 +56,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     per_series = sum(1 for _ in generate_messages(1000, 1)) / 1000  # messages per series
     rows = []
+    served: list[tuple[int, float]] = []  # (messages, serving RSS KiB)
     base: tuple[int, float] | None = None
     with temp_dir("scale") as scratch:
         for size in sizes:
@@ -56,8 +65,9 @@ def main() -> None:
             loads = [load(mbox, Path(scratch) / "scale.db") for _ in range(args.runs)]
             seconds = median([t for t, _ in loads])
             rss = max(r for _, r in loads)
-            read, start = server_start(Path(scratch) / "scale.db", args.warm_limit)
+            read, start, serving = server_start(Path(scratch) / "scale.db", args.warm_limit)
             warm = f"{start:.1f}" if start is not None else f"> {args.warm_limit:.0f}"
+            served.append((count, serving))
             snapshot_mib = (Path(scratch) / "scale.db").stat().st_size / 2**20
             growth = "-"
             if base is not None:
@@ -77,6 +87,7 @@ def main() -> None:
                     f"{read:.2f}",
                     f"{read / seconds:.1%} ({'met' if read <= 0.1 * seconds else 'NOT met'})",
                     warm,
+                    f"{serving / count:.1f}" if serving else "-",
                 ]
             )
             mbox.unlink()
@@ -94,9 +105,16 @@ def main() -> None:
             "read_snapshot s",
             "read_snapshot vs ingest",
             "read + warm s",
+            "serving RSS KiB per msg",
         ],
         rows,
     )
+    (small, small_rss), (large, large_rss) = served[0], served[-1]
+    if large > small and small_rss and large_rss:
+        slope = (large_rss - small_rss) / (large - small)
+        verdict = "met" if slope <= 4 else "NOT met"
+        print(f"serving memory slope {small:,} -> {large:,} messages: {slope:.2f} KiB per message")
+        print(f"(target <= 4: {verdict})")
 
 
 def load(mbox: Path, db: Path) -> tuple[float, float]:
@@ -113,8 +131,9 @@ def load(mbox: Path, db: Path) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
-def server_start(db: Path, limit: float) -> tuple[float, float | None]:
-    """(read_snapshot s, read_snapshot + warm s or None past `limit`), timed in a new process.
+def server_start(db: Path, limit: float) -> tuple[float, float | None, float]:
+    """(read_snapshot s, read_snapshot + warm s or None past `limit`, RSS KiB the read and
+    the warm added, 0 when given up), timed in a new process.
 
     `graphapi serve` warms the store's derived indexes before serving; that step is timed
     apart (and given up on after `limit` seconds) because it can grow faster than the graph.
@@ -129,8 +148,8 @@ def server_start(db: Path, limit: float) -> tuple[float, float | None]:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        return read, None
-    return read, float(process.stdout.readline())
+        return read, None, 0.0
+    return read, float(process.stdout.readline()), float(process.stdout.readline())
 
 
 if __name__ == "__main__":

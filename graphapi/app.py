@@ -7,7 +7,9 @@ as many apps as they like. The API is read-only: no mutation exists, loading is 
 Given the snapshot path, the app keeps serving the graph it has while a load runs, and swaps
 in the new snapshot atomically once the load has renamed it into place (it polls the file's
 identity, and SIGHUP asks for an immediate check). A snapshot that fails to read is logged
-and ignored: the old graph goes on serving.
+and ignored: the old graph goes on serving. The loader may patch a copy of the served graph
+rather than read everything (`graphapi.snapshot.ServedSnapshot`); the new store's derived
+indexes are then built after it is swapped in (`warm`), so it answers sooner.
 
 Concurrency is bounded: at most `max_concurrent` GraphQL requests run at once; a request
 that cannot start within `queue_seconds` gets a 503 naming the limit, so one flood of
@@ -62,6 +64,9 @@ class StoreHolder:
     #: What changes when a new graph is saved at `snapshot_path` (the database's generation);
     #: by default the file's inode, size and modification time.
     signature: Callable[[str], object] | None = None
+    #: Run in a worker thread once a reloaded store serves (building its derived indexes):
+    #: the new graph answers from the moment it is read, not once everything is built.
+    warm: Callable[[GraphStore], object] | None = None
     _signature: object = field(default=None, repr=False)
 
     def _stat(self) -> object:
@@ -91,10 +96,15 @@ class StoreHolder:
             self._signature = signature
             return False
         self.store, self._signature = fresh, signature
-        del fresh
-        settle_long_lived()  # the old graph is collected, the new one frozen
         self.generation += 1
         log.info("serving the reloaded snapshot (generation %d)", self.generation)
+        if self.warm is not None:
+            try:
+                await asyncio.to_thread(self.warm, fresh)
+            except Exception as exc:  # requests build what they need themselves
+                log.warning("warming the reloaded graph failed: %s", exc)
+        del fresh
+        settle_long_lived()  # the old graph is collected, the new one (and indexes) frozen
         return True
 
 
@@ -219,6 +229,7 @@ def create_app(
     snapshot_path: str | None = None,
     loader: Callable[[str], GraphStore] | None = None,
     signature: Callable[[str], object] | None = None,
+    warm: Callable[[GraphStore], object] | None = None,
     reload_interval: float = 1.0,
     max_concurrent: int = 32,
     queue_seconds: float = 10.0,
@@ -229,9 +240,12 @@ def create_app(
     """An app serving `store` (reloaded from `snapshot_path` when given); CORS closed by default.
 
     With `bind_host` (what `serve` listens on), Host headers are checked (`HostCheck`).
-    `signature(path)` tells when a new graph was saved there (the database's generation).
+    `signature(path)` tells when a new graph was saved there (the database's generation);
+    `warm(store)` runs after a reloaded store is swapped in (`StoreHolder.warm`).
     """
-    holder = StoreHolder(store, snapshot_path=snapshot_path, loader=loader, signature=signature)
+    holder = StoreHolder(
+        store, snapshot_path=snapshot_path, loader=loader, signature=signature, warm=warm
+    )
     holder.remember()
     settle_long_lived()
 

@@ -252,7 +252,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from graphapi.app import create_app
-    from graphapi.snapshot import read_snapshot, snapshot_signature
+    from graphapi.snapshot import ServedSnapshot, snapshot_signature
 
     origins = [o for o in (args.cors_origin or []) if o]
     settings = _check_store_choice(args)
@@ -268,13 +268,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return 0
     path = _db_path(args)
-    store = read_snapshot(path, corpus=False)
+    served = ServedSnapshot(path)  # a load's changes are patched in, not re-read whole
+    store = served.read()
     print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
     app = create_app(
         store.warm(),
         cors_origins=origins,
         snapshot_path=path,
-        loader=lambda snapshot: read_snapshot(snapshot, corpus=False).warm(),
+        loader=served.refresh,
+        warm=served.warm,
         signature=snapshot_signature,
         bind_host=args.host,
         allowed_hosts=args.allowed_host or [],

@@ -12,6 +12,9 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
               size and fingerprint of an mbox or Maildir), so a load reads only what is new
     nodes     the graph's nodes: id, kind, key, props (JSON), names (JSON), placeholder
     edges     the graph's edges: source, target, edge key, kind, props (JSON)
+    node_changes, edge_changes
+              the keys of the node and edge rows each generation changed or deleted, so a
+              server patches its graph with those rows only (`graphapi.changelog`)
 
 A load runs in one write transaction (`BEGIN IMMEDIATE`): a second load into the same file
 waits for it (SQLite's lock, `busy_timeout`), then reads what the first one wrote, so neither
@@ -66,6 +69,13 @@ CREATE TABLE IF NOT EXISTS nodes (
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, target TEXT NOT NULL, ekey TEXT NOT NULL,
     kind TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY (source, target, ekey)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS node_changes (
+    generation INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (generation, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edge_changes (
+    generation INTEGER NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, ekey TEXT NOT NULL,
+    PRIMARY KEY (generation, source, target, ekey)
 ) WITHOUT ROWID;
 """
 

@@ -14,6 +14,7 @@ snapshot says in one line how to migrate it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -25,12 +26,14 @@ from typing import Any
 
 import networkx as nx
 
+from graphapi import changelog
 from graphapi import database as db
 from graphapi.corpus import Corpus
 from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
-from graphapi.model import EdgeKind, NodeKind
+from graphapi.graph_patch import patched
+from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
 from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
@@ -39,6 +42,7 @@ from loaders.records import Message
 __all__ = [
     "LEGACY_MAGICS",
     "GraphChanges",
+    "ServedSnapshot",
     "graph_of",
     "open_for_load",
     "read_bodies",
@@ -47,6 +51,8 @@ __all__ = [
     "snapshot_signature",
     "write_snapshot",
 ]
+
+log = logging.getLogger("graphapi")
 
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
 
@@ -92,10 +98,7 @@ def read_snapshot(
         raise SnapshotError(f"no graph at {target}: run 'graphapi load --db {target} SOURCE' first")
     if legacy_magic(target) is not None:
         if not corpus:
-            raise SnapshotError(
-                f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
-                "once to migrate it"
-            )
+            _refuse_legacy(target)
         return read_legacy(target)
     conn = db.connect(target)
     try:
@@ -105,6 +108,15 @@ def read_snapshot(
     if not corpus:
         store.body_reader = _BodyReader(target)
     return store
+
+
+def _refuse_legacy(target: Path) -> None:
+    """Serving an old pickle snapshot: say how to migrate it."""
+    if legacy_magic(target) is not None:
+        raise SnapshotError(
+            f"{target} is a snapshot of an older version: run 'graphapi load --db {target}' "
+            "once to migrate it"
+        )
 
 
 class _BodyReader:
@@ -124,6 +136,91 @@ class _BodyReader:
             return [found.get(key) for key in keys]
         finally:
             conn.close()
+
+
+class ServedSnapshot:
+    """The graph `graphapi serve` serves from the database at `path`, kept up to date.
+
+    `read` reads it whole; `refresh` (the app's loader, called when the database's generation
+    changes) reads only the rows the loads since changed (`changelog`) and patches a copy of
+    the served graph (`graph_patch`), falling back to a whole read when the log does not
+    cover them (another database at the path, an older database, too many loads behind).
+    Either way the result is what `read_snapshot(path, corpus=False)` would give.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._store: NetworkXStore | None = None
+        self._at: tuple[int, int] | None = None  # (inode, generation) of `_store`
+        #: How the last `refresh` went: "read" (whole) or "patched" (for tests and logs).
+        self.last = ""
+
+    def read(self) -> NetworkXStore:
+        """The whole graph, read now (and remembered for the next `refresh`)."""
+        _refuse_legacy(self.path)
+        conn = db.connect(self.path)
+        try:
+            inode = os.stat(self.path).st_ino
+            conn.execute("BEGIN")  # one snapshot of the database for the rows and generation
+            store = _read(conn, False, path=self.path)
+            generation = db.generation(conn)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        store.body_reader = _BodyReader(self.path)
+        self._store, self._at, self.last = store, (inode, generation), "read"
+        return store
+
+    def refresh(self, path: str | os.PathLike[str] | None = None) -> NetworkXStore:
+        """The graph as the database holds it now: patched when it can be. Not warmed: the
+        server swaps it in first, then warms it (`warm`), so it serves the new graph sooner."""
+        try:
+            store = self._patched()
+        except Exception:  # a patch that fails must not stop the server from updating
+            log.exception("patching the served graph failed: reading it whole")
+            store = None
+        if store is None:
+            store = self.read()
+        return store
+
+    @staticmethod
+    def warm(store: object) -> None:
+        """Build a served store's derived indexes (the app's `warm`, after the swap)."""
+        if isinstance(store, NetworkXStore):
+            store.warm()
+
+    def _patched(self) -> NetworkXStore | None:
+        """The served graph with the rows changed since patched in; None when it cannot be."""
+        if self._store is None or self._at is None:
+            return None
+        inode, generation = self._at
+        try:
+            if os.stat(self.path).st_ino != inode:
+                return None
+            conn = db.connect(self.path)
+        except (OSError, SnapshotError):
+            return None
+        try:
+            with paused_gc():  # a full collection would walk the whole served graph
+                conn.execute("BEGIN")
+                changes = changelog.changes_since(conn, generation)
+                counts = db.get_meta(conn, "counts")
+                conn.execute("COMMIT")
+        except sqlite3.Error:
+            return None
+        finally:
+            conn.close()
+        if changes is None:
+            return None
+        with paused_gc():
+            graph = patched(self._store.graph, changes.nodes, changes.edges)
+        store = NetworkXStore(graph, corpus_loaded=False, body_reader=self._store.body_reader)
+        store.cursors = dict(self._store.cursors)
+        if counts:
+            series, patches = json.loads(counts)
+            store.counts = (int(series), int(patches))
+        self._store, self._at, self.last = store, (inode, changes.generation), "patched"
+        return store
 
 
 def read_bodies(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
@@ -265,7 +362,7 @@ def _read_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:
 
 def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> NetworkXStore:
     with paused_gc():
-        graph = _read_graph(conn)
+        graph = _read_graph(conn, serving=not with_corpus)
         if not with_corpus:
             return NetworkXStore(graph, corpus_loaded=False)
         corpus = graph.graph["corpus"] = _read_corpus(conn)
@@ -273,32 +370,15 @@ def _read_tables(conn: sqlite3.Connection, with_corpus: bool, path: Path) -> Net
         return NetworkXStore(graph)
 
 
-def _read_graph(conn: sqlite3.Connection) -> Any:
-    graph = nx.MultiDiGraph()
-    kinds = {kind.value: kind for kind in NodeKind}
-    loads = json.loads
-    graph.add_nodes_from(
-        (
-            nid,
-            {
-                "kind": kinds[kind],
-                "key": key,
-                "props": loads(props),
-                "names": loads(names),
-                "placeholder": bool(placeholder),
-            },
-        )
-        for nid, kind, key, props, names, placeholder in conn.execute(
-            "SELECT id, kind, key, props, names, placeholder FROM nodes"
-        )
+def _read_graph(conn: sqlite3.Connection, serving: bool = False) -> Any:
+    """The graph's rows as a networkx graph; `serving`: compact and frozen (`graph_rows`)."""
+    reader = RowReader(serving)
+    graph = reader.read(
+        conn.execute(f"SELECT {NODE_COLUMNS} FROM nodes"),
+        conn.execute(f"SELECT {EDGE_COLUMNS} FROM edges"),
     )
-    edge_kinds = {kind.value: kind for kind in EdgeKind}
-    graph.add_edges_from(
-        (source, target, ekey, {"kind": edge_kinds[kind], **loads(props)})
-        for source, target, ekey, kind, props in conn.execute(
-            "SELECT source, target, ekey, kind, props FROM edges"
-        )
-    )
+    if serving:
+        nx.freeze(graph)
     return graph
 
 
@@ -380,8 +460,8 @@ def _record_without_body(message: Message) -> str:
 
 def _write_graph(conn: sqlite3.Connection, graph: Any, changes: GraphChanges) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
-    little rewrites a little; what a server reads next is the same either way), and note
-    in `changes` which they were."""
+    little rewrites a little; what a server reads next is the same either way), note in
+    `changes` which they were, and log their keys (`changelog`: a server reads only those)."""
     dumps = db.dumps
     nodes = {
         nid: (
@@ -402,6 +482,13 @@ def _write_graph(conn: sqlite3.Connection, graph: Any, changes: GraphChanges) ->
     old_edges = {tuple(row[:3]): row[3:] for row in conn.execute("SELECT * FROM edges")}
     written, gone = _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
     changes.edges, changes.edges_gone = written, gone
+    changelog.record(
+        conn,
+        changes.generation,
+        [*changes.nodes, *changes.nodes_gone],
+        [*changes.edges, *changes.edges_gone],
+        len(nodes) + len(edges),
+    )
 
 
 def _apply_rows(

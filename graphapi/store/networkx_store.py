@@ -161,6 +161,7 @@ class NetworkXStore:
         (a plain attribute; `value` is a descriptor, and an enum's `__hash__`, which a dict
         lookup by kind would call, is Python code).
         """
+        self._writable()
         graph = self.graph
         nx_graph.invalidate(graph)
         people: set[str] = set()  # display names are chosen once, after every sighting
@@ -183,6 +184,12 @@ class NetworkXStore:
         for nid in people:
             refresh_name(nodes[nid])
 
+    def _writable(self) -> None:
+        """Refuse to write a graph read for serving: it shares attribute dicts between edges
+        (`graphapi.graph_rows`), so a write would change edges it never named."""
+        if nx.is_frozen(self.graph):
+            raise SnapshotError("this graph was opened for serving: it cannot be written to")
+
     @staticmethod
     def _merge_node(graph: Any, nodes: Any, record: NodeRecord, people: set[str]) -> None:
         nid = f"{record.kind._value_}:{record.key}"
@@ -196,6 +203,7 @@ class NetworkXStore:
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
+        self._writable()
         nx_graph.invalidate(self.graph)
         doomed = [
             (u, v, k)

@@ -34,8 +34,17 @@ def per_graph() -> weakref.WeakKeyDictionary[Any, Any]:
 
 
 def to_data(attrs: dict[str, Any]) -> NodeData:
-    props = dict(attrs["props"])
-    props["placeholder"] = attrs.get("placeholder", False)
+    """The node as the stores return it: its props with its `placeholder` flag.
+
+    A graph read for serving holds the flag in its props already (`graphapi.graph_rows`):
+    its props are returned as they are, not copied (callers never mutate a NodeData), which
+    halves what the node listings hold. A graph being loaded gets a copy, since its props
+    change with the next write.
+    """
+    props = attrs["props"]
+    if "placeholder" not in props:
+        props = dict(props)
+        props["placeholder"] = attrs.get("placeholder", False)
     return NodeData(attrs["kind"], attrs["key"], props)
 
 

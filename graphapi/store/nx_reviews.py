@@ -83,9 +83,10 @@ def employment(graph: Graph, person: str) -> list[_Span]:
     """A person's EMPLOYED_BY spans: `from` inclusive, `until` exclusive, open when absent."""
     if person not in graph:
         return []
-    return [
+    return [  # the successor dict, not an edge view: a person may have 10^5 edges
         (data.get("from") or "", data.get("until") or "9999", target)
-        for _, target, data in graph.out_edges(person, data=True)
+        for target, keyed in graph._succ[person].items()
+        for data in keyed.values()
         if data["kind"] is EdgeKind.EMPLOYED_BY
     ]
 

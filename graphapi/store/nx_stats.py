@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +16,10 @@ from graphapi.store.nx_reviews import company_of, first_review, in_window
 
 def stats(graph: Graph, first: int) -> dict[str, Any]:
     """Counts per kind and the top domains, companies and contributors by patches."""
-    counts: dict[NodeKind, int] = defaultdict(int)
-    for _, attrs in graph.nodes(data=True):
+    counts: dict[int, int] = defaultdict(int)  # by id: an enum member hashes in Python
+    for attrs in graph._node.values():
         if not attrs.get("placeholder"):
-            counts[attrs["kind"]] += 1
+            counts[id(attrs["kind"])] += 1
     per_person = _patches_per_person(graph)
     domains: dict[str, int] = defaultdict(int)
     companies: dict[str, int] = defaultdict(int)
@@ -30,7 +31,7 @@ def stats(graph: Graph, first: int) -> dict[str, Any]:
         if company is not None:
             companies[graph.nodes[company]["props"]["name"]] += count
     return {
-        "counts": {kind.value: counts[kind] for kind in NodeKind},
+        "counts": {kind.value: counts[id(kind)] for kind in NodeKind},
         "topDomains": rules.top(domains, first),
         "topCompanies": rules.top(companies, first),
         "topContributors": [(to_data(graph.nodes[p]), c) for p, c in rules.top(per_person, first)],
@@ -38,23 +39,38 @@ def stats(graph: Graph, first: int) -> dict[str, Any]:
 
 
 def _patches_per_person(graph: Graph) -> dict[str, int]:
-    """Patches contributed: a cover's shortlog counts for its series, else authored patches."""
+    """Patches contributed: a cover's shortlog counts for its series, else authored patches.
+
+    Read from the predecessor dicts directly: networkx's edge views cost more than the
+    counting, and a server computes this again after every load it takes up."""
     totals: dict[str, int] = defaultdict(int)
+    pred = graph._pred
     for attrs in nodes_of(graph, NodeKind.SERIES):
-        series = node_id(NodeKind.SERIES, attrs["key"])
+        into = pred[node_id(NodeKind.SERIES, attrs["key"])]
         contributed = [
             (s, d.get("count", 0))
-            for s, _, d in graph.in_edges(series, data=True)
+            for s, keyed in into.items()
+            for d in keyed.values()
             if d["kind"] is EdgeKind.CONTRIBUTED
         ]
         if contributed:
             for person, count in contributed:
                 totals[person] += count
             continue
-        for patch in in_nodes(graph, series, EdgeKind.PART_OF):
-            for person in in_nodes(graph, patch, EdgeKind.AUTHORED):
-                totals[person] += 1
+        for patch, keyed in into.items():
+            for d in keyed.values():
+                if d["kind"] is EdgeKind.PART_OF:
+                    for person in _sources(pred[patch], EdgeKind.AUTHORED):
+                        totals[person] += 1
     return totals
+
+
+def _sources(into: dict[str, dict[str, Any]], kind: EdgeKind) -> Iterator[str]:
+    """The source of every edge of `kind` in a predecessor dict (once per edge)."""
+    for source, keyed in into.items():
+        for d in keyed.values():
+            if d["kind"] is kind:
+                yield source
 
 
 def review_stats(

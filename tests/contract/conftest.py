@@ -14,6 +14,7 @@ import pytest
 
 from graphapi.loading import load_into_store
 from graphapi.sample import write_sample_mbox
+from graphapi.snapshot import read_snapshot, write_snapshot
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.identity.companies import load_company_map
@@ -141,5 +142,10 @@ def graphql_pair(
     neo4j_store: Neo4jStore,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> StorePair:
-    """Both stores after one of the `GRAPHQL_SCENARIOS`."""
-    return build_pair(str(request.param), neo4j_store, tmp_path_factory.mktemp("graphql"))
+    """Both stores after one of the `GRAPHQL_SCENARIOS`; the embedded one as `graphapi serve`
+    serves it: saved, then read back for serving (`graphapi.graph_rows`) and warmed."""
+    tmp = tmp_path_factory.mktemp("graphql")
+    pair = build_pair(str(request.param), neo4j_store, tmp)
+    write_snapshot(pair.nx, tmp / "served.db")
+    served = read_snapshot(tmp / "served.db", corpus=False).warm()
+    return StorePair(pair.name, served, pair.neo, pair.loads)
