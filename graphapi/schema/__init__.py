@@ -20,6 +20,7 @@ from graphapi.schema.context import Context, LimitExceeded
 from graphapi.schema.dates import DateTime
 from graphapi.schema.documents import ParsedOnce
 from graphapi.schema.errors import ApiError
+from graphapi.schema.execution import LeafShortcut
 from graphapi.schema.limits import QueryLimits
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
@@ -174,13 +175,16 @@ def _run_to_completion(operation: Coroutine[Any, Any, ExecutionResult]) -> Execu
             loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
-def build_schema() -> ApiSchema:
+def build_schema(leaf_shortcut: bool = True) -> ApiSchema:
+    """The schema; `leaf_shortcut=False` runs graphql-core's executor unchanged (the tests
+    compare the two)."""
     return ApiSchema(
         query=Query,
         types=[Person, Company, Series, Patch, Message, File, Subsystem],
         extensions=list(_extensions()),
         # offset-less DateTime input is UTC, a date alone its whole day (dates.py)
         config=StrawberryConfig(scalar_map={datetime: DateTime}),
+        execution_context_class=LeafShortcut if leaf_shortcut else None,
     )
 
 
