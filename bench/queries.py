@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/queries.py [--corpus kvm-cc|kvm-ppc|virtualization] [--db SNAPSHOT]
                                       [--requests 400] [--seconds 10] [--runs 3]
+                                      [--clients 1,32]
 
 The graph of a real archive (built into a scratch snapshot unless `--db` names one) is served
 by `graphapi serve` (uvicorn) in a subprocess on 127.0.0.1. An asyncio load generator
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="answers per measurement")
     parser.add_argument("--seconds", type=float, default=10.0, help="time cap per measurement")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--clients", default=",".join(map(str, CONCURRENCY)), help="concurrencies, e.g. 1,32"
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with scratch_dir("queries") as scratch:
@@ -75,7 +79,7 @@ def main() -> None:
         queries = canonical_queries(store)
         with Server(db) as url:
             rows = []
-            for concurrency in CONCURRENCY:
+            for concurrency in [int(c) for c in args.clients.split(",")]:
                 rows += measure_all(url, queries, concurrency, args)
         print_table(
             f"GraphQL over HTTP, {db.name}: median of {args.runs} runs, "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Coroutine, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,9 @@ from strawberry.types.graphql import OperationType
 
 from graphapi.schema.context import Context, LimitExceeded
 from graphapi.schema.dates import DateTime
+from graphapi.schema.documents import ParsedOnce
 from graphapi.schema.errors import ApiError
+from graphapi.schema.execution import LeafShortcut
 from graphapi.schema.limits import QueryLimits
 from graphapi.schema.query import Query
 from graphapi.schema.subsystems import Subsystem
@@ -64,6 +67,7 @@ def _is_internal(error: GraphQLError) -> bool:
 
 def _extensions() -> Iterator[Any]:
     yield lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS)
+    yield ParsedOnce
     yield QueryLimits
     yield TimeBudget
     yield lambda: MaskErrors(should_mask_error=_is_internal, error_message=MASKED_MESSAGE)
@@ -130,7 +134,7 @@ class ApiSchema(strawberry.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        return asyncio.run(
+        return _run_to_completion(
             self.execute(
                 query,
                 variable_values,
@@ -143,13 +147,44 @@ class ApiSchema(strawberry.Schema):
         )
 
 
-def build_schema() -> ApiSchema:
+_LOOPS = threading.local()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's own event loop, made on first use and kept: `asyncio.run` made and
+    closed a loop per request, which cost more than resolving `{ __typename }`. Worker threads
+    (the HTTP endpoint's) and the CLI have no running loop of their own; a thread that has one
+    must call `execute` instead."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _LOOPS.loop = asyncio.new_event_loop()
+    return loop
+
+
+def _run_to_completion(operation: Coroutine[Any, Any, ExecutionResult]) -> ExecutionResult:
+    """Run `operation` on this thread's loop; then cancel what it left behind (a batch a
+    failed request never awaited), as `asyncio.run` would, so no later request runs it."""
+    loop = _thread_loop()
+    try:
+        return loop.run_until_complete(operation)
+    finally:
+        left = asyncio.all_tasks(loop)
+        if left:
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+
+
+def build_schema(leaf_shortcut: bool = True) -> ApiSchema:
+    """The schema; `leaf_shortcut=False` runs graphql-core's executor unchanged (the tests
+    compare the two)."""
     return ApiSchema(
         query=Query,
         types=[Person, Company, Series, Patch, Message, File, Subsystem],
         extensions=list(_extensions()),
         # offset-less DateTime input is UTC, a date alone its whole day (dates.py)
         config=StrawberryConfig(scalar_map={datetime: DateTime}),
+        execution_context_class=LeafShortcut if leaf_shortcut else None,
     )
 
 

@@ -17,6 +17,7 @@ from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.schema.common import Node, parse_date
 from graphapi.schema.context import Info
 from graphapi.schema.errors import ApiError
+from graphapi.schema.relations import resolved_at_once
 
 if TYPE_CHECKING:
     from graphapi.schema.types import Patch, Person
@@ -87,14 +88,17 @@ class Commit(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="The author, when they are a person of the graph.")
+    @resolved_at_once
     async def author(self, info: Info) -> Annotated[Person, strawberry.lazy(_TYPES)] | None:
         return await _person(info, self._data.get("authorKey"))
 
     @strawberry.field(description="The committer, when they are a person of the graph.")
+    @resolved_at_once
     async def committer(self, info: Info) -> Annotated[Person, strawberry.lazy(_TYPES)] | None:
         return await _person(info, self._data.get("committerKey"))
 
     @strawberry.field(description="The posted patches this commit was made from.")
+    @resolved_at_once
     async def patches(self, info: Info) -> list[Annotated[Patch, strawberry.lazy(_TYPES)]]:
         from graphapi.schema.types import Patch
 

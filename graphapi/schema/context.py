@@ -49,6 +49,14 @@ class Context:
         """Seconds left of the time budget (0 when spent)."""
         return max(0.0, self.budget_seconds - (time.monotonic() - self.started))
 
+    def try_charge(self) -> bool:
+        """Count one resolved field if that hits no limit (True); else count nothing and
+        return False, so the field goes the way that refuses it (`charge`, raising)."""
+        if self.stopped is not None or self.resolved >= self.max_fields or self.over_budget():
+            return False
+        self.resolved += 1
+        return True
+
     def charge(self) -> None:
         """Count one resolved field; once a limit is hit every further field is refused, so
         the request stops doing work at its next field instead of finishing the query."""

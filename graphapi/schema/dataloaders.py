@@ -65,6 +65,11 @@ class DataLoaders:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._immediate = not getattr(store, "batched_reads_pay", True)
 
+    @property
+    def immediate(self) -> bool:
+        """The loaders answer at once (no batching, no waiting): see `Immediate`."""
+        return self._immediate
+
     def _loader(self, question: Hashable, answer: Callable[[list[K]], Sequence[V]]) -> Loader[K, V]:
         if self._immediate:
             immediate: Loader[K, V] | None = self._made.get(question)

@@ -8,10 +8,11 @@ import enum
 import strawberry
 from strawberry.scalars import JSON
 
+from graphapi.model import NodeData
 from graphapi.schema.commits import MergeState
 from graphapi.schema.common import Direction, NetworkLevel, Top
 from graphapi.schema.errors import check_first
-from graphapi.schema.types import NameCount, PersonCount
+from graphapi.schema.types import NameCount, Person, PersonCount
 from graphapi.store.base import DependencyDirection, GroupBy, Level, ViewGraph
 from graphapi.views import cytoscape_json, graphology_json
 
@@ -126,7 +127,9 @@ class Stats:
     files: int = strawberry.field(description="Distinct file paths touched.")
     _top_domains: strawberry.Private[list[tuple[str, int]]]
     _top_companies: strawberry.Private[list[tuple[str, int]]]
-    _top_contributors: strawberry.Private[list[PersonCount]]
+    #: (person, count) as the store keeps them: only the `first` asked for become typed
+    #: objects (stats are kept to depth 100, and most pages show 15).
+    _top_contributors: strawberry.Private[list[tuple[NodeData, int]]]
 
     @strawberry.field(name="topDomains", description="Address domains by patches contributed.")
     def top_domains(self, first: Top = 15) -> list[NameCount]:
@@ -138,7 +141,10 @@ class Stats:
 
     @strawberry.field(name="topContributors", description="People by patches contributed.")
     def top_contributors(self, first: Top = 15) -> list[PersonCount]:
-        return self._top_contributors[: check_first(first)]
+        return [
+            PersonCount(person=Person.of(p), count=c)
+            for p, c in self._top_contributors[: check_first(first)]
+        ]
 
 
 @strawberry.enum(description="How review statistics are grouped.")

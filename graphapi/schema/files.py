@@ -22,7 +22,7 @@ from graphapi.schema.common import (
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.schema.people import Person, PersonCount
-from graphapi.schema.relations import page_of, related
+from graphapi.schema.relations import page_of, related, resolved_at_once
 from graphapi.store.base import TieQuery, TieSide
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ class File(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="Patches touching this file.")
+    @resolved_at_once
     async def patches(
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Annotated[Patch, strawberry.lazy("graphapi.schema.series")]]:
@@ -71,14 +72,17 @@ class File(Node):
         return build_connection(page, Patch.of)
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
+    @resolved_at_once
     async def authors(self, info: Info, first: Top = 20) -> list[PersonCount]:
         return await _file_people(info, self._data, "authors", first)
 
     @strawberry.field(description="Reviewers of patches touching this file, by patch count.")
+    @resolved_at_once
     async def reviewers(self, info: Info, first: Top = 20) -> list[PersonCount]:
         return await _file_people(info, self._data, "reviewers", first)
 
     @strawberry.field(description="MAINTAINERS subsystems covering this file, most precise first.")
+    @resolved_at_once
     async def subsystems(
         self, info: Info
     ) -> list[Annotated[Subsystem, strawberry.lazy("graphapi.schema.subsystems")]]:

@@ -5,6 +5,7 @@ uses to route expensive requests to their own lane (`estimate`).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -15,18 +16,17 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
-    parse,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from graphapi.schema.context import Context
+from graphapi.schema.documents import parsed
 from graphapi.schema.validation import (
     MAX_ALIASES,
     MAX_COST,
     MAX_QUERY_DEPTH,
     MAX_REPEATS,
-    MAX_TOKENS,
     Measure,
     measure_document,
 )
@@ -100,6 +100,43 @@ def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLErr
     ]
 
 
+_MEASURED: OrderedDict[tuple[int, str, str, str | None], tuple[Measure, str | None]] = OrderedDict()
+_MEASURED_LOCK = threading.Lock()
+
+
+def _measured(
+    schema: GraphQLSchema,
+    query: str | None,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+) -> tuple[Measure, str | None]:
+    """`measure_document`, remembered by (text, variables, operation) in a bounded LRU.
+
+    A request was measured twice (`estimate` to route it, `QueryLimits` to refuse it), and
+    the same texts come back with the same variables; the measure depends on nothing else.
+    Variables that JSON cannot spell (none from HTTP) are measured afresh.
+    """
+    try:
+        spelled = json.dumps(variables or {}, sort_keys=True)
+    except (TypeError, ValueError):
+        spelled = None
+    if query is None or spelled is None:
+        return measure_document(schema, document, variables, operation_name)
+    key = (id(schema), query, spelled, operation_name)
+    with _MEASURED_LOCK:
+        found = _MEASURED.get(key)
+        if found is not None:
+            _MEASURED.move_to_end(key)
+            return found
+    found = measure_document(schema, document, variables, operation_name)
+    with _MEASURED_LOCK:
+        _MEASURED[key] = found
+        while len(_MEASURED) > VALIDATION_CACHE_SIZE:
+            _MEASURED.popitem(last=False)
+    return found
+
+
 class QueryLimits(SchemaExtension):
     """Checks the parsed document against the limits before the standard validation runs,
     and marks the request as executed once execution begins.
@@ -112,8 +149,12 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            measure, repeated = measure_document(
-                context.schema._schema, document, context.variables, context.operation_name
+            measure, repeated = _measured(
+                context.schema._schema,
+                context.query,
+                document,
+                context.variables,
+                context.operation_name,
             )
             errors = limit_errors(measure, repeated)
             errors += _unnamed_operations(document, context.context)
@@ -141,10 +182,10 @@ def estimate(query: str, variables: Mapping[str, Any] | None, operation_name: st
     The HTTP endpoint uses it to send an expensive query to its own worker before running it.
     """
     try:
-        document = parse(query, max_tokens=MAX_TOKENS)
+        document = parsed(query)
     except GraphQLError:
         return 0
-    return measure_document(_schema_of(), document, variables, operation_name)[0].cost
+    return _measured(_schema_of(), query, document, variables, operation_name)[0].cost
 
 
 def _schema_of() -> GraphQLSchema:

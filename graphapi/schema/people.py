@@ -24,7 +24,7 @@ from graphapi.schema.common import (
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
-from graphapi.schema.relations import kind_names, neighbour, optional, page_of
+from graphapi.schema.relations import kind_names, neighbour, optional, page_of, resolved_at_once
 from graphapi.store.base import Tie, TieQuery, TieSide
 from graphapi.suggest import AliasEvidence, possible_aliases
 
@@ -57,10 +57,12 @@ class Person(Node):
     @strawberry.field(
         description="The person's employer, from the address domain and the company map."
     )
+    @resolved_at_once
     async def company(self, info: Info) -> Company | None:
         return optional(Company.of, await neighbour(info, self._data, EdgeKind.EMPLOYED_BY, "out"))
 
     @strawberry.field(description="Series this person authored, newest first.")
+    @resolved_at_once
     async def series(
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Annotated[Series, strawberry.lazy("graphapi.schema.series")]]:
@@ -70,6 +72,7 @@ class Person(Node):
         return build_connection(page, Series.of)
 
     @strawberry.field(description="Patches this person authored.")
+    @resolved_at_once
     async def patches(
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Annotated[Patch, strawberry.lazy("graphapi.schema.series")]]:
@@ -82,12 +85,14 @@ class Person(Node):
         description="Who gave review trailers on this person's patches, most first. "
         "kinds defaults to REVIEWED_BY, ACKED_BY, TESTED_BY; count = distinct patches."
     )
+    @resolved_at_once
     async def reviewers(
         self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
         return await _review_ties(info, self._data, "reviewers", kinds, first)
 
     @strawberry.field(description="Whose patches this person gave review trailers on, most first.")
+    @resolved_at_once
     async def reviewees(
         self, info: Info, kinds: ReviewKinds = None, first: Top = 20
     ) -> list[ReviewTie]:
@@ -160,6 +165,7 @@ class ReviewTie:
     _patch_keys: strawberry.Private[tuple[str, ...]]
 
     @strawberry.field(description="The patches behind this tie.")
+    @resolved_at_once
     async def patches(
         self, info: Info, first: Top = 20
     ) -> list[Annotated[Patch, strawberry.lazy("graphapi.schema.series")]]:
@@ -188,6 +194,7 @@ class Company(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="People employed by this company.")
+    @resolved_at_once
     async def people(
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person]:
@@ -197,12 +204,14 @@ class Company(Node):
     @strawberry.field(
         description="Companies whose people reviewed this company's patches, most first."
     )
+    @resolved_at_once
     async def reviewers(self, info: Info, first: Top = 20) -> list[CompanyTie]:
         return await _company_ties(info, self._data, "reviewers", first)
 
     @strawberry.field(
         description="Companies whose patches this company's people reviewed, most first."
     )
+    @resolved_at_once
     async def reviewees(self, info: Info, first: Top = 20) -> list[CompanyTie]:
         return await _company_ties(info, self._data, "reviewees", first)
 

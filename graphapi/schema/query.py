@@ -39,7 +39,6 @@ from graphapi.schema.types import (
     File,
     Patch,
     Person,
-    PersonCount,
     Series,
     to_node,
 )
@@ -435,7 +434,5 @@ class Query:
             files=counts["File"],
             _top_domains=raw["topDomains"],
             _top_companies=raw["topCompanies"],
-            _top_contributors=[
-                PersonCount(person=Person.of(p), count=c) for p, c in raw["topContributors"]
-            ],
+            _top_contributors=raw["topContributors"],
         )

@@ -27,7 +27,7 @@ from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.schema.files import FileTouch, touches
 from graphapi.schema.people import Person, PersonCount, ReviewTie
-from graphapi.schema.relations import kind_names, neighbour, optional, related
+from graphapi.schema.relations import kind_names, neighbour, optional, related, resolved_at_once
 from graphapi.store.base import Related, TieQuery
 
 if TYPE_CHECKING:
@@ -68,16 +68,19 @@ class Patch(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="The series this patch is part of.")
+    @resolved_at_once
     async def series(self, info: Info) -> Series | None:
         return optional(Series.of, await neighbour(info, self._data, EdgeKind.PART_OF, "out"))
 
     @strawberry.field(
         description="The author: a first body line `From:` when present, else the sender."
     )
+    @resolved_at_once
     async def author(self, info: Info) -> Person | None:
         return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(description="Trailers in body order, then those given in replies.")
+    @resolved_at_once
     async def trailers(
         self,
         info: Info,
@@ -100,10 +103,12 @@ class Patch(Node):
         ]
 
     @strawberry.field(description="Files the patch's diff touches (else its diffstat's).")
+    @resolved_at_once
     async def files(self, info: Info) -> list[FileTouch]:
         return await touches(info, self._data)
 
     @strawberry.field(description="The commits of loaded code trees this patch became.")
+    @resolved_at_once
     async def commits(self, info: Info) -> list[PatchCommit]:
         return await patch_commits(info, self._data)
 
@@ -154,18 +159,22 @@ class Message(Node):
         description="The text body (the first text part of MIME mail; at most 256 KiB). "
         "Read from the database only when asked for."
     )
+    @resolved_at_once
     async def body(self, info: Info) -> str:
         return await info.context.dataloaders.message_bodies().load(self._data.key) or ""
 
     @strawberry.field(description="The sender.")
+    @resolved_at_once
     async def author(self, info: Info) -> Person | None:
         return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(name="inReplyTo", description="The message this one answers, when known.")
+    @resolved_at_once
     async def in_reply_to(self, info: Info) -> Message | None:
         return optional(Message.of, await neighbour(info, self._data, EdgeKind.REPLY_TO, "out"))
 
     @strawberry.field(description="Messages answering this one.")
+    @resolved_at_once
     async def replies(self, info: Info) -> list[Message]:
         found = await related(info, self._data, EdgeKind.REPLY_TO, "in")
         return [Message.of(r.node) for r in found]
@@ -242,6 +251,7 @@ class Series(Node):
         name="linkedBy",
         description="How this series was linked to its previous version (null without one).",
     )
+    @resolved_at_once
     async def linked_by(self, info: Info) -> LinkedBy | None:
         found = await related(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
         value = found[0].edge.get("linkedBy") if found else None
@@ -262,14 +272,17 @@ class Series(Node):
         )
 
     @strawberry.field(description="Who sent the series.")
+    @resolved_at_once
     async def author(self, info: Info) -> Person | None:
         return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
 
     @strawberry.field(name="coverLetter", description="The 0/N message, when one was sent.")
+    @resolved_at_once
     async def cover_letter(self, info: Info) -> Message | None:
         return optional(Message.of, await neighbour(info, self._data, EdgeKind.COVER, "out"))
 
     @strawberry.field(description="The patches that arrived, by number.")
+    @resolved_at_once
     async def patches(self, info: Info) -> list[Patch]:
         found = await related(info, self._data, EdgeKind.PART_OF, "in")
         return [Patch.of(r.node) for r in found]
@@ -283,16 +296,19 @@ class Series(Node):
         description="The version before this one (linked by changelog, b4 change-id, or the "
         "same author and title).",
     )
+    @resolved_at_once
     async def previous_version(self, info: Info) -> Series | None:
         found = await neighbour(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
         return optional(Series.of, found)
 
     @strawberry.field(name="nextVersion", description="The version after this one.")
+    @resolved_at_once
     async def next_version(self, info: Info) -> Series | None:
         found = await neighbour(info, self._data, EdgeKind.PREVIOUS_VERSION, "in")
         return optional(Series.of, found)
 
     @strawberry.field(description="The whole lineage, oldest first, this one included.")
+    @resolved_at_once
     async def versions(self, info: Info) -> list[Series]:
         chain = await info.context.dataloaders.lineage().load(self._data.key)
         return [Series.of(s) for s in chain]
@@ -306,11 +322,13 @@ class Series(Node):
         return int(self._data.get("unresolvedPatchIds") or 0)
 
     @strawberry.field(description="What this series needs.")
+    @resolved_at_once
     async def dependencies(self, info: Info) -> list[Dependency]:
         found = await related(info, self._data, EdgeKind.DEPENDS_ON, "out")
         return [_dependency(r, True) for r in found]
 
     @strawberry.field(description="What needs this series (each entry's series is the dependent).")
+    @resolved_at_once
     async def dependents(self, info: Info) -> list[Dependency]:
         found = await related(info, self._data, EdgeKind.DEPENDS_ON, "in")
         return [
@@ -328,10 +346,12 @@ class Series(Node):
     @strawberry.field(
         description="Files the series touches (the cover's diffstat, else its patches')."
     )
+    @resolved_at_once
     async def files(self, info: Info) -> list[FileTouch]:
         return await touches(info, self._data)
 
     @strawberry.field(description="Who gave review trailers on the series' patches, most first.")
+    @resolved_at_once
     async def reviewers(self, info: Info, first: Top = 20) -> list[ReviewTie]:
         query = TieQuery("series", "reviewers", tuple(kind_names(None)))
         loader = info.context.dataloaders.ties(query, check_first(first))
@@ -342,6 +362,7 @@ class Series(Node):
         description="The earliest review given by reply to this version: who, when, and how "
         "many hours after posting.",
     )
+    @resolved_at_once
     async def first_review(self, info: Info) -> FirstReview | None:
         found = await info.context.dataloaders.first_review().load(self._data.key)
         if found is None:
@@ -355,6 +376,7 @@ class Series(Node):
     @strawberry.field(
         description="People named in the cover letter's shortlog, with their patch counts."
     )
+    @resolved_at_once
     async def contributors(self, info: Info) -> list[PersonCount]:
         found = await related(info, self._data, EdgeKind.CONTRIBUTED, "in")
         return [
@@ -365,6 +387,7 @@ class Series(Node):
         description="Subsystems whose files the series touches (most precise first), and "
         "whether a maintainer or designated reviewer of each gave Reviewed-by/Acked-by."
     )
+    @resolved_at_once
     async def subsystems(
         self, info: Info
     ) -> list[Annotated[SeriesSubsystem, strawberry.lazy("graphapi.schema.subsystems")]]:

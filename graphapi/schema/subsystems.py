@@ -7,6 +7,7 @@ import strawberry
 from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.schema.common import Node
 from graphapi.schema.context import Info
+from graphapi.schema.relations import resolved_at_once
 from graphapi.schema.types import Person
 
 __all__ = ["SeriesSubsystem", "Subsystem"]
@@ -28,10 +29,12 @@ class Subsystem(Node):
     _data: strawberry.Private[NodeData]
 
     @strawberry.field(description="Maintainers (M:).")
+    @resolved_at_once
     async def maintainers(self, info: Info) -> list[Person]:
         return await _people(info, self._data, EdgeKind.MAINTAINS)
 
     @strawberry.field(description="Designated reviewers (R:).")
+    @resolved_at_once
     async def reviewers(self, info: Info) -> list[Person]:
         return await _people(info, self._data, EdgeKind.REVIEWS_FOR)
 

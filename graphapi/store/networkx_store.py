@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import networkx as nx
@@ -342,7 +343,11 @@ class NetworkXStore:
         return self._kept(("ties", query, key), lambda: nx_reviews.ties(self.graph, query, key))
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
-        return [nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, k)) for k in series_keys]
+        """Each chain walked once per graph: a walk scans every out-edge of every version."""
+        return [self._kept(("lineage", k), partial(self._lineage, k)) for k in series_keys]
+
+    def _lineage(self, key: str) -> list[NodeData]:
+        return nx_lists.lineage(self.graph, node_id(NodeKind.SERIES, key))
 
     def series_subsystems_many(
         self, series_keys: Sequence[str]
