@@ -47,7 +47,9 @@ def test_fragment_bombs_over_post_and_get_are_refused_fast(
     ):
         assert "limit: repeats" in response.json()["errors"][0]["message"]
         assert "data" not in response.json()
-        assert server_ms(response) < 100, response.headers["server-timing"]
+        # refused before expansion: an expanded bomb of these levels takes minutes, so the
+        # bound only tells the two apart (a machine at load average 15 took 102 ms here)
+        assert server_ms(response) < 1000, response.headers["server-timing"]
 
 
 @contextlib.contextmanager
