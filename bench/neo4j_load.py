@@ -249,7 +249,7 @@ def report(
                 f"{median([r['neo_nodes'] for r in runs]):.2f}",
                 f"{phase:.2f}",
                 f"{rels / neo:,.0f}",
-                f"{rels / phase:,.0f}",
+                f"{rels / phase:,.0f}" if phase > 0.05 else "- (created with nodes)",
                 f"{neo / nx:.1f}x",
                 f"{median([r['again'] for r in runs]):.2f}",
                 f"{median([r['client_cpu'] for r in runs]):.2f}",
