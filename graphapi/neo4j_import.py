@@ -16,8 +16,10 @@ and later online loads (`graphapi load --neo4j`) continue from it:
   text and the exported load's cursors, as `Neo4jStore.record_load` stores them (a later
   `load --neo4j` of the same sources reads only what is new since);
 - `finish.cypher`: the key constraints the online store creates (same names, so its
-  `ensure_schema` finds them), then the few values a CSV field cannot spell (an empty list,
-  a list holding an empty string or the array delimiter) set one statement per line;
+  `ensure_schema` finds them), then the values a CSV field cannot spell (an empty list, a
+  list holding an empty string or the array delimiter): a row holding some carries the
+  index of their map in a `_fixup` property, and one statement per label or type sets the
+  maps and removes the marks (its text grows with the distinct maps, not with the rows);
 - `import.sh`: `import.sh import [neo4j-admin options]` runs the importer (offline, server
   stopped), `import.sh finish` runs `finish.cypher` with cypher-shell (server started).
 
@@ -71,8 +73,11 @@ __all__ = [
 ]
 
 _ARRAY_DELIMITER_OPTION = "U+001F"
-#: Rows per `finish.cypher` statement (each row a literal map in the statement's text).
-FIXUP_ROWS = 5_000
+#: Rows per server-side transaction of a `finish.cypher` statement.
+FIXUP_ROWS = 10_000
+#: The property marking a row whose unspelt values `finish.cypher` sets: the index of their
+#: map in its statement (removed by it).
+FIXUP_PROPERTY = "_fixup"
 _MIN_READ_BUFFER = 4 * 1024 * 1024
 #: A relationship row's fields that are not property columns (ends, labels, type) or are
 #: written first (`disc`).
@@ -105,7 +110,9 @@ class _Writer:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.files = ImportFiles()
-        self.fixups: dict[str, list[str]] = defaultdict(list)  # statement -> key literals
+        #: per (label or type, is a relationship type): each distinct map of unspelt values
+        #: (as a Cypher literal) and its index, the row's `_fixup` property
+        self.fixups: dict[tuple[str, bool], dict[str, int]] = defaultdict(dict)
         self._counts: dict[str, int] = defaultdict(int)
 
     def _path(self, stem: str) -> Path:
@@ -114,73 +121,67 @@ class _Writer:
 
     def nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
         for columns, members in split_by_types(rows, ("key",)):
-            path = self._path(f"nodes-{label}")
             header = [f"key:ID({label})", ":LABEL", *(f"{n}:{t}" for n, t in columns.items())]
-            lines = (
-                [quoted(row["key"]), label, *self._cells(row, columns, label, row["key"])]
-                for row in members
-            )
-            self._write(path, header, lines, self.files.node_files)
+            lines = (([quoted(row["key"]), label], row) for row in members)
+            self._write_table(f"nodes-{label}", header, lines, columns, (label, False))
             self.files.nodes += len(members)
 
     def relationships(
         self, kind: EdgeKind, ends: tuple[str, str], rows: list[dict[str, Any]]
     ) -> None:
         source, target = ends
-        fixed = _REL_FIELDS
-        for columns, members in split_by_types(rows, fixed):
-            path = self._path(f"rels-{kind.value}")
+        for columns, members in split_by_types(rows, _REL_FIELDS):
             header = [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"]
             header += [f"{n}:{t}" for n, t in columns.items()]
             lines = (
-                [
-                    *(quoted(row["_s"]), quoted(row["_t"]), kind.value, quoted(row["disc"])),
-                    *self._cells(row, columns, None, row),
-                ]
+                ([quoted(row["_s"]), quoted(row["_t"]), kind.value, quoted(row["disc"])], row)
                 for row in members
             )
-            self._write(path, header, lines, self.files.relationship_files)
+            self._write_table(f"rels-{kind.value}", header, lines, columns, (kind.value, True))
             self.files.relationships += len(members)
 
-    def _cells(
-        self, row: Mapping[str, Any], columns: Mapping[str, str], label: str | None, ident: Any
-    ) -> list[str]:
-        cells = []
-        unspelt: dict[str, Any] = {}
-        for name in columns:
-            value = row.get(name)
-            if value is None:
-                cells.append("")
-            elif spellable(value):
-                cells.append(csv_field(value))
-            else:
-                cells.append("")
-                unspelt[name] = value
-        if unspelt:
-            self._fixup(label, ident, unspelt)
-        return cells
+    def _write_table(
+        self,
+        stem: str,
+        header: list[str],
+        lines: Iterator[tuple[list[str], dict[str, Any]]],
+        columns: Mapping[str, str],
+        owner: tuple[str, bool],
+    ) -> None:
+        """One CSV file: each row's leading fields, then its property cells; a row holding
+        values no field can spell gets the index of their map in `_fixup` (a column only
+        files with such rows have), for `finish.cypher` to set them."""
+        rows: list[list[str]] = []
+        marks: list[int | None] = []
+        for start, row in lines:
+            cells, unspelt = _cells(row, columns)
+            rows.append(start + cells)
+            marks.append(self._fixup(owner, unspelt) if unspelt else None)
+        if any(mark is not None for mark in marks):
+            header = [*header, f"{FIXUP_PROPERTY}:int"]
+            for cells, mark in zip(rows, marks, strict=True):
+                cells.append("" if mark is None else str(mark))
+        listed = self.files.relationship_files if owner[1] else self.files.node_files
+        self._write(self._path(stem), header, rows, listed)
 
-    def _fixup(self, label: str | None, ident: Any, values: dict[str, Any]) -> None:
-        """Keep `values` for `finish.cypher`: one statement per label (or relationship type)
-        and values, listing the keys it applies to (literal maps in a list parse slowly)."""
+    def _fixup(self, owner: tuple[str, bool], values: dict[str, Any]) -> int:
+        """The index of `values` among `owner`'s maps of unspelt values (added if new)."""
         self.files.fixups += len(values)
-        if label is not None:
-            statement = f"MATCH (n:{label} {{key: k}}) SET n += {map_literal(values)}"
-            self.fixups[statement].append(cypher_literal(ident))
-            return
-        row = ident
-        statement = (
-            f"MATCH (a:{row['_sl']} {{key: k[0]}})-[r:{row['_type']} {{disc: k[2]}}]->"
-            f"(b:{row['_tl']} {{key: k[1]}}) SET r += {map_literal(values)}"
-        )
-        self.fixups[statement].append(cypher_literal([row["_s"], row["_t"], row["disc"]]))
+        maps = self.fixups[owner]
+        return maps.setdefault(map_literal(values), len(maps))
 
     def fixup_statements(self) -> Iterator[str]:
-        """The kept values as `UNWIND [...] AS k ...` statements of a bounded size."""
-        for statement, keys in self.fixups.items():
-            for start in range(0, len(keys), FIXUP_ROWS):
-                listed = ", ".join(keys[start : start + FIXUP_ROWS])
-                yield f"UNWIND [{listed}] AS k {statement}"
+        """Per label (relationship type) with unspelt values: one statement setting each
+        marked row's map and removing its mark, in server-side batches. The statement's
+        size grows with the number of distinct maps, never with the number of rows."""
+        for (name, relationship), maps in self.fixups.items():
+            match = f"MATCH ()-[x:{name}]->()" if relationship else f"MATCH (x:{name})"
+            listed = "[" + ", ".join(maps) + "]"
+            yield (
+                f"{match} WHERE x.{FIXUP_PROPERTY} IS NOT NULL "
+                f"CALL (x) {{ SET x += {listed}[x.{FIXUP_PROPERTY}] REMOVE x.{FIXUP_PROPERTY} }} "
+                f"IN TRANSACTIONS OF {FIXUP_ROWS} ROWS"
+            )
 
     def _write(
         self, path: Path, header: list[str], lines: Iterable[list[str]], listed: list[str]
@@ -199,6 +200,23 @@ class _Writer:
         listed.append(path.name)
         if multiline:
             self.files.multiline_files.append(path.name)
+
+
+def _cells(row: Mapping[str, Any], columns: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
+    """A row's property fields in `columns` order, and the values no field can spell (their
+    fields are left empty)."""
+    cells = []
+    unspelt: dict[str, Any] = {}
+    for name in columns:
+        value = row.get(name)
+        if value is None:
+            cells.append("")
+        elif spellable(value):
+            cells.append(csv_field(value))
+        else:
+            cells.append("")
+            unspelt[name] = value
+    return cells, unspelt
 
 
 # -- the export ----------------------------------------------------------------------------------
@@ -369,9 +387,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser.add_argument("uri", nargs="?")
     args = parser.parse_args(argv)
     statements = read_finish(Path(args.directory) / "finish.cypher")
-    with Neo4jStore.connect(Neo4jSettings.from_env(args.uri)) as store:
+    with (
+        Neo4jStore.connect(Neo4jSettings.from_env(args.uri)) as store,
+        store.driver.session(database=store.database) as session,
+    ):
         for statement in statements:
-            store.driver.execute_query(statement, database_=store.database)
+            # auto-commit, as cypher-shell runs them: `CALL ... IN TRANSACTIONS` needs it
+            session.run(statement).consume()
     print(f"ran {len(statements)} statements of finish.cypher", file=out)
     return 0
 

@@ -48,9 +48,9 @@ def run_import(export: Path, home: Path, *extra: str) -> None:
 def run_finish(uri: str, export: Path) -> int:
     """Run `export/finish.cypher` statement by statement; how many statements ran."""
     statements = read_finish(export / "finish.cypher")
-    with GraphDatabase.driver(uri, auth=None) as driver:
+    with GraphDatabase.driver(uri, auth=None) as driver, driver.session() as session:
         for statement in statements:
-            driver.execute_query(statement)
+            session.run(statement).consume()  # auto-commit, as cypher-shell runs them
     return len(statements)
 
 

@@ -53,6 +53,7 @@ class WriteStats:
 
     nodes: int = 0
     edges: int = 0
+    created_edges: int = 0  # of `edges`: created outright with their new endpoint's chunk
     node_seconds: float = 0.0
     seconds: float = 0.0
 

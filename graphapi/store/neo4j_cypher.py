@@ -37,6 +37,7 @@ __all__ = [
     "SERIES_BY_MESSAGE",
     "WRITE_NODES",
     "constraint",
+    "create_edges",
     "cypher_name",
     "dependency_graph",
     "get_many",
@@ -129,6 +130,19 @@ def write_edges(kind: EdgeKind) -> str:
         f"MERGE (a)-[r:{_name(kind)} {{disc: row.d}}]->(b) "
         "WITH r, row, [x IN coalesce(r._nulls, []) WHERE NOT x IN keys(row.p)] + row.n AS nulls "
         "SET r += row.p, r._nulls = CASE WHEN size(nulls) = 0 THEN null ELSE nulls END"
+    )
+
+
+@cache
+def create_edges(kind: EdgeKind) -> str:
+    """Create edges known not to exist (an endpoint was created by the same transaction):
+    the relationship `write_edges` would create, without looking for one first."""
+    return (
+        "UNWIND $rows AS row "
+        "MATCH (a) WHERE elementId(a) = row.s "
+        "MATCH (b) WHERE elementId(b) = row.t "
+        f"CREATE (a)-[r:{_name(kind)} {{disc: row.d}}]->(b) "
+        "SET r += row.p, r._nulls = CASE WHEN size(row.n) = 0 THEN null ELSE row.n END"
     )
 
 

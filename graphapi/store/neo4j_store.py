@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -73,31 +73,47 @@ class Neo4jStore(Neo4jConnection):
 
         Each chunk is one transaction (retried by the driver on transient errors); a load
         that fails half-way leaves whole chunks behind, and re-running it completes it.
+        A node chunk also creates the relationships whose later-written endpoint it
+        created (`neo4j_write.write_node_chunk`): into an empty database that is every
+        relationship, and the relationship phase merges only those between nodes that
+        were there before.
         """
         self.ensure_schema()
         stats = WriteStats()
         started = time.perf_counter()
         node_rows, edge_rows = self.chunk_rows
+        nodes = writing.plan_nodes(batch)
+        planned = [
+            (kind, keys, per_key)
+            for kind, per_key in nodes.items()
+            for keys in writing.node_chunks(per_key, node_rows, NODE_CHUNK_CHARS)
+        ]
+        position = {(kind, key): at for at, (kind, keys, _) in enumerate(planned) for key in keys}
         with ThreadPoolExecutor(1, thread_name_prefix="graphapi-neo4j-plan") as planner:
-            planned_edges = planner.submit(writing.plan_edges, batch)  # while nodes are written
-            nodes = writing.plan_nodes(batch)
+            assigned = planner.submit(_assign_edges, batch, position, len(planned))
             node_jobs = [
-                partial(writing.prepare_node_chunk, kind, keys, per_key)
-                for kind, per_key in nodes.items()
-                for keys in writing.node_chunks(per_key, node_rows, NODE_CHUNK_CHARS)
+                partial(
+                    writing.prepare_node_chunk, kind, keys, per_key, partial(_nth, assigned, at)
+                )
+                for at, (kind, keys, per_key) in enumerate(planned)
             ]
             ids: writing.ElementIds = {}
+            deferred: dict[EdgeKind, list[writing.PlannedEdge]] = {}
             with self._session() as session:
                 for chunk in writing.run_ahead(node_jobs):
-                    work = partial(writing.write_node_chunk, chunk=chunk)
+                    work = partial(writing.write_node_chunk, chunk=chunk, known=ids)
                     written = self._guard(partial(session.execute_write, work))
-                    ids.update(((chunk.kind, key), eid) for key, eid in written.items())
+                    ids.update(((chunk.kind, key), eid) for key, eid in written.ids.items())
+                    for edge in written.deferred:
+                        deferred.setdefault(edge[0], []).append(edge)
                     stats.nodes += len(chunk.keys)
+                    stats.edges += written.edges
+                    stats.created_edges += written.edges
                 stats.node_seconds = time.perf_counter() - started
                 edge_jobs = [
-                    partial(_edge_rows, kind, group, ids, start, start + edge_rows)
-                    for kind, group in planned_edges.result().items()
-                    for start in range(0, len(group.props), edge_rows)
+                    partial(_edge_rows, kind, edges[start : start + edge_rows], ids)
+                    for kind, edges in deferred.items()
+                    for start in range(0, len(edges), edge_rows)
                 ]
                 for kind, rows in writing.run_ahead(edge_jobs):
                     edge_work = partial(writing.write_edge_chunk, kind=kind, rows=rows)
@@ -373,10 +389,20 @@ def _stored_position(after: Position | None) -> list[str] | None:
     return [order_preserving(after[0]), order_preserving(after[1])]
 
 
+def _assign_edges(
+    batch: GraphBatch, position: dict[writing.NodeRef, int], chunks: int
+) -> list[list[writing.PlannedEdge]]:
+    return writing.assign_edges(writing.plan_edges(batch), position, chunks)
+
+
+def _nth(assigned: Future[list[list[writing.PlannedEdge]]], at: int) -> list[writing.PlannedEdge]:
+    return assigned.result()[at]
+
+
 def _edge_rows(
-    kind: EdgeKind, group: writing.EdgeGroup, ids: writing.ElementIds, start: int, stop: int
+    kind: EdgeKind, edges: list[writing.PlannedEdge], ids: writing.ElementIds
 ) -> tuple[EdgeKind, list[Any]]:
-    return kind, group.rows(ids, start, stop)
+    return kind, writing.edge_rows(edges, ids)
 
 
 def _tie_statement(query: TieQuery) -> str:

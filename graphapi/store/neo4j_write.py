@@ -12,9 +12,14 @@ batch order, so each node and each edge is written once per load.
   code and written whole by a second statement if that changes it. A fresh database costs
   one statement per chunk, a re-load of the same records writes no node, and every node
   of the batch (edge endpoints included) comes back with its element id.
-- **Relationships**, a chunk of one type per transaction, find their endpoints by element
-  id (no index lookup) and are `MERGE`d by `(source, type, target, disc)`, their props
-  updated as networkx' `add_edge` does.
+- **Relationships whose endpoint is new** are created (`CREATE`, no look-up) in the
+  transaction of the node chunk that writes the later of their endpoints and created one
+  of them there (`assign_edges`, `write_node_chunk`): until that commit no other
+  transaction can see the node, so such a relationship cannot exist. Into an empty
+  database that is every relationship.
+- **The other relationships** (both endpoints there before), a chunk of one type per
+  transaction, find their endpoints by element id (no index lookup) and are `MERGE`d by
+  `(source, type, target, disc)`, their props updated as networkx' `add_edge` does.
 - **Client and server overlap**: the rows of the next chunks are prepared by a helper
   thread (`run_ahead`) while Neo4j runs the current one.
 
@@ -46,13 +51,18 @@ from graphapi.store.neo4j_codec import encode_edge_props, encode_node, merge_sta
 __all__ = [
     "KEPT_FILES_KEY",
     "META_LABEL",
+    "ChunkWritten",
     "EdgeGroup",
     "ElementIds",
     "NodeChunk",
     "NodePlan",
+    "NodeRef",
+    "PlannedEdge",
     "Rows",
+    "assign_edges",
     "chunks",
     "delete_nodes",
+    "edge_rows",
     "move_people_chunk",
     "node_chunks",
     "node_keys",
@@ -66,10 +76,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+#: Rows per `CREATE` statement of a node chunk's relationships (one transaction holds them
+#: all; this only bounds each message).
+CREATE_ROWS = 10_000
 NodePlan = dict[NodeKind, dict[str, list[NodeRecord]]]
 NodeRef = tuple[NodeKind, str]
 ElementIds = dict[NodeRef, str]
 EdgeIdent = tuple[NodeRef, NodeRef, str]
+#: A relationship as the write sends it: kind, ends, disc, encoded props, null names.
+PlannedEdge = tuple[EdgeKind, NodeRef, NodeRef, str, dict[str, Any], list[str]]
 
 
 @dataclass(slots=True)
@@ -77,14 +92,6 @@ class EdgeGroup:
     """The edges of one type, by (source, target, disc)."""
 
     props: dict[EdgeIdent, dict[str, Any]] = field(default_factory=dict)
-
-    def rows(self, ids: ElementIds, start: int = 0, stop: int | None = None) -> list[Any]:
-        """Rows for `neo4j_cypher.write_edges` (edges `start:stop`): endpoints by element id."""
-        rows = []
-        for (source, target, disc), props in itertools.islice(self.props.items(), start, stop):
-            encoded, nulls = encode_edge_props(props)
-            rows.append({"s": ids[source], "t": ids[target], "d": disc, "p": encoded, "n": nulls})
-        return rows
 
 
 def plan_nodes(batch: GraphBatch) -> NodePlan:
@@ -149,13 +156,43 @@ class NodeChunk:
     keys: list[str]
     records: dict[str, list[NodeRecord]]  # by key (may hold more keys than `keys`)
     rows: list[dict[str, Any]]  # `encode_node` of each key's state without an existing node
+    edges: Sequence[PlannedEdge] = ()  # the relationships assigned to this chunk
 
 
 def prepare_node_chunk(
-    kind: NodeKind, keys: list[str], records: dict[str, list[NodeRecord]]
+    kind: NodeKind,
+    keys: list[str],
+    records: dict[str, list[NodeRecord]],
+    edges: Callable[[], Sequence[PlannedEdge]] | None = None,
 ) -> NodeChunk:
+    """The chunk's rows as if every node were new, and (`edges`, called here: in the
+    helper thread) the relationships assigned to it."""
     merged = merge_states(kind, {}, [r for key in keys for r in records[key]])
-    return NodeChunk(kind, keys, records, [encode_node(merged[key]) for key in keys])
+    rows = [encode_node(merged[key]) for key in keys]
+    return NodeChunk(kind, keys, records, rows, edges() if edges is not None else ())
+
+
+def edge_rows(edges: Iterable[PlannedEdge], ids: ElementIds) -> list[dict[str, Any]]:
+    """Rows for `neo4j_cypher.write_edges` / `create_edges`: endpoints by element id."""
+    return [
+        {"s": ids[source], "t": ids[target], "d": disc, "p": props, "n": nulls}
+        for _, source, target, disc, props, nulls in edges
+    ]
+
+
+def assign_edges(
+    groups: Mapping[EdgeKind, EdgeGroup], position: Mapping[NodeRef, int], chunks: int
+) -> list[list[PlannedEdge]]:
+    """Each relationship, encoded, in the list of the node chunk that writes the later of
+    its endpoints (by `position`, the chunk index of each node): only then are both
+    element ids known, and only there can a new endpoint be one nothing else has seen."""
+    assigned: list[list[PlannedEdge]] = [[] for _ in range(chunks)]
+    for kind, group in groups.items():
+        for (source, target, disc), props in group.props.items():
+            encoded, nulls = encode_edge_props(props)
+            at = max(position[source], position[target])
+            assigned[at].append((kind, source, target, disc, encoded, nulls))
+    return assigned
 
 
 class Rows(list[Any]):
@@ -177,32 +214,55 @@ def upsert_nodes(kind: NodeKind) -> str:
     """Create the missing nodes whole; write-lock the others (a property set and removed:
     the lock stays until the commit); return the stored properties that differ from the row.
 
-    One record back (a list of `[key, element id, stored properties or null]`): thousands
-    of records would cost the driver more than the statement costs the server. A node
-    created here or stored exactly as the row has it comes back without properties.
+    One record back (a list of `[key, element id, created, stored properties or null]`):
+    thousands of records would cost the driver more than the statement costs the server. A
+    node created here or stored exactly as the row has it comes back without properties;
+    `created` (a mark set on creation and removed in the same statement) tells which nodes
+    no other transaction can have seen yet, so their relationships cannot exist.
     """
     return (
         f"UNWIND $rows AS row MERGE (n:{kind.value} {{key: row.key}}) "
-        "ON CREATE SET n = row ON MATCH SET n._lock = true REMOVE n._lock "
-        "WITH row, n, properties(n) AS stored "
-        "RETURN collect([row.key, elementId(n), "
-        "CASE WHEN stored = row THEN null ELSE stored END]) AS nodes"
+        "ON CREATE SET n = row, n._new = true ON MATCH SET n._lock = true REMOVE n._lock "
+        "WITH row, n, n._new IS NOT NULL AS created REMOVE n._new "
+        "WITH row, n, created, properties(n) AS stored "
+        "RETURN collect([row.key, elementId(n), created, "
+        "CASE WHEN created OR stored = row THEN null ELSE stored END]) AS nodes"
     )
 
 
-def write_node_chunk(tx: ManagedTransaction, chunk: NodeChunk) -> dict[str, str]:
-    """Write one chunk of nodes (one transaction); the element id of each node by key.
+@dataclass(slots=True)
+class ChunkWritten:
+    """What one node chunk's transaction wrote: element ids by key, the keys it created,
+    how many relationships it created, and those it left to the relationship phase."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+    edges: int = 0
+    deferred: list[PlannedEdge] = field(default_factory=list)
+
+
+def write_node_chunk(
+    tx: ManagedTransaction, chunk: NodeChunk, known: ElementIds | None = None
+) -> ChunkWritten:
+    """Write one chunk of nodes (one transaction), then the chunk's relationships that can
+    be created outright.
 
     A node that existed is merged with the chunk's records and written again only if that
-    changes it (a re-load of the same records writes nothing).
+    changes it (a re-load of the same records writes nothing). A relationship assigned to
+    this chunk (`assign_edges`) is created here when one of its endpoints in this chunk
+    was created by this transaction: nothing outside it has seen that node, so the
+    relationship cannot exist yet, and `CREATE` needs no check. The others (every endpoint
+    there before) are returned, to be merged by the relationship phase.
     """
     kind = chunk.kind
-    ids: dict[str, str] = {}
+    written = ChunkWritten()
     stored: dict[str, dict[str, Any]] = {}
     record = tx.run(upsert_nodes(kind), rows=Rows(chunk.rows)).single(strict=True)
-    for key, eid, props in record["nodes"]:
-        ids[key] = eid
-        if props is not None:
+    for key, eid, created, props in record["nodes"]:
+        written.ids[key] = eid
+        if created:
+            written.created.add(key)
+        elif props is not None:
             stored[key] = props
     if stored:
         existing = {key: state_of(kind, props) for key, props in stored.items()}
@@ -211,10 +271,37 @@ def write_node_chunk(tx: ManagedTransaction, chunk: NodeChunk) -> dict[str, str]
         for key, props in stored.items():
             wanted = encode_node(merged[key])
             if wanted != props:
-                rows.append({"id": ids[key], "props": wanted})
+                rows.append({"id": written.ids[key], "props": wanted})
         if rows:
             tx.run(cypher.WRITE_NODES, rows=rows).consume()
-    return ids
+    if chunk.edges:
+        _create_edges(tx, chunk, written, known or {})
+    return written
+
+
+def _create_edges(
+    tx: ManagedTransaction, chunk: NodeChunk, written: ChunkWritten, known: ElementIds
+) -> None:
+    def eid(ref: NodeRef) -> str:
+        if ref[0] is chunk.kind and ref[1] in written.ids:
+            return written.ids[ref[1]]
+        return known[ref]
+
+    def new_here(ref: NodeRef) -> bool:
+        return ref[0] is chunk.kind and ref[1] in written.created
+
+    by_kind: dict[EdgeKind, Rows] = {}
+    for edge in chunk.edges:
+        kind, source, target, disc, props, nulls = edge
+        if new_here(source) or new_here(target):
+            row = {"s": eid(source), "t": eid(target), "d": disc, "p": props, "n": nulls}
+            by_kind.setdefault(kind, Rows()).append(row)
+        else:
+            written.deferred.append(edge)
+    for kind, rows in by_kind.items():
+        for part in chunks(rows, CREATE_ROWS):
+            tx.run(cypher.create_edges(kind), rows=Rows(part)).consume()
+        written.edges += len(rows)
 
 
 def write_edge_chunk(tx: ManagedTransaction, kind: EdgeKind, rows: list[Any]) -> None:

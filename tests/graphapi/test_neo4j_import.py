@@ -83,8 +83,34 @@ def test_empty_lists_go_to_finish_cypher(tmp_path: Path) -> None:
     statements = read_finish(tmp_path / "out" / "finish.cypher")
     assert statements[0].startswith("CREATE CONSTRAINT graphapi_person_key IF NOT EXISTS")
     assert statements[-1] == (
-        "UNWIND ['b@x'] AS k MATCH (n:Message {key: k}) SET n += {`tags`: []}"
+        "MATCH (x:Message) WHERE x._fixup IS NOT NULL "
+        "CALL (x) { SET x += [{`tags`: []}][x._fixup] REMOVE x._fixup } "
+        "IN TRANSACTIONS OF 10000 ROWS"
     )
+    # The row carries the index of its map; a file without such rows has no such column.
+    files = {p.name: p.read_text("utf-8") for p in (tmp_path / "out").glob("nodes-*.csv")}
+    marked = [text for text in files.values() if "_fixup:int" in text.splitlines()[0]]
+    assert len(marked) == 1
+    header, row = marked[0].splitlines()
+    assert header.endswith(",_fixup:int") and row.startswith('"b@x",') and row.endswith(",0")
+
+
+def test_fixups_share_one_statement_per_label(tmp_path: Path) -> None:
+    """Rows with the same unspelt values share a map; the statement does not grow with rows."""
+    store = NetworkXStore()
+    nodes = [
+        NodeRecord(NodeKind.FILE, f"f{i}.c", {"path": f"f{i}.c", "tags": []}) for i in range(50)
+    ]
+    nodes.append(NodeRecord(NodeKind.FILE, "g.c", {"path": "g.c", "tags": [""]}))
+    store.write(GraphBatch(nodes=nodes, edges=[]))
+    written = export_import_files(store, tmp_path / "out")
+    assert written.fixups == 51
+    statements = read_finish(tmp_path / "out" / "finish.cypher")
+    fixes = [s for s in statements if "_fixup" in s]
+    assert len(fixes) == 1
+    assert "[{`tags`: []}, {`tags`: ['']}][x._fixup]" in fixes[0]
+    rows = (tmp_path / "out" / "nodes-File-1.csv").read_text("utf-8").splitlines()[1:]
+    assert sorted(row.rsplit(",", 1)[1] for row in rows) == ["0"] * 50 + ["1"]
 
 
 def test_cypher_literals_escape_to_one_line() -> None:
