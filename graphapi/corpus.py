@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -68,6 +69,8 @@ class Corpus:
     saved_count: int = 0
     #: True once some messages are held `slim`: only `saved_in` has them whole.
     partial: bool = False
+    #: One copy of each equal part slim messages hold (`slim(message, shared)`).
+    shared: dict[Any, Any] = field(default_factory=dict)
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickle by slot name, ignoring slots of older versions (`patch_ids`, a cache
@@ -146,7 +149,7 @@ class Corpus:
         keys = fresh + sorted(key for key in self.dirty if key not in known)
         self.spool.save([(key, self.messages[key]) for key in keys])
         for key in keys:
-            slim(self.messages[key])
+            slim(self.messages[key], self.shared)
         self.dirty.clear()
         self.saved_count = len(self.messages)
         self.partial = True
@@ -165,8 +168,9 @@ class Corpus:
             self.people.setdefault((person.email, person.name), person)
 
 
-def slim(message: Message) -> None:
-    """Drop, in place, the text assembly does not read (the database keeps it whole).
+def slim(message: Message, shared: dict[Any, Any] | None = None) -> None:
+    """Drop, in place, the text assembly does not read (the database keeps it whole), and
+    with `shared`, hold one copy of equal parts (see `_share`).
 
     Assembly reads a message's text only for the trailers a reply gives
     (`loaders.assembly.replies.review_trailers`): a mail with a diff gives them from its
@@ -175,6 +179,8 @@ def slim(message: Message) -> None:
     the bulk of a list's bytes). `tests/graphapi/test_spill.py` checks that assembling slim
     messages gives the same graph.
     """
+    if shared is not None:
+        _share(message, shared)
     if message.info.has_diff:
         object.__setattr__(message, "body", "")
         return
@@ -182,6 +188,30 @@ def slim(message: Message) -> None:
         object.__setattr__(message.info, "commit_message", "")
     if message.body and next(review_trailers(message), None) is None:
         object.__setattr__(message, "body", "")
+
+
+def _share(message: Message, shared: dict[Any, Any]) -> None:
+    """Replace, in place, the parts many messages hold equal copies of by one copy: the
+    Message-IDs a reply names (its parent's key), the sender, trailers (a reviewer's
+    `Reviewed-by` repeats), files touched. Records are frozen and compared by value, so an
+    equal copy is the same to every reader; a million messages hold far fewer objects."""
+    one = shared.setdefault
+    put = object.__setattr__
+    put(message, "key", sys.intern(message.key))
+    if message.in_reply_to is not None:
+        put(message, "in_reply_to", sys.intern(message.in_reply_to))
+    if message.references:
+        put(message, "references", tuple(sys.intern(ref) for ref in message.references))
+    if message.author is not None:
+        put(message, "author", one(message.author, message.author))
+    info = message.info
+    if info.trailers:
+        put(info, "trailers", tuple(one(trailer, trailer) for trailer in info.trailers))
+    if info.diff_files:
+        put(info, "diff_files", tuple(one(change, change) for change in info.diff_files))
+    if info.diffstat is not None and info.diffstat.files:
+        files = tuple(one(change, change) for change in info.diffstat.files)
+        put(info.diffstat, "files", files)
 
 
 def fingerprint(message: Message) -> str:

@@ -250,7 +250,8 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     for key, record, body in conn.execute("SELECT key, record, body FROM messages ORDER BY seq"):
         message = _message(key, record, body)
         if slimmed:
-            slim(message)
+            slim(message, corpus.shared)
+            key = message.key if message.key == key else key  # one string, not two
         corpus.messages[key] = message
     corpus.saved_count, corpus.partial = len(corpus.messages), slimmed
     for (record,) in conn.execute("SELECT record FROM people"):
