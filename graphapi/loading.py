@@ -221,8 +221,8 @@ def _rebuild_corpus(
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
     """Re-assemble the whole graph from the store's corpus and swap it in; returns how
-    many series (resolved) and patches it holds. The assembly is dropped before the graph
-    is built from its batch, and the batch once the graph holds it (memory: one at a time)."""
+    many series (resolved) and patches it holds. Memory: the assembly is dropped before the
+    graph is built from its batch, and the batch as soon as the graph holds it."""
     corpus = store.corpus
     if companies is None:
         companies = company_map_with(corpus.company_map_text, "company map")
