@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+import itertools
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from loaders.assembly.replies import review_trailers
 from loaders.mail.footers import strip_footers
 from loaders.mail.patchid import patch_id
 from loaders.records import Address, Message
@@ -22,7 +25,18 @@ from loaders.sources.gitrepo import CodeCommit
 
 REUSED_SEPARATOR = "#"  # `<msgid>#<12 hex>`: the key of a different message under a used id
 
-__all__ = ["Corpus"]
+__all__ = ["Corpus", "Spool", "slim"]
+
+
+class Spool(Protocol):
+    """Where a corpus writes its messages as they come (the load's database), and reads one
+    back whole (`graphapi.snapshot`)."""
+
+    def save(self, messages: Sequence[tuple[str, Message]]) -> None:
+        """Store these messages (key, record) whole, in this order."""
+
+    def message(self, key: str) -> Message | None:
+        """The message stored under `key`, whole."""
 
 
 @dataclass(slots=True)
@@ -48,6 +62,15 @@ class Corpus:
     #: `saved_in` (a resolved path): a write there stores only these; elsewhere, all.
     dirty: set[str] = field(default_factory=set)
     saved_in: str | None = None
+    #: Where `spill` writes the dirty messages during a load (None: they stay in memory
+    #: until the corpus is written). Once a message is spilled the corpus holds it `slim`.
+    spool: Spool | None = None
+    #: How many of `messages` (the first ones, in order) have a row in `saved_in`.
+    saved_count: int = 0
+    #: True once some messages are held `slim`: only `saved_in` has them whole.
+    partial: bool = False
+    #: One copy of each equal part slim messages hold (`slim(message, shared)`).
+    shared: dict[Any, Any] = field(default_factory=dict)
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickle by slot name, ignoring slots of older versions (`patch_ids`, a cache
@@ -85,7 +108,10 @@ class Corpus:
                 self.dirty.add(message.key)
                 added.append(message)
                 continue
-            if message.message_id is None or fingerprint(held) == fingerprint(message):
+            if message.message_id is None:
+                continue
+            held = self._whole(message.key, held)
+            if fingerprint(held) == fingerprint(message):
                 continue
             if _derived(message) in self.messages:
                 continue  # a copy of a variant already held under a derived key
@@ -101,6 +127,33 @@ class Corpus:
                 reused.append(message)
         return added
 
+    def _whole(self, key: str, held: Message) -> Message:
+        """`held` with its body and commit message: read back from the spool when it was
+        spilled (a message not dirty was saved), else as held."""
+        if self.spool is None or key in self.dirty:
+            return held
+        return self.spool.message(key) or held
+
+    def spill(self) -> None:
+        """Write the dirty messages to the spool and keep them `slim` (a no-op without a
+        spool). Why: a load of a million messages cannot hold every body at once.
+
+        The rows get the places a single write at the end would give them: new keys in the
+        order they were added (they are the last ones of `messages`), replaced ones in place.
+        """
+        if self.spool is None or not self.dirty:
+            return
+        added = len(self.messages) - self.saved_count
+        fresh = list(itertools.islice(reversed(self.messages), added))[::-1]
+        known = set(fresh)
+        keys = fresh + sorted(key for key in self.dirty if key not in known)
+        self.spool.save([(key, self.messages[key]) for key in keys])
+        for key in keys:
+            slim(self.messages[key], self.shared)
+        self.dirty.clear()
+        self.saved_count = len(self.messages)
+        self.partial = True
+
     def add_commits(self, commits: Iterable[CodeCommit]) -> list[CodeCommit]:
         """Add the commits not seen before; returns them."""
         added = []
@@ -113,6 +166,52 @@ class Corpus:
     def add_people(self, people: Iterable[Address]) -> None:
         for person in people:
             self.people.setdefault((person.email, person.name), person)
+
+
+def slim(message: Message, shared: dict[Any, Any] | None = None) -> None:
+    """Drop, in place, the text assembly does not read (the database keeps it whole), and
+    with `shared`, hold one copy of equal parts (see `_share`).
+
+    Assembly reads a message's text only for the trailers a reply gives
+    (`loaders.assembly.replies.review_trailers`): a mail with a diff gives them from its
+    commit message, so its body goes; one without gives them from its body, so its commit
+    message goes, and its body too when it gives none (most replies: their quoted text is
+    the bulk of a list's bytes). `tests/graphapi/test_spill.py` checks that assembling slim
+    messages gives the same graph.
+    """
+    if shared is not None:
+        _share(message, shared)
+    if message.info.has_diff:
+        object.__setattr__(message, "body", "")
+        return
+    if message.info.commit_message:
+        object.__setattr__(message.info, "commit_message", "")
+    if message.body and next(review_trailers(message), None) is None:
+        object.__setattr__(message, "body", "")
+
+
+def _share(message: Message, shared: dict[Any, Any]) -> None:
+    """Replace, in place, the parts many messages hold equal copies of by one copy: the
+    Message-IDs a reply names (its parent's key), the sender, trailers (a reviewer's
+    `Reviewed-by` repeats), files touched. Records are frozen and compared by value, so an
+    equal copy is the same to every reader; a million messages hold far fewer objects."""
+    one = shared.setdefault
+    put = object.__setattr__
+    put(message, "key", sys.intern(message.key))
+    if message.in_reply_to is not None:
+        put(message, "in_reply_to", sys.intern(message.in_reply_to))
+    if message.references:
+        put(message, "references", tuple(sys.intern(ref) for ref in message.references))
+    if message.author is not None:
+        put(message, "author", one(message.author, message.author))
+    info = message.info
+    if info.trailers:
+        put(info, "trailers", tuple(one(trailer, trailer) for trailer in info.trailers))
+    if info.diff_files:
+        put(info, "diff_files", tuple(one(change, change) for change in info.diff_files))
+    if info.diffstat is not None and info.diffstat.files:
+        files = tuple(one(change, change) for change in info.diffstat.files)
+        put(info.diffstat, "files", files)
 
 
 def fingerprint(message: Message) -> str:

@@ -21,11 +21,10 @@ from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver
 from graphapi.model import NodeKind
 from graphapi.progress import Reporter, silent
-from graphapi.reading import BLANK_ENTRY, Parsed, check_sources, parse_sources
+from graphapi.reading import BLANK_ENTRY, Intake, Parsed, check_sources, parse_sources
 from graphapi.store.base import MaintainedStore, StoreMaintenance
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
-from loaders.assembly.results import Assembly
 from loaders.identity.aliases import parse_aliases
 from loaders.identity.companies import CompanyMap, company_map_with
 from loaders.identity.mailmap import parse_mailmap
@@ -71,14 +70,53 @@ class LoadSummary:
 
 
 def _summary(parsed: Parsed, added: list[Message], reused: int = 0) -> LoadSummary:
+    return _summary_of(parsed, _Tally(added, reused))
+
+
+def _summary_of(parsed: Parsed, tally: _Tally) -> LoadSummary:
     skipped = sum(parsed.skipped.values())
-    summary = LoadSummary(read=len(parsed.messages) + parsed.known + skipped, skipped=skipped)
+    summary = LoadSummary(read=parsed.count + parsed.known + skipped, skipped=skipped)
     summary.skip_reasons = parsed.skipped
-    summary.duplicates = len(parsed.messages) - len(added) + parsed.known
-    summary.loaded = len(added)
-    summary.reused_ids = reused
-    _count_defects(summary, added)
+    summary.duplicates = parsed.count - tally.loaded + parsed.known
+    summary.loaded = tally.loaded
+    summary.reused_ids = tally.reused
+    summary.defective, summary.defect_reasons = tally.defective, tally.defect_reasons
     return summary
+
+
+class _Tally:
+    """What a summary says of the messages a load added, counted as they were added (the
+    messages themselves are not kept)."""
+
+    def __init__(self, added: Sequence[Message] = (), reused: int = 0) -> None:
+        self.loaded, self.reused, self.defective = 0, reused, 0
+        self.defect_reasons: dict[str, int] = {}
+        self.count(added)
+
+    def count(self, added: Sequence[Message]) -> None:
+        self.loaded += len(added)
+        for message in added:
+            if message.defects:
+                self.defective += 1
+                for reason in message.defects:
+                    self.defect_reasons[reason] = self.defect_reasons.get(reason, 0) + 1
+
+
+class _CorpusIntake:
+    """The embedded store's intake (`graphapi.reading.Intake`): new messages go into the
+    corpus as they are parsed, and the corpus spills them to the database (`Corpus.spill`),
+    so a load holds each message slim, never all of them whole."""
+
+    def __init__(self, store: NetworkXStore) -> None:
+        self.store = store
+        self.tally = _Tally()
+
+    def __call__(self, messages: list[Message]) -> None:
+        corpus = self.store.corpus
+        reused: list[Message] = []
+        self.tally.count(corpus.add_messages(messages, reused))
+        self.tally.reused += len(reused)
+        corpus.spill()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +153,7 @@ def _load(
     given: _Given,
     report: Reporter,
     fmt: SourceFormat | None,
+    intake: Intake | None = None,
 ) -> LoadSummary:
     """The one load path: read the store's cursors, parse only what they say is new, let
     the store apply it, then record the files and cursors (last: a load that dies before
@@ -122,7 +161,7 @@ def _load(
     with paused_gc():  # millions of long-lived records: see graphapi.gcpause
         cursors = store.load_cursors()
         before = dict(cursors)
-        parsed = parse_sources(sources, range_spec, cursors, report, fmt)
+        parsed = parse_sources(sources, range_spec, cursors, report, fmt, intake)
         summary, files = apply(store, parsed, given)
         moved = {key: value for key, value in cursors.items() if before.get(key) != value}
         if files is not None or moved:
@@ -149,15 +188,23 @@ def load_sources(
     the parsing's progress (`graphapi.progress`).
     """
     given = _Given(companies, company_map_text, aliases_text)
-    return _load(store, _rebuild_corpus, sources, range_spec, given, report, fmt)
+    intake = _CorpusIntake(store)
+
+    def apply(
+        store: NetworkXStore, parsed: Parsed, given: _Given
+    ) -> tuple[LoadSummary, KeptFiles | None]:
+        return _rebuild_corpus(store, parsed, given, intake.tally)
+
+    return _load(store, apply, sources, range_spec, given, report, fmt, intake)
 
 
 def _rebuild_corpus(
-    store: NetworkXStore, parsed: Parsed, given: _Given
+    store: NetworkXStore, parsed: Parsed, given: _Given, tally: _Tally
 ) -> tuple[LoadSummary, KeptFiles | None]:
-    """The embedded store's way: new messages into the corpus, the graph rebuilt from it."""
+    """The embedded store's way: the graph rebuilt from the corpus, into which the intake
+    put the new messages as they were parsed."""
     if parsed.nothing_new() and not given.any_file() and not store.materialised:
-        summary = _summary(parsed, [])  # not even the graph was read: nothing to rebuild
+        summary = _summary_of(parsed, tally)  # not even the graph was read: nothing to rebuild
         summary.series, summary.patches = store.counts
         return summary, None
     kept = kept_files_of(store)
@@ -165,19 +212,17 @@ def _rebuild_corpus(
     store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
     corpus.add_people(parsed.people)
-    reused: list[Message] = []
-    summary = _summary(parsed, corpus.add_messages(parsed.messages, reused), len(reused))
+    summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    assembly = rebuild(store, given.companies)
-    summary.series = sum(1 for s in assembly.series if s.resolved)
-    summary.patches = len(assembly.patches)
-    store.counts = (summary.series, summary.patches)
+    summary.series, summary.patches = store.counts = rebuild(store, given.companies)
     return summary, None if wanted == kept else wanted
 
 
-def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assembly:
-    """Re-assemble the whole graph from the store's corpus and swap it in."""
+def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
+    """Re-assemble the whole graph from the store's corpus and swap it in; returns how
+    many series (resolved) and patches it holds. Memory: the assembly is dropped before the
+    graph is built from its batch, and the batch as soon as the graph holds it."""
     corpus = store.corpus
     if companies is None:
         companies = company_map_with(corpus.company_map_text, "company map")
@@ -187,13 +232,16 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> Assemb
     )
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
     assembly = assemble(corpus.messages.values(), corpus.people.values())
+    counts = (sum(1 for s in assembly.series if s.resolved), len(assembly.patches))
     batch = batch_from_assembly(assembly, companies, identities, maintainers, bodies=False)
+    del assembly
     store.replace(batch)  # bodies stay in the corpus (and the database), not in the graph
+    del batch
     if corpus.commits:
         heads = {name: ("", head) for name, head in corpus.code_heads.items()}
         store.write(commit_batch(corpus.commits.values(), person_resolver(identities), heads))
         sync_merges(store)
-    return assembly
+    return counts
 
 
 def load_into_store(
@@ -261,11 +309,3 @@ def _add_commits(store: MaintainedStore, parsed: Parsed, identities: Identities)
         store.write(commit_batch(parsed.commits, person_resolver(identities), parsed.heads))
     sync_merges(store)  # new mail may land in commits loaded before, too
     return len(fresh)
-
-
-def _count_defects(summary: LoadSummary, messages: list[Message]) -> None:
-    for message in messages:
-        if message.defects:
-            summary.defective += 1
-            for reason in message.defects:
-                summary.defect_reasons[reason] = summary.defect_reasons.get(reason, 0) + 1

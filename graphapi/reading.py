@@ -36,7 +36,12 @@ from loaders.sources.detect import SourceFormat, check_source
 from loaders.sources.digest import read_digest
 from loaders.sources.gitrepo import CodeCommit
 
-__all__ = ["BLANK_ENTRY", "Parsed", "Source", "check_sources", "parse_sources"]
+__all__ = ["BLANK_ENTRY", "Intake", "Parsed", "Source", "check_sources", "parse_sources"]
+
+#: Takes parsed messages as they come, in source order (`parse_sources(intake=...)`).
+Intake = Callable[[list[Message]], None]
+#: Messages an intake gets at a time: few enough to keep memory flat, enough to batch writes.
+INTAKE_CHUNK = 2000
 
 
 @dataclass(slots=True)
@@ -48,17 +53,31 @@ class Source:
     known: int = 0  # messages read by an earlier load and not read again (duplicates)
     commits: list[CodeCommit] = field(default_factory=list)  # a code tree's (issue 16)
     heads: dict[str, tuple[str, str]] = field(default_factory=dict)  # tree -> (path, head)
+    count: int = 0  # messages parsed: `messages`, or those handed to an intake
+    intake: Intake | None = None  # takes the messages as they come (then `messages` stays empty)
+
+    def take(self, messages: Iterable[Message]) -> None:
+        """Hand the messages to the intake in chunks, as they come; without one, keep them."""
+        if self.intake is None:
+            self.messages.extend(messages)
+            self.count = len(self.messages)
+            return
+        iterator = iter(messages)
+        while chunk := list(itertools.islice(iterator, INTAKE_CHUNK)):
+            self.count += len(chunk)
+            self.intake(chunk)
 
 
 def _parse_raw(
+    source: Source,
     items: Iterable[tuple[str, bytes]],
     progress: Progress | None = None,
     total: Callable[[int], int | None] = lambda done: None,
-) -> list[Message]:
-    """Parse on every core (`$GRAPHAPI_WORKERS` overrides how many), in source order,
-    counted by `progress` (`total(done)` estimates how many there are)."""
+) -> None:
+    """Parse on every core (`$GRAPHAPI_WORKERS` overrides how many), in source order, into
+    `source`, counted by `progress` (`total(done)` estimates how many there are)."""
     parsed = parse_many(items)
-    return list(progress.track(parsed, total) if progress is not None else parsed)
+    source.take(progress.track(parsed, total) if progress is not None else parsed)
 
 
 class _MboxTotal:
@@ -87,14 +106,13 @@ class _MboxTotal:
 
 
 def _read_inbox(
-    path: Path, range_spec: str | None, cursors: dict[str, str], progress: Progress
+    path: Path, range_spec: str | None, cursors: dict[str, str], progress: Progress, source: Source
 ) -> Source:
     """Messages of a public-inbox archive; without a range, only what arrived since last time."""
     position = cursor_key("public-inbox", path)
     last = cursors.get(position)
     if range_spec is None and last is not None:
         range_spec = f"{last}.."
-    source = Source([], [])
 
     def messages() -> Iterator[tuple[str, bytes]]:
         """The archive's messages; deletions are counted as skipped, heads kept up to date."""
@@ -108,20 +126,21 @@ def _read_inbox(
             yield entry.origin, entry.raw
 
     total = publicinbox.count_entries(path, range_spec)
-    source.messages = _parse_raw(messages(), progress, lambda done: total)
+    _parse_raw(source, messages(), progress, lambda done: total)
     return source
 
 
-def _read_mbox(path: Path, cursors: dict[str, str], progress: Progress) -> Source:
+def _read_mbox(path: Path, cursors: dict[str, str], progress: Progress, source: Source) -> Source:
     """An mbox's messages past those an earlier load read (see `graphapi.cursors`)."""
     key, now = cursor_key("mbox", path), file_fingerprint(path)
     saved = FileCursor.parse(cursors.get(key))
     if saved is not None and saved.unchanged(now):
-        return Source([], [], skipped=dict(saved.skipped), known=saved.messages)
+        source.skipped, source.known = dict(saved.skipped), saved.messages
+        return source
     with path.open("rb") as probe:
         plain = probe.read(2) != b"\x1f\x8b"
     resume = saved if saved is not None and saved.appended_to(now, plain) else None
-    source = Source([], [], skipped=dict(resume.skipped) if resume else {})
+    source.skipped = dict(resume.skipped) if resume else {}
     source.known = resume.messages if resume else 0
     entries = [resume.entries if resume else 0]
 
@@ -133,19 +152,21 @@ def _read_mbox(path: Path, cursors: dict[str, str], progress: Progress) -> Sourc
     total = _MboxTotal(path, plain)
     items = _reading(path, mbox.iter_messages(path))
     raw = itertools.islice(total.note(items), entries[0], None)
-    source.messages = _parse_raw(_non_blank(counted(raw), source.skipped), progress, total)
+    _parse_raw(source, _non_blank(counted(raw), source.skipped), progress, total)
     cursor = FileCursor(*now, entries=entries[0], skipped=dict(source.skipped))
-    cursor.messages = source.known + len(source.messages)
+    cursor.messages = source.known + source.count
     cursors[key] = cursor.dump()
     return source
 
 
-def _read_maildir(path: Path, cursors: dict[str, str], progress: Progress) -> Source:
+def _read_maildir(
+    path: Path, cursors: dict[str, str], progress: Progress, source: Source
+) -> Source:
     """A Maildir's message files not read by an earlier load (files are never rewritten)."""
     key = cursor_key("maildir", path)
     cursor = MaildirCursor.parse(cursors.get(key))
     seen = set(cursor.names)
-    source = Source([], [], known=len(seen))
+    source.known = len(seen)
 
     new = []
     for file_path in maildir.message_files(path):
@@ -160,20 +181,23 @@ def _read_maildir(path: Path, cursors: dict[str, str], progress: Progress) -> So
                 yield file_path, handle.read()
 
     items = _non_blank(_reading(path, fresh()), source.skipped)
-    source.messages = _parse_raw(items, progress, lambda _: len(new))
+    _parse_raw(source, items, progress, lambda _: len(new))
     cursors[key] = MaildirCursor(sorted(seen)).dump()
     return source
 
 
-def _read_digest(path: Path, cursors: dict[str, str]) -> Source:
+def _read_digest(path: Path, cursors: dict[str, str], source: Source) -> Source:
     key, now = cursor_key("digest", path), file_fingerprint(path)
     saved = FileCursor.parse(cursors.get(key))
     if saved is not None and saved.unchanged(now):
-        return Source([], [], known=saved.messages)
+        source.known = saved.messages
+        return source
     digest = read_digest(path)
     messages = list(digest.messages)
     cursors[key] = FileCursor(*now, entries=len(messages), messages=len(messages)).dump()
-    return Source(messages, [a for a, _ in digest.contributor_tally])
+    source.people = [a for a, _ in digest.contributor_tally]
+    source.take(messages)
+    return source
 
 
 def _read_tree(path: Path, range_spec: str | None, cursors: dict[str, str]) -> Source:
@@ -194,22 +218,25 @@ def _read_source(
     cursors: dict[str, str],
     report: Reporter = silent,
     forced: SourceFormat | None = None,
+    intake: Intake | None = None,
 ) -> Source:
     """Parse one source file or directory (as `forced`, else as detected) into messages
-    (and the people it names), reading only what `cursors` says is new."""
+    (and the people it names), reading only what `cursors` says is new; the messages go to
+    `intake` as they come, when there is one."""
     fmt = check_source(path, forced)  # one clear line for whatever cannot be loaded
     if range_spec and fmt not in (SourceFormat.PUBLIC_INBOX, SourceFormat.CODE_REPO):
         raise SourceError(f"{path}: --range applies to git repositories only")
     if fmt is SourceFormat.CODE_REPO:
         return _read_tree(path, range_spec, cursors)
+    source = Source([], [], intake=intake)
     if fmt is SourceFormat.DIGEST:
-        return _read_digest(path, cursors)
+        return _read_digest(path, cursors, source)
     if fmt is SourceFormat.MBOX:
-        return _read_mbox(path, cursors, report(path.name))
+        return _read_mbox(path, cursors, report(path.name), source)
     if fmt is SourceFormat.MAILDIR:
-        return _read_maildir(path, cursors, report(path.name))
+        return _read_maildir(path, cursors, report(path.name), source)
     if fmt is SourceFormat.PUBLIC_INBOX:
-        return _read_inbox(path, range_spec, cursors, report(path.name))
+        return _read_inbox(path, range_spec, cursors, report(path.name), source)
     if fmt is SourceFormat.MAINTAINERS:
         text = read_text_file(path, "MAINTAINERS file")
         parse_maintainers(text, str(path))  # a file without any entry fails here, loudly
@@ -257,17 +284,22 @@ def _reading(path: Path, items: Iterator[tuple[str, bytes]]) -> Iterator[tuple[s
 
 @dataclass(slots=True)
 class Parsed:
-    messages: list[Message]
+    messages: list[Message]  # empty when they went to an intake as they came
     people: list[Address]
     skipped: dict[str, int]
     files: dict[str, str]
     known: int = 0
     commits: list[CodeCommit] = field(default_factory=list)
     heads: dict[str, tuple[str, str]] = field(default_factory=dict)
+    count: int = -1  # messages parsed (-1: as many as `messages`)
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            self.count = len(self.messages)
 
     def nothing_new(self) -> bool:
         """True when the sources held nothing an earlier load had not read."""
-        return not (self.messages or self.people or self.files or self.commits)
+        return not (self.count or self.people or self.files or self.commits)
 
 
 def check_sources(
@@ -285,9 +317,15 @@ def parse_sources(
     cursors: dict[str, str],
     report: Reporter = silent,
     forced: SourceFormat | None = None,
+    intake: Intake | None = None,
 ) -> Parsed:
+    """The sources' new messages, people, files and commits. With an `intake`, messages go
+    there in chunks as they are parsed, and are not kept (memory stays flat however many)."""
     check_sources(sources, forced)  # every source's one-line reason before slow parsing
-    parsed = [_read_source(Path(source), range_spec, cursors, report, forced) for source in sources]
+    parsed = [
+        _read_source(Path(source), range_spec, cursors, report, forced, intake)
+        for source in sources
+    ]
     skipped: dict[str, int] = {}
     for source in parsed:
         for reason, count in source.skipped.items():
@@ -300,4 +338,5 @@ def parse_sources(
         sum(source.known for source in parsed),
         [c for source in parsed for c in source.commits],
         {name: head for source in parsed for name, head in source.heads.items()},
+        sum(source.count for source in parsed),
     )

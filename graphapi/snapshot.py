@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,7 @@ import networkx as nx
 
 from graphapi import changelog
 from graphapi import database as db
-from graphapi.corpus import Corpus
+from graphapi.corpus import Corpus, slim
 from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
@@ -261,6 +261,7 @@ def open_for_load(
             changes: GraphChanges | None = None
             if store.materialised:
                 changes = _write(conn, store, target)
+                store.corpus.spool = None  # the connection closes below
             else:  # nothing new was found: only how far the sources were read changed
                 _write_cursors(conn, store)
             if before_commit is not None:
@@ -273,6 +274,7 @@ def open_for_load(
             raise SnapshotError(f"cannot write {target}: {exc}") from exc
         raise
     conn.close()
+    store.body_reader = _BodyReader(target)  # its corpus may hold messages slimmed
 
 
 def _after_migration(
@@ -345,10 +347,11 @@ def _read_corpus_only(conn: sqlite3.Connection, path: Path) -> Any:
     graph = nx.MultiDiGraph()
     try:
         with paused_gc():
-            corpus = graph.graph["corpus"] = _read_corpus(conn)
+            corpus = graph.graph["corpus"] = _read_corpus(conn, slimmed=True)
     except (recordjson.RecordFormatError, ValueError, KeyError, sqlite3.Error) as exc:
         raise SnapshotError(f"cannot read {path}: {exc}") from exc
     corpus.saved_in = str(path.resolve())
+    corpus.spool = _Spool(conn)
     return graph
 
 
@@ -382,14 +385,17 @@ def _read_graph(conn: sqlite3.Connection, serving: bool = False) -> Any:
     return graph
 
 
-def _read_corpus(conn: sqlite3.Connection) -> Corpus:
+def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
+    """The corpus in the database; `slimmed`: its messages `slim` (what a load needs: the
+    database keeps the rest, `_Spool` reads it back)."""
     corpus = Corpus()
     for key, record, body in conn.execute("SELECT key, record, body FROM messages ORDER BY seq"):
-        message = recordjson.decode(record)
-        if not isinstance(message, Message):
-            raise SnapshotError(f"message {key!r} in the database is not a message record")
-        object.__setattr__(message, "body", body)  # stored beside the record (read on demand)
+        message = _message(key, record, body)
+        if slimmed:
+            slim(message, corpus.shared)
+            key = message.key if message.key == key else key  # one string, not two
         corpus.messages[key] = message
+    corpus.saved_count, corpus.partial = len(corpus.messages), slimmed
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
         corpus.people[(person.email, person.name)] = person
@@ -401,6 +407,31 @@ def _read_corpus(conn: sqlite3.Connection) -> Corpus:
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
+
+
+def _message(key: str, record: str, body: str) -> Message:
+    message = recordjson.decode(record)
+    if not isinstance(message, Message):
+        raise SnapshotError(f"message {key!r} in the database is not a message record")
+    object.__setattr__(message, "body", body)  # stored beside the record (read on demand)
+    return message
+
+
+class _Spool:
+    """A load's corpus spilled into its database as it grows (`Corpus.spill`), inside the
+    load's transaction: the rows a write at the end would make, written early."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def save(self, messages: Sequence[tuple[str, Message]]) -> None:
+        _save_messages(self._conn, messages)
+
+    def message(self, key: str) -> Message | None:
+        row = self._conn.execute(
+            "SELECT record, body FROM messages WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else _message(key, *row)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -418,19 +449,18 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
     db.set_meta(conn, "generation", str(changes.generation))
-    corpus.dirty, corpus.saved_in = set(), where
+    corpus.dirty, corpus.saved_in, corpus.saved_count = set(), where, len(corpus.messages)
     return changes
 
 
 def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | None) -> list[str]:
     """The messages added or replaced (`dirty`; None: all), in the corpus' order; a replaced
-    one keeps its row and so its place. Returns their keys."""
+    one keeps its row and so its place. Returns their keys (the messages a load streamed to
+    the database while parsing were written then, not here)."""
+    if dirty is None and corpus.partial:
+        raise SnapshotError("this corpus holds its messages slimmed: only its database has them")
     keys = list(corpus.messages) if dirty is None else [k for k in corpus.messages if k in dirty]
-    conn.executemany(
-        "INSERT INTO messages (key, record, body) VALUES (?, ?, ?) ON CONFLICT (key) DO "
-        "UPDATE SET record = excluded.record, body = excluded.body",
-        ((k, _record_without_body(corpus.messages[k]), corpus.messages[k].body) for k in keys),
-    )
+    _save_messages(conn, ((k, corpus.messages[k]) for k in keys))
     conn.executemany(
         "INSERT OR IGNORE INTO people VALUES (?, ?, ?)",
         ((p.email, p.name, recordjson.encode(p)) for p in corpus.people.values()),
@@ -443,6 +473,16 @@ def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | No
     for name in _KEPT_TEXTS:
         db.set_meta(conn, name, getattr(corpus, name))
     return keys
+
+
+def _save_messages(conn: sqlite3.Connection, messages: Iterable[tuple[str, Message]]) -> None:
+    """Insert the messages (key, record) in this order; a key stored already keeps its row
+    and so its place."""
+    conn.executemany(
+        "INSERT INTO messages (key, record, body) VALUES (?, ?, ?) ON CONFLICT (key) DO "
+        "UPDATE SET record = excluded.record, body = excluded.body",
+        ((key, _record_without_body(message), message.body) for key, message in messages),
+    )
 
 
 def _write_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:

@@ -257,6 +257,8 @@ class NetworkXStore:
     def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
         """From the graph when it holds them, else the loaded corpus, else `body_reader`."""
         corpus = self.graph.graph.get("corpus") if self.corpus_loaded else None
+        if corpus is not None and corpus.partial:
+            corpus = None  # slimmed after a load wrote them: the database has the bodies
         bodies: list[str | None] = []
         unread: list[int] = []
         for key in keys:
