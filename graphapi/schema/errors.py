@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graphapi.errors import ApiError
+from graphapi.api_errors import ApiError
 
 __all__ = ["MAX_FIRST", "ApiError", "check_first"]
 

@@ -27,7 +27,8 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graphapi.errors import ApiError, StoreUnavailable, StoreUnreachable, UsageError
+from graphapi.api_errors import ApiError, StoreUnreachable
+from graphapi.errors import StoreUnavailable, UsageError
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_write as writing

@@ -18,7 +18,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction
 
-from graphapi.errors import StoreUnreachable
+from graphapi.api_errors import StoreUnreachable
 from graphapi.model import EdgeKind, GraphBatch, NodeData, NodeKind, node_id
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_cypher_reviews as review_cypher

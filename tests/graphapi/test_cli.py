@@ -171,3 +171,23 @@ def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
     error = done.stderr.decode()
     assert done.returncode == 141, error
     assert "Traceback" not in error and "BrokenPipe" not in error
+
+
+def test_a_load_imports_neither_graphql_nor_strawberry_nor_the_neo4j_driver(
+    tmp_path: Path,
+) -> None:
+    """A load that finds nothing new takes well under a second, most of it imports: the
+    GraphQL stack (graphql-core, Strawberry) and the Neo4j driver are only for commands
+    that answer queries or talk to Neo4j."""
+    db = tmp_path / "g.db"
+    probe = (
+        "import sys\n"
+        "from graphapi.cli import main\n"
+        f"code = main(['load', '--quiet', '--db', {str(db)!r}, {str(SMALL_DIGEST)!r}])\n"
+        "loaded = sorted(m for m in ('graphql', 'strawberry', 'neo4j') if m in sys.modules)\n"
+        "print(code, loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
