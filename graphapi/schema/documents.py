@@ -11,13 +11,12 @@ it again and reports why).
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from graphql import DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 
+from graphapi.schema.lru import KeptLru
 from graphapi.schema.validation import MAX_TOKENS
 
 __all__ = ["DOCUMENTS_KEPT", "ParsedOnce", "parsed"]
@@ -25,24 +24,13 @@ __all__ = ["DOCUMENTS_KEPT", "ParsedOnce", "parsed"]
 #: Distinct query texts whose documents are kept (least recently used go first).
 DOCUMENTS_KEPT = 512
 
-_DOCUMENTS: OrderedDict[str, DocumentNode] = OrderedDict()
-_LOCK = threading.Lock()
+_DOCUMENTS: KeptLru[str, DocumentNode] = KeptLru(DOCUMENTS_KEPT)
 
 
 def parsed(query: str) -> DocumentNode:
     """The document of `query` (at most `MAX_TOKENS` tokens); raises `GraphQLError` when it
     does not parse."""
-    with _LOCK:
-        found = _DOCUMENTS.get(query)
-        if found is not None:
-            _DOCUMENTS.move_to_end(query)
-            return found
-    document = parse(query, max_tokens=MAX_TOKENS)
-    with _LOCK:
-        _DOCUMENTS[query] = document
-        while len(_DOCUMENTS) > DOCUMENTS_KEPT:
-            _DOCUMENTS.popitem(last=False)
-    return document
+    return _DOCUMENTS.get(query, lambda: parse(query, max_tokens=MAX_TOKENS))
 
 
 class ParsedOnce(SchemaExtension):

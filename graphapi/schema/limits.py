@@ -6,8 +6,6 @@ uses to route expensive requests to their own lane (`estimate`).
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,6 +20,7 @@ from strawberry.schema.schema import validate_document
 
 from graphapi.schema.context import Context
 from graphapi.schema.documents import parsed
+from graphapi.schema.lru import KeptLru
 from graphapi.schema.validation import (
     MAX_ALIASES,
     MAX_COST,
@@ -59,9 +58,8 @@ def limit_errors(measure: Measure, repeated: str | None) -> list[GraphQLError]:
     return [GraphQLError(message) for message in errors]
 
 
-_VALIDATED: OrderedDict[tuple[int, str, int], tuple[GraphQLError, ...]] = OrderedDict()
-_VALIDATED_LOCK = threading.Lock()
 VALIDATION_CACHE_SIZE = 512
+_VALIDATED: KeptLru[tuple[int, str, int], tuple[GraphQLError, ...]] = KeptLru(VALIDATION_CACHE_SIZE)
 
 
 def _validated(
@@ -74,17 +72,7 @@ def _validated(
     result depends only on the schema and the text, so the text is the key.
     """
     key = (id(schema), query, hash(rules))
-    with _VALIDATED_LOCK:
-        found = _VALIDATED.get(key)
-        if found is not None:
-            _VALIDATED.move_to_end(key)
-            return found
-    found = tuple(validate_document(schema, document, rules))
-    with _VALIDATED_LOCK:
-        _VALIDATED[key] = found
-        while len(_VALIDATED) > VALIDATION_CACHE_SIZE:
-            _VALIDATED.popitem(last=False)
-    return found
+    return _VALIDATED.get(key, lambda: tuple(validate_document(schema, document, rules)))
 
 
 def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLError]:
@@ -100,8 +88,9 @@ def _unnamed_operations(document: DocumentNode, request: Any) -> list[GraphQLErr
     ]
 
 
-_MEASURED: OrderedDict[tuple[int, str, str, str | None], tuple[Measure, str | None]] = OrderedDict()
-_MEASURED_LOCK = threading.Lock()
+_MEASURED: KeptLru[tuple[int, str, str, str | None], tuple[Measure, str | None]] = KeptLru(
+    VALIDATION_CACHE_SIZE
+)
 
 
 def _measured(
@@ -124,17 +113,7 @@ def _measured(
     if query is None or spelled is None:
         return measure_document(schema, document, variables, operation_name)
     key = (id(schema), query, spelled, operation_name)
-    with _MEASURED_LOCK:
-        found = _MEASURED.get(key)
-        if found is not None:
-            _MEASURED.move_to_end(key)
-            return found
-    found = measure_document(schema, document, variables, operation_name)
-    with _MEASURED_LOCK:
-        _MEASURED[key] = found
-        while len(_MEASURED) > VALIDATION_CACHE_SIZE:
-            _MEASURED.popitem(last=False)
-    return found
+    return _MEASURED.get(key, lambda: measure_document(schema, document, variables, operation_name))
 
 
 class QueryLimits(SchemaExtension):
