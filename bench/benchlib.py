@@ -38,6 +38,18 @@ def clone_inbox(bundle: Path, into: Path) -> Path:
     return target
 
 
+def commit_at(repo: Path, share: float) -> str:
+    """The commit of a public-inbox clone after which the last `share` of its commits come
+    (`--range ..COMMIT` loads the rest first; the update then reads what follows)."""
+    commits = subprocess.run(
+        ["git", "-C", str(repo), "rev-list", "--reverse", "--all"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return commits[int(len(commits) * (1 - share)) - 1]
+
+
 def temp_dir(prefix: str) -> tempfile.TemporaryDirectory[str]:
     """A scratch directory outside the project (corpora and snapshots never land in it)."""
     return tempfile.TemporaryDirectory(prefix=f"graphapi-bench-{prefix}-")

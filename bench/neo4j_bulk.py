@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import KVM_PPC_BUNDLE, ROOT, clone_inbox, machine, print_table, temp_dir
+from benchlib import KVM_PPC_BUNDLE, ROOT, clone_inbox, commit_at, machine, print_table, temp_dir
 
 sys.path.insert(0, str(ROOT))
 
@@ -92,13 +92,7 @@ def _parts(corpus: str, scratch: Path, share: float) -> tuple[list[str], list[st
     """`graphapi load` arguments for the first part and for the rest of the corpus."""
     if corpus == "kvm-ppc":
         repo = clone_inbox(KVM_PPC_BUNDLE, scratch)
-        commits = subprocess.run(
-            ["git", "-C", str(repo), "rev-list", "--reverse", "--all"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        cut = commits[int(len(commits) * (1 - share)) - 1]
+        cut = commit_at(repo, share)
         return ["--range", f"..{cut}", str(repo)], [str(repo)]
     size = int(corpus)
     per_series = sum(1 for _ in generate_messages(1000, 1)) / 1000

@@ -24,8 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import CORPORA, ROOT, clone_inbox, machine, print_table, temp_dir
-from updates import BUNDLES, commits
+from benchlib import CORPORA, ROOT, clone_inbox, commit_at, machine, print_table, temp_dir
+from updates import BUNDLES
 
 from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 
@@ -83,8 +83,7 @@ def main() -> None:
 
 def measure(scratch: Path, uri: str, corpus: str, share: float) -> list[list[object]]:
     inbox = clone_inbox(CORPORA / BUNDLES[corpus], scratch)
-    order = commits(inbox)
-    cut = order[int(len(order) * (1 - share)) - 1]
+    cut = commit_at(inbox, share)
     runs: dict[str, tuple[float, float]] = {}
     for name in ("embedded", "mirrored", "merging"):
         db = scratch / f"{name}.db"

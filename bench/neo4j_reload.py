@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from benchlib import KVM_PPC_BUNDLE, ROOT, clone_inbox, print_table, temp_dir
+from benchlib import KVM_PPC_BUNDLE, ROOT, clone_inbox, commit_at, print_table, temp_dir
 
 sys.path.insert(0, str(ROOT))
 
@@ -54,23 +54,12 @@ def _clear(uri: str) -> None:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
 
 
-def _commit_at(repo: Path, share: float) -> str:
-    """The commit after which `share` of the archive's commits come."""
-    commits = subprocess.run(
-        ["git", "-C", str(repo), "rev-list", "--reverse", "--all"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return commits[int(len(commits) * (1 - share)) - 1]
-
-
 def _row(tree: Path, name: str, uri: str, repo: Path, share: float) -> list[object]:
     _clear(uri)
     first = _load(tree, uri, str(repo))
     again = _load(tree, uri, str(repo))
     _clear(uri)
-    _load(tree, uri, "--range", f"..{_commit_at(repo, share)}", str(repo))
+    _load(tree, uri, "--range", f"..{commit_at(repo, share)}", str(repo))
     update = _load(tree, uri, str(repo))
     return [name, f"{first:.1f}", f"{again:.1f}", f"{update:.1f}"]
 
