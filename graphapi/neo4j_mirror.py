@@ -67,8 +67,14 @@ def database_uuid(conn: sqlite3.Connection) -> str:
 
 def follows(neo4j: Neo4jStore) -> str | None:
     """The identity of the database `neo4j` follows; None when it follows none."""
+    held = _mirror_mark(neo4j)
+    return str(held.get("database")) if held is not None else None
+
+
+def _mirror_mark(neo4j: Neo4jStore) -> dict[str, Any] | None:
+    """The mirror meta node's properties; None when there is none."""
     rows = neo4j.run_read(_READ_MIRROR, key=MIRROR_KEY)
-    return str(rows[0]["props"].get("database")) if rows else None
+    return dict(rows[0]["props"]) if rows else None
 
 
 class Mirror:
@@ -83,8 +89,31 @@ class Mirror:
         self, conn: sqlite3.Connection, store: NetworkXStore, changes: GraphChanges | None
     ) -> None:
         ident = database_uuid(conn)
-        held = self._held()
-        start = db.generation(conn) - (1 if changes is not None else 0)
+        held = _mirror_mark(self.neo4j)
+        self._refuse_foreign(held, ident)
+        end = db.generation(conn)  # `_write` has counted this load already, when it wrote
+        start = end - 1 if changes is not None else end
+        mark = (_WRITE_MIRROR, {"key": MIRROR_KEY, "props": _mark(ident, end)})
+        if held is not None and held.get("generation") == start:  # in step
+            if changes is None:
+                return  # nothing new, and Neo4j holds this generation already
+            jobs = self._jobs(conn, store.graph, changes)
+            if sum(len(params["rows"]) for _, params in jobs) <= _ONE_TRANSACTION:
+                self.neo4j._write_tx(_run_all([*jobs, mark]))  # all or nothing, and fast
+                return
+            self._begin(ident)
+            self._run_chunked(jobs)
+        else:
+            self._begin(ident)
+            self.neo4j._run_auto(_CLEAR_GRAPH)  # the meta nodes stay: the mark with them
+            self.neo4j._run(_CLEAR_OTHER_META, key=MIRROR_KEY)
+            graph = store.graph if changes is not None else graph_of(conn)
+            self._run_chunked(self._jobs(conn, graph, _everything(graph, end)))
+            self.rewrote = True
+        self.neo4j._write_tx(_run_all([mark]))
+
+    def _refuse_foreign(self, held: dict[str, Any] | None, ident: str) -> None:
+        """Another database's graph, or a merging load's, is never cleared."""
         if held is not None and held.get("database") != ident:
             raise UsageError(
                 f"the Neo4j database follows another graphapi database, not {self.database}: "
@@ -95,33 +124,14 @@ class Mirror:
                 "the Neo4j database holds a graph loaded without --db: load into an empty "
                 f"Neo4j database to have it follow {self.database}"
             )
-        in_step = held is not None and held.get("generation") == start
-        end = start + (1 if changes is not None else 0)
-        if in_step and changes is None:
-            return  # nothing new, and Neo4j holds this generation already
-        mark = (_WRITE_MIRROR, {"key": MIRROR_KEY, "props": _mark(ident, end)})
-        if in_step and changes is not None:
-            jobs = self._jobs(conn, store.graph, changes)
-            if sum(len(params["rows"]) for _, params in jobs) <= _ONE_TRANSACTION:
-                self.neo4j._write_tx(_run_all([*jobs, mark]))  # all or nothing, and fast
-                return
+
+    def _begin(self, ident: str) -> None:
+        """Before writing in several transactions: the schema, and the mark of a graph being
+        written (a failure from here on is seen by the next load, which rewrites it)."""
         self.neo4j.ensure_schema()
-        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=_mark(ident, None))  # applying
-        if in_step and changes is not None:
-            self._run_chunked(jobs)
-        else:
-            self.neo4j._run_auto(_CLEAR_GRAPH)  # the meta nodes stay: the mark above with them
-            self.neo4j._run(_CLEAR_OTHER_META, key=MIRROR_KEY)
-            graph = store.graph if changes is not None else graph_of(conn)
-            self._run_chunked(self._jobs(conn, graph, _everything(graph, end)))
-            self.rewrote = True
-        self.neo4j._write_tx(_run_all([mark]))
+        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=_mark(ident, None))
 
     # -- the meta node -------------------------------------------------------------------
-    def _held(self) -> dict[str, Any] | None:
-        rows = self.neo4j.run_read(_READ_MIRROR, key=MIRROR_KEY)
-        return dict(rows[0]["props"]) if rows else None
-
     def _holds_nodes(self) -> bool:
         rows = self.neo4j.run_read(_ANY_NODE)
         return bool(rows and rows[0]["held"])
