@@ -1,7 +1,7 @@
 """Which graph rows each load changed, so a server reads only those (issue 13, serving an update).
 
 A load writes only the node and edge rows that differ from the graph before it
-(`snapshot._apply_rows`); the keys of those rows are kept here under the generation the load
+(`graphapi.row_diff`); the keys of those rows are kept here under the generation the load
 committed (tables `node_changes`, `edge_changes`). A server holding generation `a` of the graph
 reads the rows changed after `a`, whether changed or deleted, and patches its copy
 (`graphapi.graph_patch`) instead of reading ~500k rows again.

@@ -34,6 +34,7 @@ from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.graph_patch import patched
 from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
+from graphapi.row_diff import Touched, write_rows
 from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
@@ -441,11 +442,11 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
     corpus = store.corpus
     where = str(path.resolve())
     changes = GraphChanges(db.generation(conn) + 1)
+    same = corpus.saved_in == where  # the database holds what the store was read from
     with paused_gc():
-        changes.messages = _write_corpus(
-            conn, corpus, corpus.dirty if corpus.saved_in == where else None
-        )
-        _write_graph(conn, store.graph, changes)
+        changes.messages = _write_corpus(conn, corpus, corpus.dirty if same else None)
+        _write_graph(conn, store.graph, changes, store.touched if same else None)
+    store.touched = None  # the rows now hold the graph: a hint from here on starts afresh
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
     db.set_meta(conn, "generation", str(changes.generation))
@@ -498,65 +499,24 @@ def _record_without_body(message: Message) -> str:
         object.__setattr__(message, "body", body)
 
 
-def _write_graph(conn: sqlite3.Connection, graph: Any, changes: GraphChanges) -> None:
+def _write_graph(
+    conn: sqlite3.Connection, graph: Any, changes: GraphChanges, touched: Touched | None
+) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
     little rewrites a little; what a server reads next is the same either way), note in
-    `changes` which they were, and log their keys (`changelog`: a server reads only those)."""
-    dumps = db.dumps
-    nodes = {
-        nid: (
-            a["kind"].value,
-            a["key"],
-            dumps(a["props"]),
-            dumps(a.get("names") or {}),
-            int(bool(a.get("placeholder"))),
-        )
-        for nid, a in graph.nodes(data=True)
-    }
-    old_nodes = {row[0]: row[1:] for row in conn.execute("SELECT * FROM nodes")}
-    changes.nodes, changes.nodes_gone = _apply_rows(conn, "nodes", ["id"], nodes, old_nodes)
-    edges = {
-        (source, target, ekey): (a["kind"].value, dumps(_edge_props(a)))
-        for source, target, ekey, a in graph.edges(keys=True, data=True)
-    }
-    old_edges = {tuple(row[:3]): row[3:] for row in conn.execute("SELECT * FROM edges")}
-    written, gone = _apply_rows(conn, "edges", ["source", "target", "ekey"], edges, old_edges)
-    changes.edges, changes.edges_gone = written, gone
+    `changes` which they were, and log their keys (`changelog`: a server reads only those).
+    `touched`: the rows that may have changed (`NetworkXStore.touched`), None to compare all
+    (`graphapi.row_diff`)."""
+    nodes, edges, rows = write_rows(conn, graph, touched)
+    changes.nodes, changes.nodes_gone = nodes.written, nodes.gone
+    changes.edges, changes.edges_gone = edges.written, edges.gone
     changelog.record(
         conn,
         changes.generation,
         [*changes.nodes, *changes.nodes_gone],
         [*changes.edges, *changes.edges_gone],
-        len(nodes) + len(edges),
+        rows,
     )
-
-
-def _apply_rows(
-    conn: sqlite3.Connection,
-    table: str,
-    key_columns: list[str],
-    new: dict[Any, tuple[Any, ...]],
-    old: dict[Any, tuple[Any, ...]],
-) -> tuple[list[Any], list[Any]]:
-    """Delete the rows gone from `new`, insert or replace those added or changed; their
-    keys (written, deleted)."""
-    where = " AND ".join(f"{column} = ?" for column in key_columns)
-    gone = [key for key in old.keys() - new.keys()]
-    conn.executemany(f"DELETE FROM {table} WHERE {where}", [_key_tuple(key) for key in gone])
-    written = [key for key, row in new.items() if old.get(key) != row]
-    if written:
-        rows = [(*_key_tuple(key), *new[key]) for key in written]
-        marks = ", ".join("?" * len(rows[0]))
-        conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
-    return written, gone
-
-
-def _key_tuple(key: Any) -> tuple[Any, ...]:
-    return key if isinstance(key, tuple) else (key,)
-
-
-def _edge_props(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in attrs.items() if k != "kind"}
 
 
 def _migrate(store: NetworkXStore, target: Path) -> GraphChanges:

@@ -78,6 +78,12 @@ class NetworkXStore:
         self.cursors: dict[str, str] = {}
         #: (series, patches) of the graph, as the last load counted them.
         self.counts: tuple[int, int] = (0, 0)
+        #: The node ids and (source, target, edge key) edges that may differ from the rows
+        #: the graph was read from; None: unknown (the whole graph is compared when it is
+        #: written, `graphapi.row_diff`). Whoever changes the graph without `write` or
+        #: `delete_edges`, which add what they change, sets it; `replace` and a database
+        #: write reset it to None.
+        self.touched: tuple[set[str], set[tuple[str, str, str]]] | None = None
 
     @property
     def graph(self) -> Any:
@@ -150,7 +156,7 @@ class NetworkXStore:
         fresh = NetworkXStore()
         fresh.graph.graph["corpus"] = self.corpus
         fresh.write(batch)
-        self.graph = fresh.graph
+        self.graph, self.touched = fresh.graph, None
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
@@ -184,6 +190,19 @@ class NetworkXStore:
             add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
         for nid in people:
             refresh_name(nodes[nid])
+        if self.touched is not None:
+            self._touch(batch)
+
+    def _touch(self, batch: GraphBatch) -> None:
+        """Add what `batch` wrote to `touched` (its nodes, its edges and their ends)."""
+        assert self.touched is not None
+        nodes, edges = self.touched
+        nodes.update(f"{r.kind._value_}:{r.key}" for r in batch.nodes)
+        for edge in batch.edges:
+            source = f"{edge.source[0]._value_}:{edge.source[1]}"
+            target = f"{edge.target[0]._value_}:{edge.target[1]}"
+            nodes.update((source, target))
+            edges.add((source, target, f"{edge.kind._value_}:{edge.discriminator}"))
 
     def _writable(self) -> None:
         """Refuse to write a graph read for serving: it shares attribute dicts between edges
@@ -212,6 +231,8 @@ class NetworkXStore:
             if data["kind"] is kind
         ]
         self.graph.remove_edges_from(doomed)
+        if self.touched is not None:
+            self.touched[1].update(doomed)
 
     def warm(self) -> NetworkXStore:
         """Build the derived indexes now (before serving) rather than on the first request."""
