@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from graphapi.identity import Identities
 from graphapi.model import (
@@ -27,7 +27,7 @@ from loaders.identity.companies import INDEPENDENT, CompanyMap, company_slug
 from loaders.identity.maintainers import Maintainers
 from loaders.records import Address, FileChange, Message
 
-__all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "person_key"]
+__all__ = ["MESSAGE_BODY_LIMIT", "RecordSink", "batch_from_assembly", "emit_assembly", "person_key"]
 
 MAILMAP_NAME_WEIGHT = 1_000  # a name the mailmap gives outranks any count of sightings
 PERSON = NodeKind.PERSON
@@ -42,13 +42,26 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+class RecordSink(Protocol):
+    """Where the mapping's records go, in the order it makes them: a `GraphBatch`, or the
+    embedded store's `GraphWriter`, which merges them into its graph at once."""
+
+    def node(self, record: NodeRecord) -> None: ...
+
+    def edge(self, record: EdgeRecord) -> None: ...
+
+
 class _Builder:
-    """Accumulates one batch; methods are the per-record mappings."""
+    """Emits one load's records into a sink; methods are the per-record mappings."""
 
     def __init__(
-        self, companies: CompanyMap, aliases: dict[str, str], identities: Identities
+        self,
+        companies: CompanyMap,
+        aliases: dict[str, str],
+        identities: Identities,
+        sink: RecordSink,
     ) -> None:
-        self.batch = GraphBatch()
+        self.batch = sink
         self.aliases = aliases
         self.companies = companies
         self.identities = identities
@@ -295,7 +308,23 @@ def batch_from_assembly(
     With `bodies=False` message nodes carry no body: the embedded store keeps bodies in its
     database and reads one when a query asks for it (`GraphStore.message_bodies`).
     """
-    builder = _Builder(companies, assembly.aliases, identities or Identities())
+    batch = GraphBatch()
+    emit_assembly(assembly, companies, batch, identities, maintainers, bodies=bodies)
+    return batch
+
+
+def emit_assembly(
+    assembly: Assembly,
+    companies: CompanyMap,
+    sink: RecordSink,
+    identities: Identities | None = None,
+    maintainers: Maintainers | None = None,
+    *,
+    bodies: bool = True,
+) -> None:
+    """Give `sink` the records of `batch_from_assembly`, in its order, without holding them
+    (the embedded store builds its graph from them as they come: `nx_write.GraphWriter`)."""
+    builder = _Builder(companies, assembly.aliases, identities or Identities(), sink)
     builder.bodies = bodies
     for address in assembly.people:
         builder.person(address)
@@ -317,7 +346,6 @@ def batch_from_assembly(
         _subsystems(builder, maintainers)
     for key, counts in builder.names.items():  # names counted over the whole batch
         builder.batch.node(NodeRecord(PERSON, key, {}, True, counts))
-    return builder.batch
 
 
 def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:

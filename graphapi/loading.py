@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from graphapi.corpus import Corpus
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import KeptFiles, kept_files_of, rederive
-from graphapi.ingest import batch_from_assembly
+from graphapi.ingest import batch_from_assembly, emit_assembly
 from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver
 from graphapi.model import NodeKind
@@ -221,8 +222,8 @@ def _rebuild_corpus(
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
     """Re-assemble the whole graph from the store's corpus and swap it in; returns how
-    many series (resolved) and patches it holds. Memory: the assembly is dropped before the
-    graph is built from its batch, and the batch as soon as the graph holds it."""
+    many series (resolved) and patches it holds. Memory: the graph is built from the
+    assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch."""
     corpus = store.corpus
     if companies is None:
         companies = company_map_with(corpus.company_map_text, "company map")
@@ -233,10 +234,18 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
     maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = (sum(1 for s in assembly.series if s.resolved), len(assembly.patches))
-    batch = batch_from_assembly(assembly, companies, identities, maintainers, bodies=False)
+    # bodies stay in the corpus (and the database), not in the graph; no whole batch is held
+    store.replace_with(
+        partial(
+            emit_assembly,
+            assembly,
+            companies,
+            identities=identities,
+            maintainers=maintainers,
+            bodies=False,
+        )
+    )
     del assembly
-    store.replace(batch)  # bodies stay in the corpus (and the database), not in the graph
-    del batch
     if corpus.commits:
         heads = {name: ("", head) for name, head in corpus.code_heads.items()}
         store.write(commit_batch(corpus.commits.values(), person_resolver(identities), heads))

@@ -24,7 +24,6 @@ from graphapi.model import (
     GraphBatch,
     NodeData,
     NodeKind,
-    NodeRecord,
     node_id,
 )
 from graphapi.store import nx_graph, nx_lists, nx_reviews, nx_stats, nx_views
@@ -41,7 +40,7 @@ from graphapi.store.base import (
     TieQuery,
     ViewGraph,
 )
-from graphapi.store.node_merge import merge_record, new_node, refresh_name
+from graphapi.store.nx_write import GraphWriter
 
 __all__ = ["NetworkXStore"]
 
@@ -152,44 +151,40 @@ class NetworkXStore:
         self.cursors.update(cursors)
 
     def replace(self, batch: GraphBatch) -> None:
-        """Rebuild the graph from `batch` alone, keeping the corpus; swapped in at the end."""
-        fresh = NetworkXStore()
-        fresh.graph.graph["corpus"] = self.corpus
-        fresh.write(batch)
-        self.graph, self.touched = fresh.graph, None
+        """Rebuild the graph from `batch` alone, keeping the corpus; swapped in at the end.
+        The batch is emptied as it is merged: the graph and the whole batch are not held
+        together (a caller drops its own reference)."""
+
+        def fill(writer: GraphWriter) -> None:
+            nodes, edges = batch.nodes, batch.edges
+            batch.nodes, batch.edges = [], []
+            _drain(nodes, writer.node)
+            _drain(edges, writer.edge)
+
+        self.replace_with(fill)
+
+    def replace_with(self, fill: Callable[[GraphWriter], None]) -> None:
+        """Rebuild the graph from the records `fill` gives the writer it is handed (as the
+        assembly mapping makes them: `ingest.emit_assembly`), keeping the corpus; swapped in
+        at the end. No batch of every record is held: a load's memory peak is the graph."""
+        fresh: Any = nx.MultiDiGraph()
+        fresh.graph["corpus"] = self.corpus
+        writer = GraphWriter(fresh)
+        fill(writer)
+        writer.finish()
+        self.graph, self.touched = fresh, None
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
         """Merge the batch's nodes, then its edges (an edge's missing ends become
-        placeholders), then choose people's display names.
-
-        A rebuild writes every node and edge of the corpus (hundreds of thousands), so the
-        loop is kept lean: IDs are built as `node_id` builds them, from the kinds' `_value_`
-        (a plain attribute; `value` is a descriptor, and an enum's `__hash__`, which a dict
-        lookup by kind would call, is Python code).
-        """
+        placeholders), then choose people's display names (`nx_write.GraphWriter`)."""
         self._writable()
-        graph = self.graph
-        nx_graph.invalidate(graph)
-        people: set[str] = set()  # display names are chosen once, after every sighting
-        nodes = graph.nodes
-        merge_node = self._merge_node
+        writer = GraphWriter(self.graph)
         for record in batch.nodes:
-            merge_node(graph, nodes, record, people)
-        add_edge = graph.add_edge
+            writer.node(record)
         for edge in batch.edges:
-            source_kind, source_key = edge.source
-            target_kind, target_key = edge.target
-            source = f"{source_kind._value_}:{source_key}"
-            target = f"{target_kind._value_}:{target_key}"
-            if source not in nodes:
-                merge_node(graph, nodes, NodeRecord(source_kind, source_key, {}, False), people)
-            if target not in nodes:
-                merge_node(graph, nodes, NodeRecord(target_kind, target_key, {}, False), people)
-            ekey = f"{edge.kind._value_}:{edge.discriminator}"
-            add_edge(source, target, key=ekey, kind=edge.kind, **edge.props)
-        for nid in people:
-            refresh_name(nodes[nid])
+            writer.edge(edge)
+        writer.finish()
         if self.touched is not None:
             self._touch(batch)
 
@@ -209,17 +204,6 @@ class NetworkXStore:
         (`graphapi.graph_rows`), so a write would change edges it never named."""
         if nx.is_frozen(self.graph):
             raise SnapshotError("this graph was opened for serving: it cannot be written to")
-
-    @staticmethod
-    def _merge_node(graph: Any, nodes: Any, record: NodeRecord, people: set[str]) -> None:
-        nid = f"{record.kind._value_}:{record.key}"
-        if record.kind is NodeKind.PERSON:
-            people.add(nid)
-        attrs = nodes.get(nid)
-        if attrs is None:
-            graph.add_node(nid, **new_node(record))
-        else:
-            merge_record(attrs, record)
 
     def delete_edges(self, kind: EdgeKind) -> None:
         """Delete every edge of `kind` (re-derived edges, as Neo4jStore.delete_edges)."""
@@ -432,6 +416,14 @@ class NetworkXStore:
             question,
             lambda: nx_stats.review_stats(self.graph, group_by, since, until, pulls),
         )
+
+
+def _drain(records: list[Any], take: Callable[[Any], None]) -> None:
+    """`take` each record, dropping the list's reference to it as it goes."""
+    for index, record in enumerate(records):
+        records[index] = None
+        take(record)
+    records.clear()
 
 
 def _cut_stats(full: dict[str, Any], first: int) -> dict[str, Any]:
