@@ -32,7 +32,9 @@ def test_records_interleaved_give_the_batch_graph() -> None:
     target, a placeholder end, and the same edge twice: as nodes-then-edges gives them."""
     records: list[NodeRecord | EdgeRecord] = [
         NodeRecord(NodeKind.SERIES, "a", {"title": "A"}),
+        NodeRecord(NodeKind.SERIES, "c", {"title": "C"}),
         EdgeRecord(EdgeKind.DEPENDS_ON, _series("a"), _series("b"), {"order": 0}, "x"),
+        EdgeRecord(EdgeKind.DEPENDS_ON, _series("a"), _series("c"), {"order": 3}, "w"),
         EdgeRecord(EdgeKind.DEPENDS_ON, _series("a"), _series("a2"), {"order": 1}, "y"),
         NodeRecord(NodeKind.SERIES, "a2", {"title": "A2"}),
         EdgeRecord(EdgeKind.PREVIOUS_VERSION, _series("a2"), _series("a"), {"linkedBy": "1"}),
@@ -42,6 +44,7 @@ def test_records_interleaved_give_the_batch_graph() -> None:
         EdgeRecord(EdgeKind.DEPENDS_ON, _series("b"), (NodeKind.REF, "nowhere"), {}, "z"),
         NodeRecord(NodeKind.PERSON, "p@example.org", {"emails": ["p@example.org"]}),
         EdgeRecord(EdgeKind.AUTHORED, (NodeKind.PERSON, "p@example.org"), _series("a")),
+        EdgeRecord(EdgeKind.AUTHORED, (NodeKind.PERSON, "p@example.org"), _series("b")),
         EdgeRecord(EdgeKind.AUTHORED, (NodeKind.PERSON, "q@example.org"), _series("b")),
         NodeRecord(NodeKind.PERSON, "p@example.org", {}, True, {"P": 2}),
     ]
