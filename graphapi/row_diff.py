@@ -129,17 +129,20 @@ EDGES = Table("edges", ("source", "target", "ekey"), ("kind", "props"))
 
 @dataclass
 class Diff:
-    """Writes a table's changed rows in chunks; the keys written and deleted, in key order."""
+    """Writes a table's changed rows in chunks; the keys written and deleted, in key order,
+    and how many of the written rows were new to the table."""
 
     conn: sqlite3.Connection
     table: Table
     written: list[Key] = field(default_factory=list)
     gone: list[Key] = field(default_factory=list)
+    added: int = 0
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _doomed: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def write(self, key: Key, row: Row) -> None:
+    def write(self, key: Key, row: Row, new: bool) -> None:
         self.written.append(key)
+        self.added += new
         self._rows.append((*self.table.key_tuple(key), *row))
         if len(self._rows) >= CHUNK:
             self.flush()
@@ -180,10 +183,10 @@ def diff_all(diff: Diff, new: Iterable[tuple[Key, Row]]) -> None:
             old = next(stored, None)
         if old is not None and old[0] == key:
             if old[1] != row:
-                diff.write(key, row)
+                diff.write(key, row, False)
             old = next(stored, None)
         else:
-            diff.write(key, row)
+            diff.write(key, row, True)
     while old is not None:
         diff.delete(old[0])
         old = next(stored, None)
@@ -220,7 +223,7 @@ def diff_keys(diff: Diff, keys: Iterable[Key], row_of: Callable[[Key], Row | Non
                 if old is not None:
                     diff.delete(key)
             elif old != row:
-                diff.write(key, row)
+                diff.write(key, row, old is None)
     diff.flush()
 
 
@@ -281,21 +284,34 @@ class GraphRows:
 
 
 def write_rows(
-    conn: sqlite3.Connection, graph: Any, touched: Touched | None
-) -> tuple[Diff, Diff, int]:
+    conn: sqlite3.Connection,
+    graph: Any,
+    touched: Touched | None,
+    stored: tuple[int, int] | None = None,
+) -> tuple[Diff, Diff, tuple[int, int]]:
     """Make the `nodes` and `edges` tables hold `graph`'s rows, writing only what differs;
-    the two diffs say which rows were written and deleted, then how many rows the graph
-    has. `touched`: see the module."""
+    the two diffs say which rows were written and deleted, then the graph's (nodes, edges).
+    `touched`: see the module; `stored`: the tables' row counts before, when known (else
+    they are counted after a hint's writes: a whole walk of both tables)."""
     rows = GraphRows(graph)
     nodes, edges = Diff(conn, NODES), Diff(conn, EDGES)
     if touched is not None:
         diff_keys(nodes, touched[0], rows.node)
         diff_keys(edges, touched[1], rows.edge)
         counts = rows.counts()
-        if (NODES.count(conn), EDGES.count(conn)) == counts:
-            return nodes, edges, sum(counts)
+        if stored is None:
+            now = NODES.count(conn), EDGES.count(conn)
+        else:
+            now = _after(stored[0], nodes), _after(stored[1], edges)
+        if now == counts:
+            return nodes, edges, counts
         log.warning("the load's list of changed rows missed some: comparing every row")
     # a second pass after a hint adds to its lists: what it wrote now compares equal
     diff_all(nodes, rows.nodes())
     diff_all(edges, rows.edges())
-    return nodes, edges, sum(rows.counts())
+    return nodes, edges, rows.counts()
+
+
+def _after(before: int, diff: Diff) -> int:
+    """A table's row count after `diff`, from its count before."""
+    return before + diff.added - len(diff.gone)

@@ -57,6 +57,10 @@ log = logging.getLogger("graphapi")
 
 _KEPT_TEXTS = ("maintainers_text", "mailmap_text", "aliases_text", "company_map_text")
 
+#: `meta` row: [nodes, edges] rows the graph tables hold, kept by every graph write, so that
+#: a write with a hint checks its result without counting the tables (`row_diff`).
+_GRAPH_ROWS = "graph_rows"
+
 EdgeId = tuple[str, str, str]  # (source node id, target node id, edge key)
 
 
@@ -507,7 +511,8 @@ def _write_graph(
     `changes` which they were, and log their keys (`changelog`: a server reads only those).
     `touched`: the rows that may have changed (`NetworkXStore.touched`), None to compare all
     (`graphapi.row_diff`)."""
-    nodes, edges, rows = write_rows(conn, graph, touched)
+    nodes, edges, counts = write_rows(conn, graph, touched, _graph_rows(conn))
+    db.set_meta(conn, _GRAPH_ROWS, json.dumps(list(counts)))
     changes.nodes, changes.nodes_gone = nodes.written, nodes.gone
     changes.edges, changes.edges_gone = edges.written, edges.gone
     changelog.record(
@@ -515,8 +520,18 @@ def _write_graph(
         changes.generation,
         [*changes.nodes, *changes.nodes_gone],
         [*changes.edges, *changes.edges_gone],
-        rows,
+        sum(counts),
     )
+
+
+def _graph_rows(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """How many node and edge rows the database holds, as the last graph write kept it
+    (None: written by a version before the count)."""
+    found = db.get_meta(conn, _GRAPH_ROWS)
+    if not found:
+        return None
+    nodes, edges = json.loads(found)
+    return int(nodes), int(edges)
 
 
 def _migrate(store: NetworkXStore, target: Path) -> GraphChanges:

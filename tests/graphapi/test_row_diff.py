@@ -4,6 +4,7 @@ same rows, and the same keys are reported changed."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -120,6 +121,36 @@ def test_a_hint_missing_an_added_row_falls_back_to_comparing_all(
     assert hinted == full
     assert ("File:unhinted.c",) in hinted["node_changes"]
     assert "comparing every row" in caplog.text
+
+
+def test_a_hint_missing_rows_is_caught_without_the_kept_count(
+    saved: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database written before the row count was kept: the tables are counted instead."""
+    older = tmp_path / "older.db"
+    shutil.copy(saved, older)
+    conn = sqlite3.connect(older)
+    with conn:
+        conn.execute("DELETE FROM meta WHERE name = 'graph_rows'")
+    conn.close()
+
+    def behind_the_hints_back(store: NetworkXStore) -> None:
+        store.graph.add_node("File:unhinted.c", kind=NodeKind.FILE, key="unhinted.c", props={})
+
+    hinted, full, _ = _written_both_ways(older, tmp_path, behind_the_hints_back, hint=True)
+    assert hinted == full
+    assert ("File:unhinted.c",) in hinted["node_changes"]
+    assert "comparing every row" in caplog.text
+
+
+def test_the_kept_row_count_follows_every_write(saved: Path, tmp_path: Path) -> None:
+    hinted, _, _ = _written_both_ways(saved, tmp_path, _change, hint=True)
+    conn = sqlite3.connect(tmp_path / "hinted.db")
+    try:
+        kept = conn.execute("SELECT value FROM meta WHERE name = 'graph_rows'").fetchone()
+    finally:
+        conn.close()
+    assert json.loads(kept[0]) == [len(hinted["nodes"]), len(hinted["edges"])]
 
 
 def test_a_hint_naming_unchanged_and_unknown_rows_writes_nothing_more(
