@@ -9,6 +9,7 @@ database must give what two online loads give (the kept files come from the meta
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -139,9 +140,18 @@ OPTIONS = [
 ]
 
 
-def _cli(*args: str) -> None:
-    """`graphapi ...` in a child process, as a user runs it."""
-    subprocess.run([sys.executable, "-m", "graphapi", *args], check=True, capture_output=True)
+def _cli(*args: str) -> str:
+    """`graphapi ...` in a child process, as a user runs it; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "graphapi", *args], check=True, capture_output=True, text=True
+    )
+    return done.stderr
+
+
+def _export(db: Path, out: Path, *options: str) -> None:
+    _cli(
+        "export-graph", "--db", str(db), "--format", "neo4j-import", "--output", str(out), *options
+    )
 
 
 def _clear(uri: str) -> None:
@@ -155,24 +165,26 @@ def _dump(uri: str) -> Dump:
 
 
 @pytest.fixture(scope="module")
-def dumps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dump]]:
-    """Part A bulk-imported, then part B online on top; then A and A+B both online."""
-    tmp = tmp_path_factory.mktemp("bulk")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], list[str]]:
+    """A database holding part A, and the `load` arguments of parts A and B."""
+    tmp = tmp_path_factory.mktemp("parts")
     sample = tmp / "sample.mbox"
     write_sample_mbox(sample, series_count=12)
     first, second = split_mbox(sample, 2)
     part_a = [*FILES, str(RELATIONS / "list.mbox"), str(first), *OPTIONS]
-    part_b = [str(second)]
     _cli("load", "--db", str(tmp / "a.db"), *part_a)
-    _cli(
-        "export-graph",
-        "--db",
-        str(tmp / "a.db"),
-        "--format",
-        "neo4j-import",
-        "--output",
-        str(tmp / "a"),
-    )
+    return tmp / "a.db", part_a, [str(second)]
+
+
+@pytest.fixture(scope="module")
+def dumps(
+    tmp_path_factory: pytest.TempPathFactory, parts: tuple[Path, list[str], list[str]]
+) -> Iterator[dict[str, Dump]]:
+    """Part A bulk-imported for merging loads, then part B merged online on top; then A and
+    A+B both merged online."""
+    tmp = tmp_path_factory.mktemp("bulk")
+    db, part_a, part_b = parts
+    _export(db, tmp / "a", "--merging")
     run_import(tmp / "a", tmp / "home")
     found: dict[str, Dump] = {}
     with neo4j_server(home=tmp / "home") as uri:
@@ -200,3 +212,59 @@ def test_a_bulk_import_holds_what_an_online_load_writes(dumps: dict[str, Dump]) 
 def test_an_online_load_continues_from_a_bulk_import(dumps: dict[str, Dump]) -> None:
     assert dumps["bulk A + online B"] != dumps["bulk A"]
     assert dumps["bulk A + online B"] == dumps["online A + B"]
+
+
+WHOLE_GRAPH = "wrote the whole graph"
+
+
+@pytest.fixture(scope="module")
+def followed(
+    tmp_path_factory: pytest.TempPathFactory, parts: tuple[Path, list[str], list[str]]
+) -> Iterator[dict[str, tuple[Dump, str]]]:
+    """Part A's database exported as it is by default (the import follows the database),
+    then part B loaded into both (`load --db --neo4j`); then Neo4j cleared and the same
+    database written whole by a mirrored load with nothing new. Each dump with the stderr
+    of the load that made it."""
+    tmp = tmp_path_factory.mktemp("follow")
+    db = tmp / "f.db"
+    shutil.copy(parts[0], db)
+    _export(db, tmp / "f")
+    run_import(tmp / "f", tmp / "home")
+    found: dict[str, tuple[Dump, str]] = {}
+    with neo4j_server(home=tmp / "home") as uri:
+        run_finish(uri, tmp / "f")
+        found["bulk A"] = (_dump(uri), "")
+        said = _cli("load", "--db", str(db), "--neo4j", uri, *parts[2])
+        found["bulk A + mirrored B"] = (_dump(uri), said)
+        _clear(uri)  # the mark too: the next mirrored load writes the whole graph
+        said = _cli("load", "--db", str(db), "--neo4j", uri, *parts[2])
+        found["A + B written whole"] = (_dump(uri), said)
+    yield found
+
+
+def _graph(dumped: Dump) -> Dump:
+    nodes, rels = dumped
+    return {k: v for k, v in nodes.items() if k[0] != "GraphapiMeta"}, rels
+
+
+@pytest.mark.neo4j
+def test_a_followed_import_carries_the_mirror_mark_and_the_same_graph(
+    followed: dict[str, tuple[Dump, str]], dumps: dict[str, Dump]
+) -> None:
+    nodes, _ = followed["bulk A"][0]
+    meta = {key: props for (label, key), props in nodes.items() if label == "GraphapiMeta"}
+    assert list(meta) == ["mirror"]  # no cursors nor kept files: the database holds them
+    assert isinstance(meta["mirror"]["generation"], int) and meta["mirror"]["database"]
+    assert _graph(followed["bulk A"][0]) == _graph(dumps["online A"])
+
+
+@pytest.mark.neo4j
+def test_a_mirrored_load_continues_a_followed_import_with_its_changes_only(
+    followed: dict[str, tuple[Dump, str]],
+) -> None:
+    continued, said = followed["bulk A + mirrored B"]
+    assert WHOLE_GRAPH not in said
+    assert continued != followed["bulk A"][0]
+    whole, said_whole = followed["A + B written whole"]
+    assert WHOLE_GRAPH in said_whole
+    assert continued == whole  # the mark's generation moved on with the load, too
