@@ -36,7 +36,7 @@ from graphapi.neo4j_csv import (
     quoted,
 )
 
-__all__ = ["FIXUP_PROPERTY", "FIXUP_ROWS", "ImportFiles", "Tables"]
+__all__ = ["FIXUP_PROPERTY", "FIXUP_ROWS", "SPOOL_ROWS", "ImportFiles", "Tables"]
 
 #: Rows per server-side transaction of a `finish.cypher` statement.
 FIXUP_ROWS = 10_000
@@ -47,7 +47,7 @@ FIXUP_PROPERTY = "_fixup"
 #: ones (trailers, ...) rarely repeat, and remembering them would only grow the export.
 SHARED_PROPS_LENGTH = 96
 _SPOOL_BUFFER = 1 << 20
-_SPOOL_ROWS = 2_000  # rows per marshalled list in a spool
+SPOOL_ROWS = 2_000  # rows per marshalled list in a spool
 
 #: One property column: (name, importer type).
 Column = tuple[str, str]
@@ -105,7 +105,7 @@ class _Table:
             self.pending.append((start, encoded))
         else:
             self.pending.append((start, encoded.cells, encoded.shape, encoded.mark))
-        if len(self.pending) >= _SPOOL_ROWS:
+        if len(self.pending) >= SPOOL_ROWS:
             self._spill()
         self.rows += 1
 

@@ -23,10 +23,13 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.neo4j_import import (
     ARRAY_DELIMITER,
     cypher_literal,
+    export_database_files,
     export_import_files,
     read_finish,
 )
+from graphapi.neo4j_tables import SPOOL_ROWS
 from graphapi.sample import write_sample_mbox
+from graphapi.snapshot import read_snapshot
 from graphapi.store.networkx_store import NetworkXStore
 from tests.contract.conftest import split_mbox
 from tests.neo4j_bulk import Dump, dump, run_finish, run_import
@@ -128,6 +131,44 @@ def test_export_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
     )
     assert code == 1
     assert not (tmp_path / "import.sh").exists()
+
+
+def test_rows_spooled_in_blocks_come_back_once_each_in_their_type_file(tmp_path: Path) -> None:
+    """More rows than one spool block, a property of two types: every row once, in the file
+    of its type, and the scratch spool removed."""
+    count = 2 * SPOOL_ROWS + 7
+    nodes = [
+        NodeRecord(NodeKind.FILE, f"f{i}.c", {"path": f"f{i}.c", "size": i if i % 3 else str(i)})
+        for i in range(count)
+    ]
+    store = NetworkXStore()
+    store.write(GraphBatch(nodes=nodes, edges=[]))
+    written = export_import_files(store, tmp_path / "out")
+    assert written.nodes == count and not (tmp_path / "out" / ".spool").exists()
+    seen: dict[str, str] = {}
+    for path in sorted((tmp_path / "out").glob("nodes-File-*.csv")):
+        header, *rows = path.read_text("utf-8").splitlines()
+        size_type = "long" if "size:long" in header else "string"
+        for row in rows:
+            key = row.split(",", 1)[0].strip('"')
+            assert key not in seen
+            seen[key] = size_type
+    assert len(seen) == count
+    assert all(t == ("long" if int(k[1:-2]) % 3 else "string") for k, t in seen.items())
+
+
+def test_the_database_rows_export_as_the_graph_read_from_them(tmp_path: Path) -> None:
+    """`export-graph` reads the database's rows; the same files as from its graph."""
+    db = tmp_path / "g.db"
+    sources = [*FILES, str(RELATIONS / "list.mbox"), *OPTIONS]
+    assert main(["load", "--db", str(db), *sources]) == 0
+    export_database_files(db, tmp_path / "rows", follow=False)
+    export_import_files(read_snapshot(db), tmp_path / "graph")
+    names = sorted(p.name for p in (tmp_path / "graph").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "rows").iterdir())
+    assert any(name.startswith("rels-") for name in names)
+    for name in names:
+        assert (tmp_path / "rows" / name).read_bytes() == (tmp_path / "graph" / name).read_bytes()
 
 
 # -- against a real Neo4j 5.26 -------------------------------------------------------------
