@@ -150,9 +150,11 @@ def _export(
         tables.finish([kind.value for kind in NodeKind])
         _write_finish(target / "finish.cypher", tables.fixup_statements())
         _write_script(target / "import.sh", tables.files)
-    except OSError as exc:
+    except BaseException as exc:  # the spools go whatever failed (a bad row, Ctrl-C, ...)
         tables.discard()
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
     return tables.files
 
 
