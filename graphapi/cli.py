@@ -312,13 +312,13 @@ def cmd_export_graph(args: argparse.Namespace) -> int:
 
 
 def _export_neo4j_import(args: argparse.Namespace) -> int:
-    """The whole graph of the snapshot as `neo4j-admin database import` files (a directory)."""
-    from graphapi.neo4j_import import export_import_files
-    from graphapi.snapshot import read_snapshot
+    """The whole graph of the database as `neo4j-admin database import` files (a directory),
+    read from its rows; the imported Neo4j follows the database unless `--merging`."""
+    from graphapi.neo4j_import import export_database_files
 
     if _check_store_choice(args) is not None:
         raise UsageError("--format neo4j-import exports the embedded store (--db), not --neo4j")
-    written = export_import_files(read_snapshot(_db_path(args)), args.output)
+    written = export_database_files(_db_path(args), args.output, follow=not args.merging)
     print(f"wrote {written.line()} to {args.output}; then run {args.output}/import.sh")
     return 0
 
@@ -446,6 +446,13 @@ def build_parser() -> argparse.ArgumentParser:
         "directory; --view does not apply)",
     )
     graph.add_argument("--output", required=True, metavar="FILE or DIR")
+    graph.add_argument(
+        "--merging",
+        action="store_true",
+        help="neo4j-import: continue the imported Neo4j with merging loads (load --neo4j "
+        "without --db; the export carries the cursors and kept files) instead of having it "
+        "follow the database (load --db FILE --neo4j, the default)",
+    )
     graph.set_defaults(func=cmd_export_graph)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")

@@ -9,8 +9,7 @@ field, and which values cannot be spelt at all.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphapi.model import NodeKind
@@ -20,18 +19,14 @@ from graphapi.store.neo4j_write import META_CONSTRAINT
 
 __all__ = [
     "ARRAY_DELIMITER",
-    "csv_field",
     "cypher_literal",
     "edge_properties",
+    "field_of",
     "finish_statements",
     "map_literal",
     "node_properties",
     "quoted",
-    "scalar_field",
-    "spellable",
-    "split_by_types",
     "string_literal",
-    "type_of",
 ]
 
 #: Between array elements: a control character no real list element holds (checked: a
@@ -40,7 +35,6 @@ __all__ = [
 #: astral planes, surrounding blanks) and empty elements come back as written; only an
 #: empty list and `[""]` cannot be spelt (an empty field is no property).
 ARRAY_DELIMITER = "\x1f"
-_SCALAR_TYPES: dict[type, str] = {str: "string", bool: "boolean", int: "long", float: "double"}
 
 
 # -- what the online writer stores -----------------------------------------------------------
@@ -65,44 +59,55 @@ def edge_properties(disc: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- CSV fields ---------------------------------------------------------------------------------
-def type_of(value: Any) -> str:
-    """The importer's column type for a stored value (lists: of their first element)."""
-    if isinstance(value, list):
-        return _SCALAR_TYPES[type(value[0])] + "[]" if value else "string[]"
-    return _SCALAR_TYPES[type(value)]
-
-
-def spellable(value: Any) -> bool:
-    """Whether a CSV field gives this exact value back (else `finish.cypher` sets it)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if not isinstance(value, list):
-        return True
-    if not value or value == [""]:
-        return False  # an empty field (quoted or not) is "no property"
-    if isinstance(value[0], str):
-        return all(ARRAY_DELIMITER not in item for item in value)
-    return all(spellable(item) for item in value)
-
-
 def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def scalar_field(value: Any) -> str:
-    if isinstance(value, str):
-        return quoted(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
+def _string(value: str) -> tuple[str, str | None]:
+    return "string", '"' + value.replace('"', '""') + '"'
 
 
-def csv_field(value: Any) -> str:
-    if isinstance(value, list):
-        if isinstance(value[0], str):
-            return quoted(ARRAY_DELIMITER.join(value))
-        return ARRAY_DELIMITER.join(scalar_field(item) for item in value)
-    return scalar_field(value)
+def _boolean(value: bool) -> tuple[str, str | None]:
+    return "boolean", "true" if value else "false"
+
+
+def _long(value: int) -> tuple[str, str | None]:
+    return "long", repr(value)
+
+
+def _double(value: float) -> tuple[str, str | None]:
+    return "double", repr(value) if math.isfinite(value) else None
+
+
+def _array(values: list[Any]) -> tuple[str, str | None]:
+    """An array field: elements joined by `ARRAY_DELIMITER`; None when no field gives this
+    exact list back (an empty field, quoted or not, is "no property")."""
+    if not values:
+        return "string[]", None
+    kind, _ = _FIELDS[type(values[0])](values[0])
+    if kind == "string":
+        if values == [""] or any(ARRAY_DELIMITER in item for item in values):
+            return "string[]", None
+        return "string[]", quoted(ARRAY_DELIMITER.join(values))
+    cells = [_FIELDS[type(item)](item)[1] for item in values]
+    if any(cell is None for cell in cells):
+        return kind + "[]", None
+    return kind + "[]", ARRAY_DELIMITER.join(cells)  # type: ignore[arg-type]
+
+
+_FIELDS: dict[type, Callable[[Any], tuple[str, str | None]]] = {
+    str: _string,
+    bool: _boolean,
+    int: _long,
+    float: _double,
+    list: _array,
+}
+
+
+def field_of(value: Any) -> tuple[str, str | None]:
+    """A stored value's column type (a list: of its first element) and its field; the field
+    is None when no field gives the exact value back (`finish.cypher` sets it)."""
+    return _FIELDS[type(value)](value)
 
 
 # -- Cypher literals for finish.cypher ----------------------------------------------------------
@@ -145,24 +150,3 @@ def finish_statements() -> list[str]:
     """The schema the online store creates (`Neo4jStore.ensure_schema`), same names."""
     statements = [cypher.constraint(kind) for kind in NodeKind]
     return [*statements, META_CONSTRAINT, "CALL db.awaitIndexes(300)"]
-
-
-# -- tables ---------------------------------------------------------------------------------------
-def split_by_types(
-    rows: list[dict[str, Any]], fixed: Iterable[str]
-) -> Iterator[tuple[dict[str, str], list[dict[str, Any]]]]:
-    """Rows in groups whose every property has one type: (column types, rows) per group."""
-    types: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        for name, value in row.items():
-            if name not in fixed:
-                types[name].add(type_of(value))
-    mixed = sorted(name for name, seen in types.items() if len(seen) > 1)
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(type_of(row[n]) if n in row else "" for n in mixed)].append(row)
-    for signature, members in sorted(groups.items()):
-        columns = {name: next(iter(seen)) for name, seen in sorted(types.items())}
-        columns.update((n, t) for n, t in zip(mixed, signature, strict=True) if t)
-        used = {name for row in members for name in row}
-        yield {n: t for n, t in columns.items() if n in used}, members

@@ -2,7 +2,9 @@
 
 The online Neo4j writer (`store.neo4j_write`) merges thousands of rows per transaction;
 Neo4j's offline importer writes the store files directly, orders of magnitude faster, but
-only into an empty database. `export_import_files` writes what the online writer would have
+only into an empty database. `export_database_files` (the CLI's `export-graph --format
+neo4j-import`) reads a database's rows (`neo4j_rows`), `export_import_files` a store's graph;
+both write, through `neo4j_tables` (spooled, memory flat), what the online writer would have
 written for the same graph (`neo4j_codec.encode_node` for nodes, the props `write_edges`
 leaves on a relationship), so a bulk-loaded database answers exactly as an online-loaded one
 and later online loads (`graphapi load --neo4j`) continue from it:
@@ -12,9 +14,12 @@ and later online loads (`graphapi load --neo4j`) continue from it:
   `order:long`, ...). A property whose type varies between nodes of a label splits them
   into one file per combination of its types, so every column keeps one type;
 - `rels-<TYPE>-<n>.csv`: `:START_ID(<Label>)`, `:END_ID(<Label>)`, `:TYPE`, `disc`, props;
-- the `GraphapiMeta` nodes holding the kept MAINTAINERS / mailmap / aliases / company map
-  text and the exported load's cursors, as `Neo4jStore.record_load` stores them (a later
-  `load --neo4j` of the same sources reads only what is new since);
+- a `GraphapiMeta` node: from a database, by default, the mirror mark (`neo4j_mirror`: the
+  database's identity and the generation exported), so that the next `load --db FILE
+  --neo4j` writes only what it changes; otherwise (`--merging`, or a store) the nodes
+  holding the kept MAINTAINERS / mailmap / aliases / company map text and the exported
+  load's cursors, as `Neo4jStore.record_load` stores them (a later merging `load --neo4j`
+  of the same sources reads only what is new since);
 - `finish.cypher`: the key constraints the online store creates (same names, so its
   `ensure_schema` finds them), then the values a CSV field cannot spell (an empty list, a
   list holding an empty string or the array delimiter): a row holding some carries the
@@ -33,27 +38,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from graphapi.errors import UsageError
+from graphapi.gcpause import paused_gc
 from graphapi.incremental import KeptFiles, kept_files_of
-from graphapi.model import MESSAGE_BODY_LIMIT, EdgeKind, NodeKind
+from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
 from graphapi.neo4j_csv import (
     ARRAY_DELIMITER,
-    csv_field,
     cypher_literal,
     edge_properties,
     finish_statements,
-    map_literal,
     node_properties,
-    quoted,
-    spellable,
-    split_by_types,
 )
+from graphapi.neo4j_mirror import MIRROR_KEY, mirror_mark
+from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
+from graphapi.neo4j_tables import ImportFiles, Tables
+from graphapi.store.neo4j_codec import NodeState, encode_node
 from graphapi.store.neo4j_write import (
     CURSORS_KEY,
     KEPT_FILES_KEY,
@@ -67,156 +70,14 @@ __all__ = [
     "ImportFiles",
     "cypher_literal",
     "edge_properties",
+    "export_database_files",
     "export_import_files",
     "finish_statements",
     "node_properties",
 ]
 
 _ARRAY_DELIMITER_OPTION = "U+001F"
-#: Rows per server-side transaction of a `finish.cypher` statement.
-FIXUP_ROWS = 10_000
-#: The property marking a row whose unspelt values `finish.cypher` sets: the index of their
-#: map in its statement (removed by it).
-FIXUP_PROPERTY = "_fixup"
 _MIN_READ_BUFFER = 4 * 1024 * 1024
-#: A relationship row's fields that are not property columns (ends, labels, type) or are
-#: written first (`disc`).
-_REL_FIELDS = ("_s", "_t", "_sl", "_tl", "_type", "disc")
-
-
-@dataclass(slots=True)
-class ImportFiles:
-    """What `export_import_files` wrote: counts, and the files the importer reads."""
-
-    nodes: int = 0
-    relationships: int = 0
-    node_files: list[str] = field(default_factory=list)
-    relationship_files: list[str] = field(default_factory=list)
-    multiline_files: list[str] = field(default_factory=list)
-    fixups: int = 0  # values set by finish.cypher rather than by the importer
-    largest_field: int = 0  # characters: the importer's read buffer must hold it
-
-    def line(self) -> str:
-        return (
-            f"{self.nodes} nodes and {self.relationships} relationships in "
-            f"{len(self.node_files) + len(self.relationship_files)} CSV files"
-            + (f" ({self.fixups} values set by finish.cypher)" if self.fixups else "")
-        )
-
-
-class _Writer:
-    """Writes the CSV files and collects the values they cannot spell."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.files = ImportFiles()
-        #: per (label or type, is a relationship type): each distinct map of unspelt values
-        #: (as a Cypher literal) and its index, the row's `_fixup` property
-        self.fixups: dict[tuple[str, bool], dict[str, int]] = defaultdict(dict)
-        self._counts: dict[str, int] = defaultdict(int)
-
-    def _path(self, stem: str) -> Path:
-        self._counts[stem] += 1
-        return self.out / f"{stem}-{self._counts[stem]}.csv"
-
-    def nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
-        for columns, members in split_by_types(rows, ("key",)):
-            header = [f"key:ID({label})", ":LABEL", *(f"{n}:{t}" for n, t in columns.items())]
-            lines = (([quoted(row["key"]), label], row) for row in members)
-            self._write_table(f"nodes-{label}", header, lines, columns, (label, False))
-            self.files.nodes += len(members)
-
-    def relationships(
-        self, kind: EdgeKind, ends: tuple[str, str], rows: list[dict[str, Any]]
-    ) -> None:
-        source, target = ends
-        for columns, members in split_by_types(rows, _REL_FIELDS):
-            header = [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"]
-            header += [f"{n}:{t}" for n, t in columns.items()]
-            lines = (
-                ([quoted(row["_s"]), quoted(row["_t"]), kind.value, quoted(row["disc"])], row)
-                for row in members
-            )
-            self._write_table(f"rels-{kind.value}", header, lines, columns, (kind.value, True))
-            self.files.relationships += len(members)
-
-    def _write_table(
-        self,
-        stem: str,
-        header: list[str],
-        lines: Iterator[tuple[list[str], dict[str, Any]]],
-        columns: Mapping[str, str],
-        owner: tuple[str, bool],
-    ) -> None:
-        """One CSV file: each row's leading fields, then its property cells; a row holding
-        values no field can spell gets the index of their map in `_fixup` (a column only
-        files with such rows have), for `finish.cypher` to set them."""
-        rows: list[list[str]] = []
-        marks: list[int | None] = []
-        for start, row in lines:
-            cells, unspelt = _cells(row, columns)
-            rows.append(start + cells)
-            marks.append(self._fixup(owner, unspelt) if unspelt else None)
-        if any(mark is not None for mark in marks):
-            header = [*header, f"{FIXUP_PROPERTY}:int"]
-            for cells, mark in zip(rows, marks, strict=True):
-                cells.append("" if mark is None else str(mark))
-        listed = self.files.relationship_files if owner[1] else self.files.node_files
-        self._write(self._path(stem), header, rows, listed)
-
-    def _fixup(self, owner: tuple[str, bool], values: dict[str, Any]) -> int:
-        """The index of `values` among `owner`'s maps of unspelt values (added if new)."""
-        self.files.fixups += len(values)
-        maps = self.fixups[owner]
-        return maps.setdefault(map_literal(values), len(maps))
-
-    def fixup_statements(self) -> Iterator[str]:
-        """Per label (relationship type) with unspelt values: one statement setting each
-        marked row's map and removing its mark, in server-side batches. The statement's
-        size grows with the number of distinct maps, never with the number of rows."""
-        for (name, relationship), maps in self.fixups.items():
-            match = f"MATCH ()-[x:{name}]->()" if relationship else f"MATCH (x:{name})"
-            listed = "[" + ", ".join(maps) + "]"
-            yield (
-                f"{match} WHERE x.{FIXUP_PROPERTY} IS NOT NULL "
-                f"CALL (x) {{ SET x += {listed}[x.{FIXUP_PROPERTY}] REMOVE x.{FIXUP_PROPERTY} }} "
-                f"IN TRANSACTIONS OF {FIXUP_ROWS} ROWS"
-            )
-
-    def _write(
-        self, path: Path, header: list[str], lines: Iterable[list[str]], listed: list[str]
-    ) -> None:
-        multiline = False
-        largest = self.files.largest_field
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(",".join(header) + "\n")
-            for cells in lines:
-                line = ",".join(cells)
-                if not multiline and ("\n" in line or "\r" in line):
-                    multiline = True
-                largest = max(largest, max(map(len, cells)))
-                handle.write(line + "\n")
-        self.files.largest_field = largest
-        listed.append(path.name)
-        if multiline:
-            self.files.multiline_files.append(path.name)
-
-
-def _cells(row: Mapping[str, Any], columns: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
-    """A row's property fields in `columns` order, and the values no field can spell (their
-    fields are left empty)."""
-    cells = []
-    unspelt: dict[str, Any] = {}
-    for name in columns:
-        value = row.get(name)
-        if value is None:
-            cells.append("")
-        elif spellable(value):
-            cells.append(csv_field(value))
-        else:
-            cells.append("")
-            unspelt[name] = value
-    return cells, unspelt
 
 
 # -- the export ----------------------------------------------------------------------------------
@@ -225,18 +86,76 @@ def export_import_files(store: NetworkXStore, out: str | os.PathLike[str]) -> Im
 
     `out` must be empty or not exist: files of an earlier export would be imported too.
     """
+    graph = store.graph
+
+    def nodes() -> Iterator[NodeRow]:
+        for _, attrs in graph.nodes(data=True):
+            attrs = _with_body(store, attrs)
+            yield (
+                attrs["kind"],
+                attrs["key"],
+                attrs["props"],
+                attrs.get("names"),
+                attrs["placeholder"],
+            )
+
+    def edges() -> Iterator[EdgeRow]:
+        for source, target, ekey, attrs in graph.edges(keys=True, data=True):
+            start, end = graph.nodes[source], graph.nodes[target]
+            ends = (start["kind"].value, end["kind"].value)
+            disc = ekey.partition(":")[2]
+            yield attrs["kind"].value, ends, (start["key"], end["key"], disc), attrs
+
+    meta = _merging_meta(kept_files_of(store), store.cursors)
+    return _export(out, nodes(), edges(), meta)
+
+
+def export_database_files(
+    path: str | os.PathLike[str], out: str | os.PathLike[str], *, follow: bool = True
+) -> ImportFiles:
+    """Write the graph of the database at `path` as importer files into `out`, straight from
+    its rows (`neo4j_rows`): no graph is built, and memory stays flat however large it is.
+
+    `follow`: the imported Neo4j follows the database, as after `load --db FILE --neo4j`
+    (the mirror mark: the database's identity and generation), so that the next such load
+    writes only what it changed. Otherwise it carries the cursors and kept files, for
+    merging loads (`load --neo4j` without `--db`).
+    """
+    with DatabaseRows(path, identify=follow) as rows:
+        if follow:
+            meta = [{"key": MIRROR_KEY, **mirror_mark(rows.uuid, rows.generation)}]
+        else:
+            meta = _merging_meta(rows.kept_files(), rows.cursors())
+        return _export(out, rows.nodes(), rows.edges(), meta)
+
+
+@paused_gc()  # every row is freed by its count: no cycles worth a collection
+def _export(
+    out: str | os.PathLike[str],
+    nodes: Iterable[NodeRow],
+    edges: Iterable[EdgeRow],
+    meta: list[dict[str, Any]],
+) -> ImportFiles:
     target = Path(out)
     _prepare(target)
-    writer = _Writer(target)
+    tables = Tables(target)
     try:
-        _write_nodes(writer, store)
-        _write_relationships(writer, store)
-        _write_meta(writer, kept_files_of(store), store.cursors)
-        _write_finish(target / "finish.cypher", writer.fixup_statements())
-        _write_script(target / "import.sh", writer.files)
-    except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return writer.files
+        for kind, key, props, names, placeholder in nodes:
+            state = NodeState(kind, key, props, names or {}, placeholder)
+            tables.node(kind.value, encode_node(state))
+        for kind_value, ends, start, attrs in edges:
+            tables.relationship(kind_value, ends, start, attrs)
+        for row in meta:
+            tables.node(META_LABEL, row)
+        tables.finish([kind.value for kind in NodeKind])
+        _write_finish(target / "finish.cypher", tables.fixup_statements())
+        _write_script(target / "import.sh", tables.files)
+    except BaseException as exc:  # the spools go whatever failed (a bad row, Ctrl-C, ...)
+        tables.discard()
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
+    return tables.files
 
 
 def _prepare(target: Path) -> None:
@@ -246,16 +165,6 @@ def _prepare(target: Path) -> None:
             raise UsageError(f"{target} is not empty: export into a new or empty directory")
     except OSError as exc:
         raise UsageError(f"cannot use {target}: {exc.strerror or exc}") from exc
-
-
-def _write_nodes(writer: _Writer, store: NetworkXStore) -> None:
-    by_label: dict[NodeKind, list[dict[str, Any]]] = defaultdict(list)
-    for _, attrs in store.graph.nodes(data=True):
-        kind = attrs["kind"]
-        by_label[kind].append(node_properties(kind, _with_body(store, attrs)))
-    for kind in NodeKind:
-        if by_label.get(kind):
-            writer.nodes(kind.value, by_label[kind])
 
 
 def _with_body(store: NetworkXStore, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -270,34 +179,14 @@ def _with_body(store: NetworkXStore, attrs: dict[str, Any]) -> dict[str, Any]:
     return {**attrs, "props": props}
 
 
-def _write_relationships(writer: _Writer, store: NetworkXStore) -> None:
-    graph = store.graph
-    groups: dict[tuple[EdgeKind, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for source, target, ekey, attrs in graph.edges(keys=True, data=True):
-        kind: EdgeKind = attrs["kind"]
-        start, end = graph.nodes[source], graph.nodes[target]
-        ends = (start["kind"].value, end["kind"].value)
-        row = edge_properties(ekey.partition(":")[2], attrs)
-        row.update(_s=start["key"], _t=end["key"], _sl=ends[0], _tl=ends[1], _type=kind.value)
-        groups[(kind, *ends)].append(row)
-    for (kind, source_label, target_label), rows in sorted(groups.items(), key=_group_order):
-        writer.relationships(kind, (source_label, target_label), rows)
-
-
-def _group_order(item: tuple[tuple[EdgeKind, str, str], Any]) -> tuple[str, str, str]:
-    kind, source, target = item[0]
-    return kind.value, source, target
-
-
-def _write_meta(writer: _Writer, kept: KeptFiles, cursors: Mapping[str, str]) -> None:
-    """The meta nodes an online load writes: the kept files, and how far each source was
-    read, so that a later `load --neo4j` reads only what is new since the exported load."""
+def _merging_meta(kept: KeptFiles, cursors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The meta nodes a merging online load writes: the kept files, and how far each source
+    was read, so that a later `load --neo4j` reads only what is new since the exported load."""
     files = kept.as_dict()
     rows: list[dict[str, Any]] = [{"key": KEPT_FILES_KEY, **files}] if files else []
     if cursors:
         rows.append({"key": CURSORS_KEY, **cursors_props(cursors)})
-    if rows:
-        writer.nodes(META_LABEL, rows)
+    return rows
 
 
 def _write_finish(path: Path, fixups: Iterable[str]) -> None:

@@ -39,7 +39,7 @@ from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.neo4j_write import META_LABEL
 from graphapi.store.networkx_store import NetworkXStore
 
-__all__ = ["MIRROR_KEY", "Mirror", "database_uuid", "follows"]
+__all__ = ["MIRROR_KEY", "Mirror", "database_uuid", "follows", "mirror_mark"]
 
 MIRROR_KEY = "mirror"
 _ROWS = 2_000  # rows per Neo4j transaction when a load's changes take several
@@ -67,11 +67,11 @@ def database_uuid(conn: sqlite3.Connection) -> str:
 
 def follows(neo4j: Neo4jStore) -> str | None:
     """The identity of the database `neo4j` follows; None when it follows none."""
-    held = _mirror_mark(neo4j)
+    held = _held_mark(neo4j)
     return str(held.get("database")) if held is not None else None
 
 
-def _mirror_mark(neo4j: Neo4jStore) -> dict[str, Any] | None:
+def _held_mark(neo4j: Neo4jStore) -> dict[str, Any] | None:
     """The mirror meta node's properties; None when there is none."""
     rows = neo4j.run_read(_READ_MIRROR, key=MIRROR_KEY)
     return dict(rows[0]["props"]) if rows else None
@@ -89,11 +89,11 @@ class Mirror:
         self, conn: sqlite3.Connection, store: NetworkXStore, changes: GraphChanges | None
     ) -> None:
         ident = database_uuid(conn)
-        held = _mirror_mark(self.neo4j)
+        held = _held_mark(self.neo4j)
         self._refuse_foreign(held, ident)
         end = db.generation(conn)  # `_write` has counted this load already, when it wrote
         start = end - 1 if changes is not None else end
-        mark = (_WRITE_MIRROR, {"key": MIRROR_KEY, "props": _mark(ident, end)})
+        mark = (_WRITE_MIRROR, {"key": MIRROR_KEY, "props": mirror_mark(ident, end)})
         if held is not None and held.get("generation") == start:  # in step
             if changes is None:
                 return  # nothing new, and Neo4j holds this generation already
@@ -129,7 +129,7 @@ class Mirror:
         """Before writing in several transactions: the schema, and the mark of a graph being
         written (a failure from here on is seen by the next load, which rewrites it)."""
         self.neo4j.ensure_schema()
-        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=_mark(ident, None))
+        self.neo4j._run(_WRITE_MIRROR, key=MIRROR_KEY, props=mirror_mark(ident, None))
 
     # -- the meta node -------------------------------------------------------------------
     def _holds_nodes(self) -> bool:
@@ -167,7 +167,7 @@ class Mirror:
 Job = tuple[str, dict[str, Any]]
 
 
-def _mark(ident: str, generation: int | None) -> dict[str, Any]:
+def mirror_mark(ident: str, generation: int | None) -> dict[str, Any]:
     """The mirror meta node: the database followed, and the generation held (None while a
     load is being applied in several transactions)."""
     return {"database": ident, "generation": generation}

@@ -9,6 +9,7 @@ database must give what two online loads give (the kept files come from the meta
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,10 +23,13 @@ from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecor
 from graphapi.neo4j_import import (
     ARRAY_DELIMITER,
     cypher_literal,
+    export_database_files,
     export_import_files,
     read_finish,
 )
+from graphapi.neo4j_tables import SPOOL_ROWS
 from graphapi.sample import write_sample_mbox
+from graphapi.snapshot import read_snapshot
 from graphapi.store.networkx_store import NetworkXStore
 from tests.contract.conftest import split_mbox
 from tests.neo4j_bulk import Dump, dump, run_finish, run_import
@@ -129,6 +133,44 @@ def test_export_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:
     assert not (tmp_path / "import.sh").exists()
 
 
+def test_rows_spooled_in_blocks_come_back_once_each_in_their_type_file(tmp_path: Path) -> None:
+    """More rows than one spool block, a property of two types: every row once, in the file
+    of its type, and the scratch spool removed."""
+    count = 2 * SPOOL_ROWS + 7
+    nodes = [
+        NodeRecord(NodeKind.FILE, f"f{i}.c", {"path": f"f{i}.c", "size": i if i % 3 else str(i)})
+        for i in range(count)
+    ]
+    store = NetworkXStore()
+    store.write(GraphBatch(nodes=nodes, edges=[]))
+    written = export_import_files(store, tmp_path / "out")
+    assert written.nodes == count and not (tmp_path / "out" / ".spool").exists()
+    seen: dict[str, str] = {}
+    for path in sorted((tmp_path / "out").glob("nodes-File-*.csv")):
+        header, *rows = path.read_text("utf-8").splitlines()
+        size_type = "long" if "size:long" in header else "string"
+        for row in rows:
+            key = row.split(",", 1)[0].strip('"')
+            assert key not in seen
+            seen[key] = size_type
+    assert len(seen) == count
+    assert all(t == ("long" if int(k[1:-2]) % 3 else "string") for k, t in seen.items())
+
+
+def test_the_database_rows_export_as_the_graph_read_from_them(tmp_path: Path) -> None:
+    """`export-graph` reads the database's rows; the same files as from its graph."""
+    db = tmp_path / "g.db"
+    sources = [*FILES, str(RELATIONS / "list.mbox"), *OPTIONS]
+    assert main(["load", "--db", str(db), *sources]) == 0
+    export_database_files(db, tmp_path / "rows", follow=False)
+    export_import_files(read_snapshot(db), tmp_path / "graph")
+    names = sorted(p.name for p in (tmp_path / "graph").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "rows").iterdir())
+    assert any(name.startswith("rels-") for name in names)
+    for name in names:
+        assert (tmp_path / "rows" / name).read_bytes() == (tmp_path / "graph" / name).read_bytes()
+
+
 # -- against a real Neo4j 5.26 -------------------------------------------------------------
 FILES = [str(RELATIONS / n) for n in ("MAINTAINERS", "people.mailmap")]
 OPTIONS = [
@@ -139,9 +181,18 @@ OPTIONS = [
 ]
 
 
-def _cli(*args: str) -> None:
-    """`graphapi ...` in a child process, as a user runs it."""
-    subprocess.run([sys.executable, "-m", "graphapi", *args], check=True, capture_output=True)
+def _cli(*args: str) -> str:
+    """`graphapi ...` in a child process, as a user runs it; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "graphapi", *args], check=True, capture_output=True, text=True
+    )
+    return done.stderr
+
+
+def _export(db: Path, out: Path, *options: str) -> None:
+    _cli(
+        "export-graph", "--db", str(db), "--format", "neo4j-import", "--output", str(out), *options
+    )
 
 
 def _clear(uri: str) -> None:
@@ -155,24 +206,26 @@ def _dump(uri: str) -> Dump:
 
 
 @pytest.fixture(scope="module")
-def dumps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Dump]]:
-    """Part A bulk-imported, then part B online on top; then A and A+B both online."""
-    tmp = tmp_path_factory.mktemp("bulk")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], list[str]]:
+    """A database holding part A, and the `load` arguments of parts A and B."""
+    tmp = tmp_path_factory.mktemp("parts")
     sample = tmp / "sample.mbox"
     write_sample_mbox(sample, series_count=12)
     first, second = split_mbox(sample, 2)
     part_a = [*FILES, str(RELATIONS / "list.mbox"), str(first), *OPTIONS]
-    part_b = [str(second)]
     _cli("load", "--db", str(tmp / "a.db"), *part_a)
-    _cli(
-        "export-graph",
-        "--db",
-        str(tmp / "a.db"),
-        "--format",
-        "neo4j-import",
-        "--output",
-        str(tmp / "a"),
-    )
+    return tmp / "a.db", part_a, [str(second)]
+
+
+@pytest.fixture(scope="module")
+def dumps(
+    tmp_path_factory: pytest.TempPathFactory, parts: tuple[Path, list[str], list[str]]
+) -> Iterator[dict[str, Dump]]:
+    """Part A bulk-imported for merging loads, then part B merged online on top; then A and
+    A+B both merged online."""
+    tmp = tmp_path_factory.mktemp("bulk")
+    db, part_a, part_b = parts
+    _export(db, tmp / "a", "--merging")
     run_import(tmp / "a", tmp / "home")
     found: dict[str, Dump] = {}
     with neo4j_server(home=tmp / "home") as uri:
@@ -200,3 +253,59 @@ def test_a_bulk_import_holds_what_an_online_load_writes(dumps: dict[str, Dump]) 
 def test_an_online_load_continues_from_a_bulk_import(dumps: dict[str, Dump]) -> None:
     assert dumps["bulk A + online B"] != dumps["bulk A"]
     assert dumps["bulk A + online B"] == dumps["online A + B"]
+
+
+WHOLE_GRAPH = "wrote the whole graph"
+
+
+@pytest.fixture(scope="module")
+def followed(
+    tmp_path_factory: pytest.TempPathFactory, parts: tuple[Path, list[str], list[str]]
+) -> Iterator[dict[str, tuple[Dump, str]]]:
+    """Part A's database exported as it is by default (the import follows the database),
+    then part B loaded into both (`load --db --neo4j`); then Neo4j cleared and the same
+    database written whole by a mirrored load with nothing new. Each dump with the stderr
+    of the load that made it."""
+    tmp = tmp_path_factory.mktemp("follow")
+    db = tmp / "f.db"
+    shutil.copy(parts[0], db)
+    _export(db, tmp / "f")
+    run_import(tmp / "f", tmp / "home")
+    found: dict[str, tuple[Dump, str]] = {}
+    with neo4j_server(home=tmp / "home") as uri:
+        run_finish(uri, tmp / "f")
+        found["bulk A"] = (_dump(uri), "")
+        said = _cli("load", "--db", str(db), "--neo4j", uri, *parts[2])
+        found["bulk A + mirrored B"] = (_dump(uri), said)
+        _clear(uri)  # the mark too: the next mirrored load writes the whole graph
+        said = _cli("load", "--db", str(db), "--neo4j", uri, *parts[2])
+        found["A + B written whole"] = (_dump(uri), said)
+    yield found
+
+
+def _graph(dumped: Dump) -> Dump:
+    nodes, rels = dumped
+    return {k: v for k, v in nodes.items() if k[0] != "GraphapiMeta"}, rels
+
+
+@pytest.mark.neo4j
+def test_a_followed_import_carries_the_mirror_mark_and_the_same_graph(
+    followed: dict[str, tuple[Dump, str]], dumps: dict[str, Dump]
+) -> None:
+    nodes, _ = followed["bulk A"][0]
+    meta = {key: props for (label, key), props in nodes.items() if label == "GraphapiMeta"}
+    assert list(meta) == ["mirror"]  # no cursors nor kept files: the database holds them
+    assert isinstance(meta["mirror"]["generation"], int) and meta["mirror"]["database"]
+    assert _graph(followed["bulk A"][0]) == _graph(dumps["online A"])
+
+
+@pytest.mark.neo4j
+def test_a_mirrored_load_continues_a_followed_import_with_its_changes_only(
+    followed: dict[str, tuple[Dump, str]],
+) -> None:
+    continued, said = followed["bulk A + mirrored B"]
+    assert WHOLE_GRAPH not in said
+    assert continued != followed["bulk A"][0]
+    whole, said_whole = followed["A + B written whole"]
+    assert WHOLE_GRAPH in said_whole
+    assert continued == whole  # the mark's generation moved on with the load, too
