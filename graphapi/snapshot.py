@@ -256,6 +256,7 @@ def open_for_load(
     try:
         with db.write_transaction(conn):
             store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
+            store.graph_reader = lambda: graph_of(conn)
             _read_cursors(conn, store)
             yield store
             changes: GraphChanges | None = None

@@ -78,6 +78,12 @@ class NetworkXStore:
         self.cursors: dict[str, str] = {}
         #: (series, patches) of the graph, as the last load counted them.
         self.counts: tuple[int, int] = (0, 0)
+        #: The rows a load may have changed: node ids and (source, target, ekey) edge keys;
+        #: None: unknown, compare every row (set by an incremental update, `graphapi.region`).
+        self.touched: tuple[set[str], set[tuple[str, str, str]]] | None = None
+        #: Reads the graph the database holds (a load's store defers only its corpus; an
+        #: incremental update needs the graph it changes). None: `graph` is that graph.
+        self.graph_reader: Callable[[], Any] | None = None
 
     @property
     def graph(self) -> Any:
