@@ -59,6 +59,9 @@ class LoadSummary:
     patches: int = 0
     defect_reasons: dict[str, int] = field(default_factory=dict)
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    #: Why the embedded store rebuilt its whole graph (None: it changed only the region the
+    #: new messages touch, `graphapi.region`, or there was nothing to do).
+    rebuilt_because: str | None = None
 
     def line(self) -> str:
         return (
@@ -225,7 +228,12 @@ def _rebuild_corpus(
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
     same = wanted == kept and people == len(corpus.people) and not tally.reused
     store.touched = None
-    if not (same and _update(store, given.companies, intake.added) is None):
+    summary.rebuilt_because = (
+        _update(store, given.companies, intake.added)
+        if same
+        else "the kept files or people changed, or a Message-ID was reused"
+    )
+    if summary.rebuilt_because is not None:
         store.counts = rebuild(store, given.companies)
     summary.series, summary.patches = store.counts
     return summary, None if wanted == kept else wanted
