@@ -70,6 +70,10 @@ class NetworkXStore:
         #: Reads the graph (with its corpus) on first use: a load that finds nothing new
         #: finishes without reading either (see `graphapi.snapshot.open_for_load`).
         self._deferred = deferred
+        #: Reads the graph the database holds (a load's store defers only its corpus; an
+        #: incremental update, `graphapi.region`, needs the graph it changes). None: `graph`
+        #: is that graph.
+        self.graph_reader: Callable[[], Any] | None = None
         self.corpus_loaded = corpus_loaded
         #: Where bodies are read when neither the graph nor a loaded corpus holds them (the
         #: database, for a store opened for serving).
@@ -78,12 +82,12 @@ class NetworkXStore:
         self.cursors: dict[str, str] = {}
         #: (series, patches) of the graph, as the last load counted them.
         self.counts: tuple[int, int] = (0, 0)
-        #: The rows a load may have changed: node ids and (source, target, ekey) edge keys;
-        #: None: unknown, compare every row (set by an incremental update, `graphapi.region`).
+        #: The node ids and (source, target, edge key) edges that may differ from the rows
+        #: the graph was read from; None: unknown (the whole graph is compared when it is
+        #: written, `graphapi.row_diff`). Whoever changes the graph without `write` or
+        #: `delete_edges`, which add what they change, sets it; `replace` and a database
+        #: write reset it to None.
         self.touched: tuple[set[str], set[tuple[str, str, str]]] | None = None
-        #: Reads the graph the database holds (a load's store defers only its corpus; an
-        #: incremental update needs the graph it changes). None: `graph` is that graph.
-        self.graph_reader: Callable[[], Any] | None = None
 
     @property
     def graph(self) -> Any:
