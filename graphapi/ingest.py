@@ -8,7 +8,7 @@ decided here too, from the configured `CompanyMap`, so one map applies to every 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from graphapi.identity import Identities
@@ -27,7 +27,7 @@ from loaders.identity.companies import INDEPENDENT, CompanyMap, company_slug
 from loaders.identity.maintainers import Maintainers
 from loaders.records import Address, FileChange, Message
 
-__all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "name_index_of", "person_key"]
+__all__ = ["MESSAGE_BODY_LIMIT", "batch_from_assembly", "person_key"]
 
 MAILMAP_NAME_WEIGHT = 1_000  # a name the mailmap gives outranks any count of sightings
 PERSON = NodeKind.PERSON
@@ -289,19 +289,14 @@ def batch_from_assembly(
     maintainers: Maintainers | None = None,
     *,
     bodies: bool = True,
-    name_index: Mapping[str, str] | None = None,
 ) -> GraphBatch:
     """The nodes and edges one load writes.
 
     With `bodies=False` message nodes carry no body: the embedded store keeps bodies in its
     database and reads one when a query asks for it (`GraphStore.message_bodies`).
-    `name_index` (folded name -> person key, `name_index_of`) resolves shortlog names as
-    the whole corpus does, when `assembly` is only a region of it (`graphapi.region`).
     """
     builder = _Builder(companies, assembly.aliases, identities or Identities())
     builder.bodies = bodies
-    if name_index is not None:
-        builder.name_index = dict(name_index)
     for address in assembly.people:
         builder.person(address)
     patch_keys = {p.key for p in assembly.patches}
@@ -323,17 +318,6 @@ def batch_from_assembly(
     for key, counts in builder.names.items():  # names counted over the whole batch
         builder.batch.node(NodeRecord(PERSON, key, {}, True, counts))
     return builder.batch
-
-
-def name_index_of(
-    people: Iterable[Address], companies: CompanyMap, identities: Identities
-) -> dict[str, str]:
-    """Folded name -> the person a shortlog name resolves to: the first of `people` (an
-    assembly's `people`, in its order) sighted under it, as `batch_from_assembly` does."""
-    builder = _Builder(companies, {}, identities)
-    for address in people:
-        builder.person(address)
-    return builder.name_index
 
 
 def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:

@@ -264,7 +264,7 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
         graph.graph["corpus"] = corpus
         store.graph = graph
     identities, maintainers = _identities(corpus)
-    names = name_indexes(corpus, added, kept_map, identities)
+    names = name_indexes(corpus, added, identities)
     return apply_region(store, region, kept_map, identities, maintainers, names)
 
 

@@ -20,13 +20,15 @@ the difference. Which rows the region owns decides how:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from graphapi.corpus import Corpus
 from graphapi.identity import Identities
-from graphapi.ingest import batch_from_assembly, name_index_of
-from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind
+from graphapi.ingest import batch_from_assembly, person_key
+from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from graphapi.region import Region
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -35,9 +37,9 @@ from loaders.assembly.assemble import assemble, canonical_order, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
-from loaders.records import Message
+from loaders.records import Address, Message
 
-__all__ = ["apply_region", "name_indexes"]
+__all__ = ["apply_region", "name_index_of", "name_indexes"]
 
 OWNED = frozenset({NodeKind.MESSAGE, NodeKind.SERIES, NodeKind.PATCH, NodeKind.REF})
 #: Where an owned row's edge may end outside the region.
@@ -104,23 +106,72 @@ def _side(
     names: dict[str, str],
 ) -> _Side:
     assembly = assemble(messages, (), known_paths=known)
-    batch = batch_from_assembly(
-        assembly, companies, identities, None, bodies=False, name_index=names
-    )
-    return _Side(assembly, batch)
+    batch = batch_from_assembly(assembly, companies, identities, None, bodies=False)
+    return _Side(assembly, _with_names(assembly, batch, names))
 
 
-def name_indexes(
-    corpus: Corpus, added: set[str], companies: CompanyMap, identities: Identities
-) -> NameIndexes:
+def name_index_of(people: Iterable[Address], identities: Identities) -> dict[str, str]:
+    """Folded name -> the person a shortlog name resolves to: the first of `people` (an
+    assembly's `people`, in its order) sighted under it, as `ingest._Builder._resolve`
+    records sightings (the mailmap's name, and the name as written when they differ)."""
+    index: dict[str, str] = {}
+    seen: set[Address] = set()
+    for written in people:
+        if written in seen:
+            continue
+        seen.add(written)
+        address, named_by_mailmap = identities.resolve(written)
+        key = person_key(address)
+        also = written.name if named_by_mailmap and written.name != address.name else ""
+        for name in (address.name, also):
+            if name:
+                index.setdefault(normalise_title(name), key)
+    return index
+
+
+def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) -> GraphBatch:
+    """`batch` with its shortlog names resolved as a whole load resolves them (`names`), not
+    by the people of the region alone; the `name:` people made again to match."""
+    wanted: dict[str, list[str]] = {}
+    named: dict[str, dict[str, int]] = defaultdict(dict)
+    for series in assembly.series:
+        if not series.resolved or not series.contributors:
+            continue
+        keys = wanted[series.key] = []
+        for name, _ in series.contributors:
+            folded = normalise_title(name)
+            key = names.get(folded) or _NAMED + folded
+            keys.append(key)
+            if key.startswith(_NAMED):
+                named[key][name] = 1
+    taken: dict[str, int] = defaultdict(int)
+    edges = []
+    for edge in batch.edges:
+        if edge.kind is EdgeKind.CONTRIBUTED:
+            series_key = edge.target[1]
+            key = wanted[series_key][taken[series_key]]
+            taken[series_key] += 1
+            edge = dataclasses.replace(edge, source=(NodeKind.PERSON, key))
+        edges.append(edge)
+    nodes = [
+        r for r in batch.nodes if r.kind is not NodeKind.PERSON or not r.key.startswith(_NAMED)
+    ]
+    nodes += [
+        NodeRecord(NodeKind.PERSON, key, {"emails": []}, True, spellings)
+        for key, spellings in named.items()
+    ]
+    return GraphBatch(nodes, edges)
+
+
+def name_indexes(corpus: Corpus, added: set[str], identities: Identities) -> NameIndexes:
     """How a whole load resolves shortlog names (`ingest.name_index_of`), before this load's
     messages and with them: the first sighting decides, in the whole corpus' order."""
     ordered = canonical_order(corpus.messages.values())
     people = list(corpus.people.values())
     before = name_index_of(
-        people + people_of([m for m in ordered if m.key not in added]), companies, identities
+        people + people_of([m for m in ordered if m.key not in added]), identities
     )
-    return before, name_index_of(people + people_of(ordered), companies, identities)
+    return before, name_index_of(people + people_of(ordered), identities)
 
 
 def apply_region(

@@ -362,3 +362,44 @@ def test_an_update_of_a_database_gives_the_rows_of_one_load(
     one, inc = read_snapshot(tmp_path / "one.db"), read_snapshot(tmp_path / "inc.db")
     assert _differences(_graph(one), _graph(inc)) == []
     assert one.counts == inc.counts
+
+
+def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) -> None:
+    """`name_index_of` predicts every CONTRIBUTED edge of a whole batch: a shortlog naming
+    a person seen as a sender, a person known by a mailmap name, and nobody known."""
+    from graphapi.identity import Identities
+    from graphapi.ingest import batch_from_assembly
+    from graphapi.model import EdgeKind
+    from graphapi.region_write import name_index_of
+    from loaders.assembly.assemble import assemble, normalise_title
+    from loaders.identity.mailmap import parse_mailmap
+
+    shortlog = (
+        "A pull of three people's work.\n\n"
+        "Alice Example (1):\n      kvm: one\n\n"
+        "Bobby R (1):\n      kvm: two\n\n"
+        "Dan Unknown (1):\n      kvm: three\n\n"
+        " arch/x86/kvm/one.c | 1 +\n 1 file changed, 1 insertion(+)\n"
+    )
+    box = _mbox(
+        tmp_path,
+        "s.mbox",
+        [
+            *_v1(),
+            mail("s-0@c", "[GIT PULL] kvm: three", "16:00", shortlog, sender=CAROL),
+            *_unrelated(),
+        ],
+    )
+    identities = Identities(parse_mailmap("Bobby R <bob@example.com>\n"))
+    assembly = assemble(_load(box).corpus.messages.values())
+    batch = batch_from_assembly(assembly, load_company_map(), identities)
+    index = name_index_of(assembly.people, identities)
+    expected = [
+        index.get(normalise_title(name)) or "name:" + normalise_title(name)
+        for series in assembly.series
+        if series.resolved
+        for name, _ in series.contributors
+    ]
+    got = [e.source[1] for e in batch.edges if e.kind is EdgeKind.CONTRIBUTED]
+    assert got == expected
+    assert got == ["alice@example.org", "bob@example.com", "name:dan unknown"]
