@@ -53,15 +53,21 @@ print(rss() - before, store.graph.number_of_nodes(), flush=True)
 """
 
 
+#: CPU seconds (user + system) of each `run_load`, its parse workers included, in order.
+CPU: list[float] = []
+
+
 def run_load(db: Path, *args: str, whole: bool = False) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MiB, summary line) of one `graphapi load` process; `whole`:
-    with incremental updates off (`GRAPHAPI_INCREMENTAL=0`), every load rebuilds."""
+    """(wall seconds, peak RSS MiB, summary line) of one `graphapi load` process (its CPU
+    seconds appended to `CPU`); `whole`: with incremental updates off
+    (`GRAPHAPI_INCREMENTAL=0`), every load rebuilds."""
     command = [sys.executable, "-m", "graphapi", "load", "--db", str(db), *args]
     env = dict(os.environ, GRAPHAPI_INCREMENTAL="0") if whole else None
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    CPU.append(usage.ru_utime + usage.ru_stime)
     assert process.stdout is not None
     out = process.stdout.read().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
@@ -153,18 +159,23 @@ def main() -> None:
         fresh_db, update_db = root / "fresh.db", root / "update.db"
         whole_db = root / "whole.db"
         fresh, updates, wholes, nothing, peaks = [], [], [], [], []
+        cpu: dict[str, list[float]] = {"fresh": [], "nothing": [], "update": [], "whole": []}
         line = ""
         for _ in range(args.runs):
             fresh_db.unlink(missing_ok=True)
             seconds, peak, line = run_load(fresh_db, str(inbox))
             fresh.append(seconds)
+            cpu["fresh"].append(CPU[-1])
             peaks.append(peak)
             nothing.append(run_load(fresh_db, str(inbox))[0])
+            cpu["nothing"].append(CPU[-1])
             update_db.unlink(missing_ok=True)
             run_load(update_db, "--range", f"..{cut}", str(inbox))
             copy_database(update_db, whole_db)
             updates.append(run_load(update_db, str(inbox))[0])
+            cpu["update"].append(CPU[-1])
             wholes.append(run_load(whole_db, str(inbox), whole=True)[0])
+            cpu["whole"].append(CPU[-1])
         count = messages_in(line)
         rss = subprocess.run(
             [sys.executable, "-c", SERVE_RSS, str(fresh_db)],
@@ -175,15 +186,16 @@ def main() -> None:
         load_seconds, taken_up = served_update(root / "served.db", inbox, cut)
         size = fresh_db.stat().st_size
     f, u, n, w = median(fresh), median(updates), median(nothing), median(wholes)
+    share, update_cpu, whole_cpu = args.share, _cpu(cpu, "update"), _cpu(cpu, "whole")
     print_table(
         f"Updates on {args.corpus} ({count:,} messages, {len(history):,} commits, "
         f"update = last {args.share:.0%} of commits; medians of {args.runs})",
-        ["load", "wall s", "vs fresh", "target"],
+        ["load", "wall s", "vs fresh", "CPU s", "CPU vs fresh", "target"],
         [
-            ["fresh", f"{f:.2f}", "1.00x", ""],
-            [f"update ({args.share:.0%} new)", f"{u:.2f}", f"{u / f:.2%}", "<= 5 %"],
-            ["the same update, rebuilding whole", f"{w:.2f}", f"{w / f:.2%}", ""],
-            ["nothing new", f"{n:.2f}", f"{n / f:.2%}", "<= 0.5 s"],
+            ["fresh", f"{f:.2f}", "1.00x", *_cpu(cpu, "fresh"), ""],
+            [f"update ({share:.0%} new)", f"{u:.2f}", f"{u / f:.2%}", *update_cpu, "<= 5 %"],
+            ["the same update, rebuilding whole", f"{w:.2f}", f"{w / f:.2%}", *whole_cpu, ""],
+            ["nothing new", f"{n:.2f}", f"{n / f:.2%}", *_cpu(cpu, "nothing"), "<= 0.5 s"],
         ],
     )
     print_table(
@@ -197,6 +209,12 @@ def main() -> None:
             ["server serves it after the load (s)", f"{taken_up:.2f}", "<= 2"],
         ],
     )
+
+
+def _cpu(cpu: dict[str, list[float]], row: str) -> list[str]:
+    """A row's median CPU seconds and its share of a fresh load's."""
+    seconds, fresh = median(cpu[row]), median(cpu["fresh"])
+    return [f"{seconds:.2f}", f"{seconds / fresh:.2%}"]
 
 
 if __name__ == "__main__":
