@@ -19,6 +19,7 @@ from graphapi.incremental import KeptFiles, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly
 from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver
+from graphapi.message_index import entries
 from graphapi.model import NodeKind
 from graphapi.progress import Reporter, silent
 from graphapi.reading import BLANK_ENTRY, Intake, Parsed, check_sources, parse_sources
@@ -256,15 +257,17 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
     kept_map = company_map_with(corpus.company_map_text, "company map")
     if companies is not None and companies != kept_map:
         return "a company map other than the kept one"
-    region = find_region(corpus.messages, added)
+    index = entries(corpus.messages, store.message_index)
+    region = find_region(index, added)
     if region.refusal is not None:
         return region.refusal
+    region.read(corpus.messages)
     if store.graph_reader is not None and not store.graph.number_of_nodes():
         graph = store.graph_reader()  # the database's graph, to change
         graph.graph["corpus"] = corpus
         store.graph = graph
     identities, maintainers = _identities(corpus)
-    names = name_indexes(corpus, added, identities)
+    names = name_indexes(index, corpus.people.values(), added, identities)
     return apply_region(store, region, kept_map, identities, maintainers, names)
 
 

@@ -23,12 +23,16 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from graphapi.corpus import fetch
 from loaders.assembly.assemble import normalise_title
 from loaders.assembly.lineage import b4_slug
 from loaders.assembly.threads import is_patch_message, thread_parents
-from loaders.mail.files import SHORTENED, raw_files
 from loaders.records import Message
+
+if TYPE_CHECKING:
+    from graphapi.message_index import Entry
 
 __all__ = ["MAX_SHARE", "Region", "find_region", "links_of"]
 
@@ -41,15 +45,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(slots=True)
 class Region:
-    """The messages to re-assemble: `old` as the graph was built from them, `new` with this
-    load's messages; the full paths known before and after (for `.../tail` completion).
-    `refusal` says why there is no region (the whole corpus must be rebuilt)."""
+    """The messages to re-assemble (`keys`, in the corpus' order; `changed`: this load's);
+    the full paths known before and after this load (for `.../tail` completion). `refusal`
+    says why there is no region (the whole corpus must be rebuilt)."""
 
-    old: list[Message] = field(default_factory=list)
-    new: list[Message] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)
     known_before: set[str] = field(default_factory=set)
     known_after: set[str] = field(default_factory=set)
     refusal: str | None = None
+    old: list[Message] = field(default_factory=list)  # as the graph was built from them
+    new: list[Message] = field(default_factory=list)  # with this load's
+
+    def read(self, messages: Mapping[str, Message]) -> None:
+        """Take the region's messages from the corpus (only they are decoded)."""
+        self.new = fetch(messages, self.keys)
+        self.old = [m for m in self.new if m.key not in self.changed]
 
 
 def links_of(message: Message) -> Iterator[str]:
@@ -134,23 +145,18 @@ class _Scan:
     refusal: str | None = None
 
 
-def _scan(messages: Mapping[str, Message], changed: set[str]) -> _Scan:
+def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
     scan = _Scan()
-    for key, message in messages.items():
-        if message.date is None or message.source_kind == "digest":
+    join = scan.union.join
+    for key, entry in entries.items():
+        if entry.date is None or entry.digest:
             scan.refusal = "the corpus holds digest entries or undated messages"
             return scan
         scan.roots[key] = "t:" + key
-        scan.union.join(links_of(message))
-        for change in raw_files(message):
-            if change.shortened or SHORTENED in change.path:
-                if SHORTENED in change.path:
-                    tail = change.path.split(SHORTENED, 1)[1]
-                    scan.tails.setdefault(tail, []).append(key)
-            elif key in changed:
-                scan.new_paths.add(change.path)
-            else:
-                scan.known_before.add(change.path)
+        join(entry.links)
+        for tail in entry.tails:
+            scan.tails.setdefault(tail, []).append(key)
+        (scan.new_paths if key in changed else scan.known_before).update(entry.known)
     scan.new_paths -= scan.known_before
     return scan
 
@@ -165,14 +171,16 @@ def _suffixes(path: str) -> Iterator[str]:
             return
 
 
-def find_region(messages: Mapping[str, Message], changed: set[str]) -> Region:
-    """The region of `messages` (the whole corpus, this load's included) that the messages
-    of `changed` (keys added by this load) can change; `refusal` set when there is none."""
+def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
+    """The region of the corpus (`entries`: every message's `message_index.Entry`, this
+    load's included, in the corpus' order) that the messages of `changed` (keys added by
+    this load) can change; `refusal` set when there is none. Its messages are given by
+    `Region.read`."""
     if not changed:
         return Region(refusal="nothing new")
-    if len(changed) >= len(messages):
+    if len(changed) >= len(entries):
         return Region(refusal="a fresh load")
-    scan = _scan(messages, changed)
+    scan = _scan(entries, changed)
     if scan.refusal is not None:
         return Region(refusal=scan.refusal)
     find = scan.union.find
@@ -184,12 +192,12 @@ def find_region(messages: Mapping[str, Message], changed: set[str]) -> Region:
         for key in scan.tails.get(tail, ())
     }
     wanted |= {find(scan.roots[key]) for key in pulled}
-    keys = [key for key in messages if find(scan.roots[key]) in wanted]
-    if len(keys) > float(os.environ.get("GRAPHAPI_REGION_SHARE", MAX_SHARE)) * len(messages):
-        return Region(refusal=f"the region holds {len(keys)} of {len(messages)} messages")
+    keys = [key for key in entries if find(scan.roots[key]) in wanted]
+    if len(keys) > float(os.environ.get("GRAPHAPI_REGION_SHARE", MAX_SHARE)) * len(entries):
+        return Region(refusal=f"the region holds {len(keys)} of {len(entries)} messages")
     return Region(
-        old=[messages[key] for key in keys if key not in changed],
-        new=[messages[key] for key in keys],
+        keys=keys,
+        changed=changed,
         known_before=scan.known_before,
         known_after=scan.known_before | scan.new_paths,
     )

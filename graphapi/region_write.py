@@ -22,18 +22,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
-from graphapi.corpus import Corpus
 from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly, person_key
+from graphapi.message_index import Entry
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from graphapi.region import Region
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
 from graphapi.store.node_merge import refresh_name
-from loaders.assembly.assemble import assemble, canonical_order, normalise_title, people_of
+from loaders.assembly.assemble import assemble, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
@@ -163,15 +164,23 @@ def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) ->
     return GraphBatch(nodes, edges)
 
 
-def name_indexes(corpus: Corpus, added: set[str], identities: Identities) -> NameIndexes:
-    """How a whole load resolves shortlog names (`ingest.name_index_of`), before this load's
-    messages and with them: the first sighting decides, in the whole corpus' order."""
-    ordered = canonical_order(corpus.messages.values())
-    people = list(corpus.people.values())
+def name_indexes(
+    index: Mapping[str, Entry], people: Iterable[Address], added: set[str], identities: Identities
+) -> NameIndexes:
+    """How a whole load resolves shortlog names (`name_index_of`), before this load's
+    messages and with them: the first sighting decides, in the whole corpus' order
+    (`assemble.canonical_order`: every entry is dated, or there is no region)."""
+    ordered = sorted(index.values(), key=_date_and_key)
+    named = list(people)
     before = name_index_of(
-        people + people_of([m for m in ordered if m.key not in added]), identities
+        named + [p for e in ordered if e.key not in added for p in e.people], identities
     )
-    return before, name_index_of(people + people_of(ordered), identities)
+    return before, name_index_of(named + [p for e in ordered for p in e.people], identities)
+
+
+def _date_and_key(entry: Entry) -> tuple[datetime, str]:
+    assert entry.date is not None  # an undated message refuses the region
+    return entry.date, entry.key
 
 
 def apply_region(

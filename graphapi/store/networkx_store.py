@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 
@@ -42,6 +42,9 @@ from graphapi.store.base import (
     ViewGraph,
 )
 from graphapi.store.node_merge import merge_record, new_node, refresh_name
+
+if TYPE_CHECKING:
+    from graphapi.message_index import StoredIndex
 
 __all__ = ["NetworkXStore"]
 
@@ -74,6 +77,8 @@ class NetworkXStore:
         #: incremental update, `graphapi.region`, needs the graph it changes). None: `graph`
         #: is that graph.
         self.graph_reader: Callable[[], Any] | None = None
+        #: The database's per-message index (`graphapi.message_index`); None: none kept.
+        self.message_index: StoredIndex | None = None
         self.corpus_loaded = corpus_loaded
         #: Where bodies are read when neither the graph nor a loaded corpus holds them (the
         #: database, for a store opened for serving).

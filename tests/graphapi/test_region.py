@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from graphapi.loading import load_sources
+from graphapi.message_index import entries
 from graphapi.region import find_region
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.identity.companies import load_company_map
@@ -322,8 +323,9 @@ def test_the_region_leaves_unrelated_threads_out(
     old, new, _ = SCENARIOS["reply trailer to an old cover"]
     store = _load(_mbox(tmp_path, "old.mbox", [*_unrelated(), *old]))
     store.corpus.add_messages(_load(_mbox(tmp_path, "new.mbox", new)).corpus.messages.values())
-    region = find_region(store.corpus.messages, {"r2@b"})
+    region = find_region(entries(store.corpus.messages, None), {"r2@b"})
     assert region.refusal is None
+    region.read(store.corpus.messages)
     assert sorted(m.key for m in region.new) == ["r2@b", "v1-0@a", "v1-1@a", "v1-2@a"]
     assert sorted(m.key for m in region.old) == ["v1-0@a", "v1-1@a", "v1-2@a"]
 
@@ -335,9 +337,9 @@ def test_an_undated_message_makes_the_update_rebuild(
     is closed then."""
     monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
     messages = dict(_load(_mbox(tmp_path, "old.mbox", [*_unrelated(), *_v1()])).corpus.messages)
-    assert find_region(messages, {"other-2@x"}).refusal is None
+    assert find_region(entries(messages, None), {"other-2@x"}).refusal is None
     messages["v1-2@a"] = dataclasses.replace(messages["v1-2@a"], date=None)
-    assert find_region(messages, {"other-2@x"}).refusal is not None
+    assert find_region(entries(messages, None), {"other-2@x"}).refusal is not None
 
 
 def test_an_update_of_a_database_gives_the_rows_of_one_load(
@@ -403,3 +405,63 @@ def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) ->
     got = [e.source[1] for e in batch.edges if e.kind is EdgeKind.CONTRIBUTED]
     assert got == expected
     assert got == ["alice@example.org", "bob@example.com", "name:dan unknown"]
+
+
+def test_the_message_index_keeps_what_an_update_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are written with their messages and read back equal to what the messages give;
+    a database without them (written before the index) gets them at its next update; once
+    it has them, an update decodes only its region's records."""
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
+    import sqlite3
+
+    from graphapi import message_index
+    from graphapi.corpus import StoredMessages
+    from graphapi.snapshot import open_for_load
+
+    old, new, _ = SCENARIOS["reply trailer to an old cover"]
+    db = tmp_path / "i.db"
+    with open_for_load(db) as store:
+        load_sources(
+            store, [_mbox(tmp_path, "old.mbox", [*_unrelated(), *old])], load_company_map()
+        )
+        made = {key: message_index.entry_of(m) for key, m in store.corpus.messages.items()}
+    conn = sqlite3.connect(db)
+    assert message_index.read(conn) == made
+    assert any(entry.people and entry.links and entry.known for entry in made.values())
+    conn.execute("DELETE FROM message_index")
+    conn.commit()
+    conn.close()
+    decoded: list[str] = []
+
+    def update(entries: list[str]) -> str | None:
+        with open_for_load(db) as store:
+            messages = store.corpus.messages
+            assert isinstance(messages, StoredMessages)
+            read = messages._read
+
+            def counting(keys: Any) -> Any:
+                decoded.extend(keys)
+                return read(keys)
+
+            messages._read = counting
+            box = _mbox(tmp_path, f"new{len(decoded)}.mbox", entries)
+            return load_sources(store, [box], load_company_map()).rebuilt_because
+
+    assert update(new) is None
+    assert sorted(set(decoded)) == sorted(made)  # no index rows: every message was read once
+    conn = sqlite3.connect(db)
+    assert set(message_index.read(conn)) == {*made, "r2@b"}
+    conn.close()
+    decoded.clear()
+    reply = mail(
+        "r3@b",
+        "Re: [PATCH 2/2] kvm: document the frobnicator knob",
+        "12:00",
+        "Tested-by: " + BOB + "\n",
+        sender=BOB,
+        reply_to="v1-2@a",
+    )
+    assert update([reply]) is None
+    assert sorted(set(decoded)) == ["r2@b", "v1-0@a", "v1-1@a", "v1-2@a"]  # not other-*@x
