@@ -13,7 +13,16 @@ import dataclasses
 import hashlib
 import itertools
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+    ValuesView,
+)
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +34,7 @@ from loaders.sources.gitrepo import CodeCommit
 
 REUSED_SEPARATOR = "#"  # `<msgid>#<12 hex>`: the key of a different message under a used id
 
-__all__ = ["Corpus", "Spool", "slim"]
+__all__ = ["Corpus", "Spool", "StoredMessages", "fetch", "slim"]
 
 
 class Spool(Protocol):
@@ -39,6 +48,71 @@ class Spool(Protocol):
         """The message stored under `key`, whole."""
 
 
+class StoredMessages(MutableMapping[str, Message]):
+    """A corpus' messages by key, in order, each read from the database only when asked
+    for (an update decodes the records of its region, not all: `graphapi.region`); asking
+    for all of them (`values`, `items`) reads the missing ones in one pass."""
+
+    def __init__(
+        self, keys: Iterable[str], read: Callable[[Sequence[str]], dict[str, Message]]
+    ) -> None:
+        self._held: dict[str, Message | None] = dict.fromkeys(keys)
+        self._read = read
+
+    def __getitem__(self, key: str) -> Message:
+        held = self._held[key]
+        if held is None:
+            held = self._held[key] = self._read([key])[key]
+        return held
+
+    def __setitem__(self, key: str, message: Message) -> None:
+        self._held[key] = message
+
+    def __delitem__(self, key: str) -> None:
+        del self._held[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._held
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def fetch(self, keys: Sequence[str]) -> list[Message]:
+        """The messages of `keys`, the missing ones read together."""
+        missing = [key for key in keys if self._held[key] is None]
+        if missing:
+            self._held.update(self._read(missing))
+        return [self[key] for key in keys]
+
+    def values(self) -> ValuesView[Message]:
+        self.fetch(list(self._held))
+        return ValuesView(self)
+
+    def items(self) -> ItemsView[str, Message]:
+        self.fetch(list(self._held))
+        return ItemsView(self)
+
+
+def _reversed(messages: Mapping[str, Message]) -> Iterator[str]:
+    """The keys, last first (a dict's or `StoredMessages`' order)."""
+    if isinstance(messages, (dict, StoredMessages)):
+        return reversed(messages)
+    return reversed(list(messages))
+
+
+def fetch(messages: Mapping[str, Message], keys: Sequence[str]) -> list[Message]:
+    """`messages[key]` for each key, read together when they are `StoredMessages`."""
+    if isinstance(messages, StoredMessages):
+        return messages.fetch(keys)
+    return [messages[key] for key in keys]
+
+
 @dataclass(slots=True)
 class Corpus:
     """Messages by key in arrival order, people named outside messages, archive positions,
@@ -47,7 +121,7 @@ class Corpus:
     the commits of code trees with each tree's last head (a reload reads only new commits),
     so every rebuild matches all patches with all commits (`graphapi.merge_graph`)."""
 
-    messages: dict[str, Message] = field(default_factory=dict)
+    messages: MutableMapping[str, Message] = field(default_factory=dict)
     people: dict[tuple[str, str], Address] = field(default_factory=dict)
     #: Where snapshots of formats 1-3 kept public-inbox positions; read only to migrate one
     #: (cursors live in the database now, `graphapi.cursors`).
@@ -144,7 +218,7 @@ class Corpus:
         if self.spool is None or not self.dirty:
             return
         added = len(self.messages) - self.saved_count
-        fresh = list(itertools.islice(reversed(self.messages), added))[::-1]
+        fresh: list[str] = list(itertools.islice(_reversed(self.messages), added))[::-1]
         known = set(fresh)
         keys = fresh + sorted(key for key in self.dirty if key not in known)
         self.spool.save([(key, self.messages[key]) for key in keys])

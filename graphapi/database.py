@@ -6,6 +6,10 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
               files kept as text (MAINTAINERS, .mailmap, aliases, company map)
     messages  the parsed corpus: one row per message, its record as JSON (`loaders.recordjson`)
               without the body, and the body beside it, read only when asked for
+    message_index
+              per message, what an update reads to find the region it touches without
+              decoding every record (`graphapi.message_index`: date, link keys, file paths,
+              people); a database written before it gets its rows at its next update
     people    people named outside messages (digest tallies), as Address records
     commits   the commits of loaded code trees (`loaders.sources.gitrepo.CodeCommit` as JSON)
     cursors   per source, how far it was read (the last commit of a public-inbox epoch, the
@@ -57,6 +61,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL, body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS message_index (key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS people (
     email TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (email, name)
 );

@@ -20,16 +20,19 @@ from graphapi.incremental import KeptFiles, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly, emit_assembly
 from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver
+from graphapi.message_index import entries
 from graphapi.model import NodeKind
 from graphapi.progress import Reporter, silent
 from graphapi.reading import BLANK_ENTRY, Intake, Parsed, check_sources, parse_sources
+from graphapi.region import find_region
+from graphapi.region_write import apply_region, name_indexes
 from graphapi.store.base import MaintainedStore, StoreMaintenance
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
 from loaders.identity.aliases import parse_aliases
 from loaders.identity.companies import CompanyMap, company_map_with
 from loaders.identity.mailmap import parse_mailmap
-from loaders.identity.maintainers import parse_maintainers
+from loaders.identity.maintainers import Maintainers, parse_maintainers
 from loaders.records import Message
 from loaders.sources.detect import SourceFormat
 
@@ -58,6 +61,9 @@ class LoadSummary:
     patches: int = 0
     defect_reasons: dict[str, int] = field(default_factory=dict)
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    #: Why the embedded store rebuilt its whole graph (None: it changed only the region the
+    #: new messages touch, `graphapi.region`, or there was nothing to do).
+    rebuilt_because: str | None = None
 
     def line(self) -> str:
         return (
@@ -111,11 +117,14 @@ class _CorpusIntake:
     def __init__(self, store: NetworkXStore) -> None:
         self.store = store
         self.tally = _Tally()
+        self.added: set[str] = set()  # keys of the messages this load added
 
     def __call__(self, messages: list[Message]) -> None:
         corpus = self.store.corpus
         reused: list[Message] = []
-        self.tally.count(corpus.add_messages(messages, reused))
+        added = corpus.add_messages(messages, reused)
+        self.tally.count(added)
+        self.added.update(message.key for message in added)
         self.tally.reused += len(reused)
         corpus.spill()
 
@@ -194,16 +203,18 @@ def load_sources(
     def apply(
         store: NetworkXStore, parsed: Parsed, given: _Given
     ) -> tuple[LoadSummary, KeptFiles | None]:
-        return _rebuild_corpus(store, parsed, given, intake.tally)
+        return _rebuild_corpus(store, parsed, given, intake)
 
     return _load(store, apply, sources, range_spec, given, report, fmt, intake)
 
 
 def _rebuild_corpus(
-    store: NetworkXStore, parsed: Parsed, given: _Given, tally: _Tally
+    store: NetworkXStore, parsed: Parsed, given: _Given, intake: _CorpusIntake
 ) -> tuple[LoadSummary, KeptFiles | None]:
     """The embedded store's way: the graph rebuilt from the corpus, into which the intake
-    put the new messages as they were parsed."""
+    put the new messages as they were parsed (only the region they touch, when it can be:
+    `_update`)."""
+    tally = intake.tally
     if parsed.nothing_new() and not given.any_file() and not store.materialised:
         summary = _summary_of(parsed, tally)  # not even the graph was read: nothing to rebuild
         summary.series, summary.patches = store.counts
@@ -212,12 +223,63 @@ def _rebuild_corpus(
     wanted = given.wanted(kept, parsed)
     store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
+    people = len(corpus.people)
     corpus.add_people(parsed.people)
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    summary.series, summary.patches = store.counts = rebuild(store, given.companies)
+    same = wanted == kept and people == len(corpus.people) and not tally.reused
+    store.touched = None
+    summary.rebuilt_because = (
+        _update(store, given.companies, intake.added)
+        if same
+        else "the kept files or people changed, or a Message-ID was reused"
+    )
+    if summary.rebuilt_because is not None:
+        store.counts = rebuild(store, given.companies)
+    summary.series, summary.patches = store.counts
     return summary, None if wanted == kept else wanted
+
+
+def incremental_enabled() -> bool:
+    """`GRAPHAPI_INCREMENTAL=0` turns incremental updates off (every load rebuilds)."""
+    return os.environ.get("GRAPHAPI_INCREMENTAL", "1") != "0"
+
+
+def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str]) -> str | None:
+    """Re-assemble only the region the added messages touch and change the stored graph by
+    the difference (`graphapi.region`); None when done, else why the graph must be rebuilt
+    whole (the files and people kept are unchanged: the caller checked)."""
+    if not incremental_enabled():
+        return "incremental updates are off"
+    corpus = store.corpus
+    if corpus.commits:
+        return "the corpus holds code trees' commits"
+    kept_map = company_map_with(corpus.company_map_text, "company map")
+    if companies is not None and companies != kept_map:
+        return "a company map other than the kept one"
+    index = entries(corpus.messages, store.message_index)
+    region = find_region(index, added)
+    if region.refusal is not None:
+        return region.refusal
+    region.read(corpus.messages)
+    if store.graph_reader is not None and not store.graph.number_of_nodes():
+        graph = store.graph_reader()  # the database's graph, to change
+        graph.graph["corpus"] = corpus
+        store.graph = graph
+    identities, maintainers = _identities(corpus)
+    names = name_indexes(index, corpus.people.values(), added, identities)
+    return apply_region(store, region, kept_map, identities, maintainers, names)
+
+
+def _identities(corpus: Corpus) -> tuple[Identities, Maintainers | None]:
+    """The kept .mailmap and aliases as `Identities`, and the kept MAINTAINERS."""
+    identities = Identities(
+        parse_mailmap(corpus.mailmap_text) if corpus.mailmap_text else None,
+        parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
+    )
+    maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
+    return identities, maintainers
 
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
@@ -227,11 +289,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
     corpus = store.corpus
     if companies is None:
         companies = company_map_with(corpus.company_map_text, "company map")
-    identities = Identities(
-        parse_mailmap(corpus.mailmap_text) if corpus.mailmap_text else None,
-        parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
-    )
-    maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
+    identities, maintainers = _identities(corpus)
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = (sum(1 for s in assembly.series if s.resolved), len(assembly.patches))
     # bodies stay in the corpus (and the database), not in the graph; no whole batch is held

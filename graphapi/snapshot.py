@@ -21,14 +21,15 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from graphapi import changelog
+from graphapi import changelog, message_index
 from graphapi import database as db
-from graphapi.corpus import Corpus, slim
+from graphapi.corpus import Corpus, StoredMessages, slim
 from graphapi.cursors import CODE_TREE
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
@@ -261,6 +262,8 @@ def open_for_load(
     try:
         with db.write_transaction(conn):
             store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
+            store.graph_reader = lambda: graph_of(conn)
+            store.message_index = message_index.StoredIndex(conn)
             _read_cursors(conn, store)
             yield store
             changes: GraphChanges | None = None
@@ -394,12 +397,13 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     """The corpus in the database; `slimmed`: its messages `slim` (what a load needs: the
     database keeps the rest, `_Spool` reads it back)."""
     corpus = Corpus()
-    for key, record, body in conn.execute("SELECT key, record, body FROM messages ORDER BY seq"):
-        message = _message(key, record, body)
-        if slimmed:
-            slim(message, corpus.shared)
-            key = message.key if message.key == key else key  # one string, not two
-        corpus.messages[key] = message
+    if slimmed:  # each record decoded when asked for: an update decodes only its region's
+        keys = [key for (key,) in conn.execute("SELECT key FROM messages ORDER BY seq")]
+        corpus.messages = StoredMessages(keys, partial(_read_slim, conn, corpus.shared))
+    for key, record, body in (
+        [] if slimmed else conn.execute("SELECT key, record, body FROM messages ORDER BY seq")
+    ):
+        corpus.messages[key] = _message(key, record, body)
     corpus.saved_count, corpus.partial = len(corpus.messages), slimmed
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
@@ -412,6 +416,25 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
+
+
+def _read_slim(
+    conn: sqlite3.Connection, shared: dict[Any, Any], keys: Sequence[str]
+) -> dict[str, Message]:
+    """The messages of `keys`, `slim` (what a load's corpus holds)."""
+    found: dict[str, Message] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = list(keys[start : start + _KEYS_PER_QUERY])
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT key, record, body FROM messages WHERE key IN ({marks})"
+        for key, record, body in conn.execute(query, chunk):
+            message = _message(key, record, body)
+            slim(message, shared)
+            found[key] = message
+    return found
+
+
+_KEYS_PER_QUERY = 500
 
 
 def _message(key: str, record: str, body: str) -> Message:
@@ -481,13 +504,15 @@ def _write_corpus(conn: sqlite3.Connection, corpus: Corpus, dirty: set[str] | No
 
 
 def _save_messages(conn: sqlite3.Connection, messages: Iterable[tuple[str, Message]]) -> None:
-    """Insert the messages (key, record) in this order; a key stored already keeps its row
-    and so its place."""
+    """Insert the messages (key, record) in this order, with their `message_index` rows; a
+    key stored already keeps its row and so its place."""
+    rows = list(messages)
     conn.executemany(
         "INSERT INTO messages (key, record, body) VALUES (?, ?, ?) ON CONFLICT (key) DO "
         "UPDATE SET record = excluded.record, body = excluded.body",
-        ((key, _record_without_body(message), message.body) for key, message in messages),
+        ((key, _record_without_body(message), message.body) for key, message in rows),
     )
+    message_index.save(conn, rows)
 
 
 def _write_cursors(conn: sqlite3.Connection, store: NetworkXStore) -> None:

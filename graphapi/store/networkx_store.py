@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import networkx as nx
 
@@ -42,6 +42,9 @@ from graphapi.store.base import (
 )
 from graphapi.store.nx_write import GraphWriter
 
+if TYPE_CHECKING:
+    from graphapi.message_index import StoredIndex
+
 __all__ = ["NetworkXStore"]
 
 T = TypeVar("T")
@@ -69,6 +72,12 @@ class NetworkXStore:
         #: Reads the graph (with its corpus) on first use: a load that finds nothing new
         #: finishes without reading either (see `graphapi.snapshot.open_for_load`).
         self._deferred = deferred
+        #: Reads the graph the database holds (a load's store defers only its corpus; an
+        #: incremental update, `graphapi.region`, needs the graph it changes). None: `graph`
+        #: is that graph.
+        self.graph_reader: Callable[[], Any] | None = None
+        #: The database's per-message index (`graphapi.message_index`); None: none kept.
+        self.message_index: StoredIndex | None = None
         self.corpus_loaded = corpus_loaded
         #: Where bodies are read when neither the graph nor a loaded corpus holds them (the
         #: database, for a store opened for serving).

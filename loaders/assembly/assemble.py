@@ -27,7 +27,7 @@ from loaders.assembly.versions import chain_siblings, dependency_targets, versio
 from loaders.mail.files import FileResolver, files_of
 from loaders.records import Address, FileChange, Message, TrailerSource
 
-__all__ = ["assemble", "canonical_order", "lineage_key", "normalise_title"]
+__all__ = ["assemble", "canonical_order", "lineage_key", "normalise_title", "people_of"]
 
 
 def normalise_title(title: str) -> str:
@@ -45,8 +45,12 @@ def assemble(
     messages: Iterable[Message],
     people: Iterable[Address] = (),
     patch_ids: Mapping[str, str] | None = None,
+    known_paths: Iterable[str] = (),
 ) -> Assembly:
     """Turn parsed messages of one load into records (see module docstring).
+
+    `known_paths`: full file paths seen beyond `messages`, to complete shortened diffstat
+    paths with (a region of a corpus is assembled with the corpus' paths).
 
     `patch_ids` (message key -> patch-id) defaults to the ids parse_body computed for the
     patches, so b4's `prerequisite-patch-id` lines resolve to the series holding the patch.
@@ -60,7 +64,7 @@ def assemble(
     unique, copies = drop_digest_copies(unique)
     result = Assembly(messages=unique, duplicates=duplicates + copies, people=list(people))
     groups = group_series(unique)
-    resolver = FileResolver(unique)
+    resolver = FileResolver(unique, known_paths)
     given = reply_trailers(unique, groups)
     for group in groups:
         _add_group(result, group, resolver, given)
@@ -68,7 +72,7 @@ def assemble(
     result.aliases |= _patch_id_aliases(patch_ids, result.aliases)
     _resolve_versions(result)
     carry_trailers(result, patch_ids)
-    result.people.extend(_people_of(unique))
+    result.people.extend(people_of(unique))
     return result
 
 
@@ -281,8 +285,9 @@ def _total(summary: int | None, parts: list[int | None]) -> int | None:
     return sum(known) if known else None
 
 
-def _people_of(messages: list[Message]) -> list[Address]:
-    """Everyone named as author or in a person trailer, in order of appearance."""
+def people_of(messages: list[Message]) -> list[Address]:
+    """Everyone named as author or in a person trailer, in order of appearance (what
+    `Assembly.people` adds to the people given)."""
     people: list[Address] = []
     for message in messages:
         if message.author is not None:

@@ -6,22 +6,25 @@ them from the full paths seen elsewhere in the same load, so one file is one nod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from loaders.records import FileChange, Message
 
-__all__ = ["FileResolver", "files_of"]
+__all__ = ["SHORTENED", "FileResolver", "files_of", "raw_files"]
 
-_SHORT = ".../"
+_SHORT = SHORTENED = ".../"
 
 
 class FileResolver:
     """Completes `.../tail` paths against the full paths known in a load."""
 
-    def __init__(self, messages: list[Message]) -> None:
-        self._known: set[str] = set()
+    def __init__(self, messages: list[Message], known: Iterable[str] = ()) -> None:
+        """`known`: full paths seen elsewhere (the corpus, when only a region of it is
+        assembled: `graphapi.region`)."""
+        self._known: set[str] = set(known)
         for message in messages:
-            for change in _raw_files(message):
+            for change in raw_files(message):
                 if not change.shortened and _SHORT not in change.path:
                     self._known.add(change.path)
         self._by_tail: dict[str, list[str]] | None = None
@@ -52,7 +55,8 @@ class FileResolver:
         return self._by_tail.get(tail, [])
 
 
-def _raw_files(message: Message) -> tuple[FileChange, ...]:
+def raw_files(message: Message) -> tuple[FileChange, ...]:
+    """The files as the message states them (shortened paths left as they are)."""
     info = message.info
     if info.diff_files:
         return info.diff_files
@@ -63,4 +67,4 @@ def _raw_files(message: Message) -> tuple[FileChange, ...]:
 
 def files_of(message: Message, resolver: FileResolver) -> tuple[FileChange, ...]:
     """The files of one message, shortened paths completed where possible."""
-    return tuple(resolver.resolve(change) for change in _raw_files(message))
+    return tuple(resolver.resolve(change) for change in raw_files(message))
