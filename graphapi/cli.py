@@ -129,6 +129,9 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"  defective: {count} x {reason}")
     for reason, count in sorted(summary.skip_reasons.items()):
         print(f"  skipped: {count} x {reason}")
+    graph_line = summary.graph_line()
+    if graph_line is not None:
+        print(f"  {graph_line}")
     return 0
 
 

@@ -64,6 +64,19 @@ class LoadSummary:
     #: Why the embedded store rebuilt its whole graph (None: it changed only the region the
     #: new messages touch, `graphapi.region`, or there was nothing to do).
     rebuilt_because: str | None = None
+    #: How many messages an in-place update re-assembled (its region, old and new), of how
+    #: many in the corpus; None when the graph was rebuilt whole or left as it was.
+    reassembled: tuple[int, int] | None = None
+
+    def graph_line(self) -> str | None:
+        """How the graph took this load, for a user wondering why an update was slow:
+        in place (the region's size) or rebuilt whole (why); None if nothing changed."""
+        if self.reassembled is not None:
+            region, corpus = self.reassembled
+            return f"graph: updated in place, {region:,} of {corpus:,} messages re-assembled"
+        if self.rebuilt_because is not None:
+            return f"graph: rebuilt whole ({self.rebuilt_because})"
+        return None
 
     def line(self) -> str:
         return (
@@ -230,13 +243,16 @@ def _rebuild_corpus(
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
     same = wanted == kept and people == len(corpus.people) and not tally.reused
     store.touched = None
-    summary.rebuilt_because = (
+    outcome = (
         _update(store, given.companies, intake.added)
         if same
         else "the kept files or people changed, or a Message-ID was reused"
     )
-    if summary.rebuilt_because is not None:
+    if isinstance(outcome, str):
+        summary.rebuilt_because = outcome
         store.counts = rebuild(store, given.companies)
+    else:
+        summary.reassembled = (outcome, len(corpus.messages))
     summary.series, summary.patches = store.counts
     return summary, None if wanted == kept else wanted
 
@@ -246,10 +262,11 @@ def incremental_enabled() -> bool:
     return os.environ.get("GRAPHAPI_INCREMENTAL", "1") != "0"
 
 
-def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str]) -> str | None:
+def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str]) -> str | int:
     """Re-assemble only the region the added messages touch and change the stored graph by
-    the difference (`graphapi.region`); None when done, else why the graph must be rebuilt
-    whole (the files and people kept are unchanged: the caller checked)."""
+    the difference (`graphapi.region`); how many messages the region held when done, else
+    why the graph must be rebuilt whole (the files and people kept are unchanged: the
+    caller checked)."""
     if not incremental_enabled():
         return "incremental updates are off"
     corpus = store.corpus
@@ -269,7 +286,8 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
         store.graph = graph
     identities, maintainers = _identities(corpus)
     names = name_indexes(index, corpus.people.values(), added, identities)
-    return apply_region(store, region, kept_map, identities, maintainers, names)
+    refusal = apply_region(store, region, kept_map, identities, maintainers, names)
+    return len(region.new) if refusal is None else refusal
 
 
 def _identities(corpus: Corpus) -> tuple[Identities, Maintainers | None]:

@@ -43,6 +43,22 @@ def test_reload_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert json.loads(capsys.readouterr().out) == again
 
 
+def test_a_load_says_how_the_graph_took_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh load rebuilds and says so; an update says how much it re-assembled; a load
+    that finds nothing new says nothing of the graph."""
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")  # these fixtures are tiny corpora
+    db, series = tmp_path / "g.db", ROOT / "tests" / "fixtures" / "series"
+    _load(db, series / "coverless_reroll.mbox")
+    assert "  graph: rebuilt whole (a fresh load)" in capsys.readouterr().out.splitlines()
+    _load(db, series / "partial_resend.mbox")
+    lines = capsys.readouterr().out.splitlines()
+    assert "  graph: updated in place, 6 of 11 messages re-assembled" in lines, lines
+    _load(db, series / "partial_resend.mbox")
+    assert not [line for line in capsys.readouterr().out.splitlines() if "graph:" in line]
+
+
 def test_query_with_variables_and_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
