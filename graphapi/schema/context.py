@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import strawberry
 
 from graphapi.schema.dataloaders import DataLoaders
+from graphapi.schema.kept import KeptObjects
 from graphapi.store.base import GraphStore
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Context:
     started: float = field(default_factory=time.monotonic)
     max_fields: int = DEFAULT_MAX_FIELDS
     dataloaders: DataLoaders = field(init=False, repr=False)
+    objects: KeptObjects = field(init=False, repr=False)  # API objects kept per graph
     operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
     cost: int = 0  # the estimate the query limits computed, once validated
     executed: bool = False  # execution began: any error now is a field error, not a request's
@@ -41,6 +43,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.dataloaders = DataLoaders(self.store)
+        self.objects = KeptObjects(self.store)
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds
@@ -55,6 +58,18 @@ class Context:
         if self.stopped is not None or self.resolved >= self.max_fields or self.over_budget():
             return False
         self.resolved += 1
+        return True
+
+    def try_charge_many(self, fields: int) -> bool:
+        """`try_charge` for `fields` fields at once: all are counted if none hits a limit
+        (True); else none is, and the caller goes the way that charges them one by one."""
+        if (
+            self.stopped is not None
+            or self.resolved + fields > self.max_fields
+            or self.over_budget()
+        ):
+            return False
+        self.resolved += fields
         return True
 
     def charge(self) -> None:
