@@ -8,13 +8,20 @@ query follows a `{ __typename }` request on the same server and connection, so b
 same load: the share is median(__typename latency) / median(query latency), client-side JSON
 decoding included (as a client pays it). p99/p50 is printed too, but under load it mostly
 measures the scheduler.
+
+Where the time goes, per query: the reply's size, the server's own time (its
+`Server-Timing` header: from reading the request to the reply being ready), the client's
+JSON decoding, and the cost per KB of reply (query p50 / size), which tells a query whose
+cost is its answer's size from one whose cost is its work.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,32 +37,54 @@ def main() -> None:
     args = parser.parse_args()
     queries = canonical_queries(read_snapshot(args.db).warm())
     floor = queries[0]
-    print("| query | `__typename` p50 ms | query p50 ms | share | query p99/p50 |")
-    print("|---|---|---|---|---|")
+    print(
+        "| query | `__typename` p50 ms | query p50 ms | share | query p99/p50 "
+        "| reply KB | server p50 ms | decode p50 ms | ms per KB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     with Server(args.db) as url, httpx.Client(timeout=120) as client:
         for query in queries[1:]:
             base, own = [], []
             for _ in range(args.requests):
                 base.append(_timed(client, url, floor))
                 own.append(_timed(client, url, query))
-            p50, floor_p50 = statistics.median(own), statistics.median(base)
-            p99 = sorted(own)[min(len(own) - 1, int(len(own) * 0.99))]
+            p50 = statistics.median(t.total for t in own)
+            floor_p50 = statistics.median(t.total for t in base)
+            p99 = sorted(t.total for t in own)[min(len(own) - 1, int(len(own) * 0.99))]
+            size = own[-1].size / 1024
             print(
                 f"| {query.name} | {floor_p50 * 1000:.2f} | {p50 * 1000:.2f} "
-                f"| {floor_p50 / p50:.0%} | {p99 / p50:.1f} |",
+                f"| {floor_p50 / p50:.0%} | {p99 / p50:.1f} | {size:,.1f} "
+                f"| {statistics.median(t.server for t in own) * 1000:.2f} "
+                f"| {statistics.median(t.decode for t in own) * 1000:.2f} "
+                f"| {p50 * 1000 / size:.3f} |",
                 flush=True,
             )
 
 
-def _timed(client: httpx.Client, url: str, query: Query) -> float:
-    """Seconds for one request and the decoding of its reply (which must hold no error)."""
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """One request: seconds in all, of the server's own, of decoding; bytes of reply."""
+
+    total: float
+    server: float
+    decode: float
+    size: int
+
+
+def _timed(client: httpx.Client, url: str, query: Query) -> Timing:
+    """One request and the decoding of its reply (which must hold no error)."""
     started = time.perf_counter()
     response = client.post(url, json={"query": query.text, "variables": query.variables})
-    body = response.json()
-    elapsed = time.perf_counter() - started
+    received = time.perf_counter()
+    body = json.loads(response.content)
+    decoded = time.perf_counter()
     if response.status_code != 200 or body.get("errors"):
         raise RuntimeError(f"{query.name}: {response.status_code} {body}")
-    return elapsed
+    server = response.headers.get("server-timing", "dur=0").rpartition("dur=")[2]
+    return Timing(
+        decoded - started, float(server) / 1000, decoded - received, len(response.content)
+    )
 
 
 if __name__ == "__main__":
