@@ -318,17 +318,10 @@ class NetworkXStore:
     def related_many(
         self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
-        """Each node's neighbours over `edge`, kept per graph (`_kept`) like version chains:
+        """Each node's neighbours over `edge`, kept per graph (`nx_lists.kept_related`):
         the relation fields of a list (each series' dependencies) ask them again and again."""
-        nids = [node_id(kind, k) for k in keys]
         graph = self.graph
-        return [
-            self._kept(
-                ("related", nid, edge, direction),
-                partial(nx_lists.related, graph, nid, edge, direction),
-            )
-            for nid in nids
-        ]
+        return [nx_lists.kept_related(graph, node_id(kind, k), edge, direction) for k in keys]
 
     def related_pages(
         self,

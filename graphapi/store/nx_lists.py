@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from functools import partial
 from typing import Any
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store import rules
 from graphapi.store.base import Page, Position, Related
-from graphapi.store.nx_graph import Graph, in_nodes, nodes_of, out_nodes, per_graph, to_data
+from graphapi.store.nx_graph import (
+    Graph,
+    in_nodes,
+    kept_in,
+    nodes_of,
+    out_nodes,
+    per_graph,
+    to_data,
+)
 from graphapi.store.rules import list_position, matches, related_order
 
 
@@ -76,6 +85,22 @@ def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Rela
                 found.append(Related(to_data(graph.nodes[other]), props))
     found.sort(key=related_order)
     return found
+
+
+#: Neighbour lists kept per graph (`kept_related`), in an LRU of their own.
+RELATED_KEPT = 32_768
+_RELATED: weakref.WeakKeyDictionary[Any, Any] = per_graph()
+
+
+def kept_related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Related]:
+    """`related`, kept per graph until the next write (callers must not mutate it)."""
+    return kept_in(
+        _RELATED,
+        RELATED_KEPT,
+        graph,
+        (nid, edge, direction),
+        partial(related, graph, nid, edge, direction),
+    )
 
 
 _ADDRESS_INDEX: weakref.WeakKeyDictionary[Any, dict[str, str]] = per_graph()
