@@ -1,6 +1,6 @@
 """Each canonical query alternated request by request with `{ __typename }`, one client.
 
-    .venv/bin/python bench/queries_alternating.py --db SNAPSHOT [--requests 150]
+    .venv/bin/python bench/queries_alternating.py --db SNAPSHOT [--requests 150] [--only NAME]
 
 `bench/queries.py` measures each query for a few seconds in turn; on a shared machine the
 load drifts between those windows, and the ratios follow the drift. Here every request of a
@@ -34,8 +34,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", type=Path, required=True, help="a snapshot to serve")
     parser.add_argument("--requests", type=int, default=150, help="pairs per query")
+    parser.add_argument("--only", help="only the queries whose name contains this")
     args = parser.parse_args()
     queries = canonical_queries(read_snapshot(args.db).warm())
+    if args.only:
+        queries = [queries[0], *(q for q in queries[1:] if args.only in q.name)]
     floor = queries[0]
     print(
         "| query | `__typename` p50 ms | query p50 ms | share | query p99/p50 "

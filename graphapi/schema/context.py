@@ -52,17 +52,10 @@ class Context:
         """Seconds left of the time budget (0 when spent)."""
         return max(0.0, self.budget_seconds - (time.monotonic() - self.started))
 
-    def try_charge(self) -> bool:
-        """Count one resolved field if that hits no limit (True); else count nothing and
-        return False, so the field goes the way that refuses it (`charge`, raising)."""
-        if self.stopped is not None or self.resolved >= self.max_fields or self.over_budget():
-            return False
-        self.resolved += 1
-        return True
-
     def try_charge_many(self, fields: int) -> bool:
-        """`try_charge` for `fields` fields at once: all are counted if none hits a limit
-        (True); else none is, and the caller goes the way that charges them one by one."""
+        """Count `fields` resolved fields at once if none hits a limit (True); else count
+        nothing and return False, so the fields go the way that refuses them (`charge`, one
+        by one, raising at the limit): the executor's direct paths (`execution.py`)."""
         if (
             self.stopped is not None
             or self.resolved + fields > self.max_fields
