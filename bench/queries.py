@@ -51,6 +51,7 @@ REVIEW_KINDS = tuple(sorted(DEFAULT_REVIEW_KINDS))  # the API's default kinds
 VIRTUALIZATION_BUNDLE = CORPORA / "virtualization.lists.linux-foundation.org.0.bundle"
 BUNDLES = {"kvm-ppc": KVM_PPC_BUNDLE, "virtualization": VIRTUALIZATION_BUNDLE}
 CONCURRENCY = (1, 32)
+TREE = Path(__file__).resolve().parents[1]  # the checkout whose code the server runs
 
 
 @dataclass(slots=True)
@@ -273,9 +274,12 @@ class Server:
         self.db = db
 
     def __enter__(self) -> str:
-        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db)]
+        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db.resolve())]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # run from the tree this bench belongs to: `python -m` puts the working directory
+        # first on sys.path, so a server started elsewhere serves that directory's code
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(command, env=env, cwd=TREE)
         url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
