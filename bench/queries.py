@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import socket
 import subprocess
@@ -51,6 +52,7 @@ REVIEW_KINDS = tuple(sorted(DEFAULT_REVIEW_KINDS))  # the API's default kinds
 VIRTUALIZATION_BUNDLE = CORPORA / "virtualization.lists.linux-foundation.org.0.bundle"
 BUNDLES = {"kvm-ppc": KVM_PPC_BUNDLE, "virtualization": VIRTUALIZATION_BUNDLE}
 CONCURRENCY = (1, 32)
+TREE = Path(__file__).resolve().parents[1]  # the checkout whose code the server runs
 
 
 @dataclass(slots=True)
@@ -77,6 +79,8 @@ def main() -> None:
         db = args.db or build_snapshot(args.corpus, Path(scratch))
         store = read_snapshot(db).warm()
         queries = canonical_queries(store)
+        gc.collect()  # the graph stays alive (the store twins): out of the collector's
+        gc.freeze()  # sight, or a full collection walks it in the middle of a request
         with Server(db) as url:
             rows = []
             for concurrency in [int(c) for c in args.clients.split(",")]:
@@ -273,9 +277,12 @@ class Server:
         self.db = db
 
     def __enter__(self) -> str:
-        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db)]
+        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db.resolve())]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # run from the tree this bench belongs to: `python -m` puts the working directory
+        # first on sys.path, so a server started elsewhere serves that directory's code
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(command, env=env, cwd=TREE)
         url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

@@ -43,6 +43,10 @@ class TimeBudget(SchemaExtension):
     `ApiSchema.execute` folds those refusals into one error naming the limit.
     """
 
+    #: What `LeafShortcut` relies on to run a resolver without arguments directly: for such a
+    #: field this middleware does nothing but `Context.charge` (the executor charges it).
+    charges_fields = True
+
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         context = info.context
         if isinstance(context, Context):

@@ -21,6 +21,7 @@ from graphapi.model import (
     TrailerSource,
 )
 from graphapi.schema.errors import ApiError
+from graphapi.schema.kept import KeptObjects
 from graphapi.store.base import Page, Position
 from graphapi.store.rules import list_position
 
@@ -242,10 +243,17 @@ def _position(cursor: str, text: str) -> Position:
     return (value[0], value[1])
 
 
-def build_connection(page: Page, convert: Callable[[NodeData], T]) -> Connection[T]:
-    """A Relay connection of a page, each item's cursor its keyset position."""
+def build_connection(
+    page: Page, convert: Callable[[NodeData], T], objects: KeptObjects | None = None
+) -> Connection[T]:
+    """A Relay connection of a page, each item's cursor its keyset position (items and
+    cursors kept with the graph when `objects` is given: `graphapi.schema.kept`)."""
+    if objects is not None:
+        convert, cursor_of = objects.converter(convert), objects.converter(item_cursor)
+    else:
+        cursor_of = item_cursor
     nodes = [convert(item) for item in page.items]
-    cursors = [encode_cursor(list_position(item)) for item in page.items]
+    cursors = [cursor_of(item) for item in page.items]
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
         nodes=nodes,
@@ -257,6 +265,11 @@ def build_connection(page: Page, convert: Callable[[NodeData], T]) -> Connection
         ),
         total_count=page.total,
     )
+
+
+def item_cursor(item: NodeData) -> str:
+    """The keyset cursor of a list item."""
+    return encode_cursor(list_position(item))
 
 
 def parse_date(value: str | None) -> datetime | None:

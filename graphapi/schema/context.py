@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import strawberry
 
 from graphapi.schema.dataloaders import DataLoaders
+from graphapi.schema.kept import KeptObjects
 from graphapi.store.base import GraphStore
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Context:
     started: float = field(default_factory=time.monotonic)
     max_fields: int = DEFAULT_MAX_FIELDS
     dataloaders: DataLoaders = field(init=False, repr=False)
+    objects: KeptObjects = field(init=False, repr=False)  # API objects kept per graph
     operation_named: bool = False  # the request named its operation (set by ApiSchema.execute)
     cost: int = 0  # the estimate the query limits computed, once validated
     executed: bool = False  # execution began: any error now is a field error, not a request's
@@ -41,6 +43,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.dataloaders = DataLoaders(self.store)
+        self.objects = KeptObjects(self.store)
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds
@@ -49,12 +52,17 @@ class Context:
         """Seconds left of the time budget (0 when spent)."""
         return max(0.0, self.budget_seconds - (time.monotonic() - self.started))
 
-    def try_charge(self) -> bool:
-        """Count one resolved field if that hits no limit (True); else count nothing and
-        return False, so the field goes the way that refuses it (`charge`, raising)."""
-        if self.stopped is not None or self.resolved >= self.max_fields or self.over_budget():
+    def try_charge_many(self, fields: int) -> bool:
+        """Count `fields` resolved fields at once if none hits a limit (True); else count
+        nothing and return False, so the fields go the way that refuses them (`charge`, one
+        by one, raising at the limit): the executor's direct paths (`execution.py`)."""
+        if (
+            self.stopped is not None
+            or self.resolved + fields > self.max_fields
+            or self.over_budget()
+        ):
             return False
-        self.resolved += 1
+        self.resolved += fields
         return True
 
     def charge(self) -> None:

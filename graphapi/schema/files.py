@@ -69,7 +69,7 @@ class File(Node):
         from graphapi.schema.series import Patch
 
         page = await page_of(info, NodeKind.PATCH, self._data, EdgeKind.TOUCHES, first, after)
-        return build_connection(page, Patch.of)
+        return build_connection(page, Patch.of, info.context.objects)
 
     @strawberry.field(description="Authors of patches touching this file, by patch count.")
     @resolved_at_once
@@ -103,4 +103,5 @@ class File(Node):
 async def _file_people(info: Info, file: NodeData, side: TieSide, first: int) -> list[PersonCount]:
     loader = info.context.dataloaders.ties(TieQuery("file", side), check_first(first))
     ties = await loader.load(file.key)
-    return [PersonCount(person=Person.of(t.node), count=t.count) for t in ties]
+    person_of = info.context.objects.converter(Person.of)
+    return [PersonCount(person=person_of(t.node), count=t.count) for t in ties]

@@ -24,7 +24,8 @@ from graphapi.schema.common import (
 )
 from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
-from graphapi.schema.relations import kind_names, neighbour, optional, page_of, resolved_at_once
+from graphapi.schema.kept import KeptObjects
+from graphapi.schema.relations import kind_names, neighbour, page_of, resolved_at_once
 from graphapi.store.base import Tie, TieQuery, TieSide
 from graphapi.suggest import AliasEvidence, possible_aliases
 
@@ -59,7 +60,9 @@ class Person(Node):
     )
     @resolved_at_once
     async def company(self, info: Info) -> Company | None:
-        return optional(Company.of, await neighbour(info, self._data, EdgeKind.EMPLOYED_BY, "out"))
+        return info.context.objects.optional(
+            Company.of, await neighbour(info, self._data, EdgeKind.EMPLOYED_BY, "out")
+        )
 
     @strawberry.field(description="Series this person authored, newest first.")
     @resolved_at_once
@@ -69,7 +72,7 @@ class Person(Node):
         from graphapi.schema.series import Series
 
         page = await page_of(info, NodeKind.SERIES, self._data, EdgeKind.AUTHORED, first, after)
-        return build_connection(page, Series.of)
+        return build_connection(page, Series.of, info.context.objects)
 
     @strawberry.field(description="Patches this person authored.")
     @resolved_at_once
@@ -79,7 +82,7 @@ class Person(Node):
         from graphapi.schema.series import Patch
 
         page = await page_of(info, NodeKind.PATCH, self._data, EdgeKind.AUTHORED, first, after)
-        return build_connection(page, Patch.of)
+        return build_connection(page, Patch.of, info.context.objects)
 
     @strawberry.field(
         description="Who gave review trailers on this person's patches, most first. "
@@ -131,7 +134,7 @@ async def _review_ties(
 ) -> list[ReviewTie]:
     query = TieQuery("person", side, tuple(kind_names(kinds)))
     loader = info.context.dataloaders.ties(query, check_first(first))
-    return [ReviewTie.of(t) for t in await loader.load(person.key)]
+    return [ReviewTie.of(t, info.context.objects) for t in await loader.load(person.key)]
 
 
 register_enum(
@@ -176,9 +179,9 @@ class ReviewTie:
         return [Patch.of(p) for p in found if p]
 
     @staticmethod
-    def of(tie: Tie) -> ReviewTie:
+    def of(tie: Tie, objects: KeptObjects | None = None) -> ReviewTie:
         return ReviewTie(
-            person=Person.of(tie.node),
+            person=objects.of(Person.of, tie.node) if objects else Person.of(tie.node),
             count=tie.count,
             lineages=tie.lineages,
             _patch_keys=tie.patch_keys,
@@ -199,7 +202,7 @@ class Company(Node):
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person]:
         page = await page_of(info, NodeKind.PERSON, self._data, EdgeKind.EMPLOYED_BY, first, after)
-        return build_connection(page, Person.of)
+        return build_connection(page, Person.of, info.context.objects)
 
     @strawberry.field(
         description="Companies whose people reviewed this company's patches, most first."
@@ -238,7 +241,8 @@ async def _company_ties(
 ) -> list[CompanyTie]:
     loader = info.context.dataloaders.ties(TieQuery("company", side), check_first(first))
     ties = await loader.load(company.key)
-    return [CompanyTie(company=Company.of(t.node), count=t.count) for t in ties]
+    company_of = info.context.objects.converter(Company.of)
+    return [CompanyTie(company=company_of(t.node), count=t.count) for t in ties]
 
 
 @strawberry.type(description="A person and how many patches they count for.")

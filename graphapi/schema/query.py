@@ -146,7 +146,7 @@ class Query:
         page = info.context.store.list_nodes(
             NodeKind.SUBSYSTEM, search=search, after=decode_cursor(after), first=check_first(first)
         )
-        return build_connection(page, Subsystem.of)
+        return build_connection(page, Subsystem.of, info.context.objects)
 
     @strawberry.field(description="A person by any of their addresses (case-insensitive).")
     def person(
@@ -187,7 +187,7 @@ class Query:
             after=decode_cursor(after),
             first=check_first(first),
         )
-        return build_connection(page, Person.of)
+        return build_connection(page, Person.of, info.context.objects)
 
     @strawberry.field(description="A company by name or by any of its domains.")
     def company(
@@ -203,7 +203,7 @@ class Query:
         page = info.context.store.list_nodes(
             NodeKind.COMPANY, after=decode_cursor(after), first=check_first(first)
         )
-        return build_connection(page, Company.of)
+        return build_connection(page, Company.of, info.context.objects)
 
     @strawberry.field(
         description="A series by the message-id of its cover or of any of its patches, or by ID."
@@ -268,7 +268,7 @@ class Query:
             first=check_first(first),
             where={"mergeState": merged.value} if merged is not None else None,
         )
-        return build_connection(page, Series.of)
+        return build_connection(page, Series.of, info.context.objects)
 
     @strawberry.field(description="A commit of a loaded code tree by sha (or a 7+ digit prefix).")
     def commit(
@@ -309,7 +309,7 @@ class Query:
         page = info.context.store.list_nodes(
             NodeKind.FILE, prefix=path_prefix, after=decode_cursor(after), first=check_first(first)
         )
-        return build_connection(page, File.of)
+        return build_connection(page, File.of, info.context.objects)
 
     @strawberry.field(
         name="reviewNetwork", description="Who reviews whom, weighted by distinct patches."

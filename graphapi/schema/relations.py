@@ -30,7 +30,7 @@ from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.store.base import Direction, Page, Related
 
-__all__ = ["kind_names", "neighbour", "optional", "page_of", "related", "resolved_at_once"]
+__all__ = ["kind_names", "neighbour", "page_of", "related", "resolved_at_once"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -91,7 +91,3 @@ async def page_of(
     size, position = check_first(first), decode_cursor(after)
     loader = info.context.dataloaders.pages(kind, edge, owner.kind, position, size)
     return await loader.load(owner.key)
-
-
-def optional(convert: Callable[[NodeData], T], data: NodeData | None) -> T | None:
-    return convert(data) if data is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +28,7 @@ from graphapi.schema.context import Info
 from graphapi.schema.errors import check_first
 from graphapi.schema.files import FileTouch, touches
 from graphapi.schema.people import Person, PersonCount, ReviewTie
-from graphapi.schema.relations import kind_names, neighbour, optional, related, resolved_at_once
+from graphapi.schema.relations import kind_names, neighbour, related, resolved_at_once
 from graphapi.store.base import Related, TieQuery
 
 if TYPE_CHECKING:
@@ -70,14 +71,18 @@ class Patch(Node):
     @strawberry.field(description="The series this patch is part of.")
     @resolved_at_once
     async def series(self, info: Info) -> Series | None:
-        return optional(Series.of, await neighbour(info, self._data, EdgeKind.PART_OF, "out"))
+        return info.context.objects.optional(
+            Series.of, await neighbour(info, self._data, EdgeKind.PART_OF, "out")
+        )
 
     @strawberry.field(
         description="The author: a first body line `From:` when present, else the sender."
     )
     @resolved_at_once
     async def author(self, info: Info) -> Person | None:
-        return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
+        return info.context.objects.optional(
+            Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in")
+        )
 
     @strawberry.field(description="Trailers in body order, then those given in replies.")
     @resolved_at_once
@@ -92,7 +97,7 @@ class Patch(Node):
         wanted = {k.name for k in kinds} if kinds else None
         found = await related(info, self._data, EdgeKind.TRAILER, "in")
         rows: list[tuple[dict[str, Any], Person | None]] = [
-            (r.edge, Person.of(r.node)) for r in found
+            (r.edge, info.context.objects.of(Person.of, r.node)) for r in found
         ]
         rows += [(t, None) for t in self._data.get("otherTrailers") or []]
         rows.sort(key=lambda row: row[0].get("order", 0))
@@ -166,18 +171,22 @@ class Message(Node):
     @strawberry.field(description="The sender.")
     @resolved_at_once
     async def author(self, info: Info) -> Person | None:
-        return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
+        return info.context.objects.optional(
+            Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in")
+        )
 
     @strawberry.field(name="inReplyTo", description="The message this one answers, when known.")
     @resolved_at_once
     async def in_reply_to(self, info: Info) -> Message | None:
-        return optional(Message.of, await neighbour(info, self._data, EdgeKind.REPLY_TO, "out"))
+        return info.context.objects.optional(
+            Message.of, await neighbour(info, self._data, EdgeKind.REPLY_TO, "out")
+        )
 
     @strawberry.field(description="Messages answering this one.")
     @resolved_at_once
     async def replies(self, info: Info) -> list[Message]:
         found = await related(info, self._data, EdgeKind.REPLY_TO, "in")
-        return [Message.of(r.node) for r in found]
+        return [info.context.objects.of(Message.of, r.node) for r in found]
 
     @staticmethod
     def of(data: NodeData) -> Message:
@@ -207,7 +216,9 @@ class Dependency:
     )
 
 
-def _dependency(related: Related, target_is_other: bool) -> Dependency:
+def _dependency(
+    related: Related, target_is_other: bool, series_of: Callable[[NodeData], Series]
+) -> Dependency:
     node = related.node
     edge = related.edge
     return Dependency(
@@ -216,7 +227,7 @@ def _dependency(related: Related, target_is_other: bool) -> Dependency:
         label=edge.get("label"),
         url=edge.get("url"),
         message_id=edge.get("messageId"),
-        series=Series.of(node) if node.kind is NodeKind.SERIES and target_is_other else None,
+        series=series_of(node) if node.kind is NodeKind.SERIES and target_is_other else None,
     )
 
 
@@ -274,18 +285,22 @@ class Series(Node):
     @strawberry.field(description="Who sent the series.")
     @resolved_at_once
     async def author(self, info: Info) -> Person | None:
-        return optional(Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in"))
+        return info.context.objects.optional(
+            Person.of, await neighbour(info, self._data, EdgeKind.AUTHORED, "in")
+        )
 
     @strawberry.field(name="coverLetter", description="The 0/N message, when one was sent.")
     @resolved_at_once
     async def cover_letter(self, info: Info) -> Message | None:
-        return optional(Message.of, await neighbour(info, self._data, EdgeKind.COVER, "out"))
+        return info.context.objects.optional(
+            Message.of, await neighbour(info, self._data, EdgeKind.COVER, "out")
+        )
 
     @strawberry.field(description="The patches that arrived, by number.")
     @resolved_at_once
     async def patches(self, info: Info) -> list[Patch]:
         found = await related(info, self._data, EdgeKind.PART_OF, "in")
-        return [Patch.of(r.node) for r in found]
+        return [info.context.objects.of(Patch.of, r.node) for r in found]
 
     @strawberry.field(description="Whether it landed in a loaded code tree (null: none loaded).")
     def merge(self) -> SeriesMerge | None:
@@ -299,19 +314,20 @@ class Series(Node):
     @resolved_at_once
     async def previous_version(self, info: Info) -> Series | None:
         found = await neighbour(info, self._data, EdgeKind.PREVIOUS_VERSION, "out")
-        return optional(Series.of, found)
+        return info.context.objects.optional(Series.of, found)
 
     @strawberry.field(name="nextVersion", description="The version after this one.")
     @resolved_at_once
     async def next_version(self, info: Info) -> Series | None:
         found = await neighbour(info, self._data, EdgeKind.PREVIOUS_VERSION, "in")
-        return optional(Series.of, found)
+        return info.context.objects.optional(Series.of, found)
 
     @strawberry.field(description="The whole lineage, oldest first, this one included.")
     @resolved_at_once
     async def versions(self, info: Info) -> list[Series]:
         chain = await info.context.dataloaders.lineage().load(self._data.key)
-        return [Series.of(s) for s in chain]
+        series_of = info.context.objects.converter(Series.of)
+        return [series_of(s) for s in chain]
 
     @strawberry.field(
         name="unresolvedPrerequisites",
@@ -325,7 +341,8 @@ class Series(Node):
     @resolved_at_once
     async def dependencies(self, info: Info) -> list[Dependency]:
         found = await related(info, self._data, EdgeKind.DEPENDS_ON, "out")
-        return [_dependency(r, True) for r in found]
+        series_of = info.context.objects.converter(Series.of)
+        return [_dependency(r, True, series_of) for r in found]
 
     @strawberry.field(description="What needs this series (each entry's series is the dependent).")
     @resolved_at_once
@@ -338,7 +355,7 @@ class Series(Node):
                 label=r.edge.get("label"),
                 url=r.edge.get("url"),
                 message_id=r.edge.get("messageId"),
-                series=Series.of(r.node),
+                series=info.context.objects.of(Series.of, r.node),
             )
             for r in found
         ]
@@ -355,7 +372,7 @@ class Series(Node):
     async def reviewers(self, info: Info, first: Top = 20) -> list[ReviewTie]:
         query = TieQuery("series", "reviewers", tuple(kind_names(None)))
         loader = info.context.dataloaders.ties(query, check_first(first))
-        return [ReviewTie.of(t) for t in await loader.load(self._data.key)]
+        return [ReviewTie.of(t, info.context.objects) for t in await loader.load(self._data.key)]
 
     @strawberry.field(
         name="firstReview",
@@ -380,7 +397,10 @@ class Series(Node):
     async def contributors(self, info: Info) -> list[PersonCount]:
         found = await related(info, self._data, EdgeKind.CONTRIBUTED, "in")
         return [
-            PersonCount(person=Person.of(r.node), count=int(r.edge.get("count", 0))) for r in found
+            PersonCount(
+                person=info.context.objects.of(Person.of, r.node), count=int(r.edge.get("count", 0))
+            )
+            for r in found
         ]
 
     @strawberry.field(

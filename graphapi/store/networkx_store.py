@@ -332,7 +332,10 @@ class NetworkXStore:
     def related_many(
         self, kind: NodeKind, keys: Sequence[str], edge: EdgeKind, direction: Direction
     ) -> list[list[Related]]:
-        return [nx_lists.related(self.graph, node_id(kind, k), edge, direction) for k in keys]
+        """Each node's neighbours over `edge`, kept per graph (`nx_lists.kept_related`):
+        the relation fields of a list (each series' dependencies) ask them again and again."""
+        graph = self.graph
+        return [nx_lists.kept_related(graph, node_id(kind, k), edge, direction) for k in keys]
 
     def related_pages(
         self,

@@ -9,6 +9,7 @@ from `rules`, so every store reproduces them exactly.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -93,16 +94,32 @@ def remembered(graph: Graph, question: Hashable, compute: Callable[[], T]) -> T:
     questions carry arguments (dates, kinds) and there are many people and files.
     Callers must not mutate what they get.
     """
-    answers = _ANSWERS.get(graph)
+    return kept_in(_ANSWERS, ANSWERS_KEPT, graph, question, compute)
+
+
+def kept_in(
+    cache: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, Any]],
+    limit: int,
+    graph: Graph,
+    question: Hashable,
+    compute: Callable[[], T],
+) -> T:
+    """`remembered`, in a per-graph LRU of its own (`cache`, from `per_graph`) holding at
+    most `limit` answers: many cheap answers (each node's neighbours) then never push the
+    expensive ones (stats) out of `remembered`'s. Safe across threads: an answer another
+    thread evicted meanwhile is still a valid answer."""
+    answers = cache.get(graph)
     if answers is None:
-        answers = _ANSWERS[graph] = OrderedDict()
+        answers = cache.setdefault(graph, OrderedDict())
     found = answers.get(question, _MISSING)
     if found is _MISSING:
         found = answers[question] = compute()
-        if len(answers) > ANSWERS_KEPT:
-            answers.popitem(last=False)
+        if len(answers) > limit:
+            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                answers.popitem(last=False)
     else:
-        answers.move_to_end(question)
+        with contextlib.suppress(KeyError):  # another thread evicted it meanwhile
+            answers.move_to_end(question)
     return found  # type: ignore[no-any-return]
 
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import weakref
 from bisect import bisect_right
+from functools import partial
 from typing import Any
 
 from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
 from graphapi.store import rules
 from graphapi.store.base import Page, Position, Related
-from graphapi.store.nx_graph import Graph, in_nodes, nodes_of, out_nodes, per_graph, to_data
+from graphapi.store.nx_graph import (
+    Graph,
+    in_nodes,
+    kept_in,
+    nodes_of,
+    out_nodes,
+    per_graph,
+    to_data,
+)
 from graphapi.store.rules import list_position, matches, related_order
 
 
@@ -60,20 +69,38 @@ def _listing(graph: Graph, kind: NodeKind) -> list[NodeData]:
 
 
 def related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Related]:
-    """Neighbours over one edge kind with the edge's properties, in a stable order."""
-    if nid not in graph:
+    """Neighbours over one edge kind with the edge's properties, in a stable order.
+
+    Read off the adjacency dicts (`_succ`/`_pred`: {neighbour: {key: edge data}}) rather than
+    through `out_edges(data=True)`, whose view costs a generator step per edge: a series has
+    an edge to every file it touches, and this scan was half of a page of twenty series."""
+    adjacency = (graph._succ if direction == "out" else graph._pred).get(nid)
+    if adjacency is None:
         return []
-    edges = (
-        graph.out_edges(nid, data=True) if direction == "out" else graph.in_edges(nid, data=True)
-    )
     found: list[Related] = []
-    for source, target, data in edges:
-        if data["kind"] is edge:
-            other = target if direction == "out" else source
-            props = {k: v for k, v in data.items() if k != "kind"}
-            found.append(Related(to_data(graph.nodes[other]), props))
+    for other, parallel in adjacency.items():
+        for data in parallel.values():
+            if data["kind"] is edge:
+                props = {k: v for k, v in data.items() if k != "kind"}
+                found.append(Related(to_data(graph.nodes[other]), props))
     found.sort(key=related_order)
     return found
+
+
+#: Neighbour lists kept per graph (`kept_related`), in an LRU of their own.
+RELATED_KEPT = 32_768
+_RELATED: weakref.WeakKeyDictionary[Any, Any] = per_graph()
+
+
+def kept_related(graph: Graph, nid: str, edge: EdgeKind, direction: str) -> list[Related]:
+    """`related`, kept per graph until the next write (callers must not mutate it)."""
+    return kept_in(
+        _RELATED,
+        RELATED_KEPT,
+        graph,
+        (nid, edge, direction),
+        partial(related, graph, nid, edge, direction),
+    )
 
 
 _ADDRESS_INDEX: weakref.WeakKeyDictionary[Any, dict[str, str]] = per_graph()

@@ -1,15 +1,20 @@
-"""The executor's short path for plain leaf fields (graphapi.schema.execution) answers exactly
-as graphql-core's own path does: same data, same errors, same fields charged."""
+"""The executor's short paths (graphapi.schema.execution: plain leaves, plain objects,
+argument-less resolvers run directly) answer exactly as graphql-core's own path does: same
+data, same errors, same fields charged; on a loaded graph and on one read for serving (where
+API objects are kept per graph, graphapi.schema.kept)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql.execution.executor import Executor
 
 from graphapi.model import NodeData, NodeKind
 from graphapi.schema import Context, build_schema
 from graphapi.schema import execution as shortcut
+from graphapi.snapshot import read_snapshot, write_snapshot
 from graphapi.store.networkx_store import NetworkXStore
 
 QUERIES = [
@@ -24,7 +29,28 @@ QUERIES = [
     "{ companies { nodes { __typename name domains people { totalCount } } } }",
     "{ reviewNetwork(level: COMPANY) { nodes { id kind label weight } edges { source "
     "target kind weight } } }",
+    # resolvers without arguments inside plain lists, nested; aliases, a field asked twice
+    "{ allSeries(first: 8) { nodes { title author { name company { name } } "
+    "patches { number title author { name } series { title } } linkedBy missing "
+    "t: title title v: versions { version date } versions { title } "
+    "previousVersion { title version } nextVersion { title } coverLetter { subject } "
+    "firstReview { date hoursAfterPosting person { name } } } } }",
+    # __typename, fragments, directives: graphql-core's way wherever they appear
+    "query($yes: Boolean = true) { allSeries(first: 4) { nodes { __typename ...S "
+    "versions @include(if: $yes) { title } dependencies @skip(if: $yes) { kind } } } } "
+    "fragment S on Series { title author { ... on Person { name } } }",
+    '{ person(email: "tberg@google.com") { series(first: 5) { nodes { title versions '
+    "{ title version } } } reviewees { count person { name company { name } } } } }",
+    "{ people(first: 5) { nodes { name company { name people(first: 2) { totalCount } } } } }",
 ]
+
+
+@pytest.fixture(scope="module")
+def served_store(digest_store: NetworkXStore, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The digest graph as `graphapi serve` reads it (node props shared, objects kept)."""
+    db: Path = tmp_path_factory.mktemp("served") / "served.db"
+    write_snapshot(digest_store, db)
+    return read_snapshot(db, corpus=False).warm()
 
 
 def _answer(schema: Any, store: NetworkXStore, query: str, **context: Any) -> tuple[Any, ...]:
@@ -43,6 +69,59 @@ def test_the_shortcut_answers_as_graphql_core(digest_store: NetworkXStore, query
     limited = _answer(fast, digest_store, query, max_fields=7)
     assert limited == _answer(plain, digest_store, query, max_fields=7)
     assert limited[2] == 8 and "limit: response size <= 7 fields" in limited[1][0][0]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_served_graph_answers_as_graphql_core_twice(
+    served_store: NetworkXStore, query: str
+) -> None:
+    """Asked twice on a graph read for serving: the second answer is made of kept objects."""
+    fast, plain = build_schema(), build_schema(leaf_shortcut=False)
+    expected = _answer(plain, served_store, query)
+    assert expected[0] and not expected[1]
+    assert _answer(fast, served_store, query) == expected
+    assert _answer(fast, served_store, query) == expected
+    limited = _answer(plain, served_store, query, max_fields=30)
+    assert _answer(fast, served_store, query, max_fields=30) == limited
+
+
+def test_a_page_of_series_runs_no_field_through_graphql_core(
+    served_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The direct paths are taken: of the page of series with versions and dependencies,
+    only the root field (it has arguments) goes through graphql-core's `execute_field`."""
+    calls: list[str] = []
+    original = Executor.execute_field
+
+    def counted(self: Any, parent: Any, source: Any, details: Any, *rest: Any) -> Any:
+        calls.append(details[0].node.name.value)
+        return original(self, parent, source, details, *rest)
+
+    monkeypatch.setattr(Executor, "execute_field", counted)
+    query = (
+        "{ allSeries(first: 20) { totalCount nodes { title version date "
+        "versions { title version } dependencies { kind series { title version } } } } }"
+    )
+    answer = _answer(build_schema(), served_store, query)
+    assert answer[0]["allSeries"]["nodes"] and not answer[1]
+    assert calls == ["allSeries"]
+
+
+def test_a_resolver_failing_on_the_direct_path_fails_as_in_graphql_core(
+    served_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resolver that raises is run again on graphql-core's path, which reports it (masked,
+    at its path) exactly as without the short paths."""
+    from graphapi.schema.dataloaders import DataLoaders
+
+    def broken(self: DataLoaders) -> Any:
+        raise RuntimeError("lineage unavailable")
+
+    monkeypatch.setattr(DataLoaders, "lineage", broken)
+    query = "{ allSeries(first: 3) { nodes { title versions { title } } } }"
+    fast = _answer(build_schema(), served_store, query)
+    assert fast == _answer(build_schema(leaf_shortcut=False), served_store, query)
+    assert fast[1] and fast[1][0][1] == ["allSeries", "nodes", 0, "versions"]
 
 
 def test_a_null_in_a_non_null_leaf_is_graphql_cores_error(
