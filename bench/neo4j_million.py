@@ -43,7 +43,7 @@ from benchlib import ROOT, machine, print_table
 sys.path.insert(0, str(ROOT))
 
 from neo4j import GraphDatabase
-from queries import Query, load
+from queries import Query, Server, load
 
 from graphapi.sample import generate_messages, write_sample_mbox
 from tests.neo4j_bulk import NEO4J_ADMIN, run_finish
@@ -219,44 +219,6 @@ def queries_for(chosen: dict[str, str]) -> list[Query]:
     return [Query(name, text, variables, lambda: None) for name, text, variables in texts]
 
 
-class Serve:
-    """`graphapi serve` with these store options on a free port; stopped on exit."""
-
-    def __init__(self, store: list[str]) -> None:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.store = store
-
-    def __enter__(self) -> str:
-        import httpx
-
-        command = [PY, "-m", "graphapi", "serve", *self.store]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, cwd=ROOT)
-        url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 1200
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    return url + "/graphql"
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def measure(
     url: str, queries: list[Query], args: argparse.Namespace
 ) -> dict[str, tuple[float, ...]]:
@@ -364,7 +326,7 @@ def main() -> int:
                 steps.append(update)
             chosen = picks(uri)
             print(f"query variables: {chosen}", flush=True)
-            with Serve(["--neo4j", uri]) as url:
+            with Server(store=["--neo4j", uri], start_seconds=1200) as url:
                 results["Neo4j"] = measure(url, queries_for(chosen), args)
     finally:
         os.environ.clear()
@@ -377,7 +339,7 @@ def main() -> int:
         store = read_snapshot(args.compare_db).warm()
         compared = canonical_queries(store)
         del store
-        with Serve(["--db", str(args.compare_db)]) as url:
+        with Server(args.compare_db, start_seconds=1200) as url:
             results[args.compare_db.name] = measure(url, compared, args)
     report(steps, messages, nodes, rels, own, results)
     return 0

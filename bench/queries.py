@@ -268,23 +268,28 @@ def file_people(store: NetworkXStore, path: str) -> object:
 
 
 class Server:
-    """`graphapi serve --db DB` on a free local port, stopped (and waited for) on exit."""
+    """`graphapi serve --db DB` (or with other store options: `store`) on a free local
+    port, stopped (and waited for) on exit; `start_seconds` to answer /healthz (a Neo4j
+    server warming a million-message graph takes minutes)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(
+        self, db: Path | None = None, *, store: list[str] | None = None, start_seconds: int = 300
+    ) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.db = db
+        self.store = store if store is not None else ["--db", str(Path(str(db)).resolve())]
+        self.start_seconds = start_seconds
 
     def __enter__(self) -> str:
-        command = [sys.executable, "-m", "graphapi", "serve", "--db", str(self.db.resolve())]
+        command = [sys.executable, "-m", "graphapi", "serve", *self.store]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         # run from the tree this bench belongs to: `python -m` puts the working directory
         # first on sys.path, so a server started elsewhere serves that directory's code
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(command, env=env, cwd=TREE)
         url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
@@ -293,7 +298,7 @@ class Server:
                     return url + "/graphql"
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError("server did not start in 300 s")
+        raise RuntimeError(f"server did not start in {self.start_seconds} s")
 
     def __exit__(self, *_: object) -> None:
         self.process.terminate()
