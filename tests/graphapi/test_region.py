@@ -84,6 +84,28 @@ def _unrelated() -> list[str]:
     ]
 
 
+def _dependent() -> list[str]:
+    """Carol's series that declares it depends on `_v1`'s cover letter."""
+    return [
+        mail(
+            "dep-0@c",
+            "[PATCH 0/1] kvm: use the frobnicator knob",
+            "12:00",
+            "Uses the knob.\n\nprerequisite-message-id: <v1-0@a>\n",
+            sender=CAROL,
+        ),
+        patch(
+            "dep-1@c",
+            "[PATCH 1/1] kvm: use the frobnicator knob",
+            "12:01",
+            "arch/x86/kvm/use.c",
+            "use",
+            sender=CAROL,
+            reply_to="dep-0@c",
+        ),
+    ]
+
+
 def _v1() -> list[str]:
     return [
         mail(
@@ -191,46 +213,12 @@ SCENARIOS: dict[str, tuple[list[str], list[str], bool]] = {
     # a new series declaring that it depends on an old one
     "dependency on an old series": (
         _v1(),
-        [
-            mail(
-                "dep-0@c",
-                "[PATCH 0/1] kvm: use the frobnicator knob",
-                "12:00",
-                "Uses the knob.\n\nprerequisite-message-id: <v1-0@a>\n",
-                sender=CAROL,
-            ),
-            patch(
-                "dep-1@c",
-                "[PATCH 1/1] kvm: use the frobnicator knob",
-                "12:01",
-                "arch/x86/kvm/use.c",
-                "use",
-                sender=CAROL,
-                reply_to="dep-0@c",
-            ),
-        ],
+        _dependent(),
         True,
     ),
     # an old series depended on one that arrives now: its placeholder resolves
     "a new series an old one depended on": (
-        [
-            mail(
-                "dep-0@c",
-                "[PATCH 0/1] kvm: use the frobnicator knob",
-                "12:00",
-                "Uses the knob.\n\nprerequisite-message-id: <v1-0@a>\n",
-                sender=CAROL,
-            ),
-            patch(
-                "dep-1@c",
-                "[PATCH 1/1] kvm: use the frobnicator knob",
-                "12:01",
-                "arch/x86/kvm/use.c",
-                "use",
-                sender=CAROL,
-                reply_to="dep-0@c",
-            ),
-        ],
+        _dependent(),
         _v1(),
         True,
     ),
