@@ -236,18 +236,14 @@ def _rebuild_corpus(
     wanted = given.wanted(kept, parsed)
     store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
-    people = len(corpus.people)
+    before = len(corpus.messages) - len(intake.added), len(corpus.people)
     corpus.add_people(parsed.people)
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    same = wanted == kept and people == len(corpus.people) and not tally.reused
     store.touched = None
-    outcome = (
-        _update(store, given.companies, intake.added)
-        if same
-        else "the kept files or people changed, or a Message-ID was reused"
-    )
+    changed = _whole_change(before, corpus, wanted != kept, tally.reused)
+    outcome = changed or _update(store, given.companies, intake.added)
     if isinstance(outcome, str):
         summary.rebuilt_because = outcome
         store.counts = rebuild(store, given.companies)
@@ -255,6 +251,20 @@ def _rebuild_corpus(
         summary.reassembled = (outcome, len(corpus.messages))
     summary.series, summary.patches = store.counts
     return summary, None if wanted == kept else wanted
+
+
+def _whole_change(before: tuple[int, int], corpus: Corpus, files: bool, reused: int) -> str:
+    """Why this load changes the whole graph ("": it may not), given the corpus' messages
+    and people `before` it: a first load, identity or ownership files that changed, new
+    people records (shortlogs), or a reused Message-ID (keys of other messages move)."""
+    messages, people = before
+    if not messages:
+        return "a fresh load"
+    if files:
+        return "MAINTAINERS, .mailmap, aliases or the company map changed"
+    if people != len(corpus.people):
+        return "new people records"
+    return "a Message-ID was reused" if reused else ""
 
 
 def incremental_enabled() -> bool:

@@ -47,7 +47,7 @@ def test_a_load_says_how_the_graph_took_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fresh load rebuilds and says so; an update says how much it re-assembled; a load
-    that finds nothing new says nothing of the graph."""
+    that finds nothing new says nothing of the graph; a new .mailmap rebuilds, saying why."""
     monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")  # these fixtures are tiny corpora
     db, series = tmp_path / "g.db", ROOT / "tests" / "fixtures" / "series"
     _load(db, series / "coverless_reroll.mbox")
@@ -57,6 +57,9 @@ def test_a_load_says_how_the_graph_took_it(
     assert "  graph: updated in place, 6 of 11 messages re-assembled" in lines, lines
     _load(db, series / "partial_resend.mbox")
     assert not [line for line in capsys.readouterr().out.splitlines() if "graph:" in line]
+    _load(db, ROOT / "tests" / "fixtures" / "mailmap" / "people.mailmap")
+    changed = "  graph: rebuilt whole (MAINTAINERS, .mailmap, aliases or the company map changed)"
+    assert changed in capsys.readouterr().out.splitlines()
 
 
 def test_query_with_variables_and_errors(
