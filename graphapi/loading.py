@@ -319,7 +319,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
         companies = company_map_with(corpus.company_map_text, "company map")
     identities, maintainers = _identities(corpus)
     assembly = assemble(corpus.messages.values(), corpus.people.values())
-    counts = (sum(1 for s in assembly.series if s.resolved), len(assembly.patches))
+    counts = assembly.counts()
     # bodies stay in the corpus (and the database), not in the graph; no whole batch is held
     store.replace_with(
         partial(
@@ -391,8 +391,7 @@ def _merge_records(
     identities, maintainers = wanted.identities(), wanted.ownership()
     store.write(batch_from_assembly(assembly, companies, identities, maintainers))
     summary.commits = _add_commits(store, parsed, identities)
-    summary.series = sum(1 for s in assembly.series if s.resolved)
-    summary.patches = len(assembly.patches)
+    summary.series, summary.patches = assembly.counts()
     return summary, None if wanted == kept else wanted
 
 

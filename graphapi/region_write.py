@@ -29,7 +29,7 @@ from typing import Any
 from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly, person_key
 from graphapi.message_index import Entry
-from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
+from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -51,27 +51,11 @@ Touched = tuple[set[str], set[tuple[str, str, str]]]
 NameIndexes = tuple[dict[str, str], dict[str, str]]
 
 
-def _nid(kind: NodeKind, key: str) -> str:
-    return f"{kind._value_}:{key}"
-
-
-def _ekey(edge: EdgeRecord) -> tuple[str, str, str]:
-    return (
-        _nid(*edge.source),
-        _nid(*edge.target),
-        f"{edge.kind._value_}:{edge.discriminator}",
-    )
-
-
-def _counts(assembly: Assembly) -> tuple[int, int]:
-    return sum(1 for s in assembly.series if s.resolved), len(assembly.patches)
-
-
 class _Side:
     """One batch (old or new) and what the checks ask of it."""
 
     def __init__(self, assembly: Assembly, batch: GraphBatch) -> None:
-        self.counts = _counts(assembly)
+        self.counts = assembly.counts()
         self.batch = batch
         self.assembly = assembly
         self.owned: set[str] = set()
@@ -82,7 +66,7 @@ class _Side:
         for record in batch.nodes:
             kind, key = record.kind, record.key
             if kind in OWNED:
-                self.owned.add(_nid(kind, key))
+                self.owned.add(node_id(kind, key))
             elif kind is NodeKind.PERSON:
                 if key.startswith(_NAMED):
                     self.named.add(key)
@@ -96,7 +80,7 @@ class _Side:
         for edge in batch.edges:
             for kind, key in (edge.source, edge.target):
                 if kind in OWNED:
-                    self.owned.add(_nid(kind, key))
+                    self.owned.add(node_id(kind, key))
 
 
 def _side(
@@ -201,6 +185,7 @@ def apply_region(
     if refusal is not None:
         return refusal
     touched: Touched = (set(), set())
+    store.touched = touched  # `NetworkXStore.write` adds what it writes; the rest below
     _write(store, old, new, touched)
     _rederive_named(graph, old.named | new.named, touched)
     _rederive_files(store, old.files | new.files, maintainers, touched)
@@ -210,7 +195,6 @@ def apply_region(
         series - old.counts[0] + new.counts[0],
         patches - old.counts[1] + new.counts[1],
     )
-    store.touched = touched
     return None
 
 
@@ -264,7 +248,7 @@ def _employment_moves(graph: Any, new: _Side, companies: CompanyMap) -> str | No
     """A known person whose employment could depend on which address is seen first."""
     nodes = graph.nodes
     for key, emails in new.emails.items():
-        attrs = nodes.get(_nid(NodeKind.PERSON, key))
+        attrs = nodes.get(node_id(NodeKind.PERSON, key))
         if attrs is None:
             continue
         every = emails | set(attrs["props"].get("emails", ()))
@@ -282,7 +266,7 @@ def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: NameIndexes)
         if before.get(folded) == after.get(folded):
             continue
         for key in (_NAMED + folded, before.get(folded)):
-            nid = _nid(NodeKind.PERSON, key) if key else ""
+            nid = node_id(NodeKind.PERSON, key) if key else ""
             if nid in graph.nodes and _contributes_outside(graph, nid, owned):
                 return f"shortlogs outside the region name {folded!r}"
     return None
@@ -307,7 +291,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
     stored_names = {
         key: dict(nodes[nid].get("names") or {})
         for key in new.emails
-        if (nid := _nid(NodeKind.PERSON, key)) in nodes
+        if (nid := node_id(NodeKind.PERSON, key)) in nodes
     }
     doomed = [nid for nid in old.owned | new.owned if nid in nodes]
     for nid in doomed:
@@ -315,18 +299,16 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
         edge_keys.update(graph.out_edges(nid, keys=True))
     graph.remove_nodes_from(doomed)
     node_ids.update(doomed)
-    known = {_nid(NodeKind.PERSON, key) for key in stored_names}
+    known = {node_id(NodeKind.PERSON, key) for key in stored_names}
     batch = GraphBatch(
         list(new.batch.nodes),
         [
             e
             for e in new.batch.edges
-            if e.kind is not EdgeKind.EMPLOYED_BY or _nid(*e.source) not in known
+            if e.kind is not EdgeKind.EMPLOYED_BY or node_id(*e.source) not in known
         ],
     )
     store.write(batch)
-    node_ids.update(_nid(r.kind, r.key) for r in batch.nodes)
-    edge_keys.update(_ekey(e) for e in batch.edges)
     for key, counts in new.names.items():
         before = stored_names.get(key, {})
         taken = old.names.get(key, {})
@@ -334,7 +316,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
             name: before.get(name, 0) - taken.get(name, 0) + counts.get(name, 0)
             for name in before.keys() | counts.keys()
         }
-        attrs = nodes[_nid(NodeKind.PERSON, key)]
+        attrs = nodes[node_id(NodeKind.PERSON, key)]
         attrs["names"] = {name: count for name, count in summed.items() if count > 0}
         refresh_name(attrs)
 
@@ -343,7 +325,7 @@ def _rederive_named(graph: Any, named: set[str], touched: Touched) -> None:
     """A `name:` person: the spellings of the shortlogs still naming them, or gone."""
     nodes = graph.nodes
     for key in named:
-        nid = _nid(NodeKind.PERSON, key)
+        nid = node_id(NodeKind.PERSON, key)
         if nid not in nodes:
             continue
         touched[0].add(nid)
@@ -371,7 +353,7 @@ def _rederive_files(
     graph = store.graph
     added = GraphBatch()
     for path in files:
-        nid = _nid(NodeKind.FILE, path)
+        nid = node_id(NodeKind.FILE, path)
         if nid not in graph.nodes:
             continue
         ins = [d["kind"] for _, _, d in graph.in_edges(nid, data=True)]
@@ -390,4 +372,3 @@ def _rederive_files(
                 )
     if added.edges:
         store.write(added)
-        touched[1].update(_ekey(e) for e in added.edges)

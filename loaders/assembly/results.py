@@ -150,6 +150,10 @@ class Assembly:
     duplicates: int = 0
     aliases: dict[str, str] = field(default_factory=dict)
 
+    def counts(self) -> tuple[int, int]:
+        """How many series (resolved ones) and patches it holds, as a load reports them."""
+        return sum(1 for s in self.series if s.resolved), len(self.patches)
+
     def series_key(self, key: str) -> str:
         """The loaded series a message-id names (a patch's id names its series)."""
         return self.aliases.get(key, key)
