@@ -19,7 +19,7 @@ from datetime import datetime
 from graphapi.corpus import fetch
 from graphapi.region import links_of
 from loaders.assembly.assemble import people_of
-from loaders.mail.files import SHORTENED, raw_files
+from loaders.mail.files import is_full, raw_files, shortened_tail
 from loaders.records import Address, Message
 
 __all__ = ["Entry", "StoredIndex", "entries", "entry_of", "read", "save"]
@@ -46,9 +46,10 @@ def entry_of(message: Message) -> Entry:
     known: list[str] = []
     tails: list[str] = []
     for change in raw_files(message):
-        if SHORTENED in change.path:
-            tails.append(change.path.split(SHORTENED, 1)[1])
-        elif not change.shortened:
+        tail = shortened_tail(change.path)
+        if tail is not None:
+            tails.append(tail)
+        elif is_full(change):
             known.append(change.path)
     return Entry(
         key=message.key,
@@ -129,7 +130,8 @@ def entries(messages: Mapping[str, Message], index: StoredIndex | None) -> dict[
     from their messages (read together) and stored for next time."""
     stored = index.read() if index is not None else {}
     missing = [key for key in messages if key not in stored]
-    made = dict(zip(missing, map(entry_of, fetch(messages, missing)), strict=True))
+    unindexed = fetch(messages, missing)
+    made = dict(zip(missing, map(entry_of, unindexed), strict=True))
     if index is not None and missing:
-        index.save(zip(missing, fetch(messages, missing), strict=True))
+        index.save(zip(missing, unindexed, strict=True))
     return {key: stored[key] if key in stored else made[key] for key in messages}

@@ -29,6 +29,7 @@ from graphapi.corpus import fetch
 from loaders.assembly.assemble import normalise_title
 from loaders.assembly.lineage import b4_slug
 from loaders.assembly.threads import is_patch_message, thread_parents
+from loaders.mail.files import suffixes
 from loaders.records import Message
 
 if TYPE_CHECKING:
@@ -138,7 +139,6 @@ class _Scan:
     where each shortened tail is used."""
 
     union: _Union = field(default_factory=_Union)
-    roots: dict[str, str] = field(default_factory=dict)  # message key -> a key of its links
     known_before: set[str] = field(default_factory=set)
     new_paths: set[str] = field(default_factory=set)
     tails: dict[str, list[str]] = field(default_factory=dict)  # tail -> message keys
@@ -152,23 +152,12 @@ def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
         if entry.date is None or entry.digest:
             scan.refusal = "the corpus holds digest entries or undated messages"
             return scan
-        scan.roots[key] = "t:" + key
-        join(entry.links)
+        join(entry.links)  # the first is the message's own, "t:" + key (`links_of`)
         for tail in entry.tails:
             scan.tails.setdefault(tail, []).append(key)
         (scan.new_paths if key in changed else scan.known_before).update(entry.known)
     scan.new_paths -= scan.known_before
     return scan
-
-
-def _suffixes(path: str) -> Iterator[str]:
-    """`path` and each of its tails after a `/` (what a `.../tail` can complete)."""
-    start = 0
-    while True:
-        yield path[start:]
-        start = path.find("/", start) + 1
-        if not start:
-            return
 
 
 def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
@@ -183,16 +172,19 @@ def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
     scan = _scan(entries, changed)
     if scan.refusal is not None:
         return Region(refusal=scan.refusal)
-    find = scan.union.find
-    wanted = {find(scan.roots[key]) for key in changed}
+
+    def find(key: str) -> str:  # a message's component
+        return scan.union.find("t:" + key)
+
+    wanted = {find(key) for key in changed}
     pulled = {
         key
         for path in scan.new_paths
-        for tail in _suffixes(path)
+        for tail in suffixes(path)
         for key in scan.tails.get(tail, ())
     }
-    wanted |= {find(scan.roots[key]) for key in pulled}
-    keys = [key for key in entries if find(scan.roots[key]) in wanted]
+    wanted |= {find(key) for key in pulled}
+    keys = [key for key in entries if find(key) in wanted]
     if len(keys) > float(os.environ.get("GRAPHAPI_REGION_SHARE", MAX_SHARE)) * len(entries):
         return Region(refusal=f"the region holds {len(keys)} of {len(entries)} messages")
     return Region(

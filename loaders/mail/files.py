@@ -6,14 +6,14 @@ them from the full paths seen elsewhere in the same load, so one file is one nod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from loaders.records import FileChange, Message
 
-__all__ = ["SHORTENED", "FileResolver", "files_of", "raw_files"]
+__all__ = ["FileResolver", "files_of", "is_full", "raw_files", "shortened_tail", "suffixes"]
 
-_SHORT = SHORTENED = ".../"
+_SHORT = ".../"
 
 
 class FileResolver:
@@ -24,16 +24,14 @@ class FileResolver:
         assembled: `graphapi.region`)."""
         self._known: set[str] = set(known)
         for message in messages:
-            for change in raw_files(message):
-                if not change.shortened and _SHORT not in change.path:
-                    self._known.add(change.path)
+            self._known.update(c.path for c in raw_files(message) if is_full(c))
         self._by_tail: dict[str, list[str]] | None = None
 
     def resolve(self, change: FileChange) -> FileChange:
         """The change with its full path when exactly one known path ends with the tail."""
-        if _SHORT not in change.path:
+        tail = shortened_tail(change.path)
+        if tail is None:
             return change
-        tail = change.path.split(_SHORT, 1)[1]
         candidates = self._paths_ending_with(tail)
         if len(candidates) != 1:
             return change
@@ -46,13 +44,30 @@ class FileResolver:
         if self._by_tail is None:
             self._by_tail = {}
             for path in self._known:
-                start = 0
-                while True:
-                    self._by_tail.setdefault(path[start:], []).append(path)
-                    start = path.find("/", start) + 1
-                    if not start:
-                        break
+                for tail in suffixes(path):
+                    self._by_tail.setdefault(tail, []).append(path)
         return self._by_tail.get(tail, [])
+
+
+def shortened_tail(path: str) -> str | None:
+    """What follows `.../` in a path a diffstat shortened; None for any other path."""
+    _, short, tail = path.partition(_SHORT)
+    return tail if short else None
+
+
+def is_full(change: FileChange) -> bool:
+    """Whether the path is whole (one a shortened path can be completed with)."""
+    return not change.shortened and _SHORT not in change.path
+
+
+def suffixes(path: str) -> Iterator[str]:
+    """`path` and each of its tails after a `/` (what a `.../tail` can complete)."""
+    start = 0
+    while True:
+        yield path[start:]
+        start = path.find("/", start) + 1
+        if not start:
+            return
 
 
 def raw_files(message: Message) -> tuple[FileChange, ...]:
