@@ -29,10 +29,7 @@ from graphapi.region_write import apply_region, name_indexes
 from graphapi.store.base import MaintainedStore, StoreMaintenance
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
-from loaders.identity.aliases import parse_aliases
-from loaders.identity.companies import CompanyMap, company_map_with
-from loaders.identity.mailmap import parse_mailmap
-from loaders.identity.maintainers import Maintainers, parse_maintainers
+from loaders.identity.companies import CompanyMap
 from loaders.records import Message
 from loaders.sources.detect import SourceFormat
 
@@ -282,7 +279,8 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
     corpus = store.corpus
     if corpus.commits:
         return "the corpus holds code trees' commits"
-    kept_map = company_map_with(corpus.company_map_text, "company map")
+    kept = kept_files_of(store)
+    kept_map = kept.companies()
     if companies is not None and companies != kept_map:
         return "a company map other than the kept one"
     index = entries(corpus.messages, store.message_index)
@@ -294,20 +292,10 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
         graph = store.graph_reader()  # the database's graph, to change
         graph.graph["corpus"] = corpus
         store.graph = graph
-    identities, maintainers = _identities(corpus)
+    identities, maintainers = kept.identities(), kept.ownership()
     names = name_indexes(index, corpus.people.values(), added, identities)
     refusal = apply_region(store, region, kept_map, identities, maintainers, names)
     return len(region.new) if refusal is None else refusal
-
-
-def _identities(corpus: Corpus) -> tuple[Identities, Maintainers | None]:
-    """The kept .mailmap and aliases as `Identities`, and the kept MAINTAINERS."""
-    identities = Identities(
-        parse_mailmap(corpus.mailmap_text) if corpus.mailmap_text else None,
-        parse_aliases(corpus.aliases_text) if corpus.aliases_text else {},
-    )
-    maintainers = parse_maintainers(corpus.maintainers_text) if corpus.maintainers_text else None
-    return identities, maintainers
 
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
@@ -315,9 +303,8 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
     many series (resolved) and patches it holds. Memory: the graph is built from the
     assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch."""
     corpus = store.corpus
-    if companies is None:
-        companies = company_map_with(corpus.company_map_text, "company map")
-    identities, maintainers = _identities(corpus)
+    kept = kept_files_of(store)
+    identities, maintainers = kept.identities(), kept.ownership()
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = assembly.counts()
     # bodies stay in the corpus (and the database), not in the graph; no whole batch is held
@@ -325,7 +312,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
         partial(
             emit_assembly,
             assembly,
-            companies,
+            kept.companies() if companies is None else companies,
             identities=identities,
             maintainers=maintainers,
             bodies=False,
