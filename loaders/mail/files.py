@@ -44,8 +44,8 @@ class FileResolver:
         if self._by_tail is None:
             self._by_tail = {}
             for path in self._known:
-                for tail in suffixes(path):
-                    self._by_tail.setdefault(tail, []).append(path)
+                for suffix in suffixes(path):
+                    self._by_tail.setdefault(suffix, []).append(path)
         return self._by_tail.get(tail, [])
 
 
