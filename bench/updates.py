@@ -31,6 +31,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 from benchlib import CORPORA, clone_inbox, machine, median, print_table, temp_dir
 
@@ -53,13 +54,18 @@ print(rss() - before, store.graph.number_of_nodes(), flush=True)
 """
 
 
-#: CPU seconds (user + system) of each `run_load`'s process (not its parse workers), in order.
-CPU: list[float] = []
+class LoadRun(NamedTuple):
+    """One `graphapi load` process: wall seconds, peak RSS (MiB, its parse workers too),
+    its own CPU seconds (user + system; not its parse workers'), its summary line."""
+
+    seconds: float
+    peak_mib: float
+    cpu: float
+    line: str
 
 
-def run_load(db: Path, *args: str, whole: bool = False) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MiB, summary line) of one `graphapi load` process (its own
-    CPU seconds appended to `CPU`); `whole`: with incremental updates off
+def run_load(db: Path, *args: str, whole: bool = False) -> LoadRun:
+    """Run one `graphapi load`; `whole`: with incremental updates off
     (`GRAPHAPI_INCREMENTAL=0`), every load rebuilds."""
     command = [sys.executable, "-m", "graphapi", "load", "--db", str(db), *args]
     env = dict(os.environ, GRAPHAPI_INCREMENTAL="0") if whole else None
@@ -67,12 +73,12 @@ def run_load(db: Path, *args: str, whole: bool = False) -> tuple[float, float, s
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    CPU.append(usage.ru_utime + usage.ru_stime)
     assert process.stdout is not None
     out = process.stdout.read().strip().splitlines()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"load failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024, out[0] if out else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    return LoadRun(elapsed, usage.ru_maxrss / 1024, cpu, out[0] if out else "")
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -132,7 +138,7 @@ def served_update(db: Path, inbox: Path, cut: str) -> tuple[float, float]:
             if time.monotonic() > deadline:
                 sys.exit("the server did not start")
             time.sleep(0.2)
-        seconds, _, _ = run_load(db, str(inbox))
+        seconds = run_load(db, str(inbox)).seconds
         ended = time.perf_counter()
         while served_messages(port) == before:
             if time.perf_counter() - ended > 120:
@@ -163,19 +169,23 @@ def main() -> None:
         line = ""
         for _ in range(args.runs):
             fresh_db.unlink(missing_ok=True)
-            seconds, peak, line = run_load(fresh_db, str(inbox))
-            fresh.append(seconds)
-            cpu["fresh"].append(CPU[-1])
-            peaks.append(peak)
-            nothing.append(run_load(fresh_db, str(inbox))[0])
-            cpu["nothing"].append(CPU[-1])
+            run = run_load(fresh_db, str(inbox))
+            fresh.append(run.seconds)
+            cpu["fresh"].append(run.cpu)
+            peaks.append(run.peak_mib)
+            line = run.line
+            run = run_load(fresh_db, str(inbox))
+            nothing.append(run.seconds)
+            cpu["nothing"].append(run.cpu)
             update_db.unlink(missing_ok=True)
             run_load(update_db, "--range", f"..{cut}", str(inbox))
             copy_database(update_db, whole_db)
-            updates.append(run_load(update_db, str(inbox))[0])
-            cpu["update"].append(CPU[-1])
-            wholes.append(run_load(whole_db, str(inbox), whole=True)[0])
-            cpu["whole"].append(CPU[-1])
+            run = run_load(update_db, str(inbox))
+            updates.append(run.seconds)
+            cpu["update"].append(run.cpu)
+            run = run_load(whole_db, str(inbox), whole=True)
+            wholes.append(run.seconds)
+            cpu["whole"].append(run.cpu)
         count = messages_in(line)
         rss = subprocess.run(
             [sys.executable, "-c", SERVE_RSS, str(fresh_db)],
