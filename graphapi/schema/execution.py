@@ -337,12 +337,7 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """A resolver run directly and its value completed; `_Slow` for anything else (an
         error, an awaitable, a request already past a limit: nothing is charged then)."""
-        context = self.context_value
-        if (
-            context.stopped is not None
-            or context.resolved >= context.max_fields
-            or context.over_budget()
-        ):
+        if not self.context_value.allows(1):
             raise _Slow  # the middleware refuses it: no resolver runs past a limit
         raw = self.build_resolve_info(step.field, [d.node for d in details], step.parent, path)
         info = Info(_raw_info=raw, _field=step.definition)
