@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -198,7 +199,6 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
 
     _steps: dict[int, tuple[Any, list[_Step]]]
     _list_plans: dict[tuple[int, int], tuple[Any, _Object | None]]
-    _direct: bool
 
     # -- plans ---------------------------------------------------------------------------
     def _steps_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
@@ -207,7 +207,6 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
             steps = self._steps
         except AttributeError:
             steps = self._steps = {}
-            self._direct = self._resolvers_run_directly()
         kept = steps.get(id(grouped_field_set))
         if kept is not None and kept[0] is grouped_field_set:
             return kept[1]
@@ -218,7 +217,8 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         steps[id(grouped_field_set)] = (grouped_field_set, made)  # kept alive: ids stay unique
         return made
 
-    def _resolvers_run_directly(self) -> bool:
+    @cached_property
+    def _direct(self) -> bool:
         """Resolvers may be called directly in this request: the loaders answer at once (no
         awaitable to schedule) and every middleware only charges fields (`charges_fields`:
         the `TimeBudget`, whose other check is of arguments, which these fields have none of)."""
