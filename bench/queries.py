@@ -79,8 +79,7 @@ def main() -> None:
         db = args.db or build_snapshot(args.corpus, Path(scratch))
         store = read_snapshot(db).warm()
         queries = canonical_queries(store)
-        gc.collect()  # the graph stays alive (the store twins): out of the collector's
-        gc.freeze()  # sight, or a full collection walks it in the middle of a request
+        freeze_heap()
         with Server(db) as url:
             rows = []
             for concurrency in [int(c) for c in args.clients.split(",")]:
@@ -265,6 +264,14 @@ def file_people(store: NetworkXStore, path: str) -> object:
 
 
 # --- server and load generator -------------------------------------------------------------
+
+
+def freeze_heap() -> None:
+    """Move what is alive now out of the collector's sight: the graph read to choose the
+    queries stays alive (their store twins), and a full collection walking it in the middle
+    of a request would be timed as that request's."""
+    gc.collect()
+    gc.freeze()
 
 
 class Server:

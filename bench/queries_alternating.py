@@ -18,7 +18,6 @@ cost is its answer's size from one whose cost is its work.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import statistics
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from queries import Query, Server, canonical_queries
+from queries import Query, Server, canonical_queries, freeze_heap
 
 from graphapi.snapshot import read_snapshot
 
@@ -40,8 +39,7 @@ def main() -> None:
     queries = canonical_queries(read_snapshot(args.db).warm())
     if args.only:
         queries = [queries[0], *(q for q in queries[1:] if args.only in q.name)]
-    gc.collect()  # the graph read to choose the queries stays alive (their store twins):
-    gc.freeze()  # out of the collector's sight, or a full collection walks it mid-request
+    freeze_heap()
     floor = queries[0]
     print(
         "| query | `__typename` p50 ms | query p50 ms | share | query p99/p50 "

@@ -244,14 +244,11 @@ def _position(cursor: str, text: str) -> Position:
 
 
 def build_connection(
-    page: Page, convert: Callable[[NodeData], T], objects: KeptObjects | None = None
+    page: Page, convert: Callable[[NodeData], T], objects: KeptObjects
 ) -> Connection[T]:
     """A Relay connection of a page, each item's cursor its keyset position (items and
-    cursors kept with the graph when `objects` is given: `graphapi.schema.kept`)."""
-    if objects is not None:
-        convert, cursor_of = objects.converter(convert), objects.converter(item_cursor)
-    else:
-        cursor_of = item_cursor
+    cursors kept with the graph where `objects` keeps any: `graphapi.schema.kept`)."""
+    convert, cursor_of = objects.converter(convert), objects.converter(item_cursor)
     nodes = [convert(item) for item in page.items]
     cursors = [cursor_of(item) for item in page.items]
     return Connection(

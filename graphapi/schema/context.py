@@ -52,15 +52,19 @@ class Context:
         """Seconds left of the time budget (0 when spent)."""
         return max(0.0, self.budget_seconds - (time.monotonic() - self.started))
 
+    def allows(self, fields: int) -> bool:
+        """`fields` more resolved fields would hit no limit (nothing is counted)."""
+        return (
+            self.stopped is None
+            and self.resolved + fields <= self.max_fields
+            and not self.over_budget()
+        )
+
     def try_charge_many(self, fields: int) -> bool:
         """Count `fields` resolved fields at once if none hits a limit (True); else count
         nothing and return False, so the fields go the way that refuses them (`charge`, one
         by one, raising at the limit): the executor's direct paths (`execution.py`)."""
-        if (
-            self.stopped is not None
-            or self.resolved + fields > self.max_fields
-            or self.over_budget()
-        ):
+        if not self.allows(fields):
             return False
         self.resolved += fields
         return True

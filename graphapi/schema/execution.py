@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLField,
@@ -73,7 +74,7 @@ class _Object:
     required: bool
     listed: bool
     items_required: bool
-    steps: list[_Step]
+    steps: list[_DirectStep]
     resolves: bool  # some step below runs a resolver (its info needs a path)
 
 
@@ -93,6 +94,8 @@ class _Resolved:
 #: One field of a selection set: its response name, its field nodes, and how to complete it
 #: directly (None: graphql-core's path).
 _Step = tuple[str, Any, "_Leaf | _Object | _Resolved | None"]
+#: A step completed directly (every step of an `_Object`'s selection is one).
+_DirectStep = tuple[str, Any, "_Leaf | _Object | _Resolved"]
 
 _PLANS: dict[int, tuple[GraphQLField, _Leaf | None]] = {}
 
@@ -198,7 +201,6 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
 
     _steps: dict[int, tuple[Any, list[_Step]]]
     _list_plans: dict[tuple[int, int], tuple[Any, _Object | None]]
-    _direct: bool
 
     # -- plans ---------------------------------------------------------------------------
     def _steps_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
@@ -207,7 +209,6 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
             steps = self._steps
         except AttributeError:
             steps = self._steps = {}
-            self._direct = self._resolvers_run_directly()
         kept = steps.get(id(grouped_field_set))
         if kept is not None and kept[0] is grouped_field_set:
             return kept[1]
@@ -218,7 +219,8 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         steps[id(grouped_field_set)] = (grouped_field_set, made)  # kept alive: ids stay unique
         return made
 
-    def _resolvers_run_directly(self) -> bool:
+    @cached_property
+    def _direct(self) -> bool:
         """Resolvers may be called directly in this request: the loaders answer at once (no
         awaitable to schedule) and every middleware only charges fields (`charges_fields`:
         the `TimeBudget`, whose other check is of arguments, which these fields have none of)."""
@@ -277,7 +279,7 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         takes_self = resolver.self_parameter is not None
         return _Resolved(field, parent, definition, takes_self, info and info.name, then)
 
-    def _plain_selection(self, kind: Any, details: Any) -> list[_Step] | None:
+    def _plain_selection(self, kind: Any, details: Any) -> list[_DirectStep] | None:
         """The steps of an object type's selection when every one is direct, else None."""
         if not isinstance(kind, GraphQLObjectType):
             return None
@@ -285,7 +287,9 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         if new_defer_usages:
             return None
         steps = self._steps_of(kind, grouped_field_set)
-        return steps if all(step[2] is not None for step in steps) else None
+        if any(step[2] is None for step in steps):
+            return None
+        return cast(list[_DirectStep], steps)
 
     # -- completion ----------------------------------------------------------------------
     def _complete(self, plan: _Leaf | _Object, value: Any, path: Any, charged: list[int]) -> Any:
@@ -325,10 +329,8 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
             inner = Path(path, response_name, None) if path is not None else None
             if isinstance(step, _Resolved):
                 result[response_name] = self._run(step, value, details, inner, charged)
-            elif step is not None:
-                result[response_name] = self._complete(step, step.read(value), inner, charged)
             else:
-                raise _Slow
+                result[response_name] = self._complete(step, step.read(value), inner, charged)
         charged[0] += len(plan.steps)
         return result
 
@@ -337,12 +339,7 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """A resolver run directly and its value completed; `_Slow` for anything else (an
         error, an awaitable, a request already past a limit: nothing is charged then)."""
-        context = self.context_value
-        if (
-            context.stopped is not None
-            or context.resolved >= context.max_fields
-            or context.over_budget()
-        ):
+        if not self.context_value.allows(1):
             raise _Slow  # the middleware refuses it: no resolver runs past a limit
         raw = self.build_resolve_info(step.field, [d.node for d in details], step.parent, path)
         info = Info(_raw_info=raw, _field=step.definition)

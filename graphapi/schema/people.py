@@ -179,9 +179,9 @@ class ReviewTie:
         return [Patch.of(p) for p in found if p]
 
     @staticmethod
-    def of(tie: Tie, objects: KeptObjects | None = None) -> ReviewTie:
+    def of(tie: Tie, objects: KeptObjects) -> ReviewTie:
         return ReviewTie(
-            person=objects.of(Person.of, tie.node) if objects else Person.of(tie.node),
+            person=objects.of(Person.of, tie.node),
             count=tie.count,
             lineages=tie.lineages,
             _patch_keys=tie.patch_keys,

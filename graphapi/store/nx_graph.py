@@ -118,8 +118,10 @@ def kept_in(
             with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
                 answers.popitem(last=False)
     else:
-        with contextlib.suppress(KeyError):  # another thread evicted it meanwhile
+        try:  # noqa: SIM105 (`contextlib.suppress` costs ~0.7 us more on every hit)
             answers.move_to_end(question)
+        except KeyError:  # another thread evicted it meanwhile
+            pass
     return found  # type: ignore[no-any-return]
 
 

@@ -12,7 +12,7 @@ import pytest
 from graphql.execution.executor import Executor
 
 from graphapi.model import NodeData, NodeKind
-from graphapi.schema import Context, build_schema
+from graphapi.schema import Context, build_schema, kept
 from graphapi.schema import execution as shortcut
 from graphapi.snapshot import read_snapshot, write_snapshot
 from graphapi.store.networkx_store import NetworkXStore
@@ -83,6 +83,15 @@ def test_a_served_graph_answers_as_graphql_core_twice(
     assert _answer(fast, served_store, query) == expected
     limited = _answer(plain, served_store, query, max_fields=30)
     assert _answer(fast, served_store, query, max_fields=30) == limited
+
+
+def test_a_served_graph_keeps_the_api_objects_of_an_answer(served_store: NetworkXStore) -> None:
+    """The objects of a page of series are kept with the graph (so a second request reuses
+    them, as `test_a_served_graph_answers_as_graphql_core_twice` compares)."""
+    kept._KEPT.pop(served_store.graph, None)
+    _answer(build_schema(), served_store, "{ allSeries(first: 3) { nodes { title } } }")
+    made = [type(obj).__name__ for _props, obj in kept._KEPT[served_store.graph].values()]
+    assert made.count("Series") == 3 and made.count("str") == 3  # the items and cursors
 
 
 def test_a_page_of_series_runs_no_field_through_graphql_core(
