@@ -285,7 +285,11 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.store = store if store is not None else ["--db", str(Path(str(db)).resolve())]
+        if store is None:
+            if db is None:
+                raise ValueError("Server needs a database or store options")
+            store = ["--db", str(db.resolve())]
+        self.store = store
         self.start_seconds = start_seconds
 
     def __enter__(self) -> str:
