@@ -400,10 +400,11 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     if slimmed:  # each record decoded when asked for: an update decodes only its region's
         keys = [key for (key,) in conn.execute("SELECT key FROM messages ORDER BY seq")]
         corpus.messages = StoredMessages(keys, partial(_read_slim, conn, corpus.shared))
-    for key, record, body in (
-        [] if slimmed else conn.execute("SELECT key, record, body FROM messages ORDER BY seq")
-    ):
-        corpus.messages[key] = _message(key, record, body)
+    else:
+        for key, record, body in conn.execute(
+            "SELECT key, record, body FROM messages ORDER BY seq"
+        ):
+            corpus.messages[key] = _message(key, record, body)
     corpus.saved_count, corpus.partial = len(corpus.messages), slimmed
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
@@ -416,6 +417,9 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
+
+
+_KEYS_PER_QUERY = 500  # keys bound in one `IN (...)` query
 
 
 def _read_slim(
@@ -432,9 +436,6 @@ def _read_slim(
             slim(message, shared)
             found[key] = message
     return found
-
-
-_KEYS_PER_QUERY = 500
 
 
 def _message(key: str, record: str, body: str) -> Message:
