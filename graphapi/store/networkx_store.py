@@ -40,7 +40,7 @@ from graphapi.store.base import (
     TieQuery,
     ViewGraph,
 )
-from graphapi.store.nx_write import GraphWriter
+from graphapi.store.nx_write import GraphWriter, edge_ends
 
 if TYPE_CHECKING:
     from graphapi.message_index import StoredIndex
@@ -203,8 +203,7 @@ class NetworkXStore:
         nodes, edges = self.touched
         nodes.update(f"{r.kind._value_}:{r.key}" for r in batch.nodes)
         for edge in batch.edges:
-            source = f"{edge.source[0]._value_}:{edge.source[1]}"
-            target = f"{edge.target[0]._value_}:{edge.target[1]}"
+            source, target = edge_ends(edge)
             nodes.update((source, target))
             edges.add((source, target, f"{edge.kind._value_}:{edge.discriminator}"))
 
