@@ -44,6 +44,7 @@ from graphapi.store.nx_write import GraphWriter, edge_ends
 
 if TYPE_CHECKING:
     from graphapi.message_index import StoredIndex
+    from graphapi.row_diff import Touched
 
 __all__ = ["NetworkXStore"]
 
@@ -91,7 +92,7 @@ class NetworkXStore:
         #: written, `graphapi.row_diff`). Whoever changes the graph without `write` or
         #: `delete_edges`, which add what they change, sets it; `replace` and a database
         #: write reset it to None.
-        self.touched: tuple[set[str], set[tuple[str, str, str]]] | None = None
+        self.touched: Touched | None = None
 
     @property
     def graph(self) -> Any:
