@@ -61,7 +61,7 @@ class _Builder:
         identities: Identities,
         sink: RecordSink,
     ) -> None:
-        self.batch = sink
+        self.sink = sink
         self.aliases = aliases
         self.companies = companies
         self.identities = identities
@@ -96,7 +96,7 @@ class _Builder:
         for name, _ in sightings:
             self.name_index.setdefault(normalise_title(name), key)
         emails = sorted({key, written.email.lower()})
-        self.batch.node(NodeRecord(PERSON, key, {"emails": emails}))
+        self.sink.node(NodeRecord(PERSON, key, {"emails": emails}))
         if key not in self._employed:
             self._employed.add(key)
             self.employment(key, written.email.lower())
@@ -123,12 +123,12 @@ class _Builder:
             edge = EdgeRecord(
                 EdgeKind.EMPLOYED_BY, (PERSON, key), self._company(company), props, start or ""
             )
-            self.batch.edge(edge)
+            self.sink.edge(edge)
 
     def company(self, name: str, domain: str) -> None:
         domains = sorted({domain, *self.companies.domains_of(name)})
         props = {"name": name, "domains": domains}
-        self.batch.node(NodeRecord(NodeKind.COMPANY, company_slug(name), props))
+        self.sink.node(NodeRecord(NodeKind.COMPANY, company_slug(name), props))
 
     @staticmethod
     def _company(name: str) -> tuple[NodeKind, str]:
@@ -140,7 +140,7 @@ class _Builder:
         if key is not None:
             return PERSON, key
         key = "name:" + normalise_title(name)
-        self.batch.node(NodeRecord(PERSON, key, {"emails": []}, True, {name: 1}))
+        self.sink.node(NodeRecord(PERSON, key, {"emails": []}, True, {name: 1}))
         return PERSON, key
 
     def message(self, message: Message, is_patch: bool) -> None:
@@ -155,26 +155,26 @@ class _Builder:
         }
         if self.bodies:
             props["body"] = message.body[:MESSAGE_BODY_LIMIT]
-        self.batch.node(NodeRecord(NodeKind.MESSAGE, message.key, props))
+        self.sink.node(NodeRecord(NodeKind.MESSAGE, message.key, props))
         if message.author is not None:
             author = self.person(message.author)
-            self.batch.edge(EdgeRecord(EdgeKind.AUTHORED, author, (NodeKind.MESSAGE, message.key)))
+            self.sink.edge(EdgeRecord(EdgeKind.AUTHORED, author, (NodeKind.MESSAGE, message.key)))
         if message.in_reply_to:
             ghost = NodeRecord(NodeKind.MESSAGE, message.in_reply_to, {"ghost": True}, False)
-            self.batch.node(ghost)
+            self.sink.node(ghost)
             target = (NodeKind.MESSAGE, message.in_reply_to)
-            self.batch.edge(EdgeRecord(EdgeKind.REPLY_TO, (NodeKind.MESSAGE, message.key), target))
+            self.sink.edge(EdgeRecord(EdgeKind.REPLY_TO, (NodeKind.MESSAGE, message.key), target))
 
     def file(self, change: FileChange) -> tuple[NodeKind, str]:
         self.files.add(change.path)
         props = {"path": change.path, "directory": posixpath.dirname(change.path)}
-        self.batch.node(NodeRecord(NodeKind.FILE, change.path, props))
+        self.sink.node(NodeRecord(NodeKind.FILE, change.path, props))
         return NodeKind.FILE, change.path
 
     def touches(self, source: tuple[NodeKind, str], files: Iterable[FileChange]) -> None:
         for change in files:
             props = {"insertions": change.insertions, "deletions": change.deletions}
-            self.batch.edge(EdgeRecord(EdgeKind.TOUCHES, source, self.file(change), props))
+            self.sink.edge(EdgeRecord(EdgeKind.TOUCHES, source, self.file(change), props))
 
     def series(self, record: SeriesRecord) -> None:
         props: dict[str, Any] = {
@@ -196,20 +196,20 @@ class _Builder:
         if not record.resolved:
             props = {k: v for k, v in props.items() if v not in (None, [], "")}
         node = (NodeKind.SERIES, record.key)
-        self.batch.node(NodeRecord(NodeKind.SERIES, record.key, props, record.resolved))
+        self.sink.node(NodeRecord(NodeKind.SERIES, record.key, props, record.resolved))
         if not record.resolved:
             return
         if record.author is not None:
-            self.batch.edge(EdgeRecord(EdgeKind.AUTHORED, self.person(record.author), node))
+            self.sink.edge(EdgeRecord(EdgeKind.AUTHORED, self.person(record.author), node))
         if record.cover_key is not None:
-            self.batch.edge(EdgeRecord(EdgeKind.COVER, node, (NodeKind.MESSAGE, record.cover_key)))
+            self.sink.edge(EdgeRecord(EdgeKind.COVER, node, (NodeKind.MESSAGE, record.cover_key)))
         self.touches(node, record.files)
         self.dependencies(record)
         for name, count in record.contributors:
             edge = EdgeRecord(
                 EdgeKind.CONTRIBUTED, self.person_by_name(name), node, {"count": count}
             )
-            self.batch.edge(edge)
+            self.sink.edge(edge)
 
     def dependencies(self, record: SeriesRecord) -> None:
         source = (NodeKind.SERIES, record.key)
@@ -230,13 +230,13 @@ class _Builder:
                 "order": index,
             }
             disc = f"{ref.kind.value}:{ref.url or ref.label}"
-            self.batch.edge(EdgeRecord(EdgeKind.DEPENDS_ON, source, target, props, disc))
+            self.sink.edge(EdgeRecord(EdgeKind.DEPENDS_ON, source, target, props, disc))
         if unresolved:
             props = {"unresolvedPatchIds": unresolved}
-            self.batch.node(NodeRecord(NodeKind.SERIES, record.key, props, authoritative=False))
+            self.sink.node(NodeRecord(NodeKind.SERIES, record.key, props, authoritative=False))
 
     def ref(self, url: str, label: str) -> tuple[NodeKind, str]:
-        self.batch.node(NodeRecord(NodeKind.REF, url, {"url": url, "title": label or url}))
+        self.sink.node(NodeRecord(NodeKind.REF, url, {"url": url, "title": label or url}))
         return NodeKind.REF, url
 
     def patch(self, record: PatchRecord, patch_id: str | None = None) -> None:
@@ -262,11 +262,11 @@ class _Builder:
                 if not use.trailer.person
             ],
         }
-        self.batch.node(NodeRecord(NodeKind.PATCH, record.key, props))
+        self.sink.node(NodeRecord(NodeKind.PATCH, record.key, props))
         series = (NodeKind.SERIES, record.series_key)
-        self.batch.edge(EdgeRecord(EdgeKind.PART_OF, node, series, {"number": record.number}))
+        self.sink.edge(EdgeRecord(EdgeKind.PART_OF, node, series, {"number": record.number}))
         if author is not None:
-            self.batch.edge(EdgeRecord(EdgeKind.AUTHORED, author, node))
+            self.sink.edge(EdgeRecord(EdgeKind.AUTHORED, author, node))
         self.touches(node, record.files)
         for index, use in enumerate(record.trailers):
             self.trailer(node, use, index)
@@ -277,7 +277,7 @@ class _Builder:
         giver = self.person(use.trailer.person)
         disc = f"{use.trailer.kind.name}:{use.source.value}"
         edge = EdgeRecord(EdgeKind.TRAILER, giver, patch, _trailer_props(use, index), disc)
-        self.batch.edge(edge)
+        self.sink.edge(edge)
 
 
 def _trailer_props(use: TrailerUse, index: int) -> dict[str, Any]:
@@ -341,11 +341,11 @@ def emit_assembly(
         source = (NodeKind.SERIES, edge.newer)
         target = (NodeKind.SERIES, edge.older)
         props = {"linkedBy": edge.linked_by.value}
-        builder.batch.edge(EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, target, props))
+        builder.sink.edge(EdgeRecord(EdgeKind.PREVIOUS_VERSION, source, target, props))
     if maintainers is not None:
         _subsystems(builder, maintainers)
     for key, counts in builder.names.items():  # names counted over the whole batch
-        builder.batch.node(NodeRecord(PERSON, key, {}, True, counts))
+        builder.sink.node(NodeRecord(PERSON, key, {}, True, counts))
 
 
 def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:
@@ -358,16 +358,16 @@ def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:
             "lists": list(subsystem.lists),
             "trees": list(subsystem.trees),
         }
-        builder.batch.node(NodeRecord(NodeKind.SUBSYSTEM, subsystem.name, props))
+        builder.sink.node(NodeRecord(NodeKind.SUBSYSTEM, subsystem.name, props))
         for kind, people in (
             (EdgeKind.MAINTAINS, subsystem.maintainers),
             (EdgeKind.REVIEWS_FOR, subsystem.reviewers),
         ):
             for person in people:
-                builder.batch.edge(EdgeRecord(kind, builder.person(person), node))
+                builder.sink.edge(EdgeRecord(kind, builder.person(person), node))
     for path in sorted(builder.files):
         for rank, match in enumerate(maintainers.matches_for(path)):
             coverage = {"rank": rank, "precision": match.precision, "pattern": match.pattern}
             target = (NodeKind.SUBSYSTEM, match.subsystem.name)
             edge = EdgeRecord(EdgeKind.IN_SUBSYSTEM, (NodeKind.FILE, path), target, coverage)
-            builder.batch.edge(edge)
+            builder.sink.edge(edge)

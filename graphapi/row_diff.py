@@ -98,8 +98,7 @@ class Table:
         if after is not None:
             sql += f" WHERE ({self._order}) > ({', '.join('?' * len(self.keys))})"
             args = self.key_tuple(after)
-        rows = conn.execute(f"{sql} ORDER BY {self._order} LIMIT {CHUNK}", args).fetchall()
-        return rows
+        return conn.execute(f"{sql} ORDER BY {self._order} LIMIT {CHUNK}", args).fetchall()
 
     def stored(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> dict[Key, Row]:
         """The stored rows of these keys (those that exist), by key."""

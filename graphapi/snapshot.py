@@ -231,13 +231,18 @@ class ServedSnapshot:
 
 def read_bodies(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]:
     """The stored bodies of the messages `keys` (those the database holds)."""
-    found: dict[str, str] = {}
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
+    return dict(_messages_of(conn, "key, body", keys))
+
+
+_KEYS_PER_QUERY = 500  # keys bound in one `IN (...)` query
+
+
+def _messages_of(conn: sqlite3.Connection, columns: str, keys: Sequence[str]) -> Iterator[Any]:
+    """The `columns` of the stored messages among `keys`, a bounded query at a time."""
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = list(keys[start : start + _KEYS_PER_QUERY])
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT key, body FROM messages WHERE key IN ({marks})"
-        found.update(conn.execute(sql, chunk).fetchall())
-    return found
+        yield from conn.execute(f"SELECT {columns} FROM messages WHERE key IN ({marks})", chunk)
 
 
 @contextmanager
@@ -400,10 +405,11 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     if slimmed:  # each record decoded when asked for: an update decodes only its region's
         keys = [key for (key,) in conn.execute("SELECT key FROM messages ORDER BY seq")]
         corpus.messages = StoredMessages(keys, partial(_read_slim, conn, corpus.shared))
-    for key, record, body in (
-        [] if slimmed else conn.execute("SELECT key, record, body FROM messages ORDER BY seq")
-    ):
-        corpus.messages[key] = _message(key, record, body)
+    else:
+        for key, record, body in conn.execute(
+            "SELECT key, record, body FROM messages ORDER BY seq"
+        ):
+            corpus.messages[key] = _message(key, record, body)
     corpus.saved_count, corpus.partial = len(corpus.messages), slimmed
     for (record,) in conn.execute("SELECT record FROM people"):
         person = recordjson.decode(record)
@@ -423,18 +429,11 @@ def _read_slim(
 ) -> dict[str, Message]:
     """The messages of `keys`, `slim` (what a load's corpus holds)."""
     found: dict[str, Message] = {}
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = list(keys[start : start + _KEYS_PER_QUERY])
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT key, record, body FROM messages WHERE key IN ({marks})"
-        for key, record, body in conn.execute(query, chunk):
-            message = _message(key, record, body)
-            slim(message, shared)
-            found[key] = message
+    for key, record, body in _messages_of(conn, "key, record, body", keys):
+        message = _message(key, record, body)
+        slim(message, shared)
+        found[key] = message
     return found
-
-
-_KEYS_PER_QUERY = 500
 
 
 def _message(key: str, record: str, body: str) -> Message:

@@ -40,10 +40,11 @@ from graphapi.store.base import (
     TieQuery,
     ViewGraph,
 )
-from graphapi.store.nx_write import GraphWriter
+from graphapi.store.nx_write import GraphWriter, edge_ends
 
 if TYPE_CHECKING:
     from graphapi.message_index import StoredIndex
+    from graphapi.row_diff import Touched
 
 __all__ = ["NetworkXStore"]
 
@@ -91,7 +92,7 @@ class NetworkXStore:
         #: written, `graphapi.row_diff`). Whoever changes the graph without `write` or
         #: `delete_edges`, which add what they change, sets it; `replace` and a database
         #: write reset it to None.
-        self.touched: tuple[set[str], set[tuple[str, str, str]]] | None = None
+        self.touched: Touched | None = None
 
     @property
     def graph(self) -> Any:
@@ -203,8 +204,7 @@ class NetworkXStore:
         nodes, edges = self.touched
         nodes.update(f"{r.kind._value_}:{r.key}" for r in batch.nodes)
         for edge in batch.edges:
-            source = f"{edge.source[0]._value_}:{edge.source[1]}"
-            target = f"{edge.target[0]._value_}:{edge.target[1]}"
+            source, target = edge_ends(edge)
             nodes.update((source, target))
             edges.add((source, target, f"{edge.kind._value_}:{edge.discriminator}"))
 

@@ -27,7 +27,15 @@ from graphapi.model import EdgeRecord, NodeKind, NodeRecord
 from graphapi.store import nx_graph
 from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
-__all__ = ["GraphWriter"]
+__all__ = ["GraphWriter", "edge_ends"]
+
+
+def edge_ends(record: EdgeRecord) -> tuple[str, str]:
+    """The node ids of an edge record's source and target (as `model.node_id` builds them,
+    from the kinds' `_value_`)."""
+    source_kind, source_key = record.source
+    target_kind, target_key = record.target
+    return f"{source_kind._value_}:{source_key}", f"{target_kind._value_}:{target_key}"
 
 
 class GraphWriter:
@@ -59,6 +67,7 @@ class GraphWriter:
             merge_record(attrs, record)
 
     def edge(self, record: EdgeRecord) -> None:
+        # `edge_ends` written out: this runs once per edge of a rebuild
         source_kind, source_key = record.source
         target_kind, target_key = record.target
         source = f"{source_kind._value_}:{source_key}"
@@ -91,14 +100,11 @@ class GraphWriter:
         """Add the held edges (their missing ends as placeholders), then people's names."""
         held, self._held = self._held, []
         for record in held:
-            source_kind, source_key = record.source
-            target_kind, target_key = record.target
-            source = f"{source_kind._value_}:{source_key}"
-            target = f"{target_kind._value_}:{target_key}"
+            source, target = edge_ends(record)
             if source not in self._node:
-                self.node(NodeRecord(source_kind, source_key, {}, False))
+                self.node(NodeRecord(*record.source, {}, False))
             if target not in self._node:
-                self.node(NodeRecord(target_kind, target_key, {}, False))
+                self.node(NodeRecord(*record.target, {}, False))
             self._add(record, source, target)
         for nid in self._people:
             refresh_name(self._node[nid])
