@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ __all__ = [
     "connect",
     "generation",
     "is_database",
+    "rows_keyed",
     "write_transaction",
 ]
 
@@ -157,3 +158,18 @@ def set_meta(conn: sqlite3.Connection, name: str, value: str | None) -> None:
 def dumps(value: Any) -> str:
     """Compact JSON for props (the values the stores hold are JSON types)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+#: Keys bound in one `IN (...)` query (SQLite's variable limit is 999 on old builds).
+KEYS_PER_QUERY = 500
+
+
+def rows_keyed(
+    conn: sqlite3.Connection, select: str, column: str, keys: Sequence[Any]
+) -> Iterator[Any]:
+    """The rows of `SELECT {select} WHERE {column} IN keys`, a bounded query at a time
+    (`select`: the columns and the table, e.g. "key, body FROM messages")."""
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = list(keys[start : start + KEYS_PER_QUERY])
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"SELECT {select} WHERE {column} IN ({marks})", chunk)

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graphapi.corpus import fetch
+from graphapi.database import rows_keyed
 from graphapi.region import links_of
 from loaders.assembly.assemble import people_of
 from loaders.mail.files import is_full, raw_files, shortened_tail
 from loaders.records import Address, Message
 
 __all__ = ["Entry", "StoredIndex", "entries", "entry_of", "read", "save"]
-
-_CHUNK = 500  # keys per `IN (...)` query (SQLite's variable limit is 999 on old builds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,13 +102,8 @@ def read(conn: sqlite3.Connection, keys: Sequence[str] | None = None) -> dict[st
     if keys is None:
         rows: Iterable[tuple[str, str]] = conn.execute("SELECT key, data FROM message_index")
         return {key: _decode(key, data) for key, data in rows}
-    found: dict[str, Entry] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = list(keys[start : start + _CHUNK])
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT key, data FROM message_index WHERE key IN ({marks})"
-        found.update((key, _decode(key, data)) for key, data in conn.execute(query, chunk))
-    return found
+    rows = rows_keyed(conn, "key, data FROM message_index", "key", keys)
+    return {key: _decode(key, data) for key, data in rows}
 
 
 class StoredIndex:

@@ -31,6 +31,7 @@ from graphapi.ingest import batch_from_assembly, person_key
 from graphapi.message_index import Entry
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
+from graphapi.row_diff import Touched
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
 from graphapi.store.node_merge import refresh_name
@@ -47,7 +48,6 @@ OWNED = frozenset({NodeKind.MESSAGE, NodeKind.SERIES, NodeKind.PATCH, NodeKind.R
 SHARED_ENDS = frozenset({NodeKind.PERSON, NodeKind.FILE})
 _NAMED = "name:"
 
-Touched = tuple[set[str], set[tuple[str, str, str]]]
 NameIndexes = tuple[dict[str, str], dict[str, str]]
 
 

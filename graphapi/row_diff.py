@@ -104,11 +104,9 @@ class Table:
         """The stored rows of these keys (those that exist), by key."""
         found: dict[Key, Row] = {}
         if len(self.keys) == 1:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                sql = f"SELECT {self._columns} FROM {self.name} WHERE {self.keys[0]} IN "
-                for row in conn.execute(sql + f"({','.join('?' * len(chunk))})", chunk):
-                    found[row[0]] = tuple(row[1:])
+            select = f"{self._columns} FROM {self.name}"
+            for row in db.rows_keyed(conn, select, self.keys[0], keys):
+                found[row[0]] = tuple(row[1:])
             return found
         where = " AND ".join(f"{column} = ?" for column in self.keys)
         sql = f"SELECT {', '.join(self.rest)} FROM {self.name} WHERE {where}"

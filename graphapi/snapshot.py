@@ -234,15 +234,9 @@ def read_bodies(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, str]
     return dict(_messages_of(conn, "key, body", keys))
 
 
-_KEYS_PER_QUERY = 500  # keys bound in one `IN (...)` query
-
-
 def _messages_of(conn: sqlite3.Connection, columns: str, keys: Sequence[str]) -> Iterator[Any]:
     """The `columns` of the stored messages among `keys`, a bounded query at a time."""
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = list(keys[start : start + _KEYS_PER_QUERY])
-        marks = ",".join("?" * len(chunk))
-        yield from conn.execute(f"SELECT {columns} FROM messages WHERE key IN ({marks})", chunk)
+    return db.rows_keyed(conn, f"{columns} FROM messages", "key", keys)
 
 
 @contextmanager
