@@ -44,7 +44,7 @@ from benchlib import ROOT, machine, print_table
 sys.path.insert(0, str(ROOT))
 
 from neo4j import GraphDatabase
-from queries import Query, Server, load
+from queries import Query, Server, canonical_queries, load
 
 from graphapi.sample import generate_messages, write_sample_mbox
 from tests.neo4j_bulk import NEO4J_ADMIN, run_finish
@@ -327,8 +327,6 @@ def main() -> int:
         os.environ.clear()
         os.environ.update(saved)
     if args.compare_db:
-        from queries import canonical_queries
-
         from graphapi.snapshot import read_snapshot
 
         store = read_snapshot(args.compare_db).warm()
