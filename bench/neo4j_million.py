@@ -28,6 +28,7 @@ included) are printed. `DIR` keeps what is costly to make, and a second run reus
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -43,7 +44,7 @@ from benchlib import ROOT, machine, print_table
 sys.path.insert(0, str(ROOT))
 
 from neo4j import GraphDatabase
-from queries import Query, Server, load
+from queries import Query, Server, canonical_queries, load
 
 from graphapi.sample import generate_messages, write_sample_mbox
 from tests.neo4j_bulk import NEO4J_ADMIN, run_finish
@@ -135,28 +136,28 @@ def prepare(keep: Path, size: int, share: float) -> tuple[Step, int]:
     return step, count
 
 
-#: The busiest person, company, series and file, picked on the server (the graph is too
-#: large to read into this process as `bench/queries.py` does).
-PICKS = {
-    "person": "MATCH (p:Person)-[r:AUTHORED]->() WITH p, count(r) AS n "
-    "ORDER BY n DESC, p.key LIMIT 1 RETURN p.key AS key",
-    "email": "MATCH (p:Person)-[r:AUTHORED]->() WITH p, count(r) AS n "
-    "ORDER BY n DESC, p.key LIMIT 1 RETURN coalesce(p.emails[0], p.key) AS key",
-    "company": "MATCH (c:Company)<-[r:EMPLOYED_BY]-() WITH c, count(r) AS n "
-    "ORDER BY n DESC, c.key LIMIT 1 RETURN coalesce(c.name, c.key) AS key",
-    "series": "MATCH (s:Series)-[r:PREVIOUS_VERSION|DEPENDS_ON]-() WITH s, count(r) AS n "
-    "ORDER BY n DESC, s.key LIMIT 1 RETURN s.key AS key",
-    "file": "MATCH (f:File)<-[r:TOUCHES]-() WITH f, count(r) AS n "
-    "ORDER BY n DESC, f.key LIMIT 1 RETURN f.key AS key",
-}
+#: The busiest person (its key and an address), company, series and file, picked on the
+#: server (the graph is too large to read into this process as `bench/queries.py` does).
+PICKS = [
+    "MATCH (p:Person)-[r:AUTHORED]->() WITH p, count(r) AS n ORDER BY n DESC, p.key LIMIT 1 "
+    "RETURN p.key AS person, coalesce(p.emails[0], p.key) AS email",
+    "MATCH (c:Company)<-[r:EMPLOYED_BY]-() WITH c, count(r) AS n "
+    "ORDER BY n DESC, c.key LIMIT 1 RETURN coalesce(c.name, c.key) AS company",
+    "MATCH (s:Series)-[r:PREVIOUS_VERSION|DEPENDS_ON]-() WITH s, count(r) AS n "
+    "ORDER BY n DESC, s.key LIMIT 1 RETURN s.key AS series",
+    "MATCH (f:File)<-[r:TOUCHES]-() WITH f, count(r) AS n "
+    "ORDER BY n DESC, f.key LIMIT 1 RETURN f.key AS file",
+]
 
 
 def picks(uri: str) -> dict[str, str]:
+    """The query variables by name (each query's columns)."""
+    chosen: dict[str, str] = {}
     with GraphDatabase.driver(uri, auth=None) as driver:
-        return {
-            name: str(driver.execute_query(query).records[0]["key"])
-            for name, query in PICKS.items()
-        }
+        for query in PICKS:
+            record = driver.execute_query(query).records[0]
+            chosen.update((name, str(value)) for name, value in record.items())
+    return chosen
 
 
 def queries_for(chosen: dict[str, str]) -> list[Query]:
@@ -227,7 +228,7 @@ def measure(
     for query in queries:
         started = time.perf_counter()
         try:
-            found[query.name] = asyncio_load(url, query, args)
+            found[query.name] = asyncio.run(load(url, query, 1, args.requests, args.seconds))
         except RuntimeError as exc:  # an error answer, e.g. the per-request time budget
             print(f"  {query.name}: FAILED {str(exc)[:300]}", flush=True)
             continue
@@ -238,12 +239,6 @@ def measure(
             flush=True,
         )
     return found
-
-
-def asyncio_load(url: str, query: Query, args: argparse.Namespace) -> tuple[float, float, float]:
-    import asyncio
-
-    return asyncio.run(load(url, query, 1, args.requests, args.seconds))
 
 
 def bulk(keep: Path, args: argparse.Namespace) -> tuple[list[Step], int, int, float, str]:
@@ -332,8 +327,6 @@ def main() -> int:
         os.environ.clear()
         os.environ.update(saved)
     if args.compare_db:
-        from queries import canonical_queries
-
         from graphapi.snapshot import read_snapshot
 
         store = read_snapshot(args.compare_db).warm()

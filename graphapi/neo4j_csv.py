@@ -64,7 +64,7 @@ def quoted(text: str) -> str:
 
 
 def _string(value: str) -> tuple[str, str | None]:
-    return "string", '"' + value.replace('"', '""') + '"'
+    return "string", quoted(value)
 
 
 def _boolean(value: bool) -> tuple[str, str | None]:

@@ -46,13 +46,7 @@ from graphapi.errors import UsageError
 from graphapi.gcpause import paused_gc
 from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
-from graphapi.neo4j_csv import (
-    ARRAY_DELIMITER,
-    cypher_literal,
-    edge_properties,
-    finish_statements,
-    node_properties,
-)
+from graphapi.neo4j_csv import finish_statements
 from graphapi.neo4j_mirror import MIRROR_KEY, mirror_mark
 from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
 from graphapi.neo4j_tables import ImportFiles, Tables
@@ -65,16 +59,7 @@ from graphapi.store.neo4j_write import (
 )
 from graphapi.store.networkx_store import NetworkXStore
 
-__all__ = [
-    "ARRAY_DELIMITER",
-    "ImportFiles",
-    "cypher_literal",
-    "edge_properties",
-    "export_database_files",
-    "export_import_files",
-    "finish_statements",
-    "node_properties",
-]
+__all__ = ["ImportFiles", "export_database_files", "export_import_files", "read_finish"]
 
 _ARRAY_DELIMITER_OPTION = "U+001F"
 _MIN_READ_BUFFER = 4 * 1024 * 1024

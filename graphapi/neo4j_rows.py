@@ -21,7 +21,7 @@ from typing import Any
 from graphapi import database as db
 from graphapi.errors import SnapshotError
 from graphapi.incremental import KeptFiles
-from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
+from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind, split_node_id
 
 __all__ = ["DatabaseRows", "EdgeRow", "NodeRow"]
 
@@ -121,7 +121,7 @@ class DatabaseRows:
 
 def _ends(nid: str) -> tuple[str, str]:
     """(label, key) of a node id (`model.node_id`: "Kind:key")."""
-    label, _, key = nid.partition(":")
-    if label not in _KINDS or not key:
+    split = split_node_id(nid)
+    if split is None:
         raise ValueError(f"{nid!r} is not a node id")
-    return label, key
+    return split[0].value, split[1]

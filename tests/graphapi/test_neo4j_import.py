@@ -20,13 +20,8 @@ from neo4j import GraphDatabase
 
 from graphapi.cli import main
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
-from graphapi.neo4j_import import (
-    ARRAY_DELIMITER,
-    cypher_literal,
-    export_database_files,
-    export_import_files,
-    read_finish,
-)
+from graphapi.neo4j_csv import ARRAY_DELIMITER, cypher_literal
+from graphapi.neo4j_import import export_database_files, export_import_files, read_finish
 from graphapi.neo4j_tables import SPOOL_ROWS
 from graphapi.sample import write_sample_mbox
 from graphapi.snapshot import read_snapshot
