@@ -44,7 +44,7 @@ from benchlib import ROOT, machine, print_table
 sys.path.insert(0, str(ROOT))
 
 from neo4j import GraphDatabase
-from queries import Query, Server, canonical_queries, load
+from queries import Query, Server, canonical_queries, canonical_texts, load
 
 from graphapi.sample import generate_messages, write_sample_mbox
 from tests.neo4j_bulk import NEO4J_ADMIN, run_finish
@@ -161,62 +161,10 @@ def picks(uri: str) -> dict[str, str]:
 
 
 def queries_for(chosen: dict[str, str]) -> list[Query]:
-    """bench/queries.py's canonical queries (same texts) with these variables; no
-    store-direct twin (the graph is not in this process)."""
-    person = chosen["person"]
-    texts = [
-        ("__typename (framework floor)", "{ __typename }", {}),
-        (
-            "person's reviewers",
-            "query($e: String!) { person(email: $e) { name reviewers(first: 20) "
-            "{ count lineages person { name emails } } } }",
-            {"e": chosen["email"]},
-        ),
-        (
-            "company's review ties",
-            "query($n: String!) { company(name: $n) { name "
-            "reviewers(first: 20) { count company { name } } "
-            "reviewees(first: 20) { count company { name } } } }",
-            {"n": chosen["company"]},
-        ),
-        (
-            "series, versions, dependencies",
-            "query($m: String!) { series(messageId: $m) { title version "
-            "versions { title version date } "
-            "dependencies { kind declared label series { title version } } } }",
-            {"m": chosen["series"]},
-        ),
-        (
-            "file's authors and reviewers",
-            "query($p: String!) { file(path: $p) { path "
-            "authors(first: 20) { count person { name } } "
-            "reviewers(first: 20) { count person { name } } } }",
-            {"p": chosen["file"]},
-        ),
-        (
-            "2-hop neighbourhood",
-            "query($id: ID!) { neighborhood(id: $id, depth: 2) { cytoscape } }",
-            {"id": f"Person:{person}"},
-        ),
-        (
-            "person-level review network",
-            "{ reviewNetwork(level: PERSON, first: 100) { cytoscape } }",
-            {},
-        ),
-        (
-            "stats",
-            "{ stats { messages people companies series patches files "
-            "topDomains { name count } topCompanies { name count } "
-            "topContributors { count person { name } } } }",
-            {},
-        ),
-        (
-            "20 series, versions, dependencies",
-            "{ allSeries(first: 20) { totalCount nodes { title version date "
-            "versions { title version } dependencies { kind series { title version } } } } }",
-            {},
-        ),
-    ]
+    """bench/queries.py's canonical queries with these picks; no store-direct twin (the
+    graph is not in this process)."""
+    picks = (chosen["email"], chosen["company"], chosen["series"], chosen["file"])
+    texts = canonical_texts(*picks, f"Person:{chosen['person']}")
     return [Query(name, text, variables, lambda: None) for name, text, variables in texts]
 
 

@@ -116,76 +116,93 @@ def build_snapshot(corpus: str, scratch: Path) -> Path:
 # --- the canonical queries and their store-direct twins -----------------------------------
 
 
-def canonical_queries(store: NetworkXStore) -> list[Query]:
-    """The six canonical queries (on the busiest person, company, series and file), and
-    issue 15's: the stats page, a page of twenty series with versions and dependencies."""
-    person = most_reviewed(store, "PERSON")
-    email = person.get("emails", [person.key])[0]
-    company = most_reviewed(store, "COMPANY")
-    series = busiest_series(store)
-    path = busiest_file(store)
+def canonical_texts(
+    email: str, company: str, series: str, path: str, person_id: str
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, text, variables) of the canonical queries on these picks (the busiest person's
+    address and node id, company, series and file), whatever store answers them."""
     return [
-        Query("__typename (framework floor)", "{ __typename }", {}, lambda: None),
-        Query(
+        ("__typename (framework floor)", "{ __typename }", {}),
+        (
             "person's reviewers",
             "query($e: String!) { person(email: $e) { name reviewers(first: 20) "
             "{ count lineages person { name emails } } } }",
             {"e": email},
-            lambda: person_reviewers(store, email),
         ),
-        Query(
+        (
             "company's review ties",
             "query($n: String!) { company(name: $n) { name "
             "reviewers(first: 20) { count company { name } } "
             "reviewees(first: 20) { count company { name } } } }",
-            {"n": company.get("name", company.key)},
-            lambda: company_ties(store, company.get("name", company.key)),
+            {"n": company},
         ),
-        Query(
+        (
             "series, versions, dependencies",
             "query($m: String!) { series(messageId: $m) { title version "
             "versions { title version date } "
             "dependencies { kind declared label series { title version } } } }",
             {"m": series},
-            lambda: series_lineage(store, series),
         ),
-        Query(
+        (
             "file's authors and reviewers",
             "query($p: String!) { file(path: $p) { path "
             "authors(first: 20) { count person { name } } "
             "reviewers(first: 20) { count person { name } } } }",
             {"p": path},
-            lambda: file_people(store, path),
         ),
-        Query(
+        (
             "2-hop neighbourhood",
             "query($id: ID!) { neighborhood(id: $id, depth: 2) { cytoscape } }",
-            {"id": person.id},
-            lambda: store.neighborhood(NodeKind.PERSON, person.key, 2),
+            {"id": person_id},
         ),
-        Query(
+        (
             "person-level review network",
             "{ reviewNetwork(level: PERSON, first: 100) { cytoscape } }",
             {},
-            lambda: store.review_network(
-                level="PERSON", kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100
-            ),
         ),
-        Query(
+        (
             "stats",
             "{ stats { messages people companies series patches files "
             "topDomains { name count } topCompanies { name count } "
             "topContributors { count person { name } } } }",
             {},
-            lambda: store.stats(100),
         ),
-        Query(
+        (
             "20 series, versions, dependencies",
             "{ allSeries(first: 20) { totalCount nodes { title version date "
             "versions { title version } dependencies { kind series { title version } } } } }",
             {},
-            lambda: series_page(store),
         ),
+    ]
+
+
+def canonical_queries(store: NetworkXStore) -> list[Query]:
+    """The six canonical queries (on the busiest person, company, series and file), and
+    issue 15's: the stats page, a page of twenty series with versions and dependencies;
+    each with its store-direct twin."""
+    person = most_reviewed(store, "PERSON")
+    email = person.get("emails", [person.key])[0]
+    company = most_reviewed(store, "COMPANY")
+    company_name = company.get("name", company.key)
+    series = busiest_series(store)
+    path = busiest_file(store)
+    direct: list[Callable[[], object]] = [
+        lambda: None,
+        lambda: person_reviewers(store, email),
+        lambda: company_ties(store, company_name),
+        lambda: series_lineage(store, series),
+        lambda: file_people(store, path),
+        lambda: store.neighborhood(NodeKind.PERSON, person.key, 2),
+        lambda: store.review_network(
+            level="PERSON", kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100
+        ),
+        lambda: store.stats(100),
+        lambda: series_page(store),
+    ]
+    texts = canonical_texts(email, company_name, series, path, person.id)
+    return [
+        Query(name, text, variables, twin)
+        for (name, text, variables), twin in zip(texts, direct, strict=True)
     ]
 
 
