@@ -100,6 +100,23 @@ class GraphView:
             for e in self._view.edges
         ]
 
+    @strawberry.field(
+        description="True when the view leaves out nodes or edges of the whole answer: a "
+        "neighbourhood cut at `first` nodes, a review network cut at `first` edges. A "
+        "dependency graph is never cut."
+    )
+    def truncated(self) -> bool:
+        return self._view.truncated
+
+    @strawberry.field(
+        name="totalNodes",
+        description="How many nodes the view would have without its bound (equal to the "
+        'number of `nodes` when nothing was cut), so a client can say "showing 200 of '
+        '4,210".',
+    )
+    def total_nodes(self) -> int:
+        return self._view.node_total
+
     @strawberry.field(description="Cytoscape.js elements JSON (`cy.add(view.cytoscape.elements)`).")
     def cytoscape(self) -> JSON:
         return JSON(cytoscape_json(self._view))

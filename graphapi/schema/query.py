@@ -42,6 +42,7 @@ from graphapi.schema.types import (
     Series,
     to_node,
 )
+from graphapi.store.rules import MAX_NEIGHBORHOOD_FIRST, NEIGHBORHOOD_FIRST, NEIGHBORHOOD_ORDER
 
 __all__ = ["Query"]
 
@@ -365,19 +366,34 @@ class Query:
             info.context.store.dependency_graph(key, DIRECTIONS[direction], max_depth)
         )
 
-    @strawberry.field(description="Every node within `depth` edges of a node.")
+    @strawberry.field(
+        description="The nodes within `depth` edges of a node (either direction), at most "
+        f"`first` of them, and the edges among those. Kept: {NEIGHBORHOOD_ORDER}. "
+        "`truncated` and `totalNodes` say whether and how much was left out; ask again with "
+        "a larger `first` (or from another node) for more."
+    )
     def neighborhood(
         self,
         info: Info,
         id: NodeIdArg,
         depth: Annotated[int, strawberry.argument(description="Edges to walk, 0 to 3.")] = 1,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"The most nodes to keep, 1 to {MAX_NEIGHBORHOOD_FIRST}; the "
+                "start node counts."
+            ),
+        ] = NEIGHBORHOOD_FIRST,
     ) -> GraphView:
         if not 0 <= depth <= MAX_NEIGHBORHOOD_DEPTH:
             raise ApiError(f"'depth' must be between 0 and {MAX_NEIGHBORHOOD_DEPTH}, got {depth}")
+        if not 1 <= first <= MAX_NEIGHBORHOOD_FIRST:
+            raise ApiError(f"'first' must be between 1 and {MAX_NEIGHBORHOOD_FIRST}, got {first}")
         parsed = split_node_id(str(id))
         if parsed is None:
             raise ApiError(f"malformed node id {id!r}: expected 'Kind:key'")
-        return GraphView.of(info.context.store.neighborhood(parsed[0], parsed[1], depth))
+        store = info.context.store
+        return GraphView.of(store.neighborhood(parsed[0], parsed[1], depth, first))
 
     @strawberry.field(
         name="reviewStats",

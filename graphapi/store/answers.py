@@ -68,5 +68,18 @@ class ViewEdge:
 
 @dataclass(frozen=True, slots=True)
 class ViewGraph:
+    """A subgraph to draw. A bounded view (a neighbourhood's `first` nodes, a review
+    network's `first` edges) says how many nodes it would have had unbounded, and whether
+    anything was left out, so a front end can say "showing 300 of 4,210"."""
+
     nodes: list[ViewNode]
     edges: list[ViewEdge]
+    #: Nodes of the unbounded view; None: the same as `len(nodes)` (nothing was cut).
+    total_nodes: int | None = None
+    #: True when nodes or edges of the unbounded view were left out.
+    truncated: bool = False
+
+    @property
+    def node_total(self) -> int:
+        """How many nodes the view would have had without its bound."""
+        return len(self.nodes) if self.total_nodes is None else self.total_nodes

@@ -190,8 +190,11 @@ class GraphStore(Protocol):
         """Series reachable over DEPENDS_ON (`rules.dependency_walk`)."""
         ...
 
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
-        """Every node within `depth` edges of one node, and the edges among them."""
+    def neighborhood(
+        self, kind: NodeKind, key: str, depth: int, first: int | None = None
+    ) -> ViewGraph:
+        """The nodes within `depth` edges of one node, at most `first` of them (None: all)
+        in the order of `rules.NEIGHBORHOOD_ORDER`, and the edges among them."""
         ...
 
     def review_network(

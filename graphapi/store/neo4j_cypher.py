@@ -272,19 +272,50 @@ def dependency_graph(direction: str, depth: int) -> str:
 
 @cache
 def neighborhood(kind: NodeKind, depth: int) -> str:
-    """Nodes within `depth` steps of `$key` (any edge, either way) and the edges among them."""
+    """The `$first` nodes nearest `$key` within `depth` steps (any edge, either way), in the
+    order of `rules.NEIGHBORHOOD_ORDER`, the edges among them and the unbounded count.
+
+    Each ring is found from the one before it (a node is in ring k when no shorter way
+    reaches it), with its ties to that ring and its distinct neighbours; only the kept
+    nodes' properties and edges leave the server, whatever the neighbourhood's size.
+    """
     if not 0 <= depth <= MAX_NEIGHBORHOOD_DEPTH:
         raise ValueError(f"neighbourhood depth must be between 0 and {MAX_NEIGHBORHOOD_DEPTH}")
-    reach = (
-        f"CALL (s) {{ OPTIONAL MATCH (s)-[*1..{depth}]-(o) RETURN collect(DISTINCT o) AS found }} "
+    rings = " UNION ALL ".join(_ring(d) for d in range(1, depth + 1))
+    found = (
+        f"CALL (s) {{ CALL (s) {{ {rings} }} "
+        "CALL (n) { MATCH (n)--(m) RETURN count(DISTINCT m) AS degree } "
+        "WITH n, d, t, degree ORDER BY d, t DESC, degree DESC, labels(n)[0] + ':' + n.key "
+        "RETURN collect(n) AS found } "
         if depth
         else "WITH s, [] AS found "
     )
     return (
         f"MATCH (s:{_name(kind)} {{key: $key}}) "
-        + reach
-        + "WITH [s] + [x IN found WHERE x <> s] AS ns "
+        + found
+        + "WITH size(found) + 1 AS total, [s] + found[..$first - 1] AS ns "
         "UNWIND ns AS x "
-        f"RETURN {view_of('x')} AS node, "
+        f"RETURN {view_of('x')} AS node, total, "
         "[(x)-[r]->(y) WHERE y IN ns | [labels(y)[0], y.key, type(r)]] AS out"
     )
+
+
+def _ring(distance: int) -> str:
+    """The nodes `distance` steps from `s` and not fewer (n), with their view edges to the
+    ring before (t: distinct neighbour, type and direction), as rows `n, d, t`."""
+    steps, source = "", "s"
+    for step in range(1, distance):
+        guards = " AND ".join(["b <> s", *(_guard(k, "b") for k in range(1, step))])
+        steps += f"MATCH ({source})--(b) WHERE {guards} WITH DISTINCT s, b AS a{step} "
+        source = f"a{step}"
+    guards = " AND ".join(["n <> s", *(_guard(k, "n") for k in range(1, distance))])
+    ties = f"[elementId({source}), type(r), startNode(r) = {source}]"
+    return (
+        f"{steps}MATCH ({source})-[r]-(n) WHERE {guards} "
+        f"WITH n, count(DISTINCT {ties}) AS t RETURN n, {distance} AS d, t"
+    )
+
+
+def _guard(shorter: int, var: str) -> str:
+    """`var` is not `shorter` steps from `s` (1 or 2: deeper neighbourhoods are refused)."""
+    return f"NOT (s)--({var})" if shorter == 1 else f"NOT EXISTS {{ (s)--()--({var}) }}"

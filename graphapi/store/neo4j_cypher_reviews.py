@@ -207,7 +207,8 @@ _WINDOW = (
 
 @cache
 def review_network(company_level: bool) -> str:
-    """Reviewer -> author pairs weighted by distinct patches (people or their companies).
+    """Reviewer -> author pairs weighted by distinct patches (people or their companies):
+    one row, the `$first` heaviest (`top`) and how many pairs and nodes there are in all.
 
     A review counts at its date (the trailer's, else the patch's): for the window and for
     the companies people were with then.
@@ -226,8 +227,13 @@ def review_network(company_level: bool) -> str:
         )
     return head + (
         "WITH r, a, count(DISTINCT p) AS w WHERE w >= $min "
-        f"ORDER BY w DESC, {KEY_ORDER.format('r')}, {KEY_ORDER.format('a')} LIMIT $first "
-        f"RETURN {view_of('r')} AS source, {view_of('a')} AS target, w"
+        "WITH collect([r, a, w]) AS pairs "
+        "CALL (pairs) { UNWIND pairs AS pair UNWIND pair[0..2] AS n "
+        "  RETURN count(DISTINCT n) AS people } "
+        "CALL (pairs) { UNWIND pairs AS pair WITH pair[0] AS r, pair[1] AS a, pair[2] AS w "
+        f"  ORDER BY w DESC, {KEY_ORDER.format('r')}, {KEY_ORDER.format('a')} LIMIT $first "
+        f"  RETURN collect({{source: {view_of('r')}, target: {view_of('a')}, w: w}}) AS top }} "
+        "RETURN top, size(pairs) AS pairs, people"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from graphapi.model import NodeData, NodeKind, node_id
@@ -142,8 +143,9 @@ def dependency_view(
     return ViewGraph([view_node(nodes[n]) for n in seen], walked)
 
 
-def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
-    """`nx_views.neighborhood`: nodes by id, distinct (source, target, type) edges."""
+def neighborhood_view(rows: Sequence[Mapping[str, Any]]) -> ViewGraph:
+    """`nx_views.neighborhood`: the kept nodes by id, distinct (source, target, type) edges,
+    and the unbounded count every row carries (no rows: the start node does not exist)."""
     nodes: dict[str, NodeData] = {}
     edges: set[tuple[str, str, str]] = set()
     for row in rows:
@@ -151,21 +153,29 @@ def neighborhood_view(rows: Iterable[Mapping[str, Any]]) -> ViewGraph:
         nodes[data.id] = data
         for label, key, kind in row["out"]:
             edges.add((data.id, node_id(NodeKind(label), key), kind))
+    if not rows:
+        return ViewGraph([], [])
+    total = int(rows[0]["total"])
     return ViewGraph(
         [view_node(nodes[n]) for n in sorted(nodes)],
         [ViewEdge(s, t, k) for s, t, k in sorted(edges)],
+        total,
+        len(nodes) < total,
     )
 
 
-def network_view(rows: Iterable[Mapping[str, Any]], first: int) -> ViewGraph:
-    """`rules.weighted_view` from the ranked (source, target, weight) rows."""
+def network_view(rows: Sequence[Mapping[str, Any]], first: int) -> ViewGraph:
+    """`rules.weighted_view` from the one row of the statement: its ranked `top` (source,
+    target, weight) and the network's size uncut (`pairs`, `people`)."""
     weights = []
     nodes: dict[str, NodeData] = {}
-    for row in rows:
-        source, target = _projected(row["source"]), _projected(row["target"])
+    row: Mapping[str, Any] = rows[0] if rows else {"top": [], "pairs": 0, "people": 0}
+    for pair in row["top"]:
+        source, target = _projected(pair["source"]), _projected(pair["target"])
         nodes[source.id], nodes[target.id] = source, target
-        weights.append(((source.id, target.id), int(row["w"])))
-    return rules.weighted_view(weights, nodes.__getitem__, first)
+        weights.append(((source.id, target.id), int(pair["w"])))
+    view = rules.weighted_view(weights, nodes.__getitem__, first)
+    return replace(view, total_nodes=int(row["people"]), truncated=int(row["pairs"]) > len(weights))
 
 
 def _top(counts: Iterable[Sequence[Any]], first: int) -> list[tuple[str, int]]:

@@ -61,6 +61,7 @@ __all__ = [
 
 _DEFAULT_KINDS = sorted(DEFAULT_REVIEW_KINDS)
 _SUBSYSTEM_KINDS = sorted(SUBSYSTEM_REVIEW_KINDS)
+_UNBOUNDED = 2**62  # a neighbourhood's `$first` when the caller asks for all of it
 
 
 class Neo4jStore(Neo4jConnection):
@@ -279,9 +280,12 @@ class Neo4jStore(Neo4jConnection):
         start = node_id(NodeKind.SERIES, series_key)
         return shape.dependency_view(rows, start, direction, depth)
 
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+    def neighborhood(
+        self, kind: NodeKind, key: str, depth: int, first: int | None = None
+    ) -> ViewGraph:
         bounded = min(max(depth, 0), cypher.MAX_NEIGHBORHOOD_DEPTH)
-        rows = self.run_read(cypher.neighborhood(kind, bounded), key=key)
+        keep = _UNBOUNDED if first is None else max(first, 1)
+        rows = self.run_read(cypher.neighborhood(kind, bounded), key=key, first=keep)
         return shape.neighborhood_view(rows)
 
     def review_network(

@@ -383,10 +383,13 @@ class NetworkXStore:
         start = node_id(NodeKind.SERIES, series_key)
         return nx_views.dependency_graph(self.graph, start, direction, max_depth)
 
-    def neighborhood(self, kind: NodeKind, key: str, depth: int) -> ViewGraph:
+    def neighborhood(
+        self, kind: NodeKind, key: str, depth: int, first: int | None = None
+    ) -> ViewGraph:
         nid = node_id(kind, key)
         return self._kept(
-            ("neighborhood", nid, depth), lambda: nx_views.neighborhood(self.graph, nid, depth)
+            ("neighborhood", nid, depth, first),
+            lambda: nx_views.neighborhood(self.graph, nid, depth, first),
         )
 
     def review_network(

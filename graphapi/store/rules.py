@@ -19,6 +19,9 @@ from graphapi.store.answers import Position, Related, Tie, ViewEdge, ViewGraph, 
 
 __all__ = [
     "DEFAULT_REVIEW_KINDS",
+    "MAX_NEIGHBORHOOD_FIRST",
+    "NEIGHBORHOOD_FIRST",
+    "NEIGHBORHOOD_ORDER",
     "SEARCHED",
     "SUBSYSTEM_REVIEW_KINDS",
     "dep_data",
@@ -27,6 +30,7 @@ __all__ = [
     "matches",
     "neg_date",
     "node_label",
+    "rank_ring",
     "related_order",
     "search_text",
     "sort_text",
@@ -43,6 +47,18 @@ DEFAULT_REVIEW_KINDS: frozenset[str] = frozenset(kind.name for kind in REVIEW_KI
 SUBSYSTEM_REVIEW_KINDS: frozenset[str] = frozenset({"REVIEWED_BY", "ACKED_BY"})
 #: The properties a search looks for its words in.
 SEARCHED = ("name", "title", "path", "emails", "domains")
+#: How many nodes a neighbourhood keeps unless asked otherwise, and at most. A few hundred
+#: nodes is what a force layout draws legibly in a browser (Cytoscape.js slows past a few
+#: thousand), and keeps a busy person's 2-hop reply to tens of kilobytes instead of megabytes.
+NEIGHBORHOOD_FIRST = 200
+MAX_NEIGHBORHOOD_FIRST = 5000
+#: Which nodes a bounded neighbourhood keeps (`rank_ring`), as the API documents it.
+NEIGHBORHOOD_ORDER = (
+    "the start node, then nearer rings before farther ones (a whole ring while it fits); in "
+    "the ring that does not fit, the nodes with the most edges to the ring before it (each "
+    "distinct neighbour, kind and direction counted once), then those with the most "
+    "neighbours, then by id"
+)
 #: What a graph view carries of a node besides its label.
 _VIEW_KEEP = ("resolved", "version", "isRfc", "messageId", "url", "placeholder", "mergeState")
 
@@ -177,15 +193,29 @@ def view_node(data: NodeData, weight: float | None = None) -> ViewNode:
     return ViewNode(data.id, data.kind.value, node_label(data), weight, keep)
 
 
+def rank_ring(ties: Mapping[str, tuple[int, int]]) -> list[str]:
+    """The nodes of the ring a bound cuts, in the order they are kept (`NEIGHBORHOOD_ORDER`).
+
+    `ties` gives each node's (edges to the ring before it, distinct neighbours): the most
+    tied first, then the best connected (a series or a company before one of its messages),
+    then by id, so the cut is the same on every store.
+    """
+    return sorted(ties, key=lambda n: (-ties[n][0], -ties[n][1], n))
+
+
 def weighted_view(
     weights: Iterable[tuple[tuple[str, str], int]], node: Callable[[str], NodeData], first: int
 ) -> ViewGraph:
     """The review network: the `first` REVIEWED edges weighted by distinct patches, heaviest
-    first (then by ids); each node weighted by the sum of its edges."""
-    ranked = sorted(weights, key=lambda item: (-item[1], item[0]))[: max(first, 0)]
+    first (then by ids); each node weighted by the sum of its edges. `total_nodes` counts the
+    nodes of every edge given, `truncated` says `first` left edges out."""
+    given = sorted(weights, key=lambda item: (-item[1], item[0]))
+    ranked = given[: max(first, 0)]
     edges = [ViewEdge(s, t, "REVIEWED", float(w)) for (s, t), w in ranked]
     totals: dict[str, float] = defaultdict(float)
     for edge in edges:
         totals[edge.source] += edge.weight or 0
         totals[edge.target] += edge.weight or 0
-    return ViewGraph([view_node(node(n), totals[n]) for n in sorted(totals)], edges)
+    everyone = {n for pair, _ in given for n in pair}
+    nodes = [view_node(node(n), totals[n]) for n in sorted(totals)]
+    return ViewGraph(nodes, edges, len(everyone), len(given) > len(ranked))

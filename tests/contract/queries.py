@@ -29,7 +29,7 @@ SUBSYSTEM = "id name status lists trees maintainers { id name } reviewers { id }
 VIEW = (
     "nodes { id kind label weight resolved merged } "
     "edges { source target kind weight declared } "
-    "cytoscape graphology"
+    "truncated totalNodes cytoscape graphology"
 )
 
 PERSON = fill(
@@ -259,8 +259,8 @@ DEPENDENCY_GRAPH = fill(
 )
 
 NEIGHBORHOOD = fill(
-    """query($id: ID!, $depth: Int!) {
-  neighborhood(id: $id, depth: $depth) { @view } }""",
+    """query($id: ID!, $depth: Int!, $first: Int! = 200) {
+  neighborhood(id: $id, depth: $depth, first: $first) { @view } }""",
     view=VIEW,
 )
 
@@ -456,3 +456,30 @@ def _neighborhood_cases(store: NetworkXStore) -> Iterator[Case]:
         for depth in (0, 2, 3):
             yield Case(f"neighborhood {nid} {depth}", NEIGHBORHOOD, {"id": nid, "depth": depth})
     yield Case("neighborhood unknown", NEIGHBORHOOD, {"id": "File:no/such/file.c", "depth": 2})
+    for nid, depth, first in bounded_neighborhoods(store):
+        variables = {"id": nid, "depth": depth, "first": first}
+        yield Case(f"neighborhood {nid} {depth}, first {first}", NEIGHBORHOOD, variables)
+
+
+def busiest_ids(store: NetworkXStore, count: int) -> list[str]:
+    """The `count` nodes with the most distinct neighbours (then by id): hubs whose
+    neighbourhoods a bound cuts."""
+    graph = store.graph
+    degree = {n: len(set(graph.successors(n)) | set(graph.predecessors(n))) for n in graph}
+    return sorted(degree, key=lambda n: (-degree[n], n))[:count]
+
+
+def bounded_neighborhoods(store: NetworkXStore) -> list[tuple[str, int, int]]:
+    """(id, depth, first) of neighbourhoods cut inside a ring (at 1, 2, 7 and 30 nodes) and
+    of the same ones with room to spare (5000): hubs, and the first person."""
+    person = _first_person(store)
+    found = []
+    for nid in [*busiest_ids(store, 2), *([person] if person else [])]:
+        for depth in (1, 2, 3):
+            found += [(nid, depth, first) for first in (1, 2, 7, 30, 5000)]
+    return found
+
+
+def _first_person(store: NetworkXStore) -> str | None:
+    people = _nodes(store, NodeKind.PERSON)
+    return node_id(NodeKind.PERSON, people[0]["key"]) if people else None

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from graphapi.loading import load_into_store
-from graphapi.model import EdgeKind, NodeData, NodeKind, node_id
+from graphapi.model import EdgeKind, NodeData, NodeKind, node_id, split_node_id
 from graphapi.store.base import GraphStore, TieQuery
 from graphapi.store.neo4j_codec import decode_edge, node_data
 from graphapi.store.neo4j_store import Neo4jStore
@@ -22,6 +22,7 @@ from graphapi.store.networkx_store import NetworkXStore
 from graphapi.store.nx_graph import to_data
 from loaders.identity.companies import load_company_map
 from tests.contract.conftest import StorePair
+from tests.contract.queries import bounded_neighborhoods
 
 pytestmark = pytest.mark.neo4j
 
@@ -180,3 +181,18 @@ def test_batched_reads_answer_as_single_reads(pair: StorePair) -> None:
     for batched, single in pairs:
         assert batched == single
     assert neo.related_many(NodeKind.PERSON, [], EdgeKind.AUTHORED, "out") == []
+
+
+def test_bounded_neighbourhoods_are_cut_alike(pair: StorePair) -> None:
+    """The same nodes kept and the same unbounded count on both stores, for cuts inside a
+    ring and for bounds with room to spare; both kinds of case occur."""
+    cut = whole = 0
+    for nid, depth, first in bounded_neighborhoods(pair.nx):
+        kind, key = split_node_id(nid) or (NodeKind.PERSON, "")
+        expected = pair.nx.neighborhood(kind, key, depth, first)
+        assert pair.neo.neighborhood(kind, key, depth, first) == expected, (nid, depth, first)
+        assert len(expected.nodes) == min(first, expected.node_total)
+        assert expected.truncated == (expected.node_total > first)
+        cut += expected.truncated
+        whole += not expected.truncated
+    assert cut and whole, (cut, whole)
