@@ -15,7 +15,7 @@ const ALIASES = 25; // node(id:) lookups per request (the server allows 30 alias
 const NETWORK = `query($level: NetworkLevel!, $since: DateTime, $until: DateTime,
     $first: Int!, $minWeight: Int!) {
   reviewNetwork(level: $level, since: $since, until: $until, first: $first, minWeight: $minWeight) {
-    nodes { id label weight } edges { source target weight } } }`;
+    truncated totalNodes nodes { id label weight } edges { source target weight } } }`;
 const TIES = `query($id: ID!, $first: Int!) { node(id: $id) {
   ... on Person { id name company { id name }
     reviewers(first: $first) { count person { id name company { id name } } }
@@ -26,6 +26,14 @@ const TIES = `query($id: ID!, $first: Int!) { node(id: $id) {
 const SEARCH = `query($q: String!) {
   people(search: $q, first: 8) { nodes { id name company { name } } }
   allSeries(search: $q, first: 8) { nodes { id title version date author { name } } } }`;
+const NEIGHBOURHOOD = `query($id: ID!, $first: Int!) {
+  neighborhood(id: $id, depth: 2, first: $first) {
+    truncated totalNodes nodes { id kind label } edges { source target kind } } }`;
+const KIND_COLOURS = {
+  Person: "#4e79a7", Company: "#f28e2b", Series: "#59a14f", Patch: "#76b7b2", Message: "#bab0ac",
+  File: "#edc948", Subsystem: "#b07aa1", Commit: "#9c755f", Ref: "#d5dbe1",
+};
+const MAX_NODES = 5000; // the API's bound on neighborhood(first:)
 const SERIES = `query($id: ID!) {
   dependencyGraph(series: $id, direction: BOTH, maxDepth: 3) {
     nodes { id label resolved } edges { source target kind declared } }
@@ -73,7 +81,8 @@ const cy = cytoscape({
     { selector: ".faded", style: { opacity: 0.12 } },
   ],
 });
-window.explorer = { cy, state };
+// what the page's tests drive besides clicks (a neighbourhood opens from a node's details)
+window.explorer = { cy, state, openNeighbourhood: (id) => guard(() => showNeighbourhood(id)) };
 
 /** Labels keep a readable size on screen whatever the zoom (Cytoscape scales them with it). */
 function scaleText() {
@@ -187,8 +196,9 @@ function summarise() {
   const edges = cy.edges().length;
   summary.dataset.nodes = nodes;
   summary.dataset.edges = edges;
-  const what = state.view === "series" ? "series" : state.level === "PERSON" ? "people" : "companies";
-  const ties = state.view === "series" ? "links" : "review ties";
+  const what = state.view === "series" ? "series" : state.view === "neighbourhood" ? "nodes"
+    : state.level === "PERSON" ? "people" : "companies";
+  const ties = state.view === "series" ? "links" : state.view === "neighbourhood" ? "edges" : "review ties";
   summary.textContent = `${nodes} ${what} · ${edges} ${ties}`;
 }
 
@@ -227,6 +237,7 @@ async function drawNetwork() {
   };
   remember(variables);
   const network = (await gql(NETWORK, variables)).reviewNetwork;
+  state.focus = null;
   await loadCompanies(network.nodes.map((n) => n.id));
   cy.elements().remove();
   cy.add(network.nodes.map((n) => nodeElement(n.id, n.label, n.weight)));
@@ -235,7 +246,54 @@ async function drawNetwork() {
   colourByCompany();
   await layout(false);
   $("details").hidden = true;
+  const what = state.level === "PERSON" ? "people" : "companies";
+  cutNotice(network, what, `the ${variables.first} strongest ties`, false);
   finish(network.nodes.length ? "" : "No reviews in this window.");
+}
+
+/** Says when the server cut the view ("showing 200 of 4,210 nodes"), and offers more when
+ * asking again with a larger bound can show more. */
+function cutNotice(view, what, how, more) {
+  $("cut").hidden = !view.truncated;
+  $("more").hidden = !(view.truncated && more);
+  $("cut").dataset.shown = view.nodes.length;
+  $("cut").dataset.total = view.totalNodes;
+  const count = (n) => n.toLocaleString("en");
+  $("cut-text").textContent = view.truncated
+    ? `Showing ${count(view.nodes.length)} of ${count(view.totalNodes)} ${what} (${how}).` : "";
+}
+
+/** Everything within two steps of a node, at most `first` nodes (the nearest and most tied
+ * first, as the API keeps them), coloured by kind. */
+async function showNeighbourhood(id, first) {
+  setStatus("Loading…");
+  const size = Math.min(MAX_NODES, Math.max(1, first || +$("nodes").value || 200));
+  const view = (await gql(NEIGHBOURHOOD, { id, first: size })).neighborhood;
+  state.view = "neighbourhood";
+  state.focus = id;
+  state.hoodFirst = size;
+  cy.elements().remove();
+  cy.add(view.nodes.map((n) => ({
+    group: "nodes", classes: n.kind === "Company" ? "company" : "",
+    data: { id: n.id, label: n.label, short: short(n.label), kind: n.kind, weight: 1,
+      colour: KIND_COLOURS[n.kind] || OTHER, size: n.id === id ? 34 : 16 },
+  })));
+  cy.add(view.edges.map((e) => ({ group: "edges",
+    data: { id: `${e.source}->${e.target}:${e.kind}`, source: e.source, target: e.target, kind: e.kind, width: 1 } })));
+  const kinds = new Map();
+  for (const n of view.nodes) kinds.set(n.kind, (kinds.get(n.kind) || 0) + 1);
+  $("legend-title").textContent = "Kinds of node";
+  legend([...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([kind, n]) => [kind, KIND_COLOURS[kind] || OTHER, n]));
+  cy.nodes().removeClass("labelled");
+  cy.getElementById(id).addClass("labelled");
+  await layout(false);
+  cy.fit(undefined, 30);
+  cy.elements().unselect();
+  cy.getElementById(id).select();
+  $("hood").hidden = true;
+  cutNotice(view, "nodes", "the nearest and most tied first", size < MAX_NODES);
+  document.body.dataset.neighbourhood = id;
+  finish(view.nodes.length ? "" : `No node ${id}.`);
 }
 
 function finish(message) {
@@ -281,6 +339,8 @@ async function expand(id) {
     ...node.reviewees.map((t) => [`reviewed ${other(t).name}`, t.count, other(t).id]),
   ]);
   document.body.dataset.expanded = id;
+  state.focus = id;
+  $("hood").hidden = false;
   finish(`${fresh.nodes().length} nodes and ${fresh.edges().length} ties added around ${node.name}.`);
 }
 
@@ -324,6 +384,7 @@ async function showSeries(id) {
   const graph = data.dependencyGraph;
   const series = data.series;
   state.view = "series";
+  $("cut").hidden = true;
   cy.elements().remove();
   const roles = new Map(graph.nodes.map((n) => [n.id, n.resolved === false ? "unresolved" : "dependency"]));
   for (const version of series.versions) roles.set(version.id, "version");
@@ -398,6 +459,7 @@ function download(name, blob) {
 }
 
 function exportName() {
+  if (state.view === "neighbourhood") return "neighbourhood";
   return state.view === "series" ? "series" : `review-network-${state.level.toLowerCase()}`;
 }
 
@@ -412,14 +474,15 @@ async function guard(action) {
 
 cy.on("tap", "node", (event) => {
   const id = event.target.id();
-  if (id.startsWith("Series:")) guard(() => showSeries(id));
+  if (state.view === "neighbourhood") guard(() => showNeighbourhood(id));
+  else if (id.startsWith("Series:")) guard(() => showSeries(id));
   else guard(() => expand(id));
 });
 cy.on("tap", "edge", (event) => {
   const edge = event.target;
   select(edge.source());
   details(`${edge.source().data("label")} → ${edge.target().data("label")}`,
-    edge.hasClass("dependency") ? edge.data("kind") : `reviewed ${edge.data("weight")} patch(es)`, []);
+    edge.data("weight") === undefined ? edge.data("kind") || "next version" : `reviewed ${edge.data("weight")} patch(es)`, []);
 });
 cy.on("tap", (event) => {
   if (event.target === cy) cy.elements().removeClass("faded").unselect();
@@ -438,6 +501,10 @@ let pending = null;
 $("search").addEventListener("input", (event) => {
   clearTimeout(pending);
   pending = setTimeout(() => guard(() => search(event.target.value)), 250);
+});
+$("hood").addEventListener("click", () => guard(() => showNeighbourhood(state.focus)));
+$("more").addEventListener("click", () => {
+  guard(() => showNeighbourhood(state.focus, Math.min(MAX_NODES, state.hoodFirst * 2)));
 });
 $("png").addEventListener("click", () => {
   download(`${exportName()}.png`, cy.png({ output: "blob", bg: "#ffffff", full: true, scale: 2 }));

@@ -136,6 +136,32 @@ def test_click_on_a_node_loads_its_neighbourhood(page: Browser, served: str) -> 
     assert listed >= after_edges - edges
 
 
+def test_a_cut_view_says_so_and_a_neighbourhood_can_grow(page: Browser, served: str) -> None:
+    open_explorer(page, served, ties=3)
+    nodes, _ = summary(page)
+    shown = page.evaluate("({...document.getElementById('cut').dataset})")
+    assert not page.evaluate("document.getElementById('cut').hidden")
+    assert int(shown["shown"]) == nodes and int(shown["total"]) > nodes, shown
+    text = page.evaluate("document.getElementById('cut-text').textContent")
+    assert text.startswith(f"Showing {nodes} of {int(shown['total'])} people"), text
+    alice = "Person:alice.kernel@intel.com"
+    set_input(page, "#nodes", "12")
+    redraw(page, f"explorer.openNeighbourhood({json.dumps(alice)}) && undefined")
+    assert page.evaluate("document.body.dataset.neighbourhood") == alice
+    total = gql(
+        served,
+        "query($id: ID!) { neighborhood(id: $id, depth: 2, first: 12) { totalNodes } }",
+        id=alice,
+    )["neighborhood"]["totalNodes"]
+    assert total > 24, "the sample person's 2 hops reach more than the bound"
+    assert summary(page)[0] == 12
+    text = page.evaluate("document.getElementById('cut-text').textContent")
+    assert text.startswith(f"Showing 12 of {total} nodes"), text
+    redraw(page, "document.getElementById('more').click()")
+    assert summary(page)[0] == 24
+    assert page.evaluate(f"explorer.cy.getElementById({json.dumps(alice)}).selected()")
+
+
 def test_search_finds_a_person_and_opens_them(page: Browser, served: str) -> None:
     open_explorer(page, served, ties=2)
     page.click(*centre_of(page, "#search"))
