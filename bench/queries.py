@@ -46,7 +46,7 @@ from graphapi.model import EdgeKind, NodeData, NodeKind
 from graphapi.snapshot import read_snapshot
 from graphapi.store.base import TieQuery
 from graphapi.store.networkx_store import NetworkXStore
-from graphapi.store.rules import DEFAULT_REVIEW_KINDS
+from graphapi.store.rules import DEFAULT_REVIEW_KINDS, NEIGHBORHOOD_FIRST
 
 REVIEW_KINDS = tuple(sorted(DEFAULT_REVIEW_KINDS))  # the API's default kinds
 VIRTUALIZATION_BUNDLE = CORPORA / "virtualization.lists.linux-foundation.org.0.bundle"
@@ -152,7 +152,8 @@ def canonical_texts(
         ),
         (
             "2-hop neighbourhood",
-            "query($id: ID!) { neighborhood(id: $id, depth: 2) { cytoscape } }",
+            "query($id: ID!) { neighborhood(id: $id, depth: 2) "
+            "{ truncated totalNodes cytoscape } }",
             {"id": person_id},
         ),
         (
@@ -192,7 +193,7 @@ def canonical_queries(store: NetworkXStore) -> list[Query]:
         lambda: company_ties(store, company_name),
         lambda: series_lineage(store, series),
         lambda: file_people(store, path),
-        lambda: store.neighborhood(NodeKind.PERSON, person.key, 2),
+        lambda: store.neighborhood(NodeKind.PERSON, person.key, 2, NEIGHBORHOOD_FIRST),
         lambda: store.review_network(
             level="PERSON", kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100
         ),
