@@ -87,7 +87,7 @@ def _kept_nodes(graph: Graph, rings: list[set[str]], first: int) -> set[str]:
             continue
         if room > 0:
             ties = _ties(graph, rings[distance - 1], ring)
-            kept.update(rules.rank_ring(ties)[:room])
+            kept.update(rules.rank_ring(ties, room))
         break
     return kept
 

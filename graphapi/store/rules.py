@@ -9,6 +9,7 @@ here knows a backend: the walks take a function that gives a node's neighbours.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -193,14 +194,15 @@ def view_node(data: NodeData, weight: float | None = None) -> ViewNode:
     return ViewNode(data.id, data.kind.value, node_label(data), weight, keep)
 
 
-def rank_ring(ties: Mapping[str, tuple[int, int]]) -> list[str]:
-    """The nodes of the ring a bound cuts, in the order they are kept (`NEIGHBORHOOD_ORDER`).
+def rank_ring(ties: Mapping[str, tuple[int, int]], room: int) -> list[str]:
+    """The `room` nodes kept of the ring a bound cuts, in order (`NEIGHBORHOOD_ORDER`).
 
     `ties` gives each node's (edges to the ring before it, distinct neighbours): the most
     tied first, then the best connected (a series or a company before one of its messages),
-    then by id, so the cut is the same on every store.
+    then by id, so the cut is the same on every store. A partial sort: a hub's ring has
+    tens of thousands of nodes and a bound of a few hundred.
     """
-    return sorted(ties, key=lambda n: (-ties[n][0], -ties[n][1], n))
+    return heapq.nsmallest(room, ties, key=lambda n: (-ties[n][0], -ties[n][1], n))
 
 
 def weighted_view(

@@ -86,8 +86,9 @@ def test_derived_properties_sort_and_search_like_networkx() -> None:
 
 
 def test_depths_are_chosen_from_a_fixed_range_never_spliced_from_input() -> None:
-    assert "3 AS d" in neighborhood(NodeKind.FILE, 3)  # one ring per step, never `*1..n`
-    assert "2 AS d" in neighborhood(NodeKind.FILE, 2) and "3 AS d" not in neighborhood(
+    assert "AS ring3" in neighborhood(NodeKind.FILE, 3)  # one ring per step, never `*1..n`
+    assert "AS ring2" in neighborhood(NodeKind.FILE, 2)
+    assert "ring3" not in neighborhood(NodeKind.FILE, 2) and "*" not in neighborhood(
         NodeKind.FILE, 2
     )
     with pytest.raises(ValueError):
