@@ -276,50 +276,46 @@ def neighborhood(kind: NodeKind, depth: int) -> str:
     order of `rules.NEIGHBORHOOD_ORDER`, the edges among them and the unbounded count.
 
     Each ring is found from the one before it (breadth first: a neighbour of ring k-1 not
-    in ring k-1 or k-2 is in ring k), with its ties to that ring. The rings that fit are
-    kept whole; only the ring the bound cuts is ranked (its nodes' neighbours counted); only
-    the kept nodes' properties and edges leave the server, whatever the neighbourhood's size.
+    in ring k-1 or k-2 is in ring k), as a list of nodes. The rings that fit are kept whole;
+    only the ring the bound cuts is ranked, each of its nodes' edges read once for its ties
+    to the ring before and its neighbours. Only the kept nodes' properties and edges leave
+    the server, whatever the neighbourhood's size.
     """
     if not 0 <= depth <= MAX_NEIGHBORHOOD_DEPTH:
         raise ValueError(f"neighbourhood depth must be between 0 and {MAX_NEIGHBORHOOD_DEPTH}")
-    if depth == 0:
-        kept = "WITH s, 1 AS total, [s] AS ns "
-    else:
-        rings = "".join(_ring(d) for d in range(1, depth + 1))
-        found = " + ".join(f"rows{d}" for d in range(1, depth + 1))
-        kept = (
-            f"{rings}WITH s, {found} AS found "
-            f"WITH s, found, [k IN range(1, {depth}) | size([x IN found WHERE x[1] <= k])] AS upto "
-            "WITH s, found, size([c IN upto WHERE c <= $first - 1]) AS whole "
-            "WITH s, found, whole, [x IN found WHERE x[1] <= whole | x[0]] AS near "
-            "CALL (found, whole) { "
-            "  UNWIND [x IN found WHERE x[1] = whole + 1] AS x WITH x[0] AS n, x[2] AS t "
-            "  CALL (n) { MATCH (n)--(m) RETURN count(DISTINCT m) AS degree } "
-            "  WITH n, t, degree ORDER BY t DESC, degree DESC, labels(n)[0] + ':' + n.key "
-            "  RETURN collect(n) AS ranked } "
-            "WITH s, size(found) + 1 AS total, "
-            "[s] + near + ranked[..($first - 1 - size(near))] AS ns "
-        )
+    rings = "".join(_ring(d) for d in range(1, depth + 1))
+    listed = ", ".join(["[s]", *(f"ring{d}" for d in range(1, depth + 1))])
     return (
-        f"MATCH (s:{_name(kind)} {{key: $key}}) " + kept + "UNWIND ns AS x "
+        f"MATCH (s:{_name(kind)} {{key: $key}}) {rings}"
+        f"WITH s, [{listed}] AS rings "
+        f"WITH s, rings, [k IN range(1, {depth}) | "
+        "reduce(c = 0, r IN rings[1..k + 1] | c + size(r))] AS upto "
+        "WITH s, rings, size([c IN upto WHERE c <= $first - 1]) AS whole "
+        "WITH s, rings, whole, reduce(acc = [], r IN rings[1..whole + 1] | acc + r) AS near "
+        "CALL (rings, whole) { "
+        f"  UNWIND (CASE WHEN whole < {depth} THEN rings[whole + 1] ELSE [] END) AS n "
+        "  WITH n, rings[whole] AS nearer "
+        "  CALL (n, nearer) { MATCH (n)-[r]-(m) RETURN count(DISTINCT m) AS degree, "
+        "    count(DISTINCT CASE WHEN m IN nearer "
+        "      THEN [elementId(m), type(r), startNode(r) = n] END) AS t } "
+        "  WITH n, t, degree ORDER BY t DESC, degree DESC, labels(n)[0] + ':' + n.key "
+        "  RETURN collect(n) AS ranked } "
+        "WITH reduce(c = 1, r IN rings[1..] | c + size(r)) AS total, "
+        "[s] + near + ranked[..($first - 1 - size(near))] AS ns "
+        "UNWIND ns AS x "
         f"RETURN {view_of('x')} AS node, total, "
         "[(x)-[r]->(y) WHERE y IN ns | [labels(y)[0], y.key, type(r)]] AS out"
     )
 
 
 def _ring(distance: int) -> str:
-    """Ring `distance` of `s` as `ring<d>` (its nodes) and `rows<d>` ([node, d, t]: t its view
-    edges to the ring before, distinct neighbour, type and direction); the rings before are
-    in scope. Membership in a list, not a pattern check (`NOT (s)--(n)` made a hub's second
-    ring ~6x slower)."""
+    """Ring `distance` of `s` as the list `ring<d>`, the rings before it in scope. Membership
+    in a list, not a pattern check (`NOT (s)--(n)` made a hub's second ring ~6x slower)."""
     before = [f"ring{k}" for k in range(max(distance - 2, 1), distance)]
-    source = "s" if distance == 1 else "a"
     walk = "" if distance == 1 else f"UNWIND ring{distance - 1} AS a "
     guards = " AND ".join(["n <> s", *(f"NOT n IN {ring}" for ring in before)])
-    carried = ", ".join(["s", *(f"ring{k}, rows{k}" for k in range(1, distance))])
     return (
-        f"CALL ({', '.join(['s', *before])}) {{ {walk}MATCH ({source})-[r]-(n) WHERE {guards} "
-        f"WITH n, count(DISTINCT [elementId({source}), type(r), startNode(r) = {source}]) AS t "
-        f"RETURN collect(n) AS ring{distance}, collect([n, {distance}, t]) AS rows{distance} }} "
-        f"WITH {carried}, ring{distance}, rows{distance} "
+        f"CALL ({', '.join(['s', *before])}) {{ {walk}"
+        f"MATCH ({'s' if distance == 1 else 'a'})--(n) WHERE {guards} "
+        f"RETURN collect(DISTINCT n) AS ring{distance} }} "
     )
