@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 __all__ = ["KEPT_ENTRIES", "KEPT_WEIGHT", "KeptAnswers", "weight_of"]
@@ -56,8 +57,10 @@ def _inner(item: object) -> int:
 class KeptAnswers:
     """Answers by question, all for one mark; thread-safe (the server's threads share it).
 
-    Two threads missing the same question both compute it (the later one's is kept): a
-    lock held while Neo4j answers would serialise unrelated requests.
+    A question being computed is computed once: a request asking it meanwhile waits for
+    that answer rather than asking Neo4j again (after a load, 32 clients asking for the
+    statistics cost one aggregate, not 32). No lock is held while Neo4j answers: unrelated
+    questions never wait for each other. `compute` must not ask kept answers itself.
     """
 
     def __init__(self, entries: int = KEPT_ENTRIES, weight: int = KEPT_WEIGHT) -> None:
@@ -67,6 +70,7 @@ class KeptAnswers:
         self._mark: Hashable | None = None
         self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._total = 0
+        self._pending: dict[Hashable, Future[Any]] = {}  # being computed, at `_mark`
 
     def forget(self) -> None:
         """Drop every kept answer (tests measuring the uncached cost)."""
@@ -88,31 +92,69 @@ class KeptAnswers:
         questions: Sequence[Hashable],
         compute: Callable[[list[Hashable]], list[T]],
     ) -> list[T]:
-        """Each question's kept answer at `mark`; the missing ones computed in one call
-        (`compute(missing)` answers them in order) and kept."""
+        """Each question's kept answer at `mark`; those another thread is computing, its
+        answer; the rest computed in one call (`compute(missing)` answers them in order)
+        and kept."""
         found: dict[Hashable, Any] = {}
+        waiting: dict[Hashable, Future[Any]] = {}
+        owned: dict[Hashable, Future[Any]] = {}
         with self._lock:
             if mark != self._mark:
                 self._kept.clear()
                 self._total = 0
+                self._pending = {}
                 self._mark = mark
-            for question in questions:
+            for question in dict.fromkeys(questions):
                 if question in self._kept:
                     self._kept.move_to_end(question)
                     found[question] = self._kept[question][0]
-        missing = [q for q in dict.fromkeys(questions) if q not in found]
-        if missing:
-            computed = compute(missing)
-            found.update(zip(missing, computed, strict=True))
-            if mark is not None:
-                self._keep(mark, zip(missing, computed, strict=True))
+                elif mark is not None and question in self._pending:
+                    waiting[question] = self._pending[question]
+                else:
+                    owned[question] = self._pending[question] = Future()
+        if owned:
+            self._compute(mark, owned, compute, found)
+        for question, future in waiting.items():
+            found[question] = future.result()
         return [found[q] for q in questions]
 
-    def _keep(self, mark: Hashable, answered: Any) -> None:
+    def _compute(
+        self,
+        mark: Hashable | None,
+        owned: dict[Hashable, Future[Any]],
+        compute: Callable[[list[Hashable]], list[T]],
+        found: dict[Hashable, Any],
+    ) -> None:
+        """Compute the questions this thread owns; keep and hand over the answers (or the
+        failure, to whoever waits for them)."""
+        missing = list(owned)
+        try:
+            computed = compute(missing)
+        except BaseException as exc:
+            self._settle(mark, owned, None)
+            for future in owned.values():
+                future.set_exception(exc)
+            raise
+        answered = dict(zip(missing, computed, strict=True))
+        found.update(answered)
+        self._settle(mark, owned, answered)
+        for question, future in owned.items():
+            future.set_result(answered[question])
+
+    def _settle(
+        self,
+        mark: Hashable | None,
+        owned: dict[Hashable, Future[Any]],
+        answered: dict[Hashable, Any] | None,
+    ) -> None:
+        """No longer pending; kept unless the database moved on while they were computed."""
         with self._lock:
-            if mark != self._mark:  # the database moved on while these were computed
+            for question, future in owned.items():
+                if self._pending.get(question) is future:
+                    del self._pending[question]
+            if answered is None or mark is None or mark != self._mark:
                 return
-            for question, value in answered:
+            for question, value in answered.items():
                 weight = weight_of(value)
                 if weight > self._weight:
                     continue

@@ -11,7 +11,10 @@ costs no statement but the mark's.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +189,45 @@ def test_the_least_recently_used_go_beyond_the_limits() -> None:
     heavy.answer("m", "big", lambda: list(range(500)))  # heavier than the whole limit
     assert len(heavy) == 0
     assert weight_of({"items": [1, 2, 3], "n": 4}) == 4
+
+
+def test_a_question_being_computed_is_computed_once() -> None:
+    kept = KeptAnswers()
+    started, release = threading.Event(), threading.Event()
+    calls: list[list[Hashable]] = []
+
+    def slow(missing: list[Hashable]) -> list[str]:
+        calls.append(missing)
+        started.set()
+        assert release.wait(10)
+        return ["the answer"]
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(kept.answers, "m", ["stats"], slow)
+        assert started.wait(10)
+        second = pool.submit(kept.answers, "m", ["stats"], slow)
+        time.sleep(0.05)  # the second is waiting, not computing
+        release.set()
+        assert first.result(10) == second.result(10) == ["the answer"]
+    assert calls == [["stats"]]
+
+
+def test_a_failure_reaches_whoever_waited_and_nothing_is_kept() -> None:
+    kept = KeptAnswers()
+    started, release = threading.Event(), threading.Event()
+
+    def failing(_: list[Hashable]) -> list[str]:
+        started.set()
+        assert release.wait(10)
+        raise RuntimeError("timed out")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(kept.answers, "m", ["q"], failing)
+        assert started.wait(10)
+        second = pool.submit(kept.answers, "m", ["q"], failing)
+        time.sleep(0.05)
+        release.set()
+        for future in (first, second):
+            with pytest.raises(RuntimeError, match="timed out"):
+                future.result(10)
+    assert kept.answers("m", ["q"], lambda missing: ["fine"]) == ["fine"]
