@@ -13,7 +13,7 @@ once it is back.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -32,6 +32,7 @@ from graphapi.errors import StoreUnavailable, UsageError
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_write as writing
+from graphapi.store.neo4j_kept import KeptAnswers
 from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
 __all__ = ["BATCH_ROWS_ENV", "DEFAULT_DATABASE", "Neo4jConnection", "Neo4jSettings", "WriteStats"]
@@ -132,6 +133,7 @@ class Neo4jConnection:
         self.last_write = WriteStats()
         self.chunk_rows = _chunk_rows()
         self._schema_ready = False
+        self.kept = KeptAnswers()  # costly answers, for the database's current mark
 
     @classmethod
     def connect(cls, settings: Neo4jSettings, *, retry_seconds: float = 5.0) -> Self:
@@ -173,19 +175,39 @@ class Neo4jConnection:
         the store's own writes (shared bookmarks). A connection found dead (Neo4j restarted)
         is replaced once; a Neo4j still away is `StoreUnreachable`.
         """
+        return self._retrying(lambda: self._read_once(query, params))
+
+    def database_mark(self) -> Hashable | None:
+        """The database's state: the bookmark of a read, naming the last transaction it
+        committed (None if the server gives none). Any commit changes it, whoever made it;
+        `neo4j_kept` keeps answers per mark. One round trip, seeing the store's own writes."""
+
+        def once() -> Hashable | None:
+            with self._read_session() as session:
+                session.run("RETURN 1").consume()
+                return session.last_bookmarks().raw_values or None
+
+        return self._retrying(once)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """`call`, again once if its connection was found dead; `StoreUnreachable` if the
+        second attempt finds Neo4j still away."""
         try:
-            return self._read_once(query, params)
+            return call()
         except Exception as exc:
             if not _is_gone(exc):
                 raise
-        return self._guard(lambda: self._read_once(query, params))
+        return self._guard(call)
 
-    def _read_once(self, query: str, params: dict[str, Any]) -> list[Record]:
-        with self.driver.session(
+    def _read_session(self) -> Session:
+        return self.driver.session(
             database=self.database,
             default_access_mode=READ_ACCESS,
             bookmark_manager=self.driver.execute_query_bookmark_manager,
-        ) as session:
+        )
+
+    def _read_once(self, query: str, params: dict[str, Any]) -> list[Record]:
+        with self._read_session() as session:
             try:
                 return list(session.run(Query(query, timeout=self.read_timeout), params))
             except Neo4jError as exc:

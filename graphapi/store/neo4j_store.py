@@ -5,16 +5,22 @@ parameterised Cypher statement (`neo4j_cypher`) run as a read on the configured 
 then shaped in Python (`neo4j_shape`) by the rules of `rules`, so that every answer,
 ordering of ties included, equals the embedded store's on the same records. Connecting,
 running statements and failures: `neo4j_connection`.
+
+Aggregates over much of the graph (statistics, review networks and statistics, whole-kind
+lists, review ties) are kept per state of the database (`neo4j_kept`), as the embedded
+store keeps them per graph: a kept answer costs one round trip that reads the database's
+mark, and any commit to the database, whoever makes it, retires it.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 
@@ -62,6 +68,7 @@ __all__ = [
 _DEFAULT_KINDS = sorted(DEFAULT_REVIEW_KINDS)
 _SUBSYSTEM_KINDS = sorted(SUBSYSTEM_REVIEW_KINDS)
 _UNBOUNDED = 2**62  # a neighbourhood's `$first` when the caller asks for all of it
+T = TypeVar("T")
 
 
 class Neo4jStore(Neo4jConnection):
@@ -260,16 +267,25 @@ class Neo4jStore(Neo4jConnection):
         signature = (related_to[0], related_to[1]) if related_to else None
         key = related_to[2] if related_to else None
         extra = {"where": dict(where)} if where else {}
-        rows = self.run_read(
-            cypher.list_nodes(kind, signature, filtered=bool(where)),
-            **extra,
-            key=key,
-            words=words,
-            prefix=prefix,
-            after=_stored_position(after),
-            first=max(first, 0),
-        )
-        return shape.page(rows, kind)
+        position = _stored_position(after)
+
+        def compute() -> Page:
+            rows = self.run_read(
+                cypher.list_nodes(kind, signature, filtered=bool(where)),
+                **extra,
+                key=key,
+                words=words,
+                prefix=prefix,
+                after=position,
+                first=max(first, 0),
+            )
+            return shape.page(rows, kind)
+
+        if related_to is not None:  # one node's neighbours: no whole-kind sort
+            return compute()
+        shown = json.dumps(extra, sort_keys=True, default=str)
+        question = ("list", kind, tuple(words), prefix, shown, _hashable(position), first)
+        return self._kept(question, compute)
 
     # -- views and figures -------------------------------------------------------------------
     def dependency_graph(
@@ -285,8 +301,13 @@ class Neo4jStore(Neo4jConnection):
     ) -> ViewGraph:
         bounded = min(max(depth, 0), cypher.MAX_NEIGHBORHOOD_DEPTH)
         keep = _UNBOUNDED if first is None else max(first, 1)
-        rows = self.run_read(cypher.neighborhood(kind, bounded), key=key, first=keep)
-        return shape.neighborhood_view(rows)
+
+        def compute() -> ViewGraph:
+            rows = self.run_read(cypher.neighborhood(kind, bounded), key=key, first=keep)
+            return shape.neighborhood_view(rows)
+
+        # walking a hub's rings to count them costs ~1 s at 95k messages: kept per state
+        return self._kept(("neighborhood", kind, key, bounded, keep), compute)
 
     def review_network(
         self,
@@ -298,19 +319,26 @@ class Neo4jStore(Neo4jConnection):
         min_weight: int,
         first: int,
     ) -> ViewGraph:
-        rows = self.run_read(
-            review_cypher.review_network(level == "COMPANY"),
-            kinds=list(kinds),
-            since=since.isoformat() if since else None,
-            until=until.isoformat() if until else None,
-            min=min_weight,
-            first=max(first, 0),
-        )
-        return shape.network_view(rows, first)
+        def compute() -> ViewGraph:
+            rows = self.run_read(
+                review_cypher.review_network(level == "COMPANY"),
+                kinds=list(kinds),
+                since=since.isoformat() if since else None,
+                until=until.isoformat() if until else None,
+                min=min_weight,
+                first=max(first, 0),
+            )
+            return shape.network_view(rows, first)
+
+        question = ("network", level, tuple(kinds), since, until, min_weight, first)
+        return self._kept(question, compute)
 
     def stats(self, first: int) -> dict[str, Any]:
-        rows = self.run_read(review_cypher.STATS, first=max(first, 0))
-        return shape.stats_answer(rows[0], first)
+        def compute() -> dict[str, Any]:
+            rows = self.run_read(review_cypher.STATS, first=max(first, 0))
+            return shape.stats_answer(rows[0], first)
+
+        return self._kept(("stats", first), compute)
 
     def review_stats(
         self,
@@ -320,14 +348,24 @@ class Neo4jStore(Neo4jConnection):
         until: datetime | None,
         include_pull_requests: bool = False,
     ) -> list[dict[str, Any]]:
-        rows = self.run_read(
-            review_cypher.REVIEW_STATS,
-            kinds=_DEFAULT_KINDS,
-            pulls=include_pull_requests,
-            since=since.isoformat() if since else None,
-            until=until.isoformat() if until else None,
-        )
-        return shape.review_stats_rows(rows, group_by)
+        def compute() -> list[dict[str, Any]]:
+            rows = self.run_read(
+                review_cypher.REVIEW_STATS,
+                kinds=_DEFAULT_KINDS,
+                pulls=include_pull_requests,
+                since=since.isoformat() if since else None,
+                until=until.isoformat() if until else None,
+            )
+            return shape.review_stats_rows(rows, group_by)
+
+        question = ("review_stats", group_by, since, until, include_pull_requests)
+        return self._kept(question, compute)
+
+    # -- answers kept per database state (`neo4j_kept`) --------------------------------------
+    def _kept(self, question: Hashable, compute: Callable[[], T]) -> T:
+        """A whole-graph aggregate, computed once per state of the database: one round
+        trip (`database_mark`) when kept, plus the statement when not."""
+        return self.kept.answer(self.database_mark(), question, compute)
 
     # -- batched reads: one statement for all the keys (`neo4j_cypher.per_key`) ---------------
     def _per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:
@@ -363,8 +401,20 @@ class Neo4jStore(Neo4jConnection):
         return [shape.page(rows, kind) for rows in groups]
 
     def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
-        groups = self._per_key(_tie_statement(query), keys, kinds=list(query.kinds), first=first)
-        return [shape.ties(rows, first) for rows in groups]
+        """Each key's ties, kept per database state (a hub's are an aggregate over much of
+        the graph); the keys not kept are asked for in one statement."""
+        questions: list[Hashable] = [("ties", query, first, key) for key in keys]
+        key_of = dict(zip(questions, keys, strict=True))
+
+        def compute(missing: list[Hashable]) -> list[list[Tie]]:
+            statement = _tie_statement(query)
+            wanted = [key_of[q] for q in missing]
+            groups = self._per_key(statement, wanted, kinds=list(query.kinds), first=first)
+            return [shape.ties(rows, first) for rows in groups]
+
+        if not questions:
+            return []
+        return self.kept.answers(self.database_mark(), questions, compute)
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
         groups = self._per_key(cypher.LINEAGE_MANY, series_keys)
@@ -383,6 +433,10 @@ class Neo4jStore(Neo4jConnection):
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
         groups = self._per_key(review_cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
         return [shape.first_review(rows) for rows in groups]
+
+
+def _hashable(position: list[str] | None) -> tuple[str, ...] | None:
+    return tuple(position) if position is not None else None
 
 
 def _stored_position(after: Position | None) -> list[str] | None:

@@ -1,0 +1,260 @@
+"""Answers `Neo4jStore` keeps per state of the database (`neo4j_kept`) are never stale.
+
+Statistics, the review network, review statistics, whole-kind lists and review ties are kept
+per database mark (the bookmark naming its last commit). Against the real test server: a
+load, the queries (each twice: the second is the kept answer), a second load, the same
+queries; every answer equal to the embedded store's on the same loads, and the answers of
+the two loads different (so a stale one would show). A commit made through another driver
+(another process, as `graphapi load` is beside a server) is seen too, and a kept answer
+costs no statement but the mark's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import GraphDatabase
+
+from graphapi.loading import load_into_store
+from graphapi.sample import generate_messages, write_mboxrd
+from graphapi.schema import Context, schema
+from graphapi.store.base import GraphStore
+from graphapi.store.neo4j_kept import KeptAnswers, weight_of
+from graphapi.store.neo4j_store import Neo4jStore
+from graphapi.store.networkx_store import NetworkXStore
+from loaders.identity.companies import load_company_map
+
+#: One query per kind of kept answer; the lists' relation fields ask for every item's
+#: ties in one batch (`ties_many` of many keys).
+QUERIES = {
+    "stats": """{ stats { messages people companies series patches files
+      topDomains { name count } topCompanies { name count }
+      topContributors { count person { name } } } }""",
+    "network": "{ reviewNetwork(level: PERSON, first: 50) { cytoscape } }",
+    "company network": "{ reviewNetwork(level: COMPANY, first: 50) { cytoscape } }",
+    "review stats": "{ reviewStats(groupBy: COMPANY) { name seriesPosted seriesReviewed } }",
+    "series page": "{ allSeries(first: 5) { totalCount nodes { title version } } }",
+    "people": """{ people(first: 50) { totalCount nodes { name
+      reviewers(first: 5) { count lineages person { name } }
+      reviewees(first: 5) { count person { name } } } } }""",
+    "companies": """{ companies(first: 20) { nodes { name
+      reviewers(first: 5) { count company { name } }
+      reviewees(first: 5) { count company { name } } } } }""",
+    "files": """{ files(pathPrefix: "", first: 20) { nodes { path
+      authors(first: 5) { count person { name } }
+      reviewers(first: 5) { count person { name } } } } }""",
+}
+
+
+def _execute(store: GraphStore, query: str) -> dict[str, Any]:
+    result = schema.execute_sync(query, context_value=Context(store))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+@pytest.fixture(scope="module")
+def loads(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A synthetic list cut in two loads: two thirds, then the rest."""
+    messages = list(generate_messages(16, seed=7))
+    cut = len(messages) * 2 // 3
+    folder = Path(tmp_path_factory.mktemp("kept"))
+    paths = []
+    for name, part in (("first", messages[:cut]), ("rest", messages[cut:])):
+        path = folder / f"{name}.mbox"
+        write_mboxrd(part, path)
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.neo4j
+def test_kept_answers_follow_each_load(neo4j_store: Neo4jStore, loads: list[Path]) -> None:
+    neo4j_store.clear()
+    nx = NetworkXStore()
+    companies = load_company_map()
+    answers: list[dict[str, Any]] = []
+    for path in loads:
+        for store in (nx, neo4j_store):
+            load_into_store(store, [path], companies)
+        found = {}
+        for name, query in QUERIES.items():
+            expected = _execute(nx, query)
+            assert _execute(neo4j_store, query) == expected, f"{name}, computed"
+            assert _execute(neo4j_store, query) == expected, f"{name}, kept"
+            found[name] = expected
+        answers.append(found)
+    changed = [name for name in QUERIES if answers[0][name] != answers[1][name]]
+    assert {"stats", "network", "series page", "people"} <= set(changed), changed
+
+
+@pytest.mark.neo4j
+def test_a_commit_through_another_driver_is_seen(
+    neo4j_store: Neo4jStore, loads: list[Path], neo4j_uri: str
+) -> None:
+    neo4j_store.clear()
+    load_into_store(neo4j_store, loads[:1], load_company_map())
+    before = _execute(neo4j_store, QUERIES["stats"])["stats"]["messages"]
+    assert _execute(neo4j_store, QUERIES["stats"])["stats"]["messages"] == before
+    with GraphDatabase.driver(neo4j_uri, auth=None) as other:
+        other.execute_query("MATCH (m:Message) WITH m ORDER BY m.key LIMIT 1 DETACH DELETE m")
+    assert _execute(neo4j_store, QUERIES["stats"])["stats"]["messages"] == before - 1
+
+
+@pytest.mark.neo4j
+def test_a_kept_answer_costs_only_the_mark(
+    neo4j_store: Neo4jStore, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_store.clear()
+    load_into_store(neo4j_store, loads[:1], load_company_map())
+    statements: list[str] = []
+    marks: list[object] = []
+    read: Callable[..., Any] = neo4j_store.run_read
+    mark: Callable[[], Any] = neo4j_store.database_mark
+
+    def counting_read(query: str, **params: Any) -> Any:
+        statements.append(query)
+        return read(query, **params)
+
+    def counting_mark() -> Any:
+        marks.append(None)
+        return mark()
+
+    monkeypatch.setattr(neo4j_store, "run_read", counting_read)
+    monkeypatch.setattr(neo4j_store, "database_mark", counting_mark)
+    for name in ("stats", "network", "people"):
+        first = _execute(neo4j_store, QUERIES[name])
+        computed = len(statements)
+        statements.clear()
+        marks.clear()
+        assert _execute(neo4j_store, QUERIES[name]) == first
+        assert computed > 0
+        # `people` reads its page (kept) and two tie batches (kept): three marks
+        assert statements == [], name
+        assert len(marks) == (3 if name == "people" else 1), name
+        statements.clear()
+
+
+def test_a_new_mark_drops_what_was_kept() -> None:
+    kept = KeptAnswers()
+    computed: list[Hashable] = []
+
+    def compute(question: Hashable) -> Callable[[], str]:
+        return lambda: computed.append(question) or f"answer {len(computed)}"
+
+    assert kept.answer("m1", "q", compute("q")) == "answer 1"
+    assert kept.answer("m1", "q", compute("q")) == "answer 1"
+    assert kept.answer("m2", "q", compute("q")) == "answer 2"
+    assert kept.answer(None, "q", compute("q")) == "answer 3"  # no mark: never kept
+    assert kept.answer(None, "q", compute("q")) == "answer 4"
+    assert len(kept) == 0
+
+
+def test_answers_computes_only_the_missing_in_one_call() -> None:
+    kept = KeptAnswers()
+    calls: list[list[Hashable]] = []
+
+    def compute(missing: list[Hashable]) -> list[str]:
+        calls.append(missing)
+        return [f"{q}!" for q in missing]
+
+    assert kept.answers("m", ["a", "b"], compute) == ["a!", "b!"]
+    assert kept.answers("m", ["b", "c", "c", "a"], compute) == ["b!", "c!", "c!", "a!"]
+    assert calls == [["a", "b"], ["c"]]
+
+
+def test_an_answer_computed_under_an_old_mark_is_not_kept() -> None:
+    kept = KeptAnswers()
+
+    def racing(_: list[Hashable]) -> list[str]:
+        kept.answer("new", "other", lambda: "x")  # another request saw a later commit
+        return ["old answer"]
+
+    assert kept.answers("old", ["q"], racing) == ["old answer"]
+    assert kept.answers("new", ["q"], lambda missing: ["new answer"]) == ["new answer"]
+
+
+def test_the_least_recently_used_go_beyond_the_limits() -> None:
+    kept = KeptAnswers(entries=2, weight=1_000)
+    for question in ("a", "b", "c"):
+        kept.answer("m", question, lambda: [1, 2])
+    assert len(kept) == 2
+    assert kept.answer("m", "a", lambda: "recomputed") == "recomputed"
+    heavy = KeptAnswers(entries=10, weight=100)
+    heavy.answer("m", "big", lambda: list(range(500)))  # heavier than the whole limit
+    assert len(heavy) == 0
+    assert weight_of({"items": [1, 2, 3], "n": 4}) == 4
+
+
+def test_a_question_being_computed_is_computed_once() -> None:
+    kept = KeptAnswers()
+    started, release = threading.Event(), threading.Event()
+    calls: list[list[Hashable]] = []
+
+    def slow(missing: list[Hashable]) -> list[str]:
+        calls.append(missing)
+        started.set()
+        assert release.wait(10)
+        return ["the answer"]
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(kept.answers, "m", ["stats"], slow)
+        assert started.wait(10)
+        second = pool.submit(kept.answers, "m", ["stats"], slow)
+        time.sleep(0.05)  # the second is waiting, not computing
+        release.set()
+        assert first.result(10) == second.result(10) == ["the answer"]
+    assert calls == [["stats"]]
+
+
+def test_a_failure_reaches_whoever_waited_and_nothing_is_kept() -> None:
+    kept = KeptAnswers()
+    started, release = threading.Event(), threading.Event()
+
+    def failing(_: list[Hashable]) -> list[str]:
+        started.set()
+        assert release.wait(10)
+        raise RuntimeError("timed out")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(kept.answers, "m", ["q"], failing)
+        assert started.wait(10)
+        second = pool.submit(kept.answers, "m", ["q"], failing)
+        time.sleep(0.05)
+        release.set()
+        for future in (first, second):
+            with pytest.raises(RuntimeError, match="timed out"):
+                future.result(10)
+    assert kept.answers("m", ["q"], lambda missing: ["fine"]) == ["fine"]
+
+
+@pytest.mark.neo4j
+def test_a_kept_neighbourhood_follows_each_load(
+    neo4j_store: Neo4jStore, loads: list[Path]
+) -> None:
+    """The bounded neighbourhood (its rings are walked whole to count them) is kept too, and
+    a load retires it: a person's 2-hop view grows between the loads."""
+    neo4j_store.clear()
+    nx = NetworkXStore()
+    companies = load_company_map()
+    views = []
+    query = ""
+    for path in loads:
+        for store in (nx, neo4j_store):
+            load_into_store(store, [path], companies)
+        if not query:  # one person of the first load, asked about after each load
+            person = _execute(nx, "{ people(first: 1) { nodes { id } } }")["people"]["nodes"][0]
+            query = (
+                f'{{ neighborhood(id: "{person["id"]}", depth: 2, first: 10) '
+                "{ cytoscape truncated totalNodes } }"
+            )
+        expected = _execute(nx, query)
+        assert _execute(neo4j_store, query) == expected, "computed"
+        assert _execute(neo4j_store, query) == expected, "kept"
+        views.append(expected["neighborhood"])
+    assert views[0]["totalNodes"] < views[1]["totalNodes"]
