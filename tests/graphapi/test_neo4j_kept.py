@@ -234,9 +234,7 @@ def test_a_failure_reaches_whoever_waited_and_nothing_is_kept() -> None:
 
 
 @pytest.mark.neo4j
-def test_a_kept_neighbourhood_follows_each_load(
-    neo4j_store: Neo4jStore, loads: list[Path]
-) -> None:
+def test_a_kept_neighbourhood_follows_each_load(neo4j_store: Neo4jStore, loads: list[Path]) -> None:
     """The bounded neighbourhood (its rings are walked whole to count them) is kept too, and
     a load retires it: a person's 2-hop view grows between the loads."""
     neo4j_store.clear()
