@@ -260,7 +260,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     origins = [o for o in (args.cors_origin or []) if o]
     settings = _check_store_choice(args)
     if settings is not None:
-        with _open_neo4j(settings) as neo4j:
+        with _open_neo4j(settings) as neo4j, neo4j.refresher():
             print(f"serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
             app = create_app(
                 neo4j,

@@ -32,7 +32,7 @@ from graphapi.errors import StoreUnavailable, UsageError
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_write as writing
-from graphapi.store.neo4j_kept import KeptAnswers
+from graphapi.store.neo4j_kept import KeptAnswers, KeptRefresher
 from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
 __all__ = ["BATCH_ROWS_ENV", "DEFAULT_DATABASE", "Neo4jConnection", "Neo4jSettings", "WriteStats"]
@@ -188,6 +188,11 @@ class Neo4jConnection:
                 return session.last_bookmarks().raw_values or None
 
         return self._retrying(once)
+
+    def refresher(self, interval: float = 2.0) -> KeptRefresher:
+        """A thread (a context manager) that computes the kept answers again in the
+        background after a load (`neo4j_kept.KeptRefresher`); the server runs one."""
+        return KeptRefresher(self.kept, self.database_mark, interval)
 
     def _retrying(self, call: Callable[[], T]) -> T:
         """`call`, again once if its connection was found dead; `StoreUnreachable` if the

@@ -12,24 +12,34 @@ drops them all.
 A mark is read before the answer is computed (`Neo4jConnection.database_mark`), so a kept
 answer is at least as new as its mark; one that saw a commit made during its computation
 is kept under the older mark and never served, as the database's mark has moved on.
+
+Left alone, the first request after a load pays for the aggregate (seconds at a million
+messages). A server therefore runs a `KeptRefresher`: it reads the mark every few seconds
+and, once the mark has stopped moving (a load commits many transactions; recomputing
+between them would only slow the load), computes the recently asked whole-graph questions
+again for the new mark, in the background, as the embedded server warms a reloaded graph.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-__all__ = ["KEPT_ENTRIES", "KEPT_WEIGHT", "KeptAnswers", "weight_of"]
+__all__ = ["KEPT_ENTRIES", "KEPT_WEIGHT", "REFRESHED", "KeptAnswers", "KeptRefresher", "weight_of"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: At most this many answers are kept, and at most this much `weight_of` them in all (a
 #: hub's review ties list every patch of theirs): the least recently used go first.
 KEPT_ENTRIES = 512
 KEPT_WEIGHT = 4_000_000
+#: How many of the most recently asked single questions a refresh computes again.
+REFRESHED = 32
 
 
 def weight_of(answer: object) -> int:
@@ -54,6 +64,11 @@ def _inner(item: object) -> int:
     return sum(_width(getattr(item, name, None)) for name in slots)
 
 
+def _alone(compute: Callable[[], T]) -> Callable[[list[Hashable]], list[T]]:
+    """A single question's `compute` in the form `KeptAnswers.answers` takes."""
+    return lambda _: [compute()]
+
+
 class KeptAnswers:
     """Answers by question, all for one mark; thread-safe (the server's threads share it).
 
@@ -71,6 +86,14 @@ class KeptAnswers:
         self._kept: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._total = 0
         self._pending: dict[Hashable, Future[Any]] = {}  # being computed, at `_mark`
+        #: How to compute each single question (`answer`) again, most recently asked last;
+        #: kept across marks, for `refresh`.
+        self._again: OrderedDict[Hashable, Callable[[], Any]] = OrderedDict()
+
+    @property
+    def mark(self) -> Hashable | None:
+        """The mark the kept answers are for (None before any)."""
+        return self._mark
 
     def forget(self) -> None:
         """Drop every kept answer (tests measuring the uncached cost)."""
@@ -84,7 +107,25 @@ class KeptAnswers:
     def answer(self, mark: Hashable | None, question: Hashable, compute: Callable[[], T]) -> T:
         """The kept answer to `question` at `mark`, else `compute()`'s, kept (no mark: the
         database gave none, nothing is kept)."""
-        return self.answers(mark, [question], lambda _: [compute()])[0]
+        with self._lock:
+            self._again[question] = compute
+            self._again.move_to_end(question)
+            while len(self._again) > REFRESHED:
+                self._again.popitem(last=False)
+        return self.answers(mark, [question], _alone(compute))[0]
+
+    def refresh(self, mark: Hashable | None) -> int:
+        """Compute the recently asked single questions for `mark` (the database's new mark),
+        most recent first, so that requests after a load find them kept; how many were
+        computed. Stops at the first failure (the server is going away or busy: the
+        requests will compute what is missing)."""
+        if mark is None:
+            return 0
+        with self._lock:
+            again = list(reversed(self._again.items()))
+        for question, compute in again:
+            self.answers(mark, [question], _alone(compute))
+        return len(again)
 
     def answers(
         self,
@@ -166,3 +207,48 @@ class KeptAnswers:
             while self._kept and (len(self._kept) > self._entries or self._total > self._weight):
                 _, (_, weight) = self._kept.popitem(last=False)
                 self._total -= weight
+
+
+class KeptRefresher:
+    """A thread that computes kept answers again after the database changes (`refresh`).
+
+    Every `interval` seconds it reads the mark (`read_mark`, one round trip); when the mark
+    differs from the kept answers' and is the same as at the last look (the load that moved
+    it has stopped committing), it refreshes them. Failures are logged and retried at the
+    next look: a refresh is an optimisation, never needed for a right answer.
+    """
+
+    def __init__(
+        self,
+        kept: KeptAnswers,
+        read_mark: Callable[[], Hashable | None],
+        interval: float = 2.0,
+    ) -> None:
+        self._kept = kept
+        self._read_mark = read_mark
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kept-refresher", daemon=True)
+        self.refreshes = 0  # how many refreshes ran (tests, logs)
+        self.refreshed: Hashable | None = None  # the mark the last finished refresh was for
+
+    def __enter__(self) -> KeptRefresher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        last: Hashable | None = None
+        while not self._stop.wait(self._interval):
+            try:
+                mark = self._read_mark()
+                if mark is not None and mark == last and mark != self._kept.mark:
+                    self._kept.refresh(mark)
+                    self.refreshes += 1
+                    self.refreshed = mark
+                last = mark
+            except Exception as exc:  # logged; the next look tries again
+                log.warning("refreshing kept Neo4j answers failed: %s", exc)

@@ -25,7 +25,7 @@ from graphapi.loading import load_into_store
 from graphapi.sample import generate_messages, write_mboxrd
 from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
-from graphapi.store.neo4j_kept import KeptAnswers, weight_of
+from graphapi.store.neo4j_kept import KeptAnswers, KeptRefresher, weight_of
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.identity.companies import load_company_map
@@ -256,3 +256,83 @@ def test_a_kept_neighbourhood_follows_each_load(neo4j_store: Neo4jStore, loads: 
         assert _execute(neo4j_store, query) == expected, "kept"
         views.append(expected["neighborhood"])
     assert views[0]["totalNodes"] < views[1]["totalNodes"]
+
+
+def test_a_refresh_computes_the_recent_questions_for_the_new_mark() -> None:
+    kept = KeptAnswers()
+    state = {"n": 1}
+    for question in ("stats", "network"):
+        kept.answer("m1", question, lambda q=question: f"{q} {state['n']}")
+    state["n"] = 2
+    assert kept.refresh("m2") == 2
+    assert kept.mark == "m2"
+    # kept at m2 now: asking computes nothing
+    assert kept.answer("m2", "stats", lambda: "computed") == "stats 2"
+    assert kept.answer("m2", "network", lambda: "computed") == "network 2"
+    assert kept.refresh(None) == 0  # the database gives no mark: nothing to keep
+
+
+def test_the_refresher_waits_for_the_mark_to_settle() -> None:
+    """A moving mark (a load still committing) is not refreshed for; a settled one is."""
+    kept = KeptAnswers()
+    computed: list[str] = []
+    kept.answer(0, "stats", lambda: computed.append("stats") or "answer")
+    marks = iter([1, 2, 3, 3, 3, 3, 3, 3])
+    seen: list[int] = []
+
+    def read_mark() -> int:
+        mark = next(marks, 3)
+        seen.append(mark)
+        return mark
+
+    with kept_refresher(kept, read_mark) as refresher:
+        deadline = time.monotonic() + 10
+        while refresher.refreshes == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert refresher.refreshes == 1
+    assert kept.mark == 3
+    assert computed == ["stats", "stats"]  # once at 0, once at 3: never at 1 or 2
+    assert seen[:4] == [1, 2, 3, 3]
+
+
+def kept_refresher(kept: KeptAnswers, read_mark: Callable[[], int]) -> KeptRefresher:
+    return KeptRefresher(kept, read_mark, interval=0.01)
+
+
+@pytest.mark.neo4j
+def test_after_a_load_the_server_finds_its_answers_kept(
+    neo4j_store: Neo4jStore, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the server's refresher running, the statistics asked before a load are computed
+    again for the new state in the background: the first request after it runs no statement
+    but the mark's."""
+    neo4j_store.clear()
+    companies = load_company_map()
+    load_into_store(neo4j_store, loads[:1], companies)
+    with neo4j_store.refresher(interval=0.05) as refresher:
+        before = _execute(neo4j_store, QUERIES["stats"])
+        load_into_store(neo4j_store, loads[1:], companies)
+        mark = neo4j_store.database_mark()  # the load's last commit
+        deadline = time.monotonic() + 30
+        while refresher.refreshed != mark and time.monotonic() < deadline:
+            time.sleep(0.05)  # (a pause between the load's commits may be refreshed for too)
+        assert refresher.refreshed == mark
+        statements: list[str] = []
+        read: Callable[..., Any] = neo4j_store.run_read
+
+        def counting_read(query: str, **params: Any) -> Any:
+            statements.append(query)
+            return read(query, **params)
+
+        monkeypatch.setattr(neo4j_store, "run_read", counting_read)
+        after = _execute(neo4j_store, QUERIES["stats"])
+    assert statements == []
+    assert after != before
+    assert after == _execute(_loaded_nx(loads, companies), QUERIES["stats"])
+
+
+def _loaded_nx(paths: list[Path], companies: Any) -> NetworkXStore:
+    store = NetworkXStore()
+    for path in paths:
+        load_into_store(store, [path], companies)
+    return store
