@@ -15,7 +15,8 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
     cursors   per source, how far it was read (the last commit of a public-inbox epoch, the
               size and fingerprint of an mbox or Maildir), so a load reads only what is new
     nodes     the graph's nodes: id, kind, key, props (JSON), names (JSON), placeholder
-    edges     the graph's edges: source, target, edge key, kind, props (JSON)
+    edges     the graph's edges: source, target, edge key, kind, props (JSON); indexed by
+              target too, so an update reads a node's edges in by key (`region_graph`)
     node_changes, edge_changes
               the keys of the node and edge rows each generation changed or deleted, so a
               server patches its graph with those rows only (`graphapi.changelog`)
@@ -76,6 +77,7 @@ CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, target TEXT NOT NULL, ekey TEXT NOT NULL,
     kind TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY (source, target, ekey)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE TABLE IF NOT EXISTS node_changes (
     generation INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (generation, id)
 ) WITHOUT ROWID;

@@ -288,10 +288,10 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
     if region.refusal is not None:
         return region.refusal
     region.read(corpus.messages)
-    if store.graph_reader is not None and not store.graph.number_of_nodes():
-        graph = store.graph_reader()  # the database's graph, to change
-        graph.graph["corpus"] = corpus
-        store.graph = graph
+    if store.region_reader is not None and not store.graph.number_of_nodes():
+        rows = store.region_reader()  # the database's graph: only the rows the update reads
+        rows.graph.graph["corpus"] = corpus
+        store.graph, store.partial = rows.graph, rows
     identities, maintainers = kept.identities(), kept.ownership()
     names = name_indexes(index, corpus.people.values(), added, identities)
     refusal = apply_region(store, region, kept_map, identities, maintainers, names)

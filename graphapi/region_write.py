@@ -31,6 +31,7 @@ from graphapi.ingest import batch_from_assembly, person_key
 from graphapi.message_index import Entry
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
+from graphapi.region_graph import RegionGraph
 from graphapi.row_diff import Touched
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -180,6 +181,8 @@ def apply_region(
     `names`: `name_indexes` of the corpus."""
     old = _side(region.old, region.known_before, companies, identities, names[0])
     new = _side(region.new, region.known_after, companies, identities, names[1])
+    if store.partial is not None:
+        _read_rows(store.partial, old, new, names)
     graph = store.graph
     refusal = _refusal(graph, old, new, companies, names)
     if refusal is not None:
@@ -196,6 +199,36 @@ def apply_region(
         patches - old.counts[1] + new.counts[1],
     )
     return None
+
+
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: NameIndexes) -> None:
+    """Read every stored row the checks and writes below look at (`region_graph`): the
+    owned rows, shortlog-only people, files and the people a moved shortlog name may leave,
+    each with all its edges; and what the new batch merges into."""
+    person = NodeKind.PERSON
+    rows.around(
+        [
+            *old.owned,
+            *new.owned,
+            *(node_id(person, key) for key in old.named | new.named),
+            *(node_id(NodeKind.FILE, key) for key in old.files | new.files),
+            *(node_id(person, key) for _, key in _moved(names)),
+        ]
+    )
+    rows.records(new.batch)
+
+
+def _moved(names: NameIndexes) -> list[tuple[str, str]]:
+    """(folded name, person key) for each shortlog name that resolves otherwise after this
+    load: its `name:` person, and whom it resolved to before."""
+    before, after = names
+    moved: list[tuple[str, str]] = []
+    for folded in before.keys() | after.keys():
+        if before.get(folded) != after.get(folded):
+            moved.append((folded, _NAMED + folded))
+            if folded in before:
+                moved.append((folded, before[folded]))
+    return moved
 
 
 # -- checks --------------------------------------------------------------------------------
@@ -260,15 +293,11 @@ def _employment_moves(graph: Any, new: _Side, companies: CompanyMap) -> str | No
 def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: NameIndexes) -> str | None:
     """A shortlog name the new messages make resolve otherwise (a first sighting under it)
     while shortlogs outside the region name it."""
-    before, after = names
     owned = old.owned | new.owned
-    for folded in before.keys() | after.keys():
-        if before.get(folded) == after.get(folded):
-            continue
-        for key in (_NAMED + folded, before.get(folded)):
-            nid = node_id(NodeKind.PERSON, key) if key else ""
-            if nid in graph.nodes and _contributes_outside(graph, nid, owned):
-                return f"shortlogs outside the region name {folded!r}"
+    for folded, key in _moved(names):
+        nid = node_id(NodeKind.PERSON, key)
+        if nid in graph.nodes and _contributes_outside(graph, nid, owned):
+            return f"shortlogs outside the region name {folded!r}"
     return None
 
 

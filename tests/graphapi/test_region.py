@@ -354,6 +354,46 @@ def test_an_update_of_a_database_gives_the_rows_of_one_load(
     assert one.counts == inc.counts
 
 
+def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("nodes", "edges")
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_an_update_in_place_reads_only_its_rows_and_writes_those_of_one_load(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the database, the update changes a graph holding only the rows it read
+    (`graphapi.region_graph`): the tables must still equal one load's, row for row, and the
+    store's graph, asked for after, is the whole graph again."""
+    from graphapi.snapshot import open_for_load, read_snapshot
+
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
+    old, new, short = SCENARIOS[name]
+    parts = [_mbox(tmp_path, "old.mbox", [*_unrelated(), *old]), _mbox(tmp_path, "new.mbox", new)]
+    with open_for_load(tmp_path / "inc.db") as store:
+        load_sources(store, parts[:1], load_company_map())
+    with open_for_load(tmp_path / "inc.db") as store:
+        summary = load_sources(store, parts[1:], load_company_map())
+        if short:
+            assert store.partial is not None
+            assert "Message:other-2@x" not in store.graph  # an unrelated thread is not read
+    with open_for_load(tmp_path / "one.db") as one_store:
+        load_sources(one_store, parts, load_company_map())  # the same files: the same origins
+    assert (summary.rebuilt_because is None) is short, summary.rebuilt_because
+    assert _rows(tmp_path / "inc.db") == _rows(tmp_path / "one.db")
+    assert store.partial is None
+    assert _differences(_graph(read_snapshot(tmp_path / "one.db")), _graph(store)) == []
+
+
 def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) -> None:
     """`name_index_of` predicts every CONTRIBUTED edge of a whole batch: a shortlog naming
     a person seen as a sender, a person known by a mailmap name, and nobody known."""
