@@ -10,6 +10,10 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
               per message, what an update reads to find the region it touches without
               decoding every record (`graphapi.message_index`: date, link keys, file paths,
               people); a database written before it gets its rows at its next update
+    message_keys
+              the same, as rows by token (a link key, a full path, a shortened tail, a
+              name or address sighted) with the message's date: an update walks from its
+              new messages to its region and finds first sightings by key, in SQL
     people    people named outside messages (digest tallies), as Address records
     commits   the commits of loaded code trees (`loaders.sources.gitrepo.CodeCommit` as JSON)
     cursors   per source, how far it was read (the last commit of a public-inbox epoch, the
@@ -64,6 +68,9 @@ CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS message_index (key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_keys (
+    token TEXT NOT NULL, at INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (token, at, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS people (
     email TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (email, name)
 );

@@ -12,18 +12,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from graphapi.corpus import fetch
-from graphapi.database import rows_keyed
-from graphapi.region import links_of
-from loaders.assembly.assemble import people_of
+from graphapi.database import get_meta, rows_keyed, set_meta
+from graphapi.region import UNDATED, links_of
+from loaders.assembly.assemble import normalise_title, people_of
 from loaders.mail.files import is_full, raw_files, shortened_tail
 from loaders.records import Address, Message
 
-__all__ = ["Entry", "StoredIndex", "entries", "entry_of", "read", "save"]
+__all__ = [
+    "KEYS_COMPLETE",
+    "UNDATED",
+    "Entry",
+    "StoredIndex",
+    "at_of",
+    "begin",
+    "entries",
+    "entry_of",
+    "read",
+    "save",
+    "tokens_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +101,73 @@ def _decode(key: str, text: str) -> Entry:
     )
 
 
+#: `meta` row present once every message of the database has its `message_keys` rows (a
+#: database begun by this version, or filled by its first update: `StoredIndex.fill`).
+KEYS_COMPLETE = "message_keys"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def at_of(date: datetime | None) -> int:
+    """A date as whole microseconds since the epoch (UTC; a naive date taken as UTC): the
+    rows sort as `assemble.canonical_order` sorts dates (0: undated)."""
+    if date is None:
+        return 0
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return (date - _EPOCH) // _MICROSECOND
+
+
+def tokens_of(entry: Entry) -> Iterator[str]:
+    """What an update looks a message up by (`message_keys`): its link keys, the full
+    paths and shortened tails it states, the folded names and addresses it sights."""
+    if entry.date is None or entry.digest:
+        yield UNDATED
+    for link in entry.links:
+        yield "link:" + link
+    for path in entry.known:
+        yield "path:" + path
+    for tail in entry.tails:
+        yield "tail:" + tail
+    for person in entry.people:
+        if person.name:
+            yield "name:" + normalise_title(person.name)
+        yield "mail:" + person.email.strip().lower()
+
+
+def _key_rows(entries: Iterable[Entry]) -> Iterator[tuple[str, int, str]]:
+    for entry in entries:
+        at = at_of(entry.date)
+        for token in dict.fromkeys(tokens_of(entry)):
+            yield token, at, entry.key
+
+
 def save(conn: sqlite3.Connection, messages: Iterable[tuple[str, Message]]) -> None:
-    """Write (or replace) the entries of `messages` (key, message)."""
+    """Write (or replace) the entries of `messages` (key, message), with their
+    `message_keys` rows (a replaced entry's rows go first)."""
+    made = {key: entry_of(message) for key, message in messages}
+    if not made:
+        return
+    replaced = read(conn, list(made))
+    if replaced:
+        conn.executemany(
+            "DELETE FROM message_keys WHERE token = ? AND at = ? AND key = ?",
+            _key_rows(replaced.values()),
+        )
     conn.executemany(
         "INSERT OR REPLACE INTO message_index (key, data) VALUES (?, ?)",
-        ((key, _encode(entry_of(message))) for key, message in messages),
+        ((key, _encode(entry)) for key, entry in made.items()),
     )
+    conn.executemany(
+        "INSERT OR IGNORE INTO message_keys VALUES (?, ?, ?)", _key_rows(made.values())
+    )
+
+
+def begin(conn: sqlite3.Connection) -> None:
+    """Mark a database that holds no message yet as keeping `message_keys` complete (every
+    message it will hold gets its rows as it is saved)."""
+    if conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None:
+        set_meta(conn, KEYS_COMPLETE, "1")
 
 
 def read(conn: sqlite3.Connection, keys: Sequence[str] | None = None) -> dict[str, Entry]:
@@ -107,16 +180,62 @@ def read(conn: sqlite3.Connection, keys: Sequence[str] | None = None) -> dict[st
 
 
 class StoredIndex:
-    """The index of one database, for a load inside its write transaction."""
+    """The index of one database, for a load inside its write transaction: the entries,
+    and the `message_keys` rows an update walks (`graphapi.region.walk_region`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._held: dict[str, Entry] = {}
 
     def read(self) -> dict[str, Entry]:
         return read(self._conn)
 
     def save(self, messages: Iterable[tuple[str, Message]]) -> None:
         save(self._conn, messages)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every stored message has its `message_keys` rows."""
+        return get_meta(self._conn, KEYS_COMPLETE) is not None
+
+    def fill(self, entries: Iterable[Entry]) -> None:
+        """Give these entries (every message's) their `message_keys` rows; complete then."""
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO message_keys VALUES (?, ?, ?)", _key_rows(entries)
+        )
+        set_meta(self._conn, KEYS_COMPLETE, "1")
+
+    def entries(self, keys: Iterable[str]) -> dict[str, Entry]:
+        """The entries of `keys` (each decoded once per load)."""
+        held = self._held
+        missing = [key for key in dict.fromkeys(keys) if key not in held]
+        held.update(read(self._conn, missing))
+        return {key: held[key] for key in keys if key in held}
+
+    def keys_with(self, tokens: Iterable[str]) -> set[str]:
+        """The messages holding any of these tokens."""
+        select = "key FROM message_keys"
+        return {key for (key,) in rows_keyed(self._conn, select, "token", sorted(set(tokens)))}
+
+    def holds(self, token: str) -> bool:
+        """Whether any message holds `token`."""
+        row = self._conn.execute("SELECT 1 FROM message_keys WHERE token = ? LIMIT 1", (token,))
+        return row.fetchone() is not None
+
+    def with_prefix(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """(token without the prefix, message key) of every token starting with `prefix`."""
+        high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self._conn.execute(
+            "SELECT token, key FROM message_keys WHERE token >= ? AND token < ?", (prefix, high)
+        )
+        return ((token[len(prefix) :], key) for token, key in rows)
+
+    def sightings(self, token: str) -> Iterator[tuple[int, str]]:
+        """(at, key) of the messages holding `token`, earliest first (then by key)."""
+        rows = self._conn.execute(
+            "SELECT at, key FROM message_keys WHERE token = ? ORDER BY at, key", (token,)
+        )
+        return iter(rows)
 
 
 def entries(messages: Mapping[str, Message], index: StoredIndex | None) -> dict[str, Entry]:

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from graphapi.identity import Identities
-from graphapi.ingest import batch_from_assembly, person_key
-from graphapi.message_index import Entry
+from graphapi.ingest import batch_from_assembly
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
 from graphapi.region_graph import RegionGraph
+from graphapi.region_names import Lookup, Names, name_index_of
 from graphapi.row_diff import Touched
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -40,16 +38,14 @@ from loaders.assembly.assemble import assemble, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
-from loaders.records import Address, Message
+from loaders.records import Message
 
-__all__ = ["apply_region", "name_index_of", "name_indexes"]
+__all__ = ["apply_region", "name_index_of"]
 
 OWNED = frozenset({NodeKind.MESSAGE, NodeKind.SERIES, NodeKind.PATCH, NodeKind.REF})
 #: Where an owned row's edge may end outside the region.
 SHARED_ENDS = frozenset({NodeKind.PERSON, NodeKind.FILE})
 _NAMED = "name:"
-
-NameIndexes = tuple[dict[str, str], dict[str, str]]
 
 
 class _Side:
@@ -89,33 +85,14 @@ def _side(
     known: set[str],
     companies: CompanyMap,
     identities: Identities,
-    names: dict[str, str],
+    names: Lookup,
 ) -> _Side:
     assembly = assemble(messages, (), known_paths=known)
     batch = batch_from_assembly(assembly, companies, identities, None, bodies=False)
     return _Side(assembly, _with_names(assembly, batch, names))
 
 
-def name_index_of(people: Iterable[Address], identities: Identities) -> dict[str, str]:
-    """Folded name -> the person a shortlog name resolves to: the first of `people` (an
-    assembly's `people`, in its order) sighted under it, as `ingest._Builder._resolve`
-    records sightings (the mailmap's name, and the name as written when they differ)."""
-    index: dict[str, str] = {}
-    seen: set[Address] = set()
-    for written in people:
-        if written in seen:
-            continue
-        seen.add(written)
-        address, named_by_mailmap = identities.resolve(written)
-        key = person_key(address)
-        also = written.name if named_by_mailmap and written.name != address.name else ""
-        for name in (address.name, also):
-            if name:
-                index.setdefault(normalise_title(name), key)
-    return index
-
-
-def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) -> GraphBatch:
+def _with_names(assembly: Assembly, batch: GraphBatch, names: Lookup) -> GraphBatch:
     """`batch` with its shortlog names resolved as a whole load resolves them (`names`), not
     by the people of the region alone; the `name:` people made again to match."""
     wanted: dict[str, list[str]] = {}
@@ -149,38 +126,19 @@ def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) ->
     return GraphBatch(nodes, edges)
 
 
-def name_indexes(
-    index: Mapping[str, Entry], people: Iterable[Address], added: set[str], identities: Identities
-) -> NameIndexes:
-    """How a whole load resolves shortlog names (`name_index_of`), before this load's
-    messages and with them: the first sighting decides, in the whole corpus' order
-    (`assemble.canonical_order`: every entry is dated, or there is no region)."""
-    ordered = sorted(index.values(), key=_date_and_key)
-    named = list(people)
-    before = name_index_of(
-        named + [p for e in ordered if e.key not in added for p in e.people], identities
-    )
-    return before, name_index_of(named + [p for e in ordered for p in e.people], identities)
-
-
-def _date_and_key(entry: Entry) -> tuple[datetime, str]:
-    assert entry.date is not None  # an undated message refuses the region
-    return entry.date, entry.key
-
-
 def apply_region(
     store: NetworkXStore,
     region: Region,
     companies: CompanyMap,
     identities: Identities,
     maintainers: Maintainers | None,
-    names: NameIndexes,
+    names: Names,
 ) -> str | None:
     """Change `store.graph` (the graph of the corpus before this load) into the graph of
     the corpus with it; None when done, else why not (the graph is then unchanged).
-    `names`: `name_indexes` of the corpus."""
-    old = _side(region.old, region.known_before, companies, identities, names[0])
-    new = _side(region.new, region.known_after, companies, identities, names[1])
+    `names`: how the whole corpus resolves shortlog names (`graphapi.region_names`)."""
+    old = _side(region.old, region.known_before, companies, identities, names.before)
+    new = _side(region.new, region.known_after, companies, identities, names.after)
     if store.partial is not None:
         _read_rows(store.partial, old, new, names)
     graph = store.graph
@@ -201,7 +159,7 @@ def apply_region(
     return None
 
 
-def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: NameIndexes) -> None:
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> None:
     """Read every stored row the checks and writes below look at (`region_graph`): the
     owned rows, shortlog-only people, files and the people a moved shortlog name may leave,
     each with all its edges; and what the new batch merges into."""
@@ -218,25 +176,23 @@ def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: NameIndexes) ->
     rows.records(new.batch)
 
 
-def _moved(names: NameIndexes) -> list[tuple[str, str]]:
+def _moved(names: Names) -> list[tuple[str, str]]:
     """(folded name, person key) for each shortlog name that resolves otherwise after this
     load: its `name:` person, and whom it resolved to before."""
-    before, after = names
     moved: list[tuple[str, str]] = []
-    for folded in before.keys() | after.keys():
-        if before.get(folded) != after.get(folded):
+    for folded in names.candidates:
+        before = names.before.get(folded)
+        if before != names.after.get(folded):
             moved.append((folded, _NAMED + folded))
-            if folded in before:
-                moved.append((folded, before[folded]))
+            if before is not None:
+                moved.append((folded, before))
     return moved
 
 
 # -- checks --------------------------------------------------------------------------------
 
 
-def _refusal(
-    graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: NameIndexes
-) -> str | None:
+def _refusal(graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: Names) -> str | None:
     return (
         _not_closed(graph, old, new)
         or _people_shrink(old, new)
@@ -290,7 +246,7 @@ def _employment_moves(graph: Any, new: _Side, companies: CompanyMap) -> str | No
     return None
 
 
-def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: NameIndexes) -> str | None:
+def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: Names) -> str | None:
     """A shortlog name the new messages make resolve otherwise (a first sighting under it)
     while shortlogs outside the region name it."""
     owned = old.owned | new.owned

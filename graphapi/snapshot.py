@@ -261,6 +261,7 @@ def open_for_load(
     conn = db.connect(target, create=True)
     try:
         with db.write_transaction(conn):
+            message_index.begin(conn)
             store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
             store.region_reader = lambda: RegionGraph(conn)
             store.message_index = message_index.StoredIndex(conn)
@@ -486,6 +487,7 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
     where = str(path.resolve())
     changes = GraphChanges(db.generation(conn) + 1)
     same = corpus.saved_in == where  # the database holds what the store was read from
+    message_index.begin(conn)
     with paused_gc():
         changes.messages = _write_corpus(conn, corpus, corpus.dirty if same else None)
         touched = store.touched if same else None

@@ -444,7 +444,7 @@ def test_the_message_index_keeps_what_an_update_reads(
     monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
     import sqlite3
 
-    from graphapi import message_index
+    from graphapi import database, message_index
     from graphapi.corpus import StoredMessages
     from graphapi.snapshot import open_for_load
 
@@ -458,8 +458,12 @@ def test_the_message_index_keeps_what_an_update_reads(
     conn = sqlite3.connect(db)
     assert message_index.read(conn) == made
     assert any(entry.people and entry.links and entry.known for entry in made.values())
-    conn.execute("DELETE FROM message_index")
-    conn.commit()
+    keyed = {key for (key,) in conn.execute("SELECT DISTINCT key FROM message_keys")}
+    assert keyed == set(made)  # every message has its `message_keys` rows, written with it
+    with conn:  # as a database written before the index was
+        conn.execute("DELETE FROM message_index")
+        conn.execute("DELETE FROM message_keys")
+        conn.execute("DELETE FROM meta WHERE name = ?", (message_index.KEYS_COMPLETE,))
     conn.close()
     decoded: list[str] = []
 
@@ -481,6 +485,9 @@ def test_the_message_index_keeps_what_an_update_reads(
     assert sorted(set(decoded)) == sorted(made)  # no index rows: every message was read once
     conn = sqlite3.connect(db)
     assert set(message_index.read(conn)) == {*made, "r2@b"}
+    keyed = {key for (key,) in conn.execute("SELECT DISTINCT key FROM message_keys")}
+    assert keyed == {*made, "r2@b"}  # filled by that update: the next one walks them
+    assert database.get_meta(conn, message_index.KEYS_COMPLETE) is not None
     conn.close()
     decoded.clear()
     reply = mail(
