@@ -71,6 +71,22 @@ class RegionGraph:
         ]
         self._add_edges(wanted, rows)
 
+    def around_out(self, ids: Iterable[str]) -> dict[str, set[str]]:
+        """Read these nodes with every edge out of them (and their ends); the kinds of
+        their stored edges in that were not read (their sources were not read whole), by
+        node. A file, touched by hundreds of patches outside the region, is read so: what
+        an update asks of it is whether anything outside still touches it."""
+        wanted = sorted(set(ids) - self._whole)
+        select = f"{EDGE_COLUMNS} FROM edges"
+        self._add_edges(wanted, rows_keyed(self._conn, select, "source", wanted))
+        outside: dict[str, set[str]] = {}
+        for target, source, kind in rows_keyed(
+            self._conn, "target, source, kind FROM edges", "target", wanted
+        ):
+            if source not in self._whole:
+                outside.setdefault(target, set()).add(kind)
+        return outside
+
     def records(self, batch: GraphBatch) -> None:
         """Read what writing `batch` merges into: its nodes, its edges' ends, its edges."""
         ends = [end for edge in batch.edges for end in edge_ends(edge)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from graphapi.identity import Identities
@@ -139,8 +140,9 @@ def apply_region(
     `names`: how the whole corpus resolves shortlog names (`graphapi.region_names`)."""
     old = _side(region.old, region.known_before, companies, identities, names.before)
     new = _side(region.new, region.known_after, companies, identities, names.after)
+    outside: dict[str, set[str]] = {}  # file -> kinds of its edges in, not read
     if store.partial is not None:
-        _read_rows(store.partial, old, new, names)
+        outside = _read_rows(store.partial, old, new, names)
     graph = store.graph
     refusal = _refusal(graph, old, new, companies, names)
     if refusal is not None:
@@ -149,7 +151,7 @@ def apply_region(
     store.touched = touched  # `NetworkXStore.write` adds what it writes; the rest below
     _write(store, old, new, touched)
     _rederive_named(graph, old.named | new.named, touched)
-    _rederive_files(store, old.files | new.files, maintainers, touched)
+    _rederive_files(store, old.files | new.files, maintainers, touched, outside)
     nx_graph.invalidate(graph)
     series, patches = store.counts
     store.counts = (
@@ -159,21 +161,24 @@ def apply_region(
     return None
 
 
-def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> None:
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[str, set[str]]:
     """Read every stored row the checks and writes below look at (`region_graph`): the
-    owned rows, shortlog-only people, files and the people a moved shortlog name may leave,
-    each with all its edges; and what the new batch merges into."""
+    owned rows, shortlog-only people and the people a moved shortlog name may leave, each
+    with all its edges; files with their edges out (of their edges in, those from the
+    owned rows are read with them, and the kinds of the others are returned, by file);
+    and what the new batch merges into."""
     person = NodeKind.PERSON
     rows.around(
         [
             *old.owned,
             *new.owned,
             *(node_id(person, key) for key in old.named | new.named),
-            *(node_id(NodeKind.FILE, key) for key in old.files | new.files),
             *(node_id(person, key) for _, key in _moved(names)),
         ]
     )
+    outside = rows.around_out(node_id(NodeKind.FILE, key) for key in old.files | new.files)
     rows.records(new.batch)
+    return outside
 
 
 def _moved(names: Names) -> list[tuple[str, str]]:
@@ -331,19 +336,27 @@ def _rederive_named(graph: Any, named: set[str], touched: Touched) -> None:
 
 
 def _rederive_files(
-    store: NetworkXStore, files: set[str], maintainers: Maintainers | None, touched: Touched
+    store: NetworkXStore,
+    files: set[str],
+    maintainers: Maintainers | None,
+    touched: Touched,
+    outside: Mapping[str, set[str]],
 ) -> None:
     """A file no series or patch touches any more is gone (with its subsystem edges); a
-    file new to the graph gets the subsystems MAINTAINERS gives it."""
+    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the kinds
+    of a file's edges in that the graph does not hold (`_read_rows`)."""
     graph = store.graph
     added = GraphBatch()
+    touches = EdgeKind.TOUCHES
     for path in files:
         nid = node_id(NodeKind.FILE, path)
         if nid not in graph.nodes:
             continue
-        ins = [d["kind"] for _, _, d in graph.in_edges(nid, data=True)]
+        ins = {d["kind"]._value_ for _, _, d in graph.in_edges(nid, data=True)}
         outs = list(graph.out_edges(nid, keys=True))
-        if EdgeKind.TOUCHES not in ins:
+        if touches._value_ not in ins | outside.get(nid, set()):
+            if store.partial is not None:  # removed whole: every edge in, too
+                store.partial.around([nid])
             touched[0].add(nid)
             touched[1].update(outs)
             touched[1].update(graph.in_edges(nid, keys=True))

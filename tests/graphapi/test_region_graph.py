@@ -126,3 +126,24 @@ def test_a_store_holding_part_of_the_graph_reads_a_batch_before_writing_it(
     store.write(batch)
     assert store.graph.nodes[person]["props"] == whole.nodes[person]["props"]
     assert not store.graph.nodes[person].get("placeholder")
+
+
+def test_around_out_reads_edges_out_and_says_what_comes_in_unread(
+    conn: sqlite3.Connection,
+) -> None:
+    """A file: its edges out are read; of its edges in, those from nodes read whole are in
+    the graph and the kinds of the others are returned."""
+    whole = graph_of(conn)
+    path = _busiest(whole, NodeKind.FILE, 1)[0]
+    sources = sorted(whole.predecessors(path))
+    assert len(sources) >= 2
+    rows = RegionGraph(conn)
+    rows.around(sources[:1])
+    outside = rows.around_out([path])
+    assert sorted(rows.graph.out_edges(path, keys=True)) == sorted(whole.out_edges(path, keys=True))
+    assert {source for source, _ in rows.graph.in_edges(path)} == {sources[0]}
+    unread = {d["kind"].value for s, _, d in whole.in_edges(path, data=True) if s != sources[0]}
+    assert unread and outside == {path: unread}
+    rows.around(sources)  # every source read whole: nothing comes in unread
+    assert rows.around_out([path]) == {}
+    assert _edges(rows.graph, path) == _edges(whole, path)
