@@ -1,11 +1,18 @@
 """Per message, what an update needs of it to find its region (`graphapi.region`) and the
-whole corpus' first sightings of names (`region_write.name_indexes`), kept beside the
+whole corpus' first sightings of names (`graphapi.region_names`), kept beside the
 message in the database (`message_index`), so that an update decodes only the records of
 its region, not every message of the corpus.
 
 A row is written whenever its message is (`snapshot._save_messages`); a message stored by
 an older version has none, and its entry is made from the message when an update needs it
 (and stored then: `missing`).
+
+The same entries are kept as rows by token (`message_keys`: a link key, a full path, a
+shortened tail, a folded name or address sighted; with the message's date), so an update
+walks from its new messages to its region and finds names' first sightings by key, in SQL
+(`StoredIndex`, `region.walk_region`, `region_names.stored_names`), instead of reading
+every entry. A database begun by this version keeps them complete (`begin`); an older one
+gets them at its first update, which reads every entry once more (`StoredIndex.fill`).
 """
 
 from __future__ import annotations
@@ -71,6 +78,9 @@ def entry_of(message: Message) -> Entry:
         tails=tuple(tails),
         people=tuple(people_of([message])),
     )
+
+
+_LINKS = 2  # where `_encode` puts an entry's link keys
 
 
 def _encode(entry: Entry) -> str:
@@ -211,6 +221,13 @@ class StoredIndex:
         missing = [key for key in dict.fromkeys(keys) if key not in held]
         held.update(read(self._conn, missing))
         return {key: held[key] for key in keys if key in held}
+
+    def links(self, keys: Sequence[str]) -> Iterator[str]:
+        """The link keys of the entries of `keys` (only they decoded: what a walk reads of
+        every message of its region)."""
+        loads = json.loads
+        for _key, data in rows_keyed(self._conn, "key, data FROM message_index", "key", keys):
+            yield from loads(data)[_LINKS]
 
     def keys_with(self, tokens: Iterable[str]) -> set[str]:
         """The messages holding any of these tokens."""

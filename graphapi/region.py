@@ -187,7 +187,7 @@ def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: s
     limit = _max_share() * total
     frontier, followed = list(keys), set[str]()
     while frontier:
-        links = {link for e in index.entries(frontier).values() for link in e.links} - followed
+        links = set(index.links(frontier)) - followed
         followed |= links
         reached = index.keys_with("link:" + link for link in links) - keys
         keys |= reached

@@ -46,6 +46,10 @@ class RegionGraph:
         self._asked: set[str] = set()  # node ids whose row was read (or found missing)
         self._whole: set[str] = set()  # node ids whose every edge was read
         self._edges: set[EdgeKey] = set()  # edges read (or found missing)
+        self._out_whole: set[str] = set()  # node ids whose every edge out was read
+        #: The rows as stored when read (the columns after the key), for the row diff.
+        self._stored_nodes: dict[str, tuple[Any, ...]] = {}
+        self._stored_edges: dict[EdgeKey, tuple[Any, ...]] = {}
 
     def nodes(self, ids: Iterable[str]) -> None:
         """Read the rows of these nodes (those not read yet)."""
@@ -53,9 +57,11 @@ class RegionGraph:
         self._asked.update(wanted)
         node, succ, pred = self.graph._node, self.graph._succ, self.graph._pred
         make = self._reader.node
+        stored = self._stored_nodes
         for nid, kind, key, props, names, placeholder in rows_keyed(
             self._conn, f"{NODE_COLUMNS} FROM nodes", "id", wanted
         ):
+            stored[nid] = (kind, key, props, names, placeholder)
             node[nid] = make(kind, key, props, names, placeholder)
             succ.setdefault(nid, {})
             pred.setdefault(nid, {})
@@ -79,6 +85,7 @@ class RegionGraph:
         wanted = sorted(set(ids) - self._whole)
         select = f"{EDGE_COLUMNS} FROM edges"
         self._add_edges(wanted, rows_keyed(self._conn, select, "source", wanted))
+        self._out_whole.update(wanted)
         outside: dict[str, set[str]] = {}
         for target, source, kind in rows_keyed(
             self._conn, "target, source, kind FROM edges", "target", wanted
@@ -97,12 +104,25 @@ class RegionGraph:
 
     def edges(self, keys: Iterable[EdgeKey], nodes: Iterable[str] = ()) -> None:
         """Read these edges (those stored), their ends, and the nodes `nodes`."""
-        whole = self._whole  # an edge of a node read whole was read with it, if stored
-        wanted = sorted(
-            key for key in set(keys) - self._edges if key[0] not in whole and key[1] not in whole
-        )
+        wanted = sorted(key for key in set(keys) if not self.known_edge(key)[0])
         self._add_edges(nodes, self._edge_rows(wanted))
         self._edges.update(wanted)  # those not stored: absent
+
+    def known_node(self, nid: str) -> tuple[bool, tuple[Any, ...] | None]:
+        """Whether the stored row of node `nid` was read, and that row (None: none is
+        stored); what the row diff need not read again (`row_diff.write_rows`)."""
+        return nid in self._asked, self._stored_nodes.get(nid)
+
+    def known_edge(self, key: EdgeKey) -> tuple[bool, tuple[Any, ...] | None]:
+        """`known_node` for an edge: read by key, or with every edge of an end."""
+        source, target, _ = key
+        known = (
+            key in self._edges
+            or source in self._whole
+            or target in self._whole
+            or source in self._out_whole
+        )
+        return known, self._stored_edges.get(key)
 
     def _edge_rows(self, keys: list[EdgeKey]) -> Iterator[tuple[Any, ...]]:
         """The stored rows of these edges, one primary-key lookup each (an `IN` of row
@@ -125,6 +145,7 @@ class RegionGraph:
             if (source, target, ekey) in self._edges:
                 continue  # read by both queries of `around` (an edge of a node to itself, ...)
             self._edges.add((source, target, ekey))
+            self._stored_edges[source, target, ekey] = (kind, props)
             for end in (source, target):  # an end without a row, as `RowReader.read` does
                 if end not in graph._node:
                     graph._node[end], succ[end], pred[end] = {}, {}, {}

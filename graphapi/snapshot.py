@@ -36,7 +36,7 @@ from graphapi.gcpause import paused_gc
 from graphapi.graph_patch import patched
 from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
 from graphapi.region_graph import RegionGraph
-from graphapi.row_diff import Touched, write_rows
+from graphapi.row_diff import PartialRows, Touched, write_rows
 from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
@@ -493,7 +493,7 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
         touched = store.touched if same else None
         if store.partial is not None and touched is None:  # never: `apply_region` sets it
             raise SnapshotError("a graph holding only an update's rows came without its hint")
-        _write_graph(conn, store.graph, changes, touched, partial=store.partial is not None)
+        _write_graph(conn, store.graph, changes, touched, partial=store.partial)
     store.touched = None  # the rows now hold the graph: a hint from here on starts afresh
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
@@ -555,7 +555,7 @@ def _write_graph(
     changes: GraphChanges,
     touched: Touched | None,
     *,
-    partial: bool = False,
+    partial: PartialRows | None = None,
 ) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
     little rewrites a little; what a server reads next is the same either way), note in

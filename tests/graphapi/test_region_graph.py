@@ -147,3 +147,42 @@ def test_around_out_reads_edges_out_and_says_what_comes_in_unread(
     rows.around(sources)  # every source read whole: nothing comes in unread
     assert rows.around_out([path]) == {}
     assert _edges(rows.graph, path) == _edges(whole, path)
+
+
+def test_the_stored_rows_it_knows_are_the_rows_stored(conn: sqlite3.Connection) -> None:
+    """What the row diff takes from it instead of reading again (`known_node`,
+    `known_edge`): each row it says it knows is the stored row, or None when none is."""
+    whole = graph_of(conn)
+    patches = _busiest(whole, NodeKind.PATCH, 3)
+    files = _busiest(whole, NodeKind.FILE, 2)
+    rows = RegionGraph(conn)
+    rows.around(patches)
+    rows.around_out(files)
+    rows.nodes(["Person:nobody@example.org"])
+    asked_nodes = [*whole.nodes, "Person:nobody@example.org", "File:not/stored.c"]
+    asked_edges = [
+        *whole.edges(keys=True),
+        (patches[0], files[0], "TOUCHES:nothing"),
+        (files[0], "Subsystem:none", "IN_SUBSYSTEM:"),
+    ]
+    known = 0
+    for nid in asked_nodes:
+        hit, row = rows.known_node(nid)
+        if hit:
+            known += 1
+            found = conn.execute(
+                "SELECT kind, key, props, names, placeholder FROM nodes WHERE id = ?", (nid,)
+            ).fetchone()
+            assert row == (tuple(found) if found else None), nid
+    for key in asked_edges:
+        hit, row = rows.known_edge(key)
+        if hit:
+            known += 1
+            found = conn.execute(
+                "SELECT kind, props FROM edges WHERE source = ? AND target = ? AND ekey = ?", key
+            ).fetchone()
+            assert row == (tuple(found) if found else None), key
+    assert rows.known_node("Person:nobody@example.org") == (True, None)
+    assert rows.known_edge((files[0], "Subsystem:none", "IN_SUBSYSTEM:")) == (True, None)
+    assert rows.known_node("File:not/stored.c") == (False, None)
+    assert known > len(patches) + len(files)
