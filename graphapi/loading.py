@@ -239,7 +239,8 @@ def _rebuild_corpus(
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    store.touched = None
+    if store.partial is None:  # a partial graph's hint holds the updates made before
+        store.touched = None
     changed = _whole_change(before, corpus, wanted != kept, tally.reused)
     outcome = changed or _update(store, given.companies, intake.added)
     if isinstance(outcome, str):

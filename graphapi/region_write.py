@@ -148,6 +148,8 @@ def apply_region(
     if refusal is not None:
         return refusal
     touched: Touched = (set(), set())
+    if store.partial is not None and store.touched is not None:
+        touched = store.touched  # a second update before the write: both rows' keys count
     store.touched = touched  # `NetworkXStore.write` adds what it writes; the rest below
     _write(store, old, new, touched)
     _rederive_named(graph, old.named | new.named, touched)

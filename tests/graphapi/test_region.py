@@ -394,6 +394,37 @@ def test_an_update_in_place_reads_only_its_rows_and_writes_those_of_one_load(
     assert _differences(_graph(read_snapshot(tmp_path / "one.db")), _graph(store)) == []
 
 
+def test_two_updates_before_one_write_give_the_rows_of_one_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loads into one store inside one `open_for_load`: the second changes the same
+    partial graph, and the write holds both updates' rows."""
+    from graphapi.snapshot import open_for_load
+
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
+    old, new, _ = SCENARIOS["reply trailer to an old cover"]
+    reply = mail(  # in another region than the first update's
+        "other-3@x",
+        "Re: [PATCH] net: tidy the unrelated driver",
+        "12:00",
+        "Tested-by: " + ALICE + "\n",
+        reply_to="other-1@x",
+    )
+    parts = [
+        _mbox(tmp_path, "old.mbox", [*_unrelated(), *old]),
+        _mbox(tmp_path, "new1.mbox", new),
+        _mbox(tmp_path, "new2.mbox", [reply]),
+    ]
+    with open_for_load(tmp_path / "inc.db") as store:
+        load_sources(store, parts[:1], load_company_map())
+    with open_for_load(tmp_path / "inc.db") as store:
+        summaries = [load_sources(store, [part], load_company_map()) for part in parts[1:]]
+    assert [s.rebuilt_because for s in summaries] == [None, None]
+    with open_for_load(tmp_path / "one.db") as store:
+        load_sources(store, parts, load_company_map())
+    assert _rows(tmp_path / "inc.db") == _rows(tmp_path / "one.db")
+
+
 def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) -> None:
     """`name_index_of` predicts every CONTRIBUTED edge of a whole batch: a shortlog naming
     a person seen as a sender, a person known by a mailmap name, and nobody known."""
