@@ -54,6 +54,9 @@ __all__ = [
     "write_transaction",
 ]
 
+#: The index of `edges` by target (`region_graph` reads a node's edges in by it).
+EDGES_BY_TARGET = "edges_by_target"
+
 #: The `format` value in `meta`; older formats are the pickle snapshots (1-3).
 FORMAT = "4"
 

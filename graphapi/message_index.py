@@ -39,6 +39,7 @@ __all__ = [
     "begin",
     "entries",
     "entry_of",
+    "flush",
     "read",
     "save",
     "tokens_of",
@@ -159,18 +160,44 @@ def save(conn: sqlite3.Connection, messages: Iterable[tuple[str, Message]]) -> N
     if not made:
         return
     replaced = read(conn, list(made))
+    _stage(conn)
     if replaced:
-        conn.executemany(
-            "DELETE FROM message_keys WHERE token = ? AND at = ? AND key = ?",
-            _key_rows(replaced.values()),
-        )
+        gone = list(_key_rows(replaced.values()))
+        for table in ("message_keys", _STAGED):
+            conn.executemany(f"DELETE FROM {table} WHERE token = ? AND at = ? AND key = ?", gone)
     conn.executemany(
         "INSERT OR REPLACE INTO message_index (key, data) VALUES (?, ?)",
         ((key, _encode(entry)) for key, entry in made.items()),
     )
-    conn.executemany(
-        "INSERT OR IGNORE INTO message_keys VALUES (?, ?, ?)", _key_rows(made.values())
+    conn.executemany(f"INSERT INTO {_STAGED} VALUES (?, ?, ?)", _key_rows(made.values()))
+
+
+#: Where `save` puts `message_keys` rows until `flush` (a connection's temporary table):
+#: inserted as they come, a fresh load's quarter of a million rows land at random places of
+#: the table's b-tree (1.3 s on virtualization); moved over sorted, they are appended.
+_STAGED = "temp.message_keys_staged"
+
+
+def _stage(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {_STAGED} (token TEXT NOT NULL, at INTEGER NOT NULL, "
+        "key TEXT NOT NULL)"
     )
+
+
+def flush(conn: sqlite3.Connection) -> None:
+    """Move the rows `save` staged into `message_keys`, in its key order (before anything
+    reads the table, and before the load commits)."""
+    staged = conn.execute(
+        "SELECT 1 FROM sqlite_temp_master WHERE name = 'message_keys_staged'"
+    ).fetchone()
+    if staged is None:
+        return
+    conn.execute(
+        f"INSERT OR IGNORE INTO message_keys SELECT token, at, key FROM {_STAGED} "
+        "ORDER BY token, at, key"
+    )
+    conn.execute(f"DELETE FROM {_STAGED}")
 
 
 def begin(conn: sqlite3.Connection) -> None:
@@ -205,14 +232,15 @@ class StoredIndex:
 
     @property
     def complete(self) -> bool:
-        """Whether every stored message has its `message_keys` rows."""
+        """Whether every stored message has its `message_keys` rows (staged ones moved in:
+        an update reads the table next)."""
+        flush(self._conn)
         return get_meta(self._conn, KEYS_COMPLETE) is not None
 
     def fill(self, entries: Iterable[Entry]) -> None:
         """Give these entries (every message's) their `message_keys` rows; complete then."""
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO message_keys VALUES (?, ?, ?)", _key_rows(entries)
-        )
+        rows = sorted(_key_rows(entries))  # appended in the table's order, not scattered
+        self._conn.executemany("INSERT OR IGNORE INTO message_keys VALUES (?, ?, ?)", rows)
         set_meta(self._conn, KEYS_COMPLETE, "1")
 
     def entries(self, keys: Iterable[str]) -> dict[str, Entry]:

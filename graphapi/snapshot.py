@@ -277,6 +277,7 @@ def open_for_load(
                     store.defer(partial(_with_corpus, in_place, partial(graph_of, conn)))
             else:  # nothing new was found: only how far the sources were read changed
                 _write_cursors(conn, store)
+            message_index.flush(conn)
             if before_commit is not None:
                 before_commit(conn, store, changes)
     except BaseException as exc:
@@ -494,6 +495,7 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
         if store.partial is not None and touched is None:  # never: `apply_region` sets it
             raise SnapshotError("a graph holding only an update's rows came without its hint")
         _write_graph(conn, store.graph, changes, touched, partial=store.partial)
+        message_index.flush(conn)
     store.touched = None  # the rows now hold the graph: a hint from here on starts afresh
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
@@ -563,7 +565,12 @@ def _write_graph(
     `touched`: the rows that may have changed (`NetworkXStore.touched`), None to compare all
     (`graphapi.row_diff`); `partial`: the graph holds only the rows `touched` names and
     what they were read with (`graphapi.region_graph`)."""
+    first = conn.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
+    if first:  # the index made after the rows (sorted once), not as each is added
+        conn.execute(f"DROP INDEX IF EXISTS {db.EDGES_BY_TARGET}")
     nodes, edges, counts = write_rows(conn, graph, touched, _graph_rows(conn), partial=partial)
+    if first:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {db.EDGES_BY_TARGET} ON edges (target)")
     db.set_meta(conn, _GRAPH_ROWS, json.dumps(list(counts)))
     changes.nodes, changes.nodes_gone = nodes.written, nodes.gone
     changes.edges, changes.edges_gone = edges.written, edges.gone
