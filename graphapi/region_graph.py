@@ -8,13 +8,17 @@ rows the update looks at or writes, into a networkx graph like the whole one:
 - `nodes`: node rows (an id without a row is remembered as absent);
 - `around`: node rows with every edge in and out, and those edges' other ends (what a node
   must have to be removed, or its neighbours counted);
+- `around_out`: node rows with every edge out, and of their edges in only the kinds of
+  those not read (a file: is it still touched from outside the region?);
 - `records`: what a batch's write merges into (its nodes, its edges' ends, its edges).
 
 Everything else is left out, so the graph answers only about what was read: the writer
 (`region_write`) asks for its rows before it looks at them, `NetworkXStore.write` asks for
 a batch's before merging it (an edge whose end was not read would make a placeholder of a
-real node), and the row diff trusts the update's hint instead of counting the graph
-(`row_diff.write_rows`, `partial`). A store holding such a graph says so
+real node), and the row diff trusts the update's hint instead of counting the graph, and
+takes the stored rows read here instead of reading them again (`row_diff.write_rows`,
+`partial`; `known_node`, `known_edge`). Once read, a row's state in memory is the truth: a
+row removed in memory is never read back. A store holding such a graph says so
 (`NetworkXStore.partial`); a load reads the whole graph again if it is asked for after.
 """
 
