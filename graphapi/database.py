@@ -10,12 +10,17 @@ Tables (readable with `sqlite3` or datasette; no pickle anywhere):
               per message, what an update reads to find the region it touches without
               decoding every record (`graphapi.message_index`: date, link keys, file paths,
               people); a database written before it gets its rows at its next update
+    message_keys
+              the same, as rows by token (a link key, a full path, a shortened tail, a
+              name or address sighted) with the message's date: an update walks from its
+              new messages to its region and finds first sightings by key, in SQL
     people    people named outside messages (digest tallies), as Address records
     commits   the commits of loaded code trees (`loaders.sources.gitrepo.CodeCommit` as JSON)
     cursors   per source, how far it was read (the last commit of a public-inbox epoch, the
               size and fingerprint of an mbox or Maildir), so a load reads only what is new
     nodes     the graph's nodes: id, kind, key, props (JSON), names (JSON), placeholder
-    edges     the graph's edges: source, target, edge key, kind, props (JSON)
+    edges     the graph's edges: source, target, edge key, kind, props (JSON); indexed by
+              target too, so an update reads a node's edges in by key (`region_graph`)
     node_changes, edge_changes
               the keys of the node and edge rows each generation changed or deleted, so a
               server patches its graph with those rows only (`graphapi.changelog`)
@@ -49,6 +54,9 @@ __all__ = [
     "write_transaction",
 ]
 
+#: The index of `edges` by target (`region_graph` reads a node's edges in by it).
+EDGES_BY_TARGET = "edges_by_target"
+
 #: The `format` value in `meta`; older formats are the pickle snapshots (1-3).
 FORMAT = "4"
 
@@ -63,6 +71,9 @@ CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, record TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS message_index (key TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_keys (
+    token TEXT NOT NULL, at INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (token, at, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS people (
     email TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (email, name)
 );
@@ -76,6 +87,7 @@ CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, target TEXT NOT NULL, ekey TEXT NOT NULL,
     kind TEXT NOT NULL, props TEXT NOT NULL, PRIMARY KEY (source, target, ekey)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE TABLE IF NOT EXISTS node_changes (
     generation INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (generation, id)
 ) WITHOUT ROWID;

@@ -24,8 +24,9 @@ from graphapi.message_index import entries
 from graphapi.model import NodeKind
 from graphapi.progress import Reporter, silent
 from graphapi.reading import BLANK_ENTRY, Intake, Parsed, check_sources, parse_sources
-from graphapi.region import find_region
-from graphapi.region_write import apply_region, name_indexes
+from graphapi.region import Region, find_region, walk_region
+from graphapi.region_names import Names, name_indexes, stored_names
+from graphapi.region_write import apply_region
 from graphapi.store.base import MaintainedStore, StoreMaintenance
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.assembly.assemble import assemble
@@ -238,7 +239,8 @@ def _rebuild_corpus(
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
     corpus.code_heads.update({name: head for name, (_, head) in parsed.heads.items()})
-    store.touched = None
+    if store.partial is None:  # a partial graph's hint holds the updates made before
+        store.touched = None
     changed = _whole_change(before, corpus, wanted != kept, tally.reused)
     outcome = changed or _update(store, given.companies, intake.added)
     if isinstance(outcome, str):
@@ -283,19 +285,35 @@ def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str])
     kept_map = kept.companies()
     if companies is not None and companies != kept_map:
         return "a company map other than the kept one"
-    index = entries(corpus.messages, store.message_index)
-    region = find_region(index, added)
+    identities, maintainers = kept.identities(), kept.ownership()
+    region, names = _region(store, added, identities)
     if region.refusal is not None:
         return region.refusal
     region.read(corpus.messages)
-    if store.graph_reader is not None and not store.graph.number_of_nodes():
-        graph = store.graph_reader()  # the database's graph, to change
-        graph.graph["corpus"] = corpus
-        store.graph = graph
-    identities, maintainers = kept.identities(), kept.ownership()
-    names = name_indexes(index, corpus.people.values(), added, identities)
-    refusal = apply_region(store, region, kept_map, identities, maintainers, names)
+    if store.region_reader is not None and not store.graph.number_of_nodes():
+        rows = store.region_reader()  # the database's graph: only the rows the update reads
+        rows.graph.graph["corpus"] = corpus
+        store.graph, store.partial = rows.graph, rows
+    refusal = apply_region(store, region, kept_map, identities, maintainers, names())
     return len(region.new) if refusal is None else refusal
+
+
+def _region(
+    store: NetworkXStore, added: set[str], identities: Identities
+) -> tuple[Region, Callable[[], Names]]:
+    """The region of the added messages, and how to know the corpus' shortlog names: from
+    the database's `message_keys` when complete (reading only the region's rows), else from
+    every message's index entry (which then completes them, `StoredIndex.fill`)."""
+    corpus, stored = store.corpus, store.message_index
+    people = corpus.people.values()
+    if stored is not None and stored.complete:
+        region = walk_region(stored, corpus.messages, len(corpus.messages), added)
+        return region, partial(stored_names, stored, people, added, identities)
+    index = entries(corpus.messages, stored)
+    if stored is not None:
+        stored.fill(index.values())
+    region = find_region(index, added)
+    return region, partial(name_indexes, index, people, added, identities)
 
 
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:

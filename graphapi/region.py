@@ -33,9 +33,13 @@ from loaders.mail.files import suffixes
 from loaders.records import Message
 
 if TYPE_CHECKING:
-    from graphapi.message_index import Entry
+    from graphapi.message_index import Entry, StoredIndex
 
-__all__ = ["MAX_SHARE", "Region", "find_region", "links_of"]
+__all__ = ["MAX_SHARE", "UNDATED", "Region", "find_region", "links_of", "walk_region"]
+
+#: The `message_keys` token of a message no region can hold (the grouping fallback matches
+#: an undated message or a digest entry at any distance in time).
+UNDATED = "undated:"
 
 #: A region holding more than this share of the corpus is rebuilt whole (as fast, simpler);
 #: `GRAPHAPI_REGION_SHARE` sets another (tests set 1.0 to take every update the short way).
@@ -160,6 +164,44 @@ def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
     return scan
 
 
+def _max_share() -> float:
+    return float(os.environ.get("GRAPHAPI_REGION_SHARE", MAX_SHARE))
+
+
+def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: set[str]) -> Region:
+    """`find_region` on a database whose `message_keys` are complete, reading only the
+    region's rows: from the new messages (`changed`) and those whose shortened tails a new
+    full path completes, follow shared link keys until nothing new is reached (the
+    component the union-find of `find_region` gives them). `order`: the corpus' keys in
+    its order, `total` of them. Stops, refusing, once past the share a region may hold."""
+    if not changed:
+        return Region(refusal="nothing new")
+    if len(changed) >= total:
+        return Region(refusal="a fresh load")
+    if index.holds(UNDATED):
+        return Region(refusal="the corpus holds digest entries or undated messages")
+    known_before = {path for path, key in index.with_prefix("path:") if key not in changed}
+    new_paths = {p for e in index.entries(changed).values() for p in e.known} - known_before
+    pulled = index.keys_with("tail:" + tail for path in new_paths for tail in suffixes(path))
+    keys = changed | pulled
+    limit = _max_share() * total
+    frontier, followed = list(keys), set[str]()
+    while frontier:
+        links = set(index.links(frontier)) - followed
+        followed |= links
+        reached = index.keys_with("link:" + link for link in links) - keys
+        keys |= reached
+        if len(keys) > limit:
+            return Region(refusal=f"the region holds over {int(limit)} of {total} messages")
+        frontier = list(reached)
+    return Region(
+        keys=[key for key in order if key in keys],
+        changed=changed,
+        known_before=known_before,
+        known_after=known_before | new_paths,
+    )
+
+
 def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
     """The region of the corpus (`entries`: every message's `message_index.Entry`, this
     load's included, in the corpus' order) that the messages of `changed` (keys added by
@@ -185,7 +227,7 @@ def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
     }
     wanted |= {find(key) for key in pulled}
     keys = [key for key in entries if find(key) in wanted]
-    if len(keys) > float(os.environ.get("GRAPHAPI_REGION_SHARE", MAX_SHARE)) * len(entries):
+    if len(keys) > _max_share() * len(entries):
         return Region(refusal=f"the region holds {len(keys)} of {len(entries)} messages")
     return Region(
         keys=keys,

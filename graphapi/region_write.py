@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from graphapi.identity import Identities
-from graphapi.ingest import batch_from_assembly, person_key
-from graphapi.message_index import Entry
+from graphapi.ingest import batch_from_assembly
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
+from graphapi.region_graph import RegionGraph
+from graphapi.region_names import Lookup, Names, name_index_of
 from graphapi.row_diff import Touched
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -39,16 +39,14 @@ from loaders.assembly.assemble import assemble, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
-from loaders.records import Address, Message
+from loaders.records import Message
 
-__all__ = ["apply_region", "name_index_of", "name_indexes"]
+__all__ = ["apply_region", "name_index_of"]
 
 OWNED = frozenset({NodeKind.MESSAGE, NodeKind.SERIES, NodeKind.PATCH, NodeKind.REF})
 #: Where an owned row's edge may end outside the region.
 SHARED_ENDS = frozenset({NodeKind.PERSON, NodeKind.FILE})
 _NAMED = "name:"
-
-NameIndexes = tuple[dict[str, str], dict[str, str]]
 
 
 class _Side:
@@ -88,33 +86,14 @@ def _side(
     known: set[str],
     companies: CompanyMap,
     identities: Identities,
-    names: dict[str, str],
+    names: Lookup,
 ) -> _Side:
     assembly = assemble(messages, (), known_paths=known)
     batch = batch_from_assembly(assembly, companies, identities, None, bodies=False)
     return _Side(assembly, _with_names(assembly, batch, names))
 
 
-def name_index_of(people: Iterable[Address], identities: Identities) -> dict[str, str]:
-    """Folded name -> the person a shortlog name resolves to: the first of `people` (an
-    assembly's `people`, in its order) sighted under it, as `ingest._Builder._resolve`
-    records sightings (the mailmap's name, and the name as written when they differ)."""
-    index: dict[str, str] = {}
-    seen: set[Address] = set()
-    for written in people:
-        if written in seen:
-            continue
-        seen.add(written)
-        address, named_by_mailmap = identities.resolve(written)
-        key = person_key(address)
-        also = written.name if named_by_mailmap and written.name != address.name else ""
-        for name in (address.name, also):
-            if name:
-                index.setdefault(normalise_title(name), key)
-    return index
-
-
-def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) -> GraphBatch:
+def _with_names(assembly: Assembly, batch: GraphBatch, names: Lookup) -> GraphBatch:
     """`batch` with its shortlog names resolved as a whole load resolves them (`names`), not
     by the people of the region alone; the `name:` people made again to match."""
     wanted: dict[str, list[str]] = {}
@@ -148,47 +127,33 @@ def _with_names(assembly: Assembly, batch: GraphBatch, names: dict[str, str]) ->
     return GraphBatch(nodes, edges)
 
 
-def name_indexes(
-    index: Mapping[str, Entry], people: Iterable[Address], added: set[str], identities: Identities
-) -> NameIndexes:
-    """How a whole load resolves shortlog names (`name_index_of`), before this load's
-    messages and with them: the first sighting decides, in the whole corpus' order
-    (`assemble.canonical_order`: every entry is dated, or there is no region)."""
-    ordered = sorted(index.values(), key=_date_and_key)
-    named = list(people)
-    before = name_index_of(
-        named + [p for e in ordered if e.key not in added for p in e.people], identities
-    )
-    return before, name_index_of(named + [p for e in ordered for p in e.people], identities)
-
-
-def _date_and_key(entry: Entry) -> tuple[datetime, str]:
-    assert entry.date is not None  # an undated message refuses the region
-    return entry.date, entry.key
-
-
 def apply_region(
     store: NetworkXStore,
     region: Region,
     companies: CompanyMap,
     identities: Identities,
     maintainers: Maintainers | None,
-    names: NameIndexes,
+    names: Names,
 ) -> str | None:
     """Change `store.graph` (the graph of the corpus before this load) into the graph of
     the corpus with it; None when done, else why not (the graph is then unchanged).
-    `names`: `name_indexes` of the corpus."""
-    old = _side(region.old, region.known_before, companies, identities, names[0])
-    new = _side(region.new, region.known_after, companies, identities, names[1])
+    `names`: how the whole corpus resolves shortlog names (`graphapi.region_names`)."""
+    old = _side(region.old, region.known_before, companies, identities, names.before)
+    new = _side(region.new, region.known_after, companies, identities, names.after)
+    outside: dict[str, set[str]] = {}  # file -> kinds of its edges in, not read
+    if store.partial is not None:
+        outside = _read_rows(store.partial, old, new, names)
     graph = store.graph
     refusal = _refusal(graph, old, new, companies, names)
     if refusal is not None:
         return refusal
     touched: Touched = (set(), set())
+    if store.partial is not None and store.touched is not None:
+        touched = store.touched  # a second update before the write: both rows' keys count
     store.touched = touched  # `NetworkXStore.write` adds what it writes; the rest below
     _write(store, old, new, touched)
     _rederive_named(graph, old.named | new.named, touched)
-    _rederive_files(store, old.files | new.files, maintainers, touched)
+    _rederive_files(store, old.files | new.files, maintainers, touched, outside)
     nx_graph.invalidate(graph)
     series, patches = store.counts
     store.counts = (
@@ -198,12 +163,43 @@ def apply_region(
     return None
 
 
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[str, set[str]]:
+    """Read every stored row the checks and writes below look at (`region_graph`): the
+    owned rows, shortlog-only people and the people a moved shortlog name may leave, each
+    with all its edges; files with their edges out (of their edges in, those from the
+    owned rows are read with them, and the kinds of the others are returned, by file);
+    and what the new batch merges into."""
+    person = NodeKind.PERSON
+    rows.around(
+        [
+            *old.owned,
+            *new.owned,
+            *(node_id(person, key) for key in old.named | new.named),
+            *(node_id(person, key) for _, key in _moved(names)),
+        ]
+    )
+    outside = rows.around_out(node_id(NodeKind.FILE, key) for key in old.files | new.files)
+    rows.records(new.batch)
+    return outside
+
+
+def _moved(names: Names) -> list[tuple[str, str]]:
+    """(folded name, person key) for each shortlog name that resolves otherwise after this
+    load: its `name:` person, and whom it resolved to before."""
+    moved: list[tuple[str, str]] = []
+    for folded in names.candidates:
+        before = names.before.get(folded)
+        if before != names.after.get(folded):
+            moved.append((folded, _NAMED + folded))
+            if before is not None:
+                moved.append((folded, before))
+    return moved
+
+
 # -- checks --------------------------------------------------------------------------------
 
 
-def _refusal(
-    graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: NameIndexes
-) -> str | None:
+def _refusal(graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: Names) -> str | None:
     return (
         _not_closed(graph, old, new)
         or _people_shrink(old, new)
@@ -257,18 +253,14 @@ def _employment_moves(graph: Any, new: _Side, companies: CompanyMap) -> str | No
     return None
 
 
-def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: NameIndexes) -> str | None:
+def _shortlog_names_move(graph: Any, old: _Side, new: _Side, names: Names) -> str | None:
     """A shortlog name the new messages make resolve otherwise (a first sighting under it)
     while shortlogs outside the region name it."""
-    before, after = names
     owned = old.owned | new.owned
-    for folded in before.keys() | after.keys():
-        if before.get(folded) == after.get(folded):
-            continue
-        for key in (_NAMED + folded, before.get(folded)):
-            nid = node_id(NodeKind.PERSON, key) if key else ""
-            if nid in graph.nodes and _contributes_outside(graph, nid, owned):
-                return f"shortlogs outside the region name {folded!r}"
+    for folded, key in _moved(names):
+        nid = node_id(NodeKind.PERSON, key)
+        if nid in graph.nodes and _contributes_outside(graph, nid, owned):
+            return f"shortlogs outside the region name {folded!r}"
     return None
 
 
@@ -346,19 +338,27 @@ def _rederive_named(graph: Any, named: set[str], touched: Touched) -> None:
 
 
 def _rederive_files(
-    store: NetworkXStore, files: set[str], maintainers: Maintainers | None, touched: Touched
+    store: NetworkXStore,
+    files: set[str],
+    maintainers: Maintainers | None,
+    touched: Touched,
+    outside: Mapping[str, set[str]],
 ) -> None:
     """A file no series or patch touches any more is gone (with its subsystem edges); a
-    file new to the graph gets the subsystems MAINTAINERS gives it."""
+    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the kinds
+    of a file's edges in that the graph does not hold (`_read_rows`)."""
     graph = store.graph
     added = GraphBatch()
+    touches = EdgeKind.TOUCHES
     for path in files:
         nid = node_id(NodeKind.FILE, path)
         if nid not in graph.nodes:
             continue
-        ins = [d["kind"] for _, _, d in graph.in_edges(nid, data=True)]
+        ins = {d["kind"]._value_ for _, _, d in graph.in_edges(nid, data=True)}
         outs = list(graph.out_edges(nid, keys=True))
-        if EdgeKind.TOUCHES not in ins:
+        if touches._value_ not in ins | outside.get(nid, set()):
+            if store.partial is not None:  # removed whole: every edge in, too
+                store.partial.around([nid])
             touched[0].add(nid)
             touched[1].update(outs)
             touched[1].update(graph.in_edges(nid, keys=True))

@@ -35,7 +35,8 @@ from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
 from graphapi.graph_patch import patched
 from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
-from graphapi.row_diff import Touched, write_rows
+from graphapi.region_graph import RegionGraph
+from graphapi.row_diff import PartialRows, Touched, write_rows
 from graphapi.snapshot_legacy import LEGACY_MAGICS, legacy_magic, read_legacy, remove_stale_temps
 from graphapi.store.networkx_store import NetworkXStore
 from loaders import recordjson
@@ -260,17 +261,23 @@ def open_for_load(
     conn = db.connect(target, create=True)
     try:
         with db.write_transaction(conn):
+            message_index.begin(conn)
             store = NetworkXStore(deferred=lambda: _read_corpus_only(conn, target))
-            store.graph_reader = lambda: graph_of(conn)
+            store.region_reader = lambda: RegionGraph(conn)
             store.message_index = message_index.StoredIndex(conn)
             _read_cursors(conn, store)
             yield store
             changes: GraphChanges | None = None
+            in_place: Corpus | None = None  # the corpus of a store holding part of the graph
             if store.materialised:
                 changes = _write(conn, store, target)
                 store.corpus.spool = None  # the connection closes below
+                if store.partial is not None:  # the rows an update read: all, if asked for
+                    in_place = store.corpus
+                    store.defer(partial(_with_corpus, in_place, partial(graph_of, conn)))
             else:  # nothing new was found: only how far the sources were read changed
                 _write_cursors(conn, store)
+            message_index.flush(conn)
             if before_commit is not None:
                 before_commit(conn, store, changes)
     except BaseException as exc:
@@ -282,6 +289,24 @@ def open_for_load(
         raise
     conn.close()
     store.body_reader = _BodyReader(target)  # its corpus may hold messages slimmed
+    if in_place is not None and not store.materialised:  # not read inside: read it after
+        store.defer(partial(_with_corpus, in_place, partial(_graph_at, target)))
+
+
+def _with_corpus(corpus: Corpus, read: Callable[[], Any]) -> Any:
+    """The graph `read` gives, holding `corpus` (a load's store keeps it in its graph)."""
+    graph = read()
+    graph.graph["corpus"] = corpus
+    return graph
+
+
+def _graph_at(path: Path) -> Any:
+    """The graph the database at `path` holds, read in a connection of its own."""
+    conn = db.connect(path)
+    try:
+        return graph_of(conn)
+    finally:
+        conn.close()
 
 
 def _after_migration(
@@ -463,9 +488,14 @@ def _write(conn: sqlite3.Connection, store: NetworkXStore, path: Path) -> GraphC
     where = str(path.resolve())
     changes = GraphChanges(db.generation(conn) + 1)
     same = corpus.saved_in == where  # the database holds what the store was read from
+    message_index.begin(conn)
     with paused_gc():
         changes.messages = _write_corpus(conn, corpus, corpus.dirty if same else None)
-        _write_graph(conn, store.graph, changes, store.touched if same else None)
+        touched = store.touched if same else None
+        if store.partial is not None and touched is None:  # never: `apply_region` sets it
+            raise SnapshotError("a graph holding only an update's rows came without its hint")
+        _write_graph(conn, store.graph, changes, touched, partial=store.partial)
+        message_index.flush(conn)
     store.touched = None  # the rows now hold the graph: a hint from here on starts afresh
     _write_cursors(conn, store)
     db.set_meta(conn, "counts", json.dumps(list(store.counts)))
@@ -522,14 +552,25 @@ def _record_without_body(message: Message) -> str:
 
 
 def _write_graph(
-    conn: sqlite3.Connection, graph: Any, changes: GraphChanges, touched: Touched | None
+    conn: sqlite3.Connection,
+    graph: Any,
+    changes: GraphChanges,
+    touched: Touched | None,
+    *,
+    partial: PartialRows | None = None,
 ) -> None:
     """Store the graph as rows, writing only the rows that changed (a load that adds a
     little rewrites a little; what a server reads next is the same either way), note in
     `changes` which they were, and log their keys (`changelog`: a server reads only those).
     `touched`: the rows that may have changed (`NetworkXStore.touched`), None to compare all
-    (`graphapi.row_diff`)."""
-    nodes, edges, counts = write_rows(conn, graph, touched, _graph_rows(conn))
+    (`graphapi.row_diff`); `partial`: the graph holds only the rows `touched` names and
+    what they were read with (`graphapi.region_graph`)."""
+    first = conn.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
+    if first:  # the index made after the rows (sorted once), not as each is added
+        conn.execute(f"DROP INDEX IF EXISTS {db.EDGES_BY_TARGET}")
+    nodes, edges, counts = write_rows(conn, graph, touched, _graph_rows(conn), partial=partial)
+    if first:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {db.EDGES_BY_TARGET} ON edges (target)")
     db.set_meta(conn, _GRAPH_ROWS, json.dumps(list(counts)))
     changes.nodes, changes.nodes_gone = nodes.written, nodes.gone
     changes.edges, changes.edges_gone = edges.written, edges.gone

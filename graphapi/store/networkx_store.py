@@ -44,6 +44,7 @@ from graphapi.store.nx_write import GraphWriter, edge_ends
 
 if TYPE_CHECKING:
     from graphapi.message_index import StoredIndex
+    from graphapi.region_graph import RegionGraph
     from graphapi.row_diff import Touched
 
 __all__ = ["NetworkXStore"]
@@ -73,10 +74,13 @@ class NetworkXStore:
         #: Reads the graph (with its corpus) on first use: a load that finds nothing new
         #: finishes without reading either (see `graphapi.snapshot.open_for_load`).
         self._deferred = deferred
-        #: Reads the graph the database holds (a load's store defers only its corpus; an
-        #: incremental update, `graphapi.region`, needs the graph it changes). None: `graph`
-        #: is that graph.
-        self.graph_reader: Callable[[], Any] | None = None
+        #: Reads, on demand, the rows of the database's graph an in-place update needs (a
+        #: load's store defers only its corpus; an update, `graphapi.region_write`, changes
+        #: the stored graph). None: `graph` is that graph, whole.
+        self.region_reader: Callable[[], RegionGraph] | None = None
+        #: Set while `graph` holds only the rows an update read (`graphapi.region_graph`):
+        #: `write` reads a batch's rows before merging it, and the row diff trusts `touched`.
+        self.partial: RegionGraph | None = None
         #: The database's per-message index (`graphapi.message_index`); None: none kept.
         self.message_index: StoredIndex | None = None
         self.corpus_loaded = corpus_loaded
@@ -182,13 +186,19 @@ class NetworkXStore:
         writer = GraphWriter(fresh)
         fill(writer)
         writer.finish()
-        self.graph, self.touched = fresh, None
+        self.graph, self.touched, self.partial = fresh, None, None
+
+    def defer(self, read: Callable[[], Any]) -> None:
+        """Read the graph with `read` when it is next asked for (instead of the one held)."""
+        self._graph, self._deferred, self.partial = None, read, None
 
     # -- writing ---------------------------------------------------------------------
     def write(self, batch: GraphBatch) -> None:
         """Merge the batch's nodes, then its edges (an edge's missing ends become
         placeholders), then choose people's display names (`nx_write.GraphWriter`)."""
         self._writable()
+        if self.partial is not None:
+            self.partial.records(batch)  # what it merges into, before it is merged
         writer = GraphWriter(self.graph)
         for record in batch.nodes:
             writer.node(record)

@@ -354,6 +354,77 @@ def test_an_update_of_a_database_gives_the_rows_of_one_load(
     assert one.counts == inc.counts
 
 
+def _rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("nodes", "edges")
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_an_update_in_place_reads_only_its_rows_and_writes_those_of_one_load(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the database, the update changes a graph holding only the rows it read
+    (`graphapi.region_graph`): the tables must still equal one load's, row for row, and the
+    store's graph, asked for after, is the whole graph again."""
+    from graphapi.snapshot import open_for_load, read_snapshot
+
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
+    old, new, short = SCENARIOS[name]
+    parts = [_mbox(tmp_path, "old.mbox", [*_unrelated(), *old]), _mbox(tmp_path, "new.mbox", new)]
+    with open_for_load(tmp_path / "inc.db") as store:
+        load_sources(store, parts[:1], load_company_map())
+    with open_for_load(tmp_path / "inc.db") as store:
+        summary = load_sources(store, parts[1:], load_company_map())
+        if short:
+            assert store.partial is not None
+            assert "Message:other-2@x" not in store.graph  # an unrelated thread is not read
+    with open_for_load(tmp_path / "one.db") as one_store:
+        load_sources(one_store, parts, load_company_map())  # the same files: the same origins
+    assert (summary.rebuilt_because is None) is short, summary.rebuilt_because
+    assert _rows(tmp_path / "inc.db") == _rows(tmp_path / "one.db")
+    assert store.partial is None
+    assert _differences(_graph(read_snapshot(tmp_path / "one.db")), _graph(store)) == []
+
+
+def test_two_updates_before_one_write_give_the_rows_of_one_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two loads into one store inside one `open_for_load`: the second changes the same
+    partial graph, and the write holds both updates' rows."""
+    from graphapi.snapshot import open_for_load
+
+    monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
+    old, new, _ = SCENARIOS["reply trailer to an old cover"]
+    reply = mail(  # in another region than the first update's
+        "other-3@x",
+        "Re: [PATCH] net: tidy the unrelated driver",
+        "12:00",
+        "Tested-by: " + ALICE + "\n",
+        reply_to="other-1@x",
+    )
+    parts = [
+        _mbox(tmp_path, "old.mbox", [*_unrelated(), *old]),
+        _mbox(tmp_path, "new1.mbox", new),
+        _mbox(tmp_path, "new2.mbox", [reply]),
+    ]
+    with open_for_load(tmp_path / "inc.db") as store:
+        load_sources(store, parts[:1], load_company_map())
+    with open_for_load(tmp_path / "inc.db") as store:
+        summaries = [load_sources(store, [part], load_company_map()) for part in parts[1:]]
+    assert [s.rebuilt_because for s in summaries] == [None, None]
+    with open_for_load(tmp_path / "one.db") as store:
+        load_sources(store, parts, load_company_map())
+    assert _rows(tmp_path / "inc.db") == _rows(tmp_path / "one.db")
+
+
 def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) -> None:
     """`name_index_of` predicts every CONTRIBUTED edge of a whole batch: a shortlog naming
     a person seen as a sender, a person known by a mailmap name, and nobody known."""
@@ -404,7 +475,7 @@ def test_the_message_index_keeps_what_an_update_reads(
     monkeypatch.setenv("GRAPHAPI_REGION_SHARE", "1")
     import sqlite3
 
-    from graphapi import message_index
+    from graphapi import database, message_index
     from graphapi.corpus import StoredMessages
     from graphapi.snapshot import open_for_load
 
@@ -418,8 +489,12 @@ def test_the_message_index_keeps_what_an_update_reads(
     conn = sqlite3.connect(db)
     assert message_index.read(conn) == made
     assert any(entry.people and entry.links and entry.known for entry in made.values())
-    conn.execute("DELETE FROM message_index")
-    conn.commit()
+    keyed = {key for (key,) in conn.execute("SELECT DISTINCT key FROM message_keys")}
+    assert keyed == set(made)  # every message has its `message_keys` rows, written with it
+    with conn:  # as a database written before the index was
+        conn.execute("DELETE FROM message_index")
+        conn.execute("DELETE FROM message_keys")
+        conn.execute("DELETE FROM meta WHERE name = ?", (message_index.KEYS_COMPLETE,))
     conn.close()
     decoded: list[str] = []
 
@@ -441,6 +516,9 @@ def test_the_message_index_keeps_what_an_update_reads(
     assert sorted(set(decoded)) == sorted(made)  # no index rows: every message was read once
     conn = sqlite3.connect(db)
     assert set(message_index.read(conn)) == {*made, "r2@b"}
+    keyed = {key for (key,) in conn.execute("SELECT DISTINCT key FROM message_keys")}
+    assert keyed == {*made, "r2@b"}  # filled by that update: the next one walks them
+    assert database.get_meta(conn, message_index.KEYS_COMPLETE) is not None
     conn.close()
     decoded.clear()
     reply = mail(
