@@ -20,6 +20,7 @@ from graphapi.store.neo4j_write import META_CONSTRAINT
 __all__ = [
     "ARRAY_DELIMITER",
     "cypher_literal",
+    "edge_lead",
     "edge_properties",
     "field_of",
     "finish_statements",
@@ -61,6 +62,12 @@ def edge_properties(disc: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
 # -- CSV fields ---------------------------------------------------------------------------------
 def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def edge_lead(start: str, end: str, kind: str, disc: str) -> str:
+    """A relationship row's leading fields (start key, end key, type, disc), joined: what
+    `neo4j_rows` has SQLite spell for a database's edges."""
+    return f"{quoted(start)},{quoted(end)},{kind},{quoted(disc)}"
 
 
 def _string(value: str) -> tuple[str, str | None]:
