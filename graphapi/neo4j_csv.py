@@ -15,7 +15,6 @@ from typing import Any
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
-from graphapi.store.neo4j_write import META_CONSTRAINT
 
 __all__ = [
     "ARRAY_DELIMITER",
@@ -155,5 +154,7 @@ def map_literal(values: Mapping[str, Any]) -> str:
 
 def finish_statements() -> list[str]:
     """The schema the online store creates (`Neo4jStore.ensure_schema`), same names."""
+    from graphapi.store.neo4j_write import META_CONSTRAINT  # the driver: not in an export child
+
     statements = [cypher.constraint(kind) for kind in NodeKind]
     return [*statements, META_CONSTRAINT, "CALL db.awaitIndexes(300)"]

@@ -48,10 +48,9 @@ from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
 from graphapi.neo4j_csv import edge_lead, finish_statements
 from graphapi.neo4j_mirror import MIRROR_KEY, mirror_mark
-from graphapi.neo4j_parts import Part
+from graphapi.neo4j_parts import plan, start_part, write_part, write_tables
 from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
-from graphapi.neo4j_tables import ImportFiles, Tables, TablesPart, fixup_statements, merged
-from graphapi.store.neo4j_codec import NodeState, encode_node
+from graphapi.neo4j_tables import ImportFiles, TablesPart, fixup_statements, merged
 from graphapi.store.neo4j_write import (
     CURSORS_KEY,
     KEPT_FILES_KEY,
@@ -134,7 +133,7 @@ def _export(
     meta: list[dict[str, Any]],
 ) -> ImportFiles:
     target = _prepare(out)
-    return _finish(target, [write_tables(target, nodes, edges, meta)])
+    return _finish(target, [write_tables(target, nodes, edges, (META_LABEL, meta))])
 
 
 @paused_gc()
@@ -146,50 +145,23 @@ def _export_parts(
     count: int,
 ) -> ImportFiles:
     """The tables dealt between this process (the first part, and the meta rows) and
-    children (the others), each reading the snapshot `rows` reads (`neo4j_parts`)."""
-    from graphapi.neo4j_parts import plan, start_part, write_part
-
+    children (the others), each reading the snapshot `rows` reads (`neo4j_parts`); a small
+    graph is one part, written here."""
     target = _prepare(out)
     parts = plan(*rows.counts(), count)
     state = rows.state()
     children = [start_part(path, target, i, part, state) for i, part in enumerate(parts[1:], 1)]
     try:
-        written = [write_part(rows, target, 0, parts[0] if parts else Part(), meta)]
+        written = [write_part(rows, target, 0, parts[0], (META_LABEL, meta))]
         for index, child in enumerate(children, 1):
             answer = child.answer()
             if answer is None:  # a load committed before the child began: read it here
-                answer = write_part(rows, target, index, parts[index], [])
+                answer = write_part(rows, target, index, parts[index])
             written.append(answer)
     finally:
         for child in children:
             child.stop()
     return _finish(target, written)
-
-
-def write_tables(
-    target: Path,
-    nodes: Iterable[NodeRow],
-    edges: Iterable[EdgeRow],
-    meta: list[dict[str, Any]],
-    scratch: str = ".spool",
-) -> TablesPart:
-    """The tables of `nodes`, `edges` and `meta` (nodes) written into `target`."""
-    tables = Tables(target, scratch)
-    try:
-        for kind, key, props, names, placeholder in nodes:
-            state = NodeState(kind, key, props, names or {}, placeholder)
-            tables.node(kind.value, encode_node(state))
-        for kind_value, start_label, end_label, lead, attrs in edges:
-            tables.relationship(kind_value, start_label, end_label, lead, attrs)
-        for row in meta:
-            tables.node(META_LABEL, row)
-        tables.finish([kind.value for kind in NodeKind])
-    except BaseException as exc:  # the spools go whatever failed (a bad row, Ctrl-C, ...)
-        tables.discard()
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
-        raise
-    return tables.part()
 
 
 def _finish(target: Path, written: list[TablesPart]) -> ImportFiles:

@@ -28,19 +28,20 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphapi.model import NodeKind
 
 if TYPE_CHECKING:  # a child imports them only once it has asked to die with its parent
-    from graphapi.neo4j_rows import DatabaseRows
+    from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
     from graphapi.neo4j_tables import TablesPart
 
 __all__ = [
     "MESSAGE_ROW_WEIGHT",
+    "MIN_PARALLEL_COST",
     "NODE_ROW_WEIGHT",
     "Part",
     "PartProcess",
@@ -55,6 +56,9 @@ __all__ = [
 #: read, quoted, spooled and written).
 NODE_ROW_WEIGHT = 4
 MESSAGE_ROW_WEIGHT = 8
+#: Below this cost (~2 CPU seconds of rows at ~7 us a unit) one process writes everything: a
+#: child's start (an interpreter, ~0.25 s) and its scans would eat what it saves.
+MIN_PARALLEL_COST = 300_000
 #: (generation, identity or None): the state of the database a part must be read at.
 State = tuple[int, str | None]
 
@@ -68,7 +72,8 @@ class Part:
 
 
 def plan(labels: Mapping[str, int], types: Mapping[str, int], parts: int) -> list[Part]:
-    """At most `parts` parts of about equal cost, none empty, the costliest first (the
+    """At most `parts` parts of about equal cost (one below `MIN_PARALLEL_COST`), none
+    empty, the costliest first (the
     parent's: a child starts an interpreter first): the labels (`labels`: rows per label)
     and types (`types`) dealt largest first, each to the part that costs least so far
     (longest processing time first)."""
@@ -76,6 +81,8 @@ def plan(labels: Mapping[str, int], types: Mapping[str, int], parts: int) -> lis
     units = [(count * weight.get(name, NODE_ROW_WEIGHT), 0, name) for name, count in labels.items()]
     units += [(count, 1, name) for name, count in types.items()]
     units.sort(key=lambda unit: (-unit[0], unit[1], unit[2]))
+    if sum(cost for cost, _, _ in units) < MIN_PARALLEL_COST:
+        parts = 1
     loads = [0] * max(1, min(parts, len(units)))
     dealt: list[tuple[list[str], list[str]]] = [([], []) for _ in loads]
     for cost, relationship, name in units:
@@ -86,15 +93,48 @@ def plan(labels: Mapping[str, int], types: Mapping[str, int], parts: int) -> lis
     return [Part(tuple(sorted(n)), tuple(sorted(t))) for _, (n, t) in ranked]
 
 
-def write_part(
-    rows: DatabaseRows, out: Path, index: int, part: Part, meta: list[dict[str, object]]
-) -> TablesPart:
-    """Write `part`'s tables (and the `meta` nodes) from `rows` into `out`."""
-    from graphapi.neo4j_import import write_tables
+#: A label and the rows of its nodes, written as they are (the meta nodes, in the parent).
+Extra = tuple[str, list[dict[str, Any]]]
 
+
+def write_part(
+    rows: DatabaseRows, out: Path, index: int, part: Part, extra: Extra | None = None
+) -> TablesPart:
+    """Write `part`'s tables (and the `extra` nodes) from `rows` into `out`."""
     nodes = rows.nodes(part.labels) if part.labels else iter(())
     edges = rows.edges(part.types) if part.types else iter(())
-    return write_tables(out, nodes, edges, meta, scratch=f".spool-{index}")
+    return write_tables(out, nodes, edges, extra, scratch=f".spool-{index}")
+
+
+def write_tables(
+    target: Path,
+    nodes: Iterable[NodeRow],
+    edges: Iterable[EdgeRow],
+    extra: Extra | None = None,
+    scratch: str = ".spool",
+) -> TablesPart:
+    """The tables of `nodes`, `edges` and the `extra` nodes, written into `target`."""
+    from graphapi.errors import UsageError
+    from graphapi.neo4j_tables import Tables
+    from graphapi.store.neo4j_codec import NodeState, encode_node
+
+    tables = Tables(target, scratch)
+    try:
+        for kind, key, props, names, placeholder in nodes:
+            state = NodeState(kind, key, props, names or {}, placeholder)
+            tables.node(kind.value, encode_node(state))
+        for kind_value, start_label, end_label, lead, attrs in edges:
+            tables.relationship(kind_value, start_label, end_label, lead, attrs)
+        label, extra_rows = extra if extra is not None else ("", [])
+        for row in extra_rows:
+            tables.node(label, row)
+        tables.finish([kind.value for kind in NodeKind])
+    except BaseException as exc:  # the spools go whatever failed (a bad row, Ctrl-C, ...)
+        tables.discard()
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
+    return tables.part()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +196,7 @@ def request_part(request: _Request) -> TablesPart | None:
     with DatabaseRows(request.database) as rows, paused_gc():
         if rows.state() != request.state:
             return None
-        return write_part(rows, Path(request.out), request.index, request.part, [])
+        return write_part(rows, Path(request.out), request.index, request.part)
 
 
 def _serve() -> None:

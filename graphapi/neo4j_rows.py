@@ -16,12 +16,14 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphapi import database as db
 from graphapi.errors import SnapshotError
-from graphapi.incremental import KeptFiles
 from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
+
+if TYPE_CHECKING:  # an export child (`neo4j_parts`) starts without it
+    from graphapi.incremental import KeptFiles
 
 __all__ = ["DatabaseRows", "EdgeRow", "NodeRow"]
 
@@ -122,6 +124,8 @@ class DatabaseRows:
         return dict(self.conn.execute("SELECT source, position FROM cursors").fetchall())
 
     def kept_files(self) -> KeptFiles:
+        from graphapi.incremental import KeptFiles
+
         texts = {name: db.get_meta(self.conn, meta) for name, meta in _KEPT.items()}
         return KeptFiles(**texts)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graphapi import neo4j_parts
+from graphapi import neo4j_import, neo4j_parts
 from graphapi.cli import main
 from graphapi.errors import SnapshotError
 from graphapi.neo4j_import import export_database_files
@@ -44,6 +44,12 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_sample_mbox(sample, series_count=8)
     assert main(["load", "--db", str(tmp / "g.db"), *SOURCES, str(sample), *OPTIONS]) == 0
     return tmp / "g.db"
+
+
+@pytest.fixture(autouse=True)
+def _parallel_however_small(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixtures' graph is far below the size worth a second process: split it anyway."""
+    monkeypatch.setattr(neo4j_parts, "MIN_PARALLEL_COST", 0)
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -77,7 +83,7 @@ def test_a_child_reading_another_snapshot_leaves_its_part_to_the_parent(
         answers.append(answer(self))
         return answers[-1]
 
-    monkeypatch.setattr(neo4j_parts, "start_part", later)
+    monkeypatch.setattr(neo4j_import, "start_part", later)
     monkeypatch.setattr(PartProcess, "answer", recorded)
     export_database_files(database, tmp_path / "2", workers=2)
     assert answers == [None]
@@ -98,6 +104,12 @@ def test_the_plan_deals_every_label_and_type_once_heaviest_first() -> None:
     assert costs[0] >= costs[1] > 0  # the heaviest unit opens the first part
     assert max(costs) <= sum(costs) / 2 + max(labels["Patch"] * NODE_ROW_WEIGHT, 3000)
     assert plan({"Person": 1}, {}, 4) == [Part(("Person",), ())]  # never an empty part
+
+
+def test_a_small_graph_is_one_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(neo4j_parts, "MIN_PARALLEL_COST", 1000)
+    assert plan({"Person": 100}, {"AUTHORED": 599}, 2) == [Part(("Person",), ("AUTHORED",))]
+    assert len(plan({"Person": 100}, {"AUTHORED": 600}, 2)) == 2
 
 
 @pytest.mark.parametrize("workers", [1, 2])
