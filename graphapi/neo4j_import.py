@@ -28,6 +28,9 @@ and later online loads (`graphapi load --neo4j`) continue from it:
 - `import.sh`: `import.sh import [neo4j-admin options]` runs the importer (offline, server
   stopped), `import.sh finish` runs `finish.cypher` with cypher-shell (server started).
 
+From a database, a graph large enough is written on every core (`neo4j_parts`: labels and
+types dealt between processes reading one snapshot); the files are the same bytes.
+
 Fields are written by hand rather than with `csv`: the importer reads an unquoted empty
 field as "no property" and a quoted one (`""`) as the empty string, a distinction the
 `csv` module does not let us make per field.
@@ -48,7 +51,7 @@ from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
 from graphapi.neo4j_csv import edge_lead, finish_statements
 from graphapi.neo4j_mirror import MIRROR_KEY, mirror_mark
-from graphapi.neo4j_parts import plan, start_part, write_part, write_tables
+from graphapi.neo4j_parts import costs, plan, start_part, write_part, write_tables
 from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
 from graphapi.neo4j_tables import ImportFiles, TablesPart, fixup_statements, merged
 from graphapi.store.neo4j_write import (
@@ -148,7 +151,7 @@ def _export_parts(
     children (the others), each reading the snapshot `rows` reads (`neo4j_parts`); a small
     graph is one part, written here."""
     target = _prepare(out)
-    parts = plan(*rows.counts(), count)
+    parts = plan(*costs(rows.sizes()), count)
     state = rows.state()
     children = [start_part(path, target, i, part, state) for i, part in enumerate(parts[1:], 1)]
     try:

@@ -40,25 +40,29 @@ if TYPE_CHECKING:  # a child imports them only once it has asked to die with its
     from graphapi.neo4j_tables import TablesPart
 
 __all__ = [
-    "MESSAGE_ROW_WEIGHT",
     "MIN_PARALLEL_COST",
-    "NODE_ROW_WEIGHT",
     "Part",
     "PartProcess",
+    "costs",
     "plan",
     "start_part",
     "write_part",
+    "write_tables",
 ]
 
-#: What a node row costs against a relationship row (one): its properties encoded one by
-#: one (a relationship's are mostly shared, `neo4j_tables`). Virtualization, timed per
-#: label and type: ~6 us per relationship, 15-35 us per node, 50 us per message (its body
-#: read, quoted, spooled and written).
-NODE_ROW_WEIGHT = 4
-MESSAGE_ROW_WEIGHT = 8
-#: Below this cost (~2 CPU seconds of rows at ~7 us a unit) one process writes everything: a
-#: child's start (an interpreter, ~0.25 s) and its scans would eat what it saves.
-MIN_PARALLEL_COST = 300_000
+#: What a table costs to write, in nanoseconds of one core (fitted on virtualization and the
+#: synthetic 95k, timed label by label and type by type: within ~25 %): a row, a character
+#: of its props' JSON (decoded, encoded, quoted, spooled), a character of a message's body
+#: (searched, quoted, spooled). A message of virtualization (4.5 KB of body) costs 50 us,
+#: a relationship whose props are shared 5 us.
+ROW_NS = 5_000
+PROPS_CHAR_NS = 70
+BODY_CHAR_NS = 9
+#: Below this cost (2 CPU seconds) one process writes everything: a child's start (an
+#: interpreter, ~0.25 s) and its scans of the tables would eat what it saves.
+MIN_PARALLEL_COST = 2_000_000_000
+#: (rows, props characters) per label, the same per type, message body characters
+Sizes = tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], int]
 #: (generation, identity or None): the state of the database a part must be read at.
 State = tuple[int, str | None]
 
@@ -71,15 +75,28 @@ class Part:
     types: tuple[str, ...] = ()
 
 
+def costs(sizes: Sizes) -> tuple[dict[str, int], dict[str, int]]:
+    """The cost of each label's and type's table, from `DatabaseRows.sizes`."""
+    labels, types, body = sizes
+    label_costs = {
+        name: rows * ROW_NS + chars * PROPS_CHAR_NS for name, (rows, chars) in labels.items()
+    }
+    if NodeKind.MESSAGE.value in label_costs:
+        label_costs[NodeKind.MESSAGE.value] += body * BODY_CHAR_NS
+    type_costs = {
+        name: rows * ROW_NS + chars * PROPS_CHAR_NS for name, (rows, chars) in types.items()
+    }
+    return label_costs, type_costs
+
+
 def plan(labels: Mapping[str, int], types: Mapping[str, int], parts: int) -> list[Part]:
     """At most `parts` parts of about equal cost (one below `MIN_PARALLEL_COST`), none
-    empty, the costliest first (the
-    parent's: a child starts an interpreter first): the labels (`labels`: rows per label)
-    and types (`types`) dealt largest first, each to the part that costs least so far
-    (longest processing time first)."""
-    weight = {NodeKind.MESSAGE.value: MESSAGE_ROW_WEIGHT}
-    units = [(count * weight.get(name, NODE_ROW_WEIGHT), 0, name) for name, count in labels.items()]
-    units += [(count, 1, name) for name, count in types.items()]
+    empty, the costliest first (the parent's: a child starts an interpreter first): the
+    labels (`labels`: the cost of each one's table, `costs`) and types (`types`) dealt
+    costliest first, each to the part that costs least so far (longest processing time
+    first)."""
+    units = [(cost, 0, name) for name, cost in labels.items()]
+    units += [(cost, 1, name) for name, cost in types.items()]
     units.sort(key=lambda unit: (-unit[0], unit[1], unit[2]))
     if sum(cost for cost, _, _ in units) < MIN_PARALLEL_COST:
         parts = 1

@@ -134,11 +134,22 @@ class DatabaseRows:
         the same ones reads the same rows (every load writing them bumps the generation)."""
         return self.generation, db.get_meta(self.conn, "uuid")
 
-    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Rows per node label, and per relationship type."""
-        labels = dict(self.conn.execute("SELECT kind, count(*) FROM nodes GROUP BY kind"))
-        types = dict(self.conn.execute(f"SELECT {_TYPE}, count(*) FROM edges GROUP BY 1"))
-        return labels, types
+    def sizes(self) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], int]:
+        """(rows, characters of props) per node label, the same per relationship type, and
+        the characters of the message bodies the nodes carry: what each table costs to
+        write (`neo4j_parts.costs`)."""
+        conn = self.conn
+        count = "count(*), coalesce(sum(length(props)), 0)"
+        labels = {
+            k: (n, c) for k, n, c in conn.execute(f"SELECT kind, {count} FROM nodes GROUP BY 1")
+        }
+        types = {
+            k: (n, c) for k, n, c in conn.execute(f"SELECT {_TYPE}, {count} FROM edges GROUP BY 1")
+        }
+        body = conn.execute(
+            f"SELECT coalesce(sum(min(length(body), {MESSAGE_BODY_LIMIT})), 0) FROM messages"
+        ).fetchone()[0]
+        return labels, types, int(body)
 
     def nodes(self, labels: Sequence[str] | None = None) -> Iterator[NodeRow]:
         """Every node row (of `labels`, if given), in id order (so label by label), a

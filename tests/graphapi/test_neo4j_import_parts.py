@@ -19,7 +19,15 @@ from graphapi import neo4j_import, neo4j_parts
 from graphapi.cli import main
 from graphapi.errors import SnapshotError
 from graphapi.neo4j_import import export_database_files
-from graphapi.neo4j_parts import NODE_ROW_WEIGHT, Part, PartProcess, plan
+from graphapi.neo4j_parts import (
+    BODY_CHAR_NS,
+    PROPS_CHAR_NS,
+    ROW_NS,
+    Part,
+    PartProcess,
+    costs,
+    plan,
+)
 from graphapi.neo4j_tables import TablesPart
 from graphapi.sample import write_sample_mbox
 
@@ -90,26 +98,31 @@ def test_a_child_reading_another_snapshot_leaves_its_part_to_the_parent(
     assert _files(tmp_path / "2") == _files(tmp_path / "1")
 
 
-def test_the_plan_deals_every_label_and_type_once_heaviest_first() -> None:
-    labels = {"Patch": 1000, "Person": 10}
+def test_the_plan_deals_every_label_and_type_once_costliest_first() -> None:
+    labels = {"Patch": 4000, "Person": 40}
     types = {"REPLY_TO": 3000, "AUTHORED": 900, "TRAILER": 800}
     parts = plan(labels, types, 2)
     assert len(parts) == 2
     assert sorted(n for p in parts for n in p.labels) == sorted(labels)
     assert sorted(t for p in parts for t in p.types) == sorted(types)
-    costs = [
-        sum(labels[n] * NODE_ROW_WEIGHT for n in p.labels) + sum(types[t] for t in p.types)
-        for p in parts
-    ]
-    assert costs[0] >= costs[1] > 0  # the heaviest unit opens the first part
-    assert max(costs) <= sum(costs) / 2 + max(labels["Patch"] * NODE_ROW_WEIGHT, 3000)
+    loads = [sum(labels[n] for n in p.labels) + sum(types[t] for t in p.types) for p in parts]
+    assert loads[0] >= loads[1] > 0  # the parent's part is the costliest
+    assert loads == [4700, 4040]  # longest first: 4000 | 3000, +900, +800 | +40
     assert plan({"Person": 1}, {}, 4) == [Part(("Person",), ())]  # never an empty part
+
+
+def test_a_table_costs_its_rows_props_and_message_bodies() -> None:
+    sizes = ({"Message": (10, 1000), "Person": (10, 1000)}, {"AUTHORED": (10, 20)}, 5000)
+    labels, types = costs(sizes)
+    person = 10 * ROW_NS + 1000 * PROPS_CHAR_NS
+    assert labels == {"Person": person, "Message": person + 5000 * BODY_CHAR_NS}
+    assert types == {"AUTHORED": 10 * ROW_NS + 20 * PROPS_CHAR_NS}
 
 
 def test_a_small_graph_is_one_part(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(neo4j_parts, "MIN_PARALLEL_COST", 1000)
-    assert plan({"Person": 100}, {"AUTHORED": 599}, 2) == [Part(("Person",), ("AUTHORED",))]
-    assert len(plan({"Person": 100}, {"AUTHORED": 600}, 2)) == 2
+    assert plan({"Person": 100}, {"AUTHORED": 899}, 2) == [Part(("Person",), ("AUTHORED",))]
+    assert len(plan({"Person": 100}, {"AUTHORED": 900}, 2)) == 2
 
 
 @pytest.mark.parametrize("workers", [1, 2])
