@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -161,9 +162,12 @@ def _export_parts(
             if answer is None:  # a load committed before the child began: read it here
                 answer = write_part(rows, target, index, parts[index])
             written.append(answer)
-    finally:
+    except BaseException:  # a child killed mid-table leaves its spools: they go too
         for child in children:
             child.stop()
+        for scratch in target.glob(".spool-*"):
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return _finish(target, written)
 
 

@@ -140,3 +140,4 @@ def test_an_edge_whose_end_is_not_a_node_id_is_refused(
         )
     with pytest.raises(SnapshotError):
         export_database_files(broken, tmp_path / "out", workers=workers)
+    assert not list((tmp_path / "out").glob(".spool*"))  # no scratch left by any process
