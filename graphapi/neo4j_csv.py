@@ -15,11 +15,11 @@ from typing import Any
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store.neo4j_codec import NodeState, encode_edge_props, encode_node
-from graphapi.store.neo4j_write import META_CONSTRAINT
 
 __all__ = [
     "ARRAY_DELIMITER",
     "cypher_literal",
+    "edge_lead",
     "edge_properties",
     "field_of",
     "finish_statements",
@@ -61,6 +61,12 @@ def edge_properties(disc: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
 # -- CSV fields ---------------------------------------------------------------------------------
 def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def edge_lead(start: str, end: str, kind: str, disc: str) -> str:
+    """A relationship row's leading fields (start key, end key, type, disc), joined: what
+    `neo4j_rows` has SQLite spell for a database's edges."""
+    return f"{quoted(start)},{quoted(end)},{kind},{quoted(disc)}"
 
 
 def _string(value: str) -> tuple[str, str | None]:
@@ -148,5 +154,7 @@ def map_literal(values: Mapping[str, Any]) -> str:
 
 def finish_statements() -> list[str]:
     """The schema the online store creates (`Neo4jStore.ensure_schema`), same names."""
+    from graphapi.store.neo4j_write import META_CONSTRAINT  # the driver: not in an export child
+
     statements = [cypher.constraint(kind) for kind in NodeKind]
     return [*statements, META_CONSTRAINT, "CALL db.awaitIndexes(300)"]

@@ -28,6 +28,9 @@ and later online loads (`graphapi load --neo4j`) continue from it:
 - `import.sh`: `import.sh import [neo4j-admin options]` runs the importer (offline, server
   stopped), `import.sh finish` runs `finish.cypher` with cypher-shell (server started).
 
+From a database, a graph large enough is written on every core (`neo4j_parts`: labels and
+types dealt between processes reading one snapshot); the files are the same bytes.
+
 Fields are written by hand rather than with `csv`: the importer reads an unquoted empty
 field as "no property" and a quoted one (`""`) as the empty string, a distinction the
 `csv` module does not let us make per field.
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -46,11 +50,11 @@ from graphapi.errors import UsageError
 from graphapi.gcpause import paused_gc
 from graphapi.incremental import KeptFiles, kept_files_of
 from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
-from graphapi.neo4j_csv import finish_statements
+from graphapi.neo4j_csv import edge_lead, finish_statements
 from graphapi.neo4j_mirror import MIRROR_KEY, mirror_mark
+from graphapi.neo4j_parts import costs, plan, start_part, write_part, write_tables
 from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
-from graphapi.neo4j_tables import ImportFiles, Tables
-from graphapi.store.neo4j_codec import NodeState, encode_node
+from graphapi.neo4j_tables import ImportFiles, TablesPart, fixup_statements, merged
 from graphapi.store.neo4j_write import (
     CURSORS_KEY,
     KEPT_FILES_KEY,
@@ -58,6 +62,7 @@ from graphapi.store.neo4j_write import (
     cursors_props,
 )
 from graphapi.store.networkx_store import NetworkXStore
+from loaders.mail.parallel import worker_count
 
 __all__ = ["ImportFiles", "export_database_files", "export_import_files", "read_finish"]
 
@@ -87,16 +92,20 @@ def export_import_files(store: NetworkXStore, out: str | os.PathLike[str]) -> Im
     def edges() -> Iterator[EdgeRow]:
         for source, target, ekey, attrs in graph.edges(keys=True, data=True):
             start, end = graph.nodes[source], graph.nodes[target]
-            ends = (start["kind"].value, end["kind"].value)
-            disc = ekey.partition(":")[2]
-            yield attrs["kind"].value, ends, (start["key"], end["key"], disc), attrs
+            kind, disc = attrs["kind"].value, ekey.partition(":")[2]
+            lead = edge_lead(start["key"], end["key"], kind, disc)
+            yield kind, start["kind"].value, end["kind"].value, lead, attrs
 
     meta = _merging_meta(kept_files_of(store), store.cursors)
     return _export(out, nodes(), edges(), meta)
 
 
 def export_database_files(
-    path: str | os.PathLike[str], out: str | os.PathLike[str], *, follow: bool = True
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    follow: bool = True,
+    workers: int | None = None,
 ) -> ImportFiles:
     """Write the graph of the database at `path` as importer files into `out`, straight from
     its rows (`neo4j_rows`): no graph is built, and memory stays flat however large it is.
@@ -105,13 +114,19 @@ def export_database_files(
     (the mirror mark: the database's identity and generation), so that the next such load
     writes only what it changed. Otherwise it carries the cursors and kept files, for
     merging loads (`load --neo4j` without `--db`).
+
+    `workers`: processes writing the tables (`neo4j_parts`; default `$GRAPHAPI_WORKERS`, else
+    the usable CPUs); the files are the same whatever their number.
     """
     with DatabaseRows(path, identify=follow) as rows:
         if follow:
             meta = [{"key": MIRROR_KEY, **mirror_mark(rows.uuid, rows.generation)}]
         else:
             meta = _merging_meta(rows.kept_files(), rows.cursors())
-        return _export(out, rows.nodes(), rows.edges(), meta)
+        count = worker_count(workers)
+        if count <= 1:
+            return _export(out, rows.nodes(), rows.edges(), meta)
+        return _export_parts(path, out, rows, meta, count)
 
 
 @paused_gc()  # every row is freed by its count: no cycles worth a collection
@@ -121,35 +136,61 @@ def _export(
     edges: Iterable[EdgeRow],
     meta: list[dict[str, Any]],
 ) -> ImportFiles:
-    target = Path(out)
-    _prepare(target)
-    tables = Tables(target)
+    target = _prepare(out)
+    return _finish(target, [write_tables(target, nodes, edges, (META_LABEL, meta))])
+
+
+@paused_gc()
+def _export_parts(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    rows: DatabaseRows,
+    meta: list[dict[str, Any]],
+    count: int,
+) -> ImportFiles:
+    """The tables dealt between this process (the first part, and the meta rows) and
+    children (the others), each reading the snapshot `rows` reads (`neo4j_parts`); a small
+    graph is one part, written here."""
+    target = _prepare(out)
+    parts = plan(*costs(rows.sizes()), count)
+    state = rows.state()
+    children = [start_part(path, target, i, part, state) for i, part in enumerate(parts[1:], 1)]
     try:
-        for kind, key, props, names, placeholder in nodes:
-            state = NodeState(kind, key, props, names or {}, placeholder)
-            tables.node(kind.value, encode_node(state))
-        for kind_value, ends, start, attrs in edges:
-            tables.relationship(kind_value, ends, start, attrs)
-        for row in meta:
-            tables.node(META_LABEL, row)
-        tables.finish([kind.value for kind in NodeKind])
-        _write_finish(target / "finish.cypher", tables.fixup_statements())
-        _write_script(target / "import.sh", tables.files)
-    except BaseException as exc:  # the spools go whatever failed (a bad row, Ctrl-C, ...)
-        tables.discard()
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        written = [write_part(rows, target, 0, parts[0], (META_LABEL, meta))]
+        for index, child in enumerate(children, 1):
+            answer = child.answer()
+            if answer is None:  # a load committed before the child began: read it here
+                answer = write_part(rows, target, index, parts[index])
+            written.append(answer)
+    except BaseException:  # a child killed mid-table leaves its spools: they go too
+        for child in children:
+            child.stop()
+        for scratch in target.glob(".spool-*"):
+            shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return tables.files
+    return _finish(target, written)
 
 
-def _prepare(target: Path) -> None:
+def _finish(target: Path, written: list[TablesPart]) -> ImportFiles:
+    """`finish.cypher` and `import.sh` for the tables written (in one part or several)."""
+    whole = merged(written)
+    try:
+        _write_finish(target / "finish.cypher", fixup_statements(whole.fixups))
+        _write_script(target / "import.sh", whole.files)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return whole.files
+
+
+def _prepare(out: str | os.PathLike[str]) -> Path:
+    target = Path(out)
     try:
         target.mkdir(parents=True, exist_ok=True)
         if any(target.iterdir()):
             raise UsageError(f"{target} is not empty: export into a new or empty directory")
     except OSError as exc:
         raise UsageError(f"cannot use {target}: {exc.strerror or exc}") from exc
+    return target
 
 
 def _with_body(store: NetworkXStore, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,16 @@ from graphapi.neo4j_csv import (
     quoted,
 )
 
-__all__ = ["FIXUP_PROPERTY", "FIXUP_ROWS", "SPOOL_ROWS", "ImportFiles", "Tables"]
+__all__ = [
+    "FIXUP_PROPERTY",
+    "FIXUP_ROWS",
+    "SPOOL_ROWS",
+    "ImportFiles",
+    "Tables",
+    "TablesPart",
+    "fixup_statements",
+    "merged",
+]
 
 #: Rows per server-side transaction of a `finish.cypher` statement.
 FIXUP_ROWS = 10_000
@@ -51,6 +60,13 @@ SPOOL_ROWS = 2_000  # rows per marshalled list in a spool
 
 #: One property column: (name, importer type).
 Column = tuple[str, str]
+#: Where a file goes in the importer's lists: (0, label's rank, label, "", "", n) for a
+#: node file, (1, 0, type, start label, end label, n) for a relationship file, n its place
+#: among its table's files.
+Rank = tuple[int, int, str, str, str, int]
+#: (label or type, is a relationship type) -> each distinct map of unspelt values (as a
+#: Cypher literal) and its index, the row's `_fixup` property
+Fixups = dict[tuple[str, bool], dict[str, int]]
 
 
 @dataclass(slots=True)
@@ -70,6 +86,52 @@ class ImportFiles:
             f"{self.nodes} nodes and {self.relationships} relationships in "
             f"{len(self.node_files) + len(self.relationship_files)} CSV files"
             + (f" ({self.fixups} values set by finish.cypher)" if self.fixups else "")
+        )
+
+
+@dataclass(slots=True)
+class TablesPart:
+    """What one `Tables` wrote, to be merged with the other parts of a parallel export: its
+    files (listed by `ranks`) and the unspelt values of its labels and types."""
+
+    files: ImportFiles
+    ranks: dict[str, Rank]
+    fixups: Fixups
+
+
+def merged(parts: list[TablesPart]) -> TablesPart:
+    """One export's files from the parts that wrote its tables (each label and type in one
+    part): listed as one `Tables` writing them all lists them."""
+    files = ImportFiles()
+    ranks: dict[str, Rank] = {}
+    fixups: Fixups = {}
+    for part in parts:
+        files.nodes += part.files.nodes
+        files.relationships += part.files.relationships
+        files.fixups += part.files.fixups
+        files.largest_field = max(files.largest_field, part.files.largest_field)
+        files.node_files += part.files.node_files
+        files.relationship_files += part.files.relationship_files
+        files.multiline_files += part.files.multiline_files
+        ranks.update(part.ranks)
+        fixups.update(part.fixups)
+    for listed in (files.node_files, files.relationship_files, files.multiline_files):
+        listed.sort(key=ranks.__getitem__)
+    return TablesPart(files, ranks, fixups)
+
+
+def fixup_statements(fixups: Fixups) -> Iterator[str]:
+    """Per label (relationship type) with unspelt values, labels first, by name: one
+    statement setting each marked row's map and removing its mark, in server-side batches.
+    The statement's size grows with the number of distinct maps, never with the number of
+    rows."""
+    for (name, relationship), maps in sorted(fixups.items(), key=lambda item: item[0][::-1]):
+        match = f"MATCH ()-[x:{name}]->()" if relationship else f"MATCH (x:{name})"
+        listed = "[" + ", ".join(maps) + "]"
+        yield (
+            f"{match} WHERE x.{FIXUP_PROPERTY} IS NOT NULL "
+            f"CALL (x) {{ SET x += {listed}[x.{FIXUP_PROPERTY}] REMOVE x.{FIXUP_PROPERTY} }} "
+            f"IN TRANSACTIONS OF {FIXUP_ROWS} ROWS"
         )
 
 
@@ -99,12 +161,13 @@ class _Table:
     def shape_of(self, columns: tuple[Column, ...], marked: bool) -> int:
         return self.shapes.setdefault((columns, marked), len(self.shapes))
 
-    def add(self, start: list[str], encoded: _Encoded | int) -> None:
-        """Spool one row: its leading fields, and its encoding (or a shared one's index)."""
+    def add(self, lead: str, encoded: _Encoded | int) -> None:
+        """Spool one row: its leading fields (joined), and its encoding (or a shared one's
+        index)."""
         if isinstance(encoded, int):
-            self.pending.append((start, encoded))
+            self.pending.append((lead, encoded))
         else:
-            self.pending.append((start, encoded.cells, encoded.shape, encoded.mark))
+            self.pending.append((lead, encoded.cells, encoded.shape, encoded.mark))
         if len(self.pending) >= SPOOL_ROWS:
             self._spill()
         self.rows += 1
@@ -117,26 +180,16 @@ class _Table:
         self.spool.write(block)
         self.pending = []
 
-    def replay(self) -> Iterator[tuple[list[str], dict[str, str], int, int | None]]:
-        """The spooled rows, in the order they came (the spool is removed after)."""
+    def replay(self) -> Iterator[tuple[Any, ...]]:
+        """The spooled rows as they were added, in that order (the spool is removed after):
+        (lead, shared encoding's index) or (lead, cells, shape, mark)."""
         self.spool.close()
         with self.spool_path.open("rb", buffering=_SPOOL_BUFFER) as handle:
             while size := handle.read(8):
-                yield from self._rows(marshal.loads(handle.read(int.from_bytes(size, "little"))))
-        yield from self._rows(self.pending)
+                yield from marshal.loads(handle.read(int.from_bytes(size, "little")))
+        yield from self.pending
         self.pending = []
         self.spool_path.unlink()
-
-    def _rows(
-        self, rows: list[tuple[Any, ...]]
-    ) -> Iterator[tuple[list[str], dict[str, str], int, int | None]]:
-        encodings = self.encodings
-        for row in rows:
-            if len(row) == 2:
-                shared = encodings[row[1]]
-                yield row[0], shared.cells, shared.shape, shared.mark
-            else:
-                yield row
 
 
 @dataclass(slots=True)
@@ -153,14 +206,13 @@ class _File:
 class Tables:
     """Every table of an export, and the values they cannot spell (for `finish.cypher`)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, scratch: str = ".spool") -> None:
         self.out = out
         self.files = ImportFiles()
-        #: per (label or type, is a relationship type): each distinct map of unspelt values
-        #: (as a Cypher literal) and its index, the row's `_fixup` property
-        self.fixups: dict[tuple[str, bool], dict[str, int]] = defaultdict(dict)
+        self.ranks: dict[str, Rank] = {}
+        self.fixups: Fixups = defaultdict(dict)
         self._tables: dict[tuple[str, ...], _Table] = {}
-        self._scratch = out / ".spool"
+        self._scratch = out / scratch
         self._scratch.mkdir()
         self._counts: dict[str, int] = defaultdict(int)
 
@@ -168,26 +220,23 @@ class Tables:
     def node(self, label: str, props: Mapping[str, Any]) -> None:
         """A node: `props` as the online writer stores them (with `key`)."""
         table = self._table((label,), f"nodes-{label}", [f"key:ID({label})", ":LABEL"], False)
-        table.add([quoted(props["key"]), label], self._encode(table, props, "key"))
+        table.add(f"{quoted(props['key'])},{label}", self._encode(table, props, "key"))
 
     def relationship(
-        self,
-        kind: str,
-        ends: tuple[str, str],
-        start: tuple[str, str, str],
-        props: str | Mapping[str, Any],
+        self, kind: str, source: str, target: str, fields: str, props: str | Mapping[str, Any]
     ) -> None:
-        """A relationship of type `kind` between labels `ends`: `start` its start key, end key
-        and disc; `props` the graph's edge attributes (`kind` aside), or their JSON text (the
-        database's row: encoded once per distinct short text)."""
-        source, target = ends
-        table = self._table(
-            (kind, source, target),
-            f"rels-{kind}",
-            [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"],
-            True,
-        )
-        fields = [quoted(start[0]), quoted(start[1]), kind, quoted(start[2])]
+        """A relationship of type `kind` from a `source` to a `target` label: `fields` its
+        leading fields joined (`neo4j_csv.edge_lead`: start key, end key, type, disc); `props`
+        the graph's edge attributes (`kind` aside), or their JSON text (the database's row:
+        encoded once per distinct short text)."""
+        table = self._tables.get((kind, source, target))
+        if table is None:
+            table = self._table(
+                (kind, source, target),
+                f"rels-{kind}",
+                [f":START_ID({source})", f":END_ID({target})", ":TYPE", "disc:string"],
+                True,
+            )
         if isinstance(props, str):
             found = table.shared.get(props)
             if found is None:
@@ -237,33 +286,49 @@ class Tables:
         """Write every table's files: nodes in `node_order` of labels (others after), then
         relationships by type, start and end label; the scratch directory is removed."""
         order = {label: index for index, label in enumerate(node_order)}
-        nodes = sorted(
-            (t for t in self._tables.values() if not t.owner[1]),
-            key=lambda t: (order.get(t.owner[0], len(order)), t.owner[0]),
-        )
-        rels = sorted((ident, t) for ident, t in self._tables.items() if t.owner[1])
-        for table in [*nodes, *(t for _, t in rels)]:
-            self._write_table(table)
+        tables: list[tuple[tuple[int, int, str, str, str], _Table]] = []
+        for ident, table in self._tables.items():
+            if table.owner[1]:
+                tables.append(((1, 0, ident[0], ident[1], ident[2]), table))
+            else:
+                tables.append(((0, order.get(ident[0], len(order)), ident[0], "", ""), table))
+        for rank, table in sorted(tables, key=lambda item: item[0]):
+            self._write_table(table, rank)
         shutil.rmtree(self._scratch)
 
-    def _write_table(self, table: _Table) -> None:
+    def part(self) -> TablesPart:
+        """What `finish` wrote, to merge with other parts (`merged`)."""
+        return TablesPart(self.files, self.ranks, dict(self.fixups))
+
+    def _write_table(self, table: _Table, rank: tuple[int, int, str, str, str]) -> None:
         files, file_of_shape = self._plan(table)
+        self.ranks.update((csv.path.name, (*rank, n)) for n, csv in enumerate(files))
         for csv in files:
             csv.handle = csv.path.open("w", encoding="utf-8", newline="")
             extra = [f"{FIXUP_PROPERTY}:int"] if csv.marked else []
             columns = [f"{name}:{kind}" for name, kind in csv.columns]
             csv.handle.write(",".join([*table.header, *columns, *extra]) + "\n")
         largest = self.files.largest_field
-        for start, cells, shape, mark in table.replay():
-            csv = file_of_shape[shape]
-            fields = start + [cells.get(name, "") for name, _ in csv.columns]
-            if csv.marked:
-                fields.append("" if mark is None else str(mark))
-            line = ",".join(fields)
+        #: a shared encoding's file and fields after the lead (with their longest): spelt once
+        tails: dict[int, tuple[_File, str, int]] = {}
+        for row in table.replay():
+            if len(row) == 2:
+                lead, index = row
+                found = tails.get(index)
+                if found is None:
+                    shared = table.encodings[index]
+                    csv = file_of_shape[shared.shape]
+                    found = tails[index] = (csv, *_tail(csv, shared.cells, shared.mark))
+                csv, tail, longest = found
+            else:
+                lead, cells, shape, mark = row
+                csv = file_of_shape[shape]
+                tail, longest = _tail(csv, cells, mark)
+            line = lead + tail
             if not csv.multiline and ("\n" in line or "\r" in line):
                 csv.multiline = True
-            if len(line) > largest:  # no field is longer than its line
-                largest = max(largest, max(map(len, fields)))
+            if len(line) > largest:  # no field is longer than its line, nor a lead's field
+                largest = max(largest, longest, len(lead))  # than the lead: a bound
             assert csv.handle is not None
             csv.handle.write(line + "\n")
         self.files.largest_field = largest
@@ -311,24 +376,20 @@ class Tables:
         self._counts[stem] += 1
         return self.out / f"{stem}-{self._counts[stem]}.csv"
 
-    def fixup_statements(self) -> Iterator[str]:
-        """Per label (relationship type) with unspelt values: one statement setting each
-        marked row's map and removing its mark, in server-side batches. The statement's
-        size grows with the number of distinct maps, never with the number of rows."""
-        for (name, relationship), maps in self.fixups.items():
-            match = f"MATCH ()-[x:{name}]->()" if relationship else f"MATCH (x:{name})"
-            listed = "[" + ", ".join(maps) + "]"
-            yield (
-                f"{match} WHERE x.{FIXUP_PROPERTY} IS NOT NULL "
-                f"CALL (x) {{ SET x += {listed}[x.{FIXUP_PROPERTY}] REMOVE x.{FIXUP_PROPERTY} }} "
-                f"IN TRANSACTIONS OF {FIXUP_ROWS} ROWS"
-            )
-
     def discard(self) -> None:
         """After a failure: close and remove the spools."""
         for table in self._tables.values():
             table.spool.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def _tail(csv: _File, cells: dict[str, str], mark: int | None) -> tuple[str, int]:
+    """A row's fields after its lead in `csv` (each after a comma; empty where the row has
+    no such property), and the length of the longest."""
+    fields = [cells.get(name, "") for name, _ in csv.columns]
+    if csv.marked:
+        fields.append("" if mark is None else str(mark))
+    return "".join("," + f for f in fields), max(map(len, fields), default=0)
 
 
 def _stored(attrs: Mapping[str, Any]) -> dict[str, Any]:
