@@ -1,18 +1,43 @@
-"""The graph of the small digest fixture, built once per session."""
+"""Shared fixtures: the graph of the small digest fixture, built once per session; a sample
+list's database; a connection to a module's database (`saved`)."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from graphapi import database
 from graphapi.loading import load_sources
+from graphapi.sample import write_sample_mbox
 from graphapi.schema import Context, schema
+from graphapi.snapshot import write_snapshot
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.identity.companies import load_company_map
 from tests.conftest import FIXTURES
 
 SMALL_DIGEST = FIXTURES / "digest" / "small.txt"
+
+
+def sample_database(root: Path, series_count: int) -> Path:
+    """A database (`root/g.db`) of a synthetic list of `series_count` series."""
+    mbox = root / "list.mbox"
+    write_sample_mbox(mbox, series_count=series_count)
+    store = NetworkXStore()
+    load_sources(store, [mbox])
+    write_snapshot(store, root / "g.db")
+    return root / "g.db"
+
+
+@pytest.fixture
+def conn(saved: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the module's database: the module defines the `saved` fixture."""
+    connection = database.connect(saved)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,37 +5,21 @@ nothing else may be read."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from graphapi import database
-from graphapi.loading import load_sources
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
 from graphapi.region_graph import RegionGraph
-from graphapi.sample import write_sample_mbox
-from graphapi.snapshot import graph_of, write_snapshot
+from graphapi.snapshot import graph_of
 from graphapi.store.networkx_store import NetworkXStore
+from tests.graphapi.conftest import sample_database
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("regiongraph")
-    mbox = root / "list.mbox"
-    write_sample_mbox(mbox, series_count=6)
-    store = NetworkXStore()
-    load_sources(store, [mbox])
-    write_snapshot(store, root / "g.db")
-    return root / "g.db"
-
-
-@pytest.fixture
-def conn(saved: Path) -> Iterator[sqlite3.Connection]:
-    connection = database.connect(saved)
-    yield connection
-    connection.close()
+    return sample_database(tmp_path_factory.mktemp("regiongraph"), series_count=6)
 
 
 def _edges(graph: Any, nid: str) -> list[tuple[Any, ...]]:

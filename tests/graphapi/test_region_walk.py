@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from graphapi import database, message_index
+from graphapi import message_index
 from graphapi.identity import Identities
 from graphapi.loading import load_sources
 from graphapi.region import find_region, walk_region
@@ -33,13 +32,6 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with open_for_load(root / "g.db") as store:
         load_sources(store, [root / "list.mbox", scenarios])
     return root / "g.db"
-
-
-@pytest.fixture
-def conn(saved: Path) -> Iterator[sqlite3.Connection]:
-    connection = database.connect(saved)
-    yield connection
-    connection.close()
 
 
 def _order(conn: sqlite3.Connection) -> list[str]:

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 
 from graphapi import database, row_diff
-from graphapi.loading import load_sources
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
-from graphapi.sample import write_sample_mbox
 from graphapi.snapshot import read_snapshot, write_snapshot
 from graphapi.store.networkx_store import NetworkXStore
+from tests.graphapi.conftest import sample_database
 
 Tables = dict[str, list[tuple[Any, ...]]]
 
@@ -25,13 +24,7 @@ Tables = dict[str, list[tuple[Any, ...]]]
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database of a small sample list."""
-    root = tmp_path_factory.mktemp("rowdiff")
-    mbox = root / "list.mbox"
-    write_sample_mbox(mbox, series_count=5)
-    store = NetworkXStore()
-    load_sources(store, [mbox])
-    write_snapshot(store, root / "g.db")
-    return root / "g.db"
+    return sample_database(tmp_path_factory.mktemp("rowdiff"), series_count=5)
 
 
 def _tables(path: Path) -> Tables:
