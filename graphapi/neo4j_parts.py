@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from graphapi.model import NodeKind
 
 if TYPE_CHECKING:  # a child imports them only once it has asked to die with its parent
-    from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow
+    from graphapi.neo4j_rows import DatabaseRows, EdgeRow, NodeRow, Sizes, State
     from graphapi.neo4j_tables import TablesPart
 
 __all__ = [
@@ -61,10 +61,6 @@ BODY_CHAR_NS = 9
 #: Below this cost (2 CPU seconds) one process writes everything: a child's start (an
 #: interpreter, ~0.25 s) and its scans of the tables would eat what it saves.
 MIN_PARALLEL_COST = 2_000_000_000
-#: (rows, props characters) per label, the same per type, message body characters
-Sizes = tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], int]
-#: (generation, identity or None): the state of the database a part must be read at.
-State = tuple[int, str | None]
 
 
 @dataclass(frozen=True, slots=True)

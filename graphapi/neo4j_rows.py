@@ -25,13 +25,17 @@ from graphapi.model import MESSAGE_BODY_LIMIT, NodeKind
 if TYPE_CHECKING:  # an export child (`neo4j_parts`) starts without it
     from graphapi.incremental import KeptFiles
 
-__all__ = ["DatabaseRows", "EdgeRow", "NodeRow"]
+__all__ = ["DatabaseRows", "EdgeRow", "NodeRow", "Sizes", "State"]
 
 #: (kind, key, props, name sightings or None, placeholder)
 NodeRow = tuple[NodeKind, str, dict[str, Any], dict[str, int] | None, bool]
 #: (type, start label, end label, the row's leading fields (`neo4j_csv.edge_lead`: start key,
 #: end key, type, disc), props: JSON text or a dict)
 EdgeRow = tuple[str, str, str, str, "str | Mapping[str, Any]"]
+#: (rows, props characters) per label, the same per type, message body characters
+Sizes = tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], int]
+#: (generation, identity or None): the state of the database a part must be read at.
+State = tuple[int, str | None]
 
 _MESSAGE = NodeKind.MESSAGE.value
 #: A message node's body is in `messages` (the corpus), cut as the online writer cuts it.
@@ -129,12 +133,12 @@ class DatabaseRows:
         texts = {name: db.get_meta(self.conn, meta) for name, meta in _KEPT.items()}
         return KeptFiles(**texts)
 
-    def state(self) -> tuple[int, str | None]:
+    def state(self) -> State:
         """The generation and identity the transaction reads: another transaction reading
         the same ones reads the same rows (every load writing them bumps the generation)."""
         return self.generation, db.get_meta(self.conn, "uuid")
 
-    def sizes(self) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]], int]:
+    def sizes(self) -> Sizes:
         """(rows, characters of props) per node label, the same per relationship type, and
         the characters of the message bodies the nodes carry (estimated from a sample):
         what each table costs to write (`neo4j_parts.costs`)."""
