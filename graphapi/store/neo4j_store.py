@@ -403,6 +403,8 @@ class Neo4jStore(Neo4jConnection):
     def ties_many(self, query: TieQuery, keys: Sequence[str], first: int) -> list[list[Tie]]:
         """Each key's ties, kept per database state (a hub's are an aggregate over much of
         the graph); the keys not kept are asked for in one statement."""
+        if not keys:
+            return []  # not even the mark's round trip
         questions: list[Hashable] = [("ties", query, first, key) for key in keys]
         key_of = dict(zip(questions, keys, strict=True))
 
@@ -412,8 +414,6 @@ class Neo4jStore(Neo4jConnection):
             groups = self._per_key(statement, wanted, kinds=list(query.kinds), first=first)
             return [shape.ties(rows, first) for rows in groups]
 
-        if not questions:
-            return []
         return self.kept.answers(self.database_mark(), questions, compute)
 
     def lineage_many(self, series_keys: Sequence[str]) -> list[list[NodeData]]:
