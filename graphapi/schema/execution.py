@@ -199,16 +199,20 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
     request, so every item of a list shares it.
     """
 
-    _steps: dict[int, tuple[Any, list[_Step]]]
-    _list_plans: dict[tuple[int, int], tuple[Any, _Object | None]]
-
     # -- plans ---------------------------------------------------------------------------
+    @cached_property
+    def _steps(self) -> dict[int, tuple[Any, list[_Step]]]:
+        """This request's selection plans, by grouped field set (`_steps_of`)."""
+        return {}
+
+    @cached_property
+    def _list_plans(self) -> dict[tuple[int, int], tuple[Any, _Object | None]]:
+        """This request's plans of lists of objects, by type and selection (`_list_plan`)."""
+        return {}
+
     def _steps_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[_Step]:
         """The fields of a selection set on `parent_type`, each with its short path or None."""
-        try:
-            steps = self._steps
-        except AttributeError:
-            steps = self._steps = {}
+        steps = self._steps
         kept = steps.get(id(grouped_field_set))
         if kept is not None and kept[0] is grouped_field_set:
             return kept[1]
@@ -355,10 +359,7 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
 
     def _list_plan(self, return_type: Any, details: Any) -> _Object | None:
         """`_value_plan` of a list of objects, made once per request and selection."""
-        try:
-            plans = self._list_plans
-        except AttributeError:
-            plans = self._list_plans = {}
+        plans = self._list_plans
         key = (id(return_type), id(details))
         kept = plans.get(key)
         if kept is None or kept[0] is not details:
