@@ -107,6 +107,15 @@ def ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}x" if base > 0 else "n/a"
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's waited-for children so far: the
+    difference around a `subprocess.run` is that child's CPU."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     import resource

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -40,7 +39,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import KVM_PPC_BUNDLE, ROOT, clone_inbox, commit_at, machine, print_table, temp_dir
+from benchlib import (
+    KVM_PPC_BUNDLE,
+    ROOT,
+    children_cpu,
+    clone_inbox,
+    commit_at,
+    machine,
+    print_table,
+    temp_dir,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -70,19 +78,14 @@ class Result:
         return self.wall["export"] + self.wall["import"] + self.wall["finish"]
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _step(result: Result, name: str, args: list[str], env: dict[str, str] | None = None) -> str:
     """Run one child; its wall and CPU seconds under `name`; its output."""
-    cpu, started = _children_cpu(), time.perf_counter()
+    cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run(
         args, cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", check=False
     )
     result.wall[name] = time.perf_counter() - started
-    result.cpu[name] = _children_cpu() - cpu
+    result.cpu[name] = children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(
             f"{name} failed ({done.returncode}):\n{(done.stdout + done.stderr)[-3000:]}"

@@ -17,35 +17,29 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchlib import ROOT, machine, median, print_table, temp_dir
+from benchlib import ROOT, children_cpu, machine, median, print_table, temp_dir
 
 PY = sys.executable
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _export(path: str, db: str, out: Path, workers: int) -> tuple[float, float, int]:
     """(wall s, CPU s, relationships) of one export child."""
     env = {**os.environ, "PYTHONPATH": path, "GRAPHAPI_WORKERS": str(workers)}
     args = ["-m", "graphapi", "export-graph", "--db", db, "--format", "neo4j-import"]
-    cpu, start = _cpu(), time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run(
         [PY, *args, "--output", str(out)], env=env, check=True, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
     words = done.stdout.split() or done.stderr.split()
     rels = int(words[words.index("relationships") - 1]) if "relationships" in words else 0
-    return wall, _cpu() - cpu, rels
+    return wall, children_cpu() - cpu, rels
 
 
 def _same(a: Path, b: Path) -> bool:
