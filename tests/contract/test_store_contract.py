@@ -188,7 +188,9 @@ def test_bounded_neighbourhoods_are_cut_alike(pair: StorePair) -> None:
     ring and for bounds with room to spare; both kinds of case occur."""
     cut = whole = 0
     for nid, depth, first in bounded_neighborhoods(pair.nx):
-        kind, key = split_node_id(nid) or (NodeKind.PERSON, "")
+        parsed = split_node_id(nid)
+        assert parsed is not None, nid
+        kind, key = parsed
         expected = pair.nx.neighborhood(kind, key, depth, first)
         assert pair.neo.neighborhood(kind, key, depth, first) == expected, (nid, depth, first)
         assert len(expected.nodes) == min(first, expected.node_total)
