@@ -245,7 +245,10 @@ class KeptRefresher:
         while not self._stop.wait(self._interval):
             try:
                 mark = self._read_mark()
-                if mark is not None and mark == last and mark != self._kept.mark:
+                settled = mark is not None and mark == last
+                # (with nothing asked yet a refresh keeps nothing: `refreshed` stops a
+                # refresh every look until the first question)
+                if settled and mark not in (self._kept.mark, self.refreshed):
                     self._kept.refresh(mark)
                     self.refreshes += 1
                     self.refreshed = mark

@@ -295,6 +295,23 @@ def test_the_refresher_waits_for_the_mark_to_settle() -> None:
     assert seen[:4] == [1, 2, 3, 3]
 
 
+def test_the_refresher_refreshes_once_per_mark_even_with_nothing_asked() -> None:
+    kept = KeptAnswers()
+    looks: list[int] = []
+
+    def read_mark() -> int:
+        looks.append(1)
+        return 7
+
+    with kept_refresher(kept, read_mark) as refresher:
+        deadline = time.monotonic() + 10
+        while len(looks) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(looks) >= 20
+    assert refresher.refreshes == 1
+    assert refresher.refreshed == 7
+
+
 def kept_refresher(kept: KeptAnswers, read_mark: Callable[[], int]) -> KeptRefresher:
     return KeptRefresher(kept, read_mark, interval=0.01)
 
