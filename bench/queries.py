@@ -187,24 +187,25 @@ def canonical_queries(store: NetworkXStore) -> list[Query]:
     company_name = company.get("name", company.key)
     series = busiest_series(store)
     path = busiest_file(store)
-    direct: list[Callable[[], object]] = [
-        lambda: None,
-        lambda: person_reviewers(store, email),
-        lambda: company_ties(store, company_name),
-        lambda: series_lineage(store, series),
-        lambda: file_people(store, path),
-        lambda: store.neighborhood(NodeKind.PERSON, person.key, 2, NEIGHBORHOOD_FIRST),
-        lambda: store.review_network(
+    direct: dict[str, Callable[[], object]] = {  # by name: a twin cannot pair with another
+        "__typename (framework floor)": lambda: None,
+        "person's reviewers": lambda: person_reviewers(store, email),
+        "company's review ties": lambda: company_ties(store, company_name),
+        "series, versions, dependencies": lambda: series_lineage(store, series),
+        "file's authors and reviewers": lambda: file_people(store, path),
+        "2-hop neighbourhood": lambda: store.neighborhood(
+            NodeKind.PERSON, person.key, 2, NEIGHBORHOOD_FIRST
+        ),
+        "person-level review network": lambda: store.review_network(
             level="PERSON", kinds=REVIEW_KINDS, since=None, until=None, min_weight=1, first=100
         ),
-        lambda: store.stats(100),
-        lambda: series_page(store),
-    ]
+        "stats": lambda: store.stats(100),
+        "20 series, versions, dependencies": lambda: series_page(store),
+    }
     texts = canonical_texts(email, company_name, series, path, person.id)
-    return [
-        Query(name, text, variables, twin)
-        for (name, text, variables), twin in zip(texts, direct, strict=True)
-    ]
+    if [name for name, _, _ in texts] != list(direct):
+        raise AssertionError("canonical_texts and their store-direct twins differ")
+    return [Query(name, text, variables, direct[name]) for name, text, variables in texts]
 
 
 def most_reviewed(store: NetworkXStore, level: str) -> NodeData:
