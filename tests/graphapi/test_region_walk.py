@@ -14,7 +14,7 @@ import pytest
 from graphapi import message_index
 from graphapi.identity import Identities
 from graphapi.loading import load_sources
-from graphapi.region import find_region, walk_region
+from graphapi.region import UNDATED_REFUSAL, find_region, walk_region
 from graphapi.region_names import _produced, name_indexes, stored_names
 from graphapi.sample import write_sample_mbox
 from graphapi.snapshot import open_for_load
@@ -80,8 +80,7 @@ def test_the_walk_stops_past_the_share_and_refuses_what_the_scan_refuses(
     assert walk_region(index, order, len(order), set(order)).refusal == "a fresh load"
     conn.execute("INSERT INTO message_keys VALUES (?, 0, ?)", (message_index.UNDATED, order[0]))
     # refused for the undated message, not for the share (which would refuse it already)
-    undated = "the corpus holds digest entries or undated messages"
-    assert walk_region(index, order, len(order), changed).refusal == undated
+    assert walk_region(index, order, len(order), changed).refusal == UNDATED_REFUSAL
 
 
 def _identities(entries: dict[str, message_index.Entry]) -> Identities:
