@@ -209,10 +209,11 @@ def begin(conn: sqlite3.Connection) -> None:
 
 def read(conn: sqlite3.Connection, keys: Sequence[str] | None = None) -> dict[str, Entry]:
     """The stored entries (of `keys`, or all); a message without one is left out."""
-    if keys is None:
-        rows: Iterable[tuple[str, str]] = conn.execute("SELECT key, data FROM message_index")
-        return {key: _decode(key, data) for key, data in rows}
-    rows = rows_keyed(conn, "key, data FROM message_index", "key", keys)
+    rows: Iterable[tuple[str, str]] = (
+        conn.execute("SELECT key, data FROM message_index")
+        if keys is None
+        else rows_keyed(conn, "key, data FROM message_index", "key", keys)
+    )
     return {key: _decode(key, data) for key, data in rows}
 
 

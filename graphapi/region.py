@@ -35,7 +35,15 @@ from loaders.records import Message
 if TYPE_CHECKING:
     from graphapi.message_index import Entry, StoredIndex
 
-__all__ = ["MAX_SHARE", "UNDATED", "Region", "find_region", "links_of", "walk_region"]
+__all__ = [
+    "MAX_SHARE",
+    "UNDATED",
+    "UNDATED_REFUSAL",
+    "Region",
+    "find_region",
+    "links_of",
+    "walk_region",
+]
 
 #: The `message_keys` token of a message no region can hold (the grouping fallback matches
 #: an undated message or a digest entry at any distance in time).
@@ -44,6 +52,8 @@ UNDATED = "undated:"
 #: A region holding more than this share of the corpus is rebuilt whole (as fast, simpler);
 #: `GRAPHAPI_REGION_SHARE` sets another (tests set 1.0 to take every update the short way).
 MAX_SHARE = 0.2
+#: Why a corpus holding such a message has no region.
+UNDATED_REFUSAL = "the corpus holds digest entries or undated messages"
 _BUCKET_SECONDS = 2 * 3600  # the grouping fallback's window (`threads._FALLBACK_WINDOW`)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -154,7 +164,7 @@ def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
     join = scan.union.join
     for key, entry in entries.items():
         if entry.date is None or entry.digest:
-            scan.refusal = "the corpus holds digest entries or undated messages"
+            scan.refusal = UNDATED_REFUSAL
             return scan
         join(entry.links)  # the first is the message's own, "t:" + key (`links_of`)
         for tail in entry.tails:
@@ -162,6 +172,13 @@ def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
         (scan.new_paths if key in changed else scan.known_before).update(entry.known)
     scan.new_paths -= scan.known_before
     return scan
+
+
+def _nothing_to_region(changed: set[str], total: int) -> str | None:
+    """Why `changed` (new keys, of `total` in the corpus) cannot have a region at all."""
+    if not changed:
+        return "nothing new"
+    return "a fresh load" if len(changed) >= total else None
 
 
 def _max_share() -> float:
@@ -174,12 +191,11 @@ def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: s
     full path completes, follow shared link keys until nothing new is reached (the
     component the union-find of `find_region` gives them). `order`: the corpus' keys in
     its order, `total` of them. Stops, refusing, once past the share a region may hold."""
-    if not changed:
-        return Region(refusal="nothing new")
-    if len(changed) >= total:
-        return Region(refusal="a fresh load")
+    refusal = _nothing_to_region(changed, total)
+    if refusal is not None:
+        return Region(refusal=refusal)
     if index.holds(UNDATED):
-        return Region(refusal="the corpus holds digest entries or undated messages")
+        return Region(refusal=UNDATED_REFUSAL)
     known_before = {path for path, key in index.with_prefix("path:") if key not in changed}
     new_paths = {p for e in index.entries(changed).values() for p in e.known} - known_before
     pulled = index.keys_with("tail:" + tail for path in new_paths for tail in suffixes(path))
@@ -207,10 +223,9 @@ def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:
     load's included, in the corpus' order) that the messages of `changed` (keys added by
     this load) can change; `refusal` set when there is none. Its messages are given by
     `Region.read`."""
-    if not changed:
-        return Region(refusal="nothing new")
-    if len(changed) >= len(entries):
-        return Region(refusal="a fresh load")
+    refusal = _nothing_to_region(changed, len(entries))
+    if refusal is not None:
+        return Region(refusal=refusal)
     scan = _scan(entries, changed)
     if scan.refusal is not None:
         return Region(refusal=scan.refusal)

@@ -33,7 +33,7 @@ import networkx as nx
 from graphapi.database import rows_keyed
 from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
 from graphapi.model import GraphBatch
-from graphapi.store.nx_write import edge_ends
+from graphapi.store.nx_write import edge_key
 
 __all__ = ["RegionGraph"]
 
@@ -100,10 +100,8 @@ class RegionGraph:
 
     def records(self, batch: GraphBatch) -> None:
         """Read what writing `batch` merges into: its nodes, its edges' ends, its edges."""
-        ends = [end for edge in batch.edges for end in edge_ends(edge)]
-        keys = [
-            (*edge_ends(edge), f"{edge.kind._value_}:{edge.discriminator}") for edge in batch.edges
-        ]
+        keys = [edge_key(edge) for edge in batch.edges]
+        ends = [end for key in keys for end in key[:2]]
         self.edges(keys, [f"{r.kind._value_}:{r.key}" for r in batch.nodes] + ends)
 
     def edges(self, keys: Iterable[EdgeKey], nodes: Iterable[str] = ()) -> None:

@@ -30,7 +30,7 @@ from graphapi.ingest import batch_from_assembly
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
 from graphapi.region import Region
 from graphapi.region_graph import RegionGraph
-from graphapi.region_names import Lookup, Names, name_index_of
+from graphapi.region_names import Lookup, Names
 from graphapi.row_diff import Touched
 from graphapi.store import nx_graph
 from graphapi.store.networkx_store import NetworkXStore
@@ -41,7 +41,7 @@ from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
 from loaders.records import Message
 
-__all__ = ["apply_region", "name_index_of"]
+__all__ = ["apply_region"]
 
 OWNED = frozenset({NodeKind.MESSAGE, NodeKind.SERIES, NodeKind.PATCH, NodeKind.REF})
 #: Where an owned row's edge may end outside the region.

@@ -40,7 +40,7 @@ from graphapi.store.base import (
     TieQuery,
     ViewGraph,
 )
-from graphapi.store.nx_write import GraphWriter, edge_ends
+from graphapi.store.nx_write import GraphWriter, edge_key
 
 if TYPE_CHECKING:
     from graphapi.message_index import StoredIndex
@@ -214,9 +214,9 @@ class NetworkXStore:
         nodes, edges = self.touched
         nodes.update(f"{r.kind._value_}:{r.key}" for r in batch.nodes)
         for edge in batch.edges:
-            source, target = edge_ends(edge)
-            nodes.update((source, target))
-            edges.add((source, target, f"{edge.kind._value_}:{edge.discriminator}"))
+            key = edge_key(edge)
+            nodes.update(key[:2])
+            edges.add(key)
 
     def _writable(self) -> None:
         """Refuse to write a graph read for serving: it shares attribute dicts between edges

@@ -27,7 +27,7 @@ from graphapi.model import EdgeRecord, NodeKind, NodeRecord
 from graphapi.store import nx_graph
 from graphapi.store.node_merge import merge_record, new_node, refresh_name
 
-__all__ = ["GraphWriter", "edge_ends"]
+__all__ = ["GraphWriter", "edge_ends", "edge_key"]
 
 
 def edge_ends(record: EdgeRecord) -> tuple[str, str]:
@@ -36,6 +36,11 @@ def edge_ends(record: EdgeRecord) -> tuple[str, str]:
     source_kind, source_key = record.source
     target_kind, target_key = record.target
     return f"{source_kind._value_}:{source_key}", f"{target_kind._value_}:{target_key}"
+
+
+def edge_key(record: EdgeRecord) -> tuple[str, str, str]:
+    """The (source id, target id, edge key) of an edge record: its row's key."""
+    return (*edge_ends(record), f"{record.kind._value_}:{record.discriminator}")
 
 
 class GraphWriter:

@@ -431,7 +431,7 @@ def test_shortlog_names_resolve_as_a_whole_load_resolves_them(tmp_path: Path) ->
     from graphapi.identity import Identities
     from graphapi.ingest import batch_from_assembly
     from graphapi.model import EdgeKind
-    from graphapi.region_write import name_index_of
+    from graphapi.region_names import name_index_of
     from loaders.assembly.assemble import assemble, normalise_title
     from loaders.identity.mailmap import parse_mailmap
 
