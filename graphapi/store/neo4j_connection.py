@@ -13,7 +13,8 @@ once it is back.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -32,7 +33,13 @@ from graphapi.errors import StoreUnavailable, UsageError
 from graphapi.model import NodeKind
 from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_write as writing
-from graphapi.store.neo4j_kept import KeptAnswers, KeptRefresher
+from graphapi.store.neo4j_kept import (
+    FOLLOW_SECONDS,
+    UNFOLLOWED,
+    FollowedMark,
+    KeptAnswers,
+    KeptRefresher,
+)
 from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
 __all__ = ["BATCH_ROWS_ENV", "DEFAULT_DATABASE", "Neo4jConnection", "Neo4jSettings", "WriteStats"]
@@ -134,6 +141,7 @@ class Neo4jConnection:
         self.chunk_rows = _chunk_rows()
         self._schema_ready = False
         self.kept = KeptAnswers()  # costly answers, for the database's current mark
+        self.followed = FollowedMark()  # the mark as a refresher last read it
 
     @classmethod
     def connect(cls, settings: Neo4jSettings, *, retry_seconds: float = 5.0) -> Self:
@@ -180,7 +188,14 @@ class Neo4jConnection:
     def database_mark(self) -> Hashable | None:
         """The database's state: the bookmark of a read, naming the last transaction it
         committed (None if the server gives none). Any commit changes it, whoever made it;
-        `neo4j_kept` keeps answers per mark. One round trip, seeing the store's own writes."""
+        `neo4j_kept` keeps answers per mark. While a refresher follows the mark, the mark it
+        last read (no round trip; another process's commit shows within its look, this
+        connection's own writes at once); else `read_mark`'s."""
+        followed = self.followed.current()
+        return self.read_mark() if followed is UNFOLLOWED else followed
+
+    def read_mark(self) -> Hashable | None:
+        """The database's mark, read now: one round trip, seeing the store's own writes."""
 
         def once() -> Hashable | None:
             with self._read_session() as session:
@@ -189,10 +204,11 @@ class Neo4jConnection:
 
         return self._retrying(once)
 
-    def refresher(self, interval: float = 2.0) -> KeptRefresher:
-        """A thread (a context manager) that computes the kept answers again in the
-        background after a load (`neo4j_kept.KeptRefresher`); the server runs one."""
-        return KeptRefresher(self.kept, self.database_mark, interval)
+    def refresher(self, interval: float = FOLLOW_SECONDS) -> KeptRefresher:
+        """A thread (a context manager) that follows the database's mark for the requests
+        and computes the kept answers again in the background after a load
+        (`neo4j_kept.KeptRefresher`); the server runs one."""
+        return KeptRefresher(self.kept, self.read_mark, interval, followed=self.followed)
 
     def _retrying(self, call: Callable[[], T]) -> T:
         """`call`, again once if its connection was found dead; `StoreUnreachable` if the
@@ -231,11 +247,17 @@ class Neo4jConnection:
                 raise _unreachable(exc) from exc
             raise
 
-    def _session(self) -> Session:
-        return self.driver.session(
-            database=self.database,
-            bookmark_manager=self.driver.execute_query_bookmark_manager,
-        )
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A write session; no followed mark is used while it is open (`FollowedMark`)."""
+        with (
+            self.followed.writing(),
+            self.driver.session(
+                database=self.database,
+                bookmark_manager=self.driver.execute_query_bookmark_manager,
+            ) as session,
+        ):
+            yield session
 
     def ensure_schema(self) -> None:
         """A uniqueness constraint (hence an index) on `key` for every label; idempotent."""
@@ -248,7 +270,8 @@ class Neo4jConnection:
         self._schema_ready = True
 
     def _run_write(self, query: str) -> None:
-        self._guard(lambda: self.driver.execute_query(query, database_=self.database))
+        with self.followed.writing():
+            self._guard(lambda: self.driver.execute_query(query, database_=self.database))
 
     def clear(self) -> None:
         """Delete every node and relationship of the database (tests, re-imports)."""
@@ -257,9 +280,10 @@ class Neo4jConnection:
 
     def _run(self, query: str, **params: Any) -> list[Record]:
         """One statement in its own write transaction, on the leader, without a time limit."""
-        records, _, _ = self._guard(
-            lambda: self.driver.execute_query(query, params, database_=self.database)
-        )
+        with self.followed.writing():
+            records, _, _ = self._guard(
+                lambda: self.driver.execute_query(query, params, database_=self.database)
+            )
         return list(records)
 
     def _run_auto(self, query: str) -> None:

@@ -25,7 +25,13 @@ from graphapi.loading import load_into_store
 from graphapi.sample import generate_messages, write_mboxrd
 from graphapi.schema import Context, schema
 from graphapi.store.base import GraphStore
-from graphapi.store.neo4j_kept import KeptAnswers, KeptRefresher, weight_of
+from graphapi.store.neo4j_kept import (
+    UNFOLLOWED,
+    FollowedMark,
+    KeptAnswers,
+    KeptRefresher,
+    weight_of,
+)
 from graphapi.store.neo4j_store import Neo4jStore
 from graphapi.store.networkx_store import NetworkXStore
 from loaders.identity.companies import load_company_map
@@ -313,7 +319,7 @@ def test_the_refresher_refreshes_once_per_mark_even_with_nothing_asked() -> None
 
 
 def kept_refresher(kept: KeptAnswers, read_mark: Callable[[], int]) -> KeptRefresher:
-    return KeptRefresher(kept, read_mark, interval=0.01)
+    return KeptRefresher(kept, read_mark, interval=0.01, settle=0.015)
 
 
 @pytest.mark.neo4j
@@ -353,3 +359,68 @@ def _loaded_nx(paths: list[Path], companies: Any) -> NetworkXStore:
     for path in paths:
         load_into_store(store, [path], companies)
     return store
+
+
+def test_a_followed_mark_is_used_only_while_fresh_and_no_write_is_near() -> None:
+    followed = FollowedMark(fresh_for=0.2)
+    assert followed.current() is UNFOLLOWED  # nothing followed yet: requests read it
+    followed.follow("m1", followed.epoch())
+    assert followed.current() == "m1"
+    followed.follow(None, followed.epoch())  # "the server gives no mark" is a mark too
+    assert followed.current() is None
+    epoch = followed.epoch()
+    with followed.writing():
+        assert followed.current() is UNFOLLOWED
+        followed.follow("during", followed.epoch())  # read while a write is under way
+        assert followed.current() is UNFOLLOWED
+    assert followed.current() is UNFOLLOWED  # the write is over: not read since
+    followed.follow("before the write ended", epoch)  # read before it: void
+    assert followed.current() is UNFOLLOWED
+    followed.follow("m2", followed.epoch())
+    assert followed.current() == "m2"
+    time.sleep(0.25)
+    assert followed.current() is UNFOLLOWED  # the refresher stopped looking
+    followed.follow("m3", followed.epoch())
+    followed.stop()
+    assert followed.current() is UNFOLLOWED
+
+
+@pytest.mark.neo4j
+def test_with_a_refresher_a_kept_answer_costs_no_round_trip(
+    neo4j_store: Neo4jStore, loads: list[Path], neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's refresher follows the mark: a kept answer runs nothing, a write through
+    the store shows at once, another process's commit within a look."""
+    neo4j_store.clear()
+    companies = load_company_map()
+    load_into_store(neo4j_store, loads[:1], companies)
+    with neo4j_store.refresher(interval=0.05):
+        first = _execute(neo4j_store, QUERIES["stats"])
+        marks: list[object] = []
+        read_mark: Callable[[], Any] = neo4j_store.read_mark
+
+        def counting_mark() -> Any:
+            marks.append(None)
+            return read_mark()
+
+        monkeypatch.setattr(neo4j_store, "read_mark", counting_mark)
+        deadline = time.monotonic() + 10
+        while neo4j_store.followed.current() is UNFOLLOWED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        marks.clear()
+        for _ in range(5):
+            assert _execute(neo4j_store, QUERIES["stats"]) == first
+        assert marks == []  # the refresher's own looks go through the unpatched method
+        load_into_store(neo4j_store, loads[1:], companies)
+        after = _execute(neo4j_store, QUERIES["stats"])  # at once: no wait for a look
+        assert after != first
+        assert after == _execute(_loaded_nx(loads, companies), QUERIES["stats"])
+        messages = after["stats"]["messages"]
+        with GraphDatabase.driver(neo4j_uri, auth=None) as other:
+            other.execute_query("MATCH (m:Message) WITH m ORDER BY m.key LIMIT 1 DETACH DELETE m")
+        deadline = time.monotonic() + 10
+        seen = messages
+        while seen == messages and time.monotonic() < deadline:
+            seen = _execute(neo4j_store, QUERIES["stats"])["stats"]["messages"]
+            time.sleep(0.02)
+        assert seen == messages - 1
