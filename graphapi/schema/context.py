@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 
@@ -40,10 +40,24 @@ class Context:
     executed: bool = False  # execution began: any error now is a field error, not a request's
     resolved: int = 0
     stopped: str | None = None  # the limit that stopped this request, once one did
+    #: What resolvers run directly gave on an attempt that fell back to graphql-core's path
+    #: (`execution.LeafShortcut`), by (id of the source, response path): (source, ok, value
+    #: or error). That path takes them from here (`replayed`) instead of running them again.
+    ran: dict[tuple[int, tuple[str | int, ...]], tuple[object, bool, Any]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.dataloaders = DataLoaders(self.store)
         self.objects = KeptObjects(self.store)
+
+    def replayed(self, source: object, path: tuple[str | int, ...]) -> tuple[bool, Any] | None:
+        """(ok, value or error) a resolver of `source` at `path` already gave, once; None if
+        it has not run."""
+        found = self.ran.pop((id(source), path), None)
+        if found is None or found[0] is not source:
+            return None
+        return found[1], found[2]
 
     def over_budget(self) -> bool:
         return time.monotonic() - self.started > self.budget_seconds

@@ -23,7 +23,9 @@ Anything unusual takes graphql-core's own path, which then produces the usual re
 error: a null where the type forbids one, a value the type cannot serialise, an object not
 exactly of the field's type (graphql-core would ask `is_type_of`), a list that is not a list
 or tuple, a request past its limits (so the refusal is the middleware's). Nothing is
-charged for an attempt that falls back.
+charged for an attempt that falls back, and nothing is run twice: what the attempt's
+resolvers gave (a value, or the error that made it fall back) is replayed on graphql-core's
+path (`Context.ran`), so a store read that failed after its time limit costs that time once.
 """
 
 from __future__ import annotations
@@ -342,20 +344,59 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         self, step: _Resolved, source: Any, details: Any, path: Any, charged: list[int]
     ) -> Any:
         """A resolver run directly and its value completed; `_Slow` for anything else (an
-        error, an awaitable, a request already past a limit: nothing is charged then)."""
-        if not self.context_value.allows(1):
+        error, an awaitable, a request already past a limit: nothing is charged then).
+
+        What it gave is noted for the attempt (`_attempt`): if the attempt falls back,
+        graphql-core's path replays it rather than running the resolver again (a store read
+        that timed out would otherwise cost its time twice or three times)."""
+        context = self.context_value
+        if not context.allows(1):
             raise _Slow  # the middleware refuses it: no resolver runs past a limit
+        if context.ran and path is not None:
+            replayed = context.replayed(source, tuple(path.as_list()))
+            if replayed is not None:
+                return self._replay(step, source, path, charged, *replayed)
         raw = self.build_resolve_info(step.field, [d.node for d in details], step.parent, path)
         info = Info(_raw_info=raw, _field=step.definition)
         kwargs = {step.info_name: info} if step.info_name else {}
         try:
             value = step.definition.base_resolver(*((source,) if step.takes_self else ()), **kwargs)
-        except Exception as exc:  # graphql-core's path runs it again, and reports it
+        except Exception as exc:  # graphql-core's path reports it (replayed: `_fell_back`)
+            if path is not None:
+                self._attempt.append((path, source, False, exc))
             raise _Slow from exc
         if self.is_awaitable(value):
             getattr(value, "close", lambda: None)()
             raise _Slow
+        if path is not None:
+            self._attempt.append((path, source, True, value))
         return self._complete(step.then, value, path, charged)
+
+    def _replay(
+        self, step: _Resolved, source: Any, path: Any, charged: list[int], ok: bool, value: Any
+    ) -> Any:
+        """A resolver's earlier outcome, completed again (an error: noted for graphql-core's
+        path, which reports it)."""
+        self._attempt.append((path, source, ok, value))
+        if not ok:
+            raise _Slow
+        return self._complete(step.then, value, path, charged)
+
+    @cached_property
+    def _attempt(self) -> list[tuple[Any, Any, bool, Any]]:
+        """The resolvers run directly in the current attempt: (path, source, ok, value)."""
+        return []
+
+    def _fell_back(self) -> None:
+        """The attempt falls back to graphql-core's path: hand it what the attempt's
+        resolvers gave (`Context.ran`, replayed by the `TimeBudget` middleware)."""
+        attempt = self._attempt
+        if not attempt:
+            return
+        ran = self.context_value.ran
+        for path, source, ok, value in attempt:
+            ran[(id(source), tuple(path.as_list()))] = (source, ok, value)
+        attempt.clear()
 
     def _list_plan(self, return_type: Any, details: Any) -> _Object | None:
         """`_value_plan` of a list of objects, made once per request and selection."""
@@ -390,6 +431,7 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
                 field_path = None
                 if plan is not None:
                     charged = [1]
+                    self._attempt.clear()
                     try:
                         if isinstance(plan, _Leaf):
                             value = _serialise(plan, plan.read(source_value))
@@ -402,11 +444,12 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
                                     plan, plan.read(source_value), field_path, charged
                                 )
                     except _Slow:
-                        pass
+                        self._fell_back()
                     else:
                         if self._charge(charged[0]):
                             results[response_name] = value
                             continue
+                        self._fell_back()
                 result = execute_field(
                     parent_type,
                     source_value,
@@ -454,13 +497,15 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
             plan = self._list_plan(return_type, field_details_list)
             if plan is not None:
                 charged = [0]
+                self._attempt.clear()
                 try:
                     completed = self._complete(plan, result, path, charged)
                 except _Slow:
-                    pass
+                    self._fell_back()
                 else:
                     if self._charge(charged[0]):
                         return completed
+                    self._fell_back()
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )

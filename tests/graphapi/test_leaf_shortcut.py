@@ -119,18 +119,57 @@ def test_a_page_of_series_runs_no_field_through_graphql_core(
 def test_a_resolver_failing_on_the_direct_path_fails_as_in_graphql_core(
     served_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A resolver that raises is run again on graphql-core's path, which reports it (masked,
-    at its path) exactly as without the short paths."""
+    """A resolver that raises is reported by graphql-core's path (masked, at its path)
+    exactly as without the short paths, and runs once: its error is replayed there, not
+    raised again by running it (a store read that timed out would cost its time twice)."""
     from graphapi.schema.dataloaders import DataLoaders
 
+    calls: list[str] = []
+
     def broken(self: DataLoaders) -> Any:
+        calls.append("lineage")
         raise RuntimeError("lineage unavailable")
 
     monkeypatch.setattr(DataLoaders, "lineage", broken)
     query = "{ allSeries(first: 3) { nodes { title versions { title } } } }"
+    slow = _answer(build_schema(leaf_shortcut=False), served_store, query)
+    slow_calls = len(calls)
+    calls.clear()
     fast = _answer(build_schema(), served_store, query)
-    assert fast == _answer(build_schema(leaf_shortcut=False), served_store, query)
+    assert fast == slow
     assert fast[1] and fast[1][0][1] == ["allSeries", "nodes", 0, "versions"]
+    assert len(calls) == slow_calls == 1  # as graphql-core alone: the error nulls the list
+
+
+def test_resolvers_of_an_attempt_that_falls_back_run_once(
+    served_store: NetworkXStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second series' versions fail: the first's ran before, on the direct path, and
+    are not run again on graphql-core's (nor is the failing one); the answer is
+    graphql-core's own."""
+    from graphapi.schema.dataloaders import DataLoaders
+
+    original = DataLoaders.lineage
+    calls: list[str] = []
+
+    class Counting:
+        def __init__(self, loader: Any) -> None:
+            self.loader = loader
+
+        def load(self, key: str) -> Any:
+            calls.append(key)
+            if len(calls) == 2:
+                raise RuntimeError("lineage unavailable")
+            return self.loader.load(key)
+
+    monkeypatch.setattr(DataLoaders, "lineage", lambda self: Counting(original(self)))
+    query = "{ allSeries(first: 3) { nodes { title versions { title } } } }"
+    slow = _answer(build_schema(leaf_shortcut=False), served_store, query)
+    assert len(calls) == 2 and slow[1]  # the error nulls the list: the third is not asked
+    calls.clear()
+    fast = _answer(build_schema(), served_store, query)
+    assert fast == slow
+    assert len(calls) == 2, calls
 
 
 def test_a_null_in_a_non_null_leaf_is_graphql_cores_error(
