@@ -35,6 +35,8 @@ from graphapi.store import neo4j_cypher as cypher
 from graphapi.store import neo4j_write as writing
 from graphapi.store.neo4j_kept import (
     FOLLOW_SECONDS,
+    KEPT_ROWS_ENTRIES,
+    KEPT_ROWS_WEIGHT,
     UNFOLLOWED,
     FollowedMark,
     KeptAnswers,
@@ -141,6 +143,7 @@ class Neo4jConnection:
         self.chunk_rows = _chunk_rows()
         self._schema_ready = False
         self.kept = KeptAnswers()  # costly answers, for the database's current mark
+        self.kept_rows = KeptAnswers(KEPT_ROWS_ENTRIES, KEPT_ROWS_WEIGHT)  # per-key reads
         self.followed = FollowedMark()  # the mark as a refresher last read it
 
     @classmethod
@@ -203,6 +206,11 @@ class Neo4jConnection:
                 return session.last_bookmarks().raw_values or None
 
         return self._retrying(once)
+
+    def forget_kept(self) -> None:
+        """Drop every kept answer (tests and benchmarks measuring the uncached cost)."""
+        self.kept.forget()
+        self.kept_rows.forget()
 
     def refresher(self, interval: float = FOLLOW_SECONDS) -> KeptRefresher:
         """A thread (a context manager) that follows the database's mark for the requests

@@ -41,6 +41,8 @@ from typing import Any, TypeVar
 __all__ = [
     "FOLLOW_SECONDS",
     "KEPT_ENTRIES",
+    "KEPT_ROWS_ENTRIES",
+    "KEPT_ROWS_WEIGHT",
     "KEPT_WEIGHT",
     "REFRESHED",
     "SETTLE_SECONDS",
@@ -60,6 +62,11 @@ KEPT_ENTRIES = 512
 KEPT_WEIGHT = 4_000_000
 #: How many of the most recently asked single questions a refresh computes again.
 REFRESHED = 32
+#: The same limits for the rows of per-key reads (a node, its lineage, its relations): many
+#: more and smaller answers, kept apart so that a browsing client cannot push the costly
+#: whole-graph answers out.
+KEPT_ROWS_ENTRIES = 20_000
+KEPT_ROWS_WEIGHT = 2_000_000
 #: How often a server's refresher reads the mark, which is how late a request may see a
 #: commit made by another process; a followed mark older than three looks is not used
 #: (the refresher is busy refreshing, or stuck): requests read the mark themselves then.

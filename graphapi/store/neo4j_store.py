@@ -8,8 +8,10 @@ running statements and failures: `neo4j_connection`.
 
 Aggregates over much of the graph (statistics, review networks and statistics, whole-kind
 lists, review ties) are kept per state of the database (`neo4j_kept`), as the embedded
-store keeps them per graph: a kept answer costs one round trip that reads the database's
-mark, and any commit to the database, whoever makes it, retires it.
+store keeps them per graph; so are the rows of the per-key reads (a node by key, lineages,
+relations, dependencies), apart (`kept_rows`). A kept answer costs one round trip that
+reads the database's mark, or none while a server's refresher follows the mark; any commit
+to the database, whoever makes it, retires it. Message bodies are never kept.
 """
 
 from __future__ import annotations
@@ -218,8 +220,24 @@ class Neo4jStore(Neo4jConnection):
             return [self._person_by_address(key) for key in keys]
         if not keys:
             return []
-        rows = self.run_read(cypher.get_many(kind), keys=list(dict.fromkeys(keys)))
-        found = {row["key"]: shape.node_of(row["props"], [kind.value]) for row in rows}
+        unique = list(dict.fromkeys(keys))
+        if kind is NodeKind.MESSAGE:  # bodies: large, and read once
+            props = dict(zip(unique, self._props_of(kind, unique), strict=True))
+        else:
+            questions: list[Hashable] = [("node", kind, key) for key in unique]
+            found = self.kept_rows.answers(
+                self.database_mark(),
+                questions,
+                lambda missing: self._props_of(kind, [q[-1] for q in missing]),  # type: ignore[index]
+            )
+            props = dict(zip(unique, found, strict=True))
+        labels = [kind.value]
+        return [_node_or_none(props[key], labels) for key in keys]
+
+    def _props_of(self, kind: NodeKind, keys: list[str]) -> list[Mapping[str, Any] | None]:
+        """Each key's stored properties (None: no such node), in `keys` order."""
+        rows = self.run_read(cypher.get_many(kind), keys=keys)
+        found = {row["key"]: row["props"] for row in rows}
         return [found.get(key) for key in keys]
 
     def message_bodies(self, keys: Sequence[str]) -> list[str | None]:
@@ -233,16 +251,16 @@ class Neo4jStore(Neo4jConnection):
         found = self.get_many(NodeKind.PERSON, [wanted])[0]
         if found is not None:
             return found
-        rows = self.run_read(cypher.PERSON_BY_ADDRESS, email=wanted)  # merged-in address
+        rows = self._kept_rows(cypher.PERSON_BY_ADDRESS, email=wanted)  # merged-in address
         return shape.node_of(rows[0]["props"], [NodeKind.PERSON.value]) if rows else None
 
     def company_by_name(self, name: str) -> NodeData | None:
-        rows = self.run_read(cypher.COMPANY_BY_NAME, name=name.strip().lower())
+        rows = self._kept_rows(cypher.COMPANY_BY_NAME, name=name.strip().lower())
         return shape.node_of(rows[0]["props"], [NodeKind.COMPANY.value]) if rows else None
 
     def series_by_message(self, message_id: str) -> NodeData | None:
         key = message_id.strip().strip("<>")
-        rows = self.run_read(cypher.SERIES_BY_MESSAGE, key=key)
+        rows = self._kept_rows(cypher.SERIES_BY_MESSAGE, key=key)
         row = rows[0] if rows else None
         if row is None:
             return None
@@ -292,7 +310,7 @@ class Neo4jStore(Neo4jConnection):
         self, series_key: str, direction: DependencyDirection, max_depth: int
     ) -> ViewGraph:
         depth = min(max(max_depth, 0), cypher.MAX_DEPENDENCY_DEPTH)
-        rows = self.run_read(cypher.dependency_graph(direction, depth), key=series_key)
+        rows = self._kept_rows(cypher.dependency_graph(direction, depth), key=series_key)
         start = node_id(NodeKind.SERIES, series_key)
         return shape.dependency_view(rows, start, direction, depth)
 
@@ -367,8 +385,32 @@ class Neo4jStore(Neo4jConnection):
         trip (`database_mark`) when kept, plus the statement when not."""
         return self.kept.answer(self.database_mark(), question, compute)
 
+    def _kept_rows(self, query: str, **params: Any) -> list[Any]:
+        """The rows of a small read (a lookup), kept per database state (`kept_rows`)."""
+        question = ("rows", query, _signature(params))
+        found = self.kept_rows.answers(
+            self.database_mark(), [question], lambda _: [self.run_read(query, **params)]
+        )
+        return list(found[0])
+
     # -- batched reads: one statement for all the keys (`neo4j_cypher.per_key`) ---------------
     def _per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:
+        """Each key's rows of `query` (a `per_key` statement), in `keys` order, kept per
+        database state and key (`kept_rows`): the keys not kept are read in one round trip."""
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return []
+        shown = _signature(params)
+        questions: list[Hashable] = [("per key", query, shown, key) for key in unique]
+
+        def compute(missing: list[Hashable]) -> list[list[Any]]:
+            return self._read_per_key(query, [q[-1] for q in missing], **params)  # type: ignore[index]
+
+        found = self.kept_rows.answers(self.database_mark(), questions, compute)
+        groups = dict(zip(unique, found, strict=True))
+        return [list(groups[key]) for key in keys]
+
+    def _read_per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:
         """Each key's rows of `query` (a `per_key` statement), in `keys` order; one round trip."""
         unique = list(dict.fromkeys(keys))
         rows = self.run_read(query, keys=unique, **params) if unique else []
@@ -411,7 +453,7 @@ class Neo4jStore(Neo4jConnection):
         def compute(missing: list[Hashable]) -> list[list[Tie]]:
             statement = _tie_statement(query)
             wanted = [key_of[q] for q in missing]
-            groups = self._per_key(statement, wanted, kinds=list(query.kinds), first=first)
+            groups = self._read_per_key(statement, wanted, kinds=list(query.kinds), first=first)
             return [shape.ties(rows, first) for rows in groups]
 
         return self.kept.answers(self.database_mark(), questions, compute)
@@ -433,6 +475,15 @@ class Neo4jStore(Neo4jConnection):
     def first_review_many(self, series_keys: Sequence[str]) -> list[tuple[NodeData, str] | None]:
         groups = self._per_key(review_cypher.FIRST_REVIEW_MANY, series_keys, kinds=_DEFAULT_KINDS)
         return [shape.first_review(rows) for rows in groups]
+
+
+def _node_or_none(props: Mapping[str, Any] | None, labels: list[str]) -> NodeData | None:
+    return None if props is None else shape.node_of(props, labels)
+
+
+def _signature(params: Mapping[str, Any]) -> str:
+    """A read's parameters as one hashable text (lists, positions and dates included)."""
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 def _hashable(position: list[str] | None) -> tuple[str, ...] | None:

@@ -424,3 +424,108 @@ def test_with_a_refresher_a_kept_answer_costs_no_round_trip(
             seen = _execute(neo4j_store, QUERIES["stats"])["stats"]["messages"]
             time.sleep(0.02)
         assert seen == messages - 1
+
+
+#: Lookups and per-key reads (`kept_rows`), on names picked from the loaded graph.
+PICKS = """{ people(first: 20) { nodes { emails } } companies(first: 10) { nodes { name } }
+  allSeries(first: 30) { nodes { id patches { messageId } } }
+  files(pathPrefix: "", first: 20) { nodes { path } } }"""
+LOOKUPS = {
+    "person": """query($e: String!) { person(email: $e) { name emails company { name }
+      reviewers(first: 5) { count person { name } } } }""",
+    "company": "query($n: String!) { company(name: $n) { name domains people { totalCount } } }",
+    "series": """query($m: String!) { series(messageId: $m) { title version
+      versions { title version } dependencies { kind series { title } }
+      patches { number title author { name } } } }""",
+    "series by id": "query($id: ID!) { series(id: $id) { title previousVersion { title } } }",
+    "dependencies": "query($id: ID!) { dependencyGraph(series: $id) { cytoscape } }",
+    "file": """query($p: String!) { file(path: $p) { path
+      authors(first: 5) { count person { name } } } }""",
+}
+
+
+def _lookups(picks: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each lookup on each picked name, as (what, query, variables)."""
+    asked: list[tuple[str, str, dict[str, Any]]] = []
+    for person in picks["people"]["nodes"]:
+        asked.append(("person", LOOKUPS["person"], {"e": person["emails"][0]}))
+    for company in picks["companies"]["nodes"]:
+        asked.append(("company", LOOKUPS["company"], {"n": company["name"]}))
+    for series in picks["allSeries"]["nodes"]:
+        asked.append(("series by id", LOOKUPS["series by id"], {"id": series["id"]}))
+        asked.append(("dependencies", LOOKUPS["dependencies"], {"id": series["id"]}))
+        for patch in series["patches"][:1]:
+            asked.append(("series", LOOKUPS["series"], {"m": patch["messageId"]}))
+    for file in picks["files"]["nodes"]:
+        asked.append(("file", LOOKUPS["file"], {"p": file["path"]}))
+    return asked
+
+
+def _run(store: GraphStore, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    result = schema.execute_sync(query, variable_values=variables, context_value=Context(store))
+    assert result.errors is None, result.errors
+    assert result.data is not None
+    return result.data
+
+
+@pytest.mark.neo4j
+def test_kept_lookups_follow_each_load(
+    neo4j_store: Neo4jStore, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node by key or address, a series by message, lineages, relations and dependency
+    graphs are kept per state too: asked again they run no statement, and after a second
+    load every answer is the embedded store's again (the picks of the first load included,
+    whose answers the second load changes)."""
+    neo4j_store.clear()
+    nx = NetworkXStore()
+    companies = load_company_map()
+    statements: list[str] = []
+    read: Callable[..., Any] = neo4j_store.run_read
+
+    def counting_read(query: str, **params: Any) -> Any:
+        statements.append(query)
+        return read(query, **params)
+
+    monkeypatch.setattr(neo4j_store, "run_read", counting_read)
+    asked: list[tuple[str, str, dict[str, Any]]] = []
+    answers: list[list[dict[str, Any]]] = []
+    for path in loads:
+        for store in (nx, neo4j_store):
+            load_into_store(store, [path], companies)
+        asked += _lookups(_execute(nx, PICKS))
+        found = []
+        for what, query, variables in asked:
+            expected = _run(nx, query, variables)
+            assert _run(neo4j_store, query, variables) == expected, f"{what}, computed"
+            statements.clear()
+            assert _run(neo4j_store, query, variables) == expected, f"{what}, kept"
+            assert statements == [], what
+            found.append(expected)
+        answers.append(found)
+    first = len(answers[0])
+    assert any(answers[0][i] != answers[1][i] for i in range(first)), "the load changed none"
+
+
+@pytest.mark.neo4j
+def test_a_kept_lookup_sees_another_process_commit(
+    neo4j_store: Neo4jStore, loads: list[Path], neo4j_uri: str
+) -> None:
+    """A series and its patches, read by key (`get_many`) and per key (`_per_key`), kept;
+    another driver retitles them: the next answers show the new titles."""
+    neo4j_store.clear()
+    load_into_store(neo4j_store, loads[:1], load_company_map())
+    picked = next(s for s in _execute(neo4j_store, PICKS)["allSeries"]["nodes"] if s["patches"])
+    query = "query($id: ID!) { series(id: $id) { title patches { messageId title } } }"
+    variables = {"id": picked["id"]}
+    before = _run(neo4j_store, query, variables)["series"]
+    assert _run(neo4j_store, query, variables)["series"] == before  # kept
+    key = picked["id"].split(":", 1)[1]
+    with GraphDatabase.driver(neo4j_uri, auth=None) as other:
+        other.execute_query("MATCH (s:Series {key: $key}) SET s.title = 'Retitled'", key=key)
+        other.execute_query(
+            "MATCH (p:Patch) WHERE p.key IN $keys SET p.title = 'Retitled'",
+            keys=[p["messageId"] for p in before["patches"]],
+        )
+    after = _run(neo4j_store, query, variables)["series"]
+    assert after["title"] == "Retitled" != before["title"]
+    assert before["patches"] and {p["title"] for p in after["patches"]} == {"Retitled"}

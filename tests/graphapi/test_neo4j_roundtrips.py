@@ -149,7 +149,7 @@ class Counter:
         the database mark's (`test_neo4j_kept`)."""
         self.count = 0
         if isinstance(store, Neo4jStore):
-            store.kept.forget()
+            store.forget_kept()
         _execute(store, query, variables)
         return self.count
 
