@@ -52,6 +52,10 @@ UNDATED = "undated:"
 #: A region holding more than this share of the corpus is rebuilt whole (as fast, simpler);
 #: `GRAPHAPI_REGION_SHARE` sets another (tests set 1.0 to take every update the short way).
 MAX_SHARE = 0.2
+#: The link key earlier databases stored for a dependency naming neither a URL nor a label
+#: (a b4 prerequisite): it joined every such message, one region of them all. Not made any
+#: more, and not followed where stored.
+_NAMELESS_REF = "ref:"
 #: Why a corpus holding such a message has no region.
 UNDATED_REFUSAL = "the corpus holds digest entries or undated messages"
 _BUCKET_SECONDS = 2 * 3600  # the grouping fallback's window (`threads._FALLBACK_WINDOW`)
@@ -96,7 +100,8 @@ def links_of(message: Message) -> Iterator[str]:
             yield "cid:" + ref.change_id
         if ref.patch_id:
             yield "pid:" + ref.patch_id
-        yield "ref:" + (ref.url or ref.label)
+        if ref.url or ref.label:
+            yield "ref:" + (ref.url or ref.label)
     if info.change_id:
         yield "cid:" + info.change_id
     if info.patch_id:
@@ -166,7 +171,10 @@ def _scan(entries: Mapping[str, Entry], changed: set[str]) -> _Scan:
         if entry.date is None or entry.digest:
             scan.refusal = UNDATED_REFUSAL
             return scan
-        join(entry.links)  # the first is the message's own, "t:" + key (`links_of`)
+        links = entry.links
+        if _NAMELESS_REF in links:  # stored by an earlier version
+            links = tuple(link for link in links if link != _NAMELESS_REF)
+        join(links)  # the first is the message's own, "t:" + key (`links_of`)
         for tail in entry.tails:
             scan.tails.setdefault(tail, []).append(key)
         (scan.new_paths if key in changed else scan.known_before).update(entry.known)
@@ -204,6 +212,7 @@ def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: s
     frontier, followed = list(keys), set[str]()
     while frontier:
         links = set(index.links(frontier)) - followed
+        links.discard(_NAMELESS_REF)  # stored by an earlier version
         followed |= links
         reached = index.keys_with("link:" + link for link in links) - keys
         keys |= reached
