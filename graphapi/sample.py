@@ -52,6 +52,31 @@ _OBJECTS = [
 ]
 _REVIEW_KINDS = ["Reviewed-by", "Reviewed-by", "Acked-by", "Tested-by"]
 
+#: The first series draw only from the cast and words above (tests rely on their bytes).
+#: Beyond them the list grows as a real one does, so that a large sample is not ten people
+#: sending the same 384 titles: one more author every `_SERIES_PER_NEW_AUTHOR` series (about
+#: 4,000 at a million messages; the first cast stays the busiest), every title made distinct
+#: by the function it touches (two series by one author with one title are re-rolls to
+#: assembly), and files named after those functions.
+_BASE_SERIES = 1000
+_SERIES_PER_NEW_AUTHOR = 50
+_FIRST_NAMES = [
+    "Aiko", "Bruno", "Carla", "Deepak", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas",
+    "Kavya", "Lars", "Maya", "Nikolai", "Olga", "Pedro", "Qing", "Rahul", "Sofia", "Tomas",
+    "Uma", "Viktor", "Wen", "Xavier", "Yara", "Zoltan",
+]  # fmt: skip
+_LAST_NAMES = [
+    "Almeida", "Becker", "Castro", "Dubois", "Eriksen", "Fischer", "Gupta", "Horvat", "Ito",
+    "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Popescu", "Quinn",
+    "Rossi", "Schmidt", "Tanaka", "Underwood", "Varga", "Wagner", "Xu", "Yilmaz", "Zhang",
+]  # fmt: skip
+_DOMAINS = sorted({email.split("@", 1)[1] for _, email in _PEOPLE})
+_WORDS = [
+    "alloc", "apic", "cache", "check", "clear", "dirty", "entry", "exit", "fault", "flush",
+    "gfn", "init", "irq", "lock", "map", "msr", "page", "pte", "range", "reset", "root",
+    "slot", "spte", "state", "sync", "tlb", "unmap", "vcpu", "walk", "zap",
+]  # fmt: skip
+
 
 @dataclass(slots=True)
 class _Series:
@@ -61,13 +86,16 @@ class _Series:
     change_id: str
     patches: int
     msgids: list[str]
+    cast: int = 0  # past the base: how many authors the grown cast has
 
 
 def _msgid(rng: random.Random, when: datetime, email: str, n: int) -> str:
     return f"{when:%Y%m%d%H%M%S}.{rng.randrange(10**6):06d}-{n}-{email}"
 
 
-def _diff(rng: random.Random, area: tuple[str, str, list[str]]) -> tuple[str, str]:
+def _diff(rng: random.Random, area: tuple[str, str, list[str]], tag: str = "") -> tuple[str, str]:
+    """A diffstat and a diff; `tag` makes the lines (hence the patch-id) the patch's own (the
+    base series' diffs differ only by path and size: thousands share a patch-id)."""
     path = f"{area[1]}/{rng.choice(area[2])}"
     plus, minus = rng.randint(1, 30), rng.randint(0, 12)
     stat = f" {path} | {plus + minus} {'+' * min(plus, 20)}{'-' * min(minus, 10)}\n"
@@ -78,7 +106,8 @@ def _diff(rng: random.Random, area: tuple[str, str, list[str]]) -> tuple[str, st
         f"+++ b/{path}",
         f"@@ -1,{minus} +1,{plus} @@",
     ]
-    body += [f"-old line {i}" for i in range(minus)] + [f"+new line {i}" for i in range(plus)]
+    body += [f"-old line {i}{tag}" for i in range(minus)]
+    body += [f"+new line {i}{tag}" for i in range(plus)]
     return stat, "\n".join(body) + "\n"
 
 
@@ -113,6 +142,10 @@ def generate_messages(series_count: int = 24, seed: int = 1) -> Iterator[bytes]:
         author = rng.choice(_PEOPLE)
         area = rng.choice(_AREAS)
         title = f"{area[0]}: {rng.choice(_VERBS)} {rng.choice(_OBJECTS)}"
+        cast = 0
+        if index >= _BASE_SERIES:
+            cast = (index - _BASE_SERIES) // _SERIES_PER_NEW_AUTHOR + 1
+            author, title, area = _grown(rng, cast, author, title, area)
         series = _Series(
             author,
             title,
@@ -120,6 +153,7 @@ def generate_messages(series_count: int = 24, seed: int = 1) -> Iterator[bytes]:
             f"{when:%Y%m%d}-s{index}-{rng.randrange(16**8):08x}",
             rng.randint(1, 4),
             [],
+            cast,
         )
         prerequisite = earlier[-1].msgids[-1] if earlier and rng.random() < 0.25 else None
         for version in range(1, rng.randint(1, 3) + 1):
@@ -127,6 +161,44 @@ def generate_messages(series_count: int = 24, seed: int = 1) -> Iterator[bytes]:
             when += timedelta(days=rng.randint(3, 20))
         earlier.append(series)
         when += timedelta(hours=rng.randint(1, 30))
+
+
+def _grown(
+    rng: random.Random,
+    cast: int,
+    author: tuple[str, str],
+    title: str,
+    area: tuple[str, str, list[str]],
+) -> tuple[tuple[str, str], str, tuple[str, str, list[str]]]:
+    """A series past the base: an author of the grown cast of `cast` (one in three still
+    from the first cast), its title qualified by a function, and that function's file."""
+    if rng.random() >= 1 / 3:
+        author = _author(rng.randrange(cast))
+    prefix = area[1].rsplit("/", 1)[-1].replace("-", "_")
+    first, second = rng.choice(_WORDS), rng.choice(_WORDS)
+    function = f"{prefix}_{first}_{second}"
+    return author, f"{title} in {function}()", (*area[:2], [f"{first}_{second}.c"])
+
+
+def _author(number: int) -> tuple[str, str]:
+    """The `number`th author of the grown cast: a name, and an address at a cast company."""
+    first = _FIRST_NAMES[number % len(_FIRST_NAMES)]
+    rest = number // len(_FIRST_NAMES)
+    last = _LAST_NAMES[rest % len(_LAST_NAMES)]
+    again = rest // len(_LAST_NAMES)  # past 676 names, a second Aiko Almeida
+    name = f"{first} {last}" + (f" {_roman(again + 1)}" if again else "")
+    local = f"{first}.{last}".lower() + (str(again + 1) if again else "")
+    return name, f"{local}@{_DOMAINS[number % len(_DOMAINS)]}"
+
+
+def _roman(number: int) -> str:
+    """Small numbers as the generational suffixes of names (II, III, IV ...)."""
+    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    text = ""
+    for value, numeral in numerals:
+        while number >= value:
+            text, number = text + numeral, number - value
+    return text
 
 
 def _send_version(
@@ -153,7 +225,8 @@ def _send_version(
     for number in range(1, total + 1):
         pid = _msgid(rng, when, series.author[1], number)
         patch_ids.append(pid)
-        stat, diff = _diff(rng, series.area)
+        tag = f" /* {series.change_id}.{number} */" if series.cast else ""
+        stat, diff = _diff(rng, series.area, tag)
         body = (
             f"Part {number} of the work.\n\n"
             f"Signed-off-by: {series.author[0]} <{series.author[1]}>\n"
@@ -169,6 +242,9 @@ def _replies(
 ) -> Iterator[bytes]:
     others = [p for p in _PEOPLE if p != series.author]
     for reviewer in rng.sample(others, rng.randint(0, 3)):
+        if series.cast and rng.random() < 0.5:  # a grown list: half its reviews by peers
+            peer = _author(rng.randrange(series.cast))
+            reviewer = reviewer if peer == series.author else peer
         to_cover = rng.random() < 0.3
         target = cover_id if to_cover else rng.choice(patch_ids)
         kind = rng.choice(_REVIEW_KINDS)
