@@ -1,0 +1,138 @@
+"""What keeps a whole rebuild's memory peak down (issue 13) changes no graph: edge attribute
+dicts shared by the writer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord
+from graphapi.store.networkx_store import NetworkXStore
+from graphapi.store.node_merge import refresh_name
+from graphapi.store.nx_write import GraphWriter
+
+
+def _ordered(graph: Any) -> list[Any]:
+    """Everything a reader of the graph sees, in iteration order (attribute dicts as dicts:
+    their keys' order and values' types too)."""
+    nodes = [(n, list(a.items())) for n, a in graph._node.items()]
+    succ = [
+        (u, [(v, [(k, list(d.items())) for k, d in kd.items()]) for v, kd in t.items()])
+        for u, t in graph._succ.items()
+    ]
+    pred = [(v, [(u, list(kd)) for u, kd in s.items()]) for v, s in graph._pred.items()]
+    typed = [
+        (k, [(name, type(value)) for name, value in d.items()])
+        for _, _, k, d in graph.edges(keys=True, data=True)
+    ]
+    return [nodes, succ, pred, typed]
+
+
+def _series(key: str) -> tuple[NodeKind, str]:
+    return NodeKind.SERIES, key
+
+
+_PERSON = (NodeKind.PERSON, "p@example.org")
+
+#: Nodes, then edges: repeated properties, a merge into an edge already there (with a new
+#: property and a changed one), 1 beside True, and a list (not hashable) as a property.
+_NODES = [
+    NodeRecord(NodeKind.SERIES, "a", {"title": "A"}),
+    NodeRecord(NodeKind.SERIES, "b", {"title": "B"}),
+    NodeRecord(NodeKind.SERIES, "c", {"title": "C"}),
+    NodeRecord(*_PERSON, {"emails": ["p@example.org"]}),
+]
+_EDGES = [
+    EdgeRecord(EdgeKind.AUTHORED, _PERSON, _series("a")),
+    EdgeRecord(EdgeKind.AUTHORED, _PERSON, _series("b")),
+    EdgeRecord(EdgeKind.AUTHORED, _PERSON, _series("c")),
+    EdgeRecord(EdgeKind.CONTRIBUTED, _PERSON, _series("a"), {"count": 1}),
+    EdgeRecord(EdgeKind.CONTRIBUTED, _PERSON, _series("b"), {"count": True}),
+    EdgeRecord(EdgeKind.CONTRIBUTED, _PERSON, _series("c"), {"count": 1}),
+    EdgeRecord(EdgeKind.PREVIOUS_VERSION, _series("b"), _series("a"), {"linkedBy": "TITLE"}),
+    EdgeRecord(EdgeKind.PREVIOUS_VERSION, _series("c"), _series("b"), {"linkedBy": "TITLE"}),
+    EdgeRecord(EdgeKind.DEPENDS_ON, _series("c"), _series("a"), {"order": 0}, "x"),
+    EdgeRecord(EdgeKind.DEPENDS_ON, _series("c"), _series("a"), {"label": ["l"]}, "y"),
+    EdgeRecord(EdgeKind.PREVIOUS_VERSION, _series("c"), _series("b"), {"linkedBy": "PATCH_IDS"}),
+    EdgeRecord(EdgeKind.CONTRIBUTED, _PERSON, _series("a"), {"count": 1, "more": 2}),
+]
+
+
+def _networkx_graph() -> Any:
+    """The graph networkx's own `add_node` and `add_edge` build from the records (what
+    `GraphWriter` must give)."""
+    graph = nx.MultiDiGraph()
+    for record in _NODES:
+        graph.add_node(
+            f"{record.kind.value}:{record.key}",
+            kind=record.kind,
+            key=record.key,
+            props=dict(record.props),
+            names=dict(record.name_counts),
+            placeholder=not record.authoritative,
+        )
+    for edge in _EDGES:
+        graph.add_edge(
+            f"{edge.source[0].value}:{edge.source[1]}",
+            f"{edge.target[0].value}:{edge.target[1]}",
+            key=f"{edge.kind.value}:{edge.discriminator}",
+            kind=edge.kind,
+            **edge.props,
+        )
+    return graph
+
+
+def _written() -> Any:
+    graph = nx.MultiDiGraph()
+    writer = GraphWriter(graph)
+    for record in _NODES:
+        writer.node(record)
+    for edge in _EDGES:
+        writer.edge(edge)
+    writer.finish()
+    return graph
+
+
+def test_the_writer_builds_what_networkx_add_edge_builds() -> None:
+    written, reference = _written(), _networkx_graph()
+    refresh_name(reference.nodes["Person:p@example.org"])  # as the writer's `finish` does
+    assert _ordered(written) == _ordered(reference)
+    assert written.number_of_edges() == 10
+
+
+def test_edges_with_equal_few_properties_share_their_attributes_but_never_a_change() -> None:
+    graph = _written()
+    edge = graph.get_edge_data
+    person = "Person:p@example.org"
+    authored = [edge(person, f"Series:{s}")["AUTHORED:"] for s in "abc"]
+    assert authored[0] is authored[1] is authored[2]
+    count_a = edge(person, "Series:a")["CONTRIBUTED:"]
+    count_b = edge(person, "Series:b")["CONTRIBUTED:"]
+    count_c = edge(person, "Series:c")["CONTRIBUTED:"]
+    assert count_a == {"kind": EdgeKind.CONTRIBUTED, "count": 1, "more": 2}  # merged
+    assert count_c == {"kind": EdgeKind.CONTRIBUTED, "count": 1}  # its sharer unchanged
+    assert count_b["count"] is True  # 1 == True, but they are not the same property
+    linked = edge("Series:c", "Series:b")["PREVIOUS_VERSION:"]
+    assert linked["linkedBy"] == "PATCH_IDS"
+    assert edge("Series:b", "Series:a")["PREVIOUS_VERSION:"]["linkedBy"] == "TITLE"
+
+
+def test_a_later_write_into_a_shared_edge_changes_only_that_edge() -> None:
+    """An update merges records into a rebuilt graph (`NetworkXStore.write`): an edge whose
+    attributes another shares gets its own."""
+    store = NetworkXStore()
+    store.graph = _written()
+    batch = GraphBatch()
+    batch.edge(EdgeRecord(EdgeKind.AUTHORED, _PERSON, _series("a"), {"role": "x"}))
+    store.write(batch)
+    edge = store.graph.get_edge_data
+    assert edge("Person:p@example.org", "Series:a")["AUTHORED:"]["role"] == "x"
+    assert "role" not in edge("Person:p@example.org", "Series:b")["AUTHORED:"]
+
+
+def test_a_frozen_graph_is_not_written() -> None:
+    graph = nx.freeze(nx.MultiDiGraph())
+    with pytest.raises(nx.NetworkXError):
+        GraphWriter(graph)
