@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from graphapi.corpus import Corpus
+from graphapi.corpus import Corpus, StoredMessages
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import KeptFiles, kept_files_of, rederive
@@ -319,13 +319,18 @@ def _region(
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
     """Re-assemble the whole graph from the store's corpus and swap it in; returns how
     many series (resolved) and patches it holds. Memory: the graph is built from the
-    assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch."""
+    assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch,
+    and what assembly read dies as it is mapped (the corpus' decoded messages are dropped:
+    the database has them)."""
     corpus = store.corpus
     kept = kept_files_of(store)
     identities, maintainers = kept.identities(), kept.ownership()
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = assembly.counts()
-    # bodies stay in the corpus (and the database), not in the graph; no whole batch is held
+    if isinstance(corpus.messages, StoredMessages):
+        corpus.messages.forget()  # the database has them: only the assembly holds them now
+    # bodies stay in the corpus (and the database), not in the graph; no whole batch is held,
+    # and the assembly's messages, series and patches are freed as they are mapped
     store.replace_with(
         partial(
             emit_assembly,
@@ -334,6 +339,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
             identities=identities,
             maintainers=maintainers,
             bodies=False,
+            consume=True,
         )
     )
     del assembly
