@@ -129,9 +129,13 @@ class _CorpusIntake:
         self.store = store
         self.tally = _Tally()
         self.added: set[str] = set()  # keys of the messages this load added
+        #: How many messages the corpus held before this load's first (None: none came).
+        self.held_before: int | None = None
 
     def __call__(self, messages: list[Message]) -> None:
         corpus = self.store.corpus
+        if self.held_before is None:
+            self.held_before = len(corpus.messages)
         reused: list[Message] = []
         added = corpus.add_messages(messages, reused)
         self.tally.count(added)
@@ -234,7 +238,8 @@ def _rebuild_corpus(
     wanted = given.wanted(kept, parsed)
     store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
-    before = len(corpus.messages) - len(intake.added), len(corpus.people)
+    held = intake.held_before  # not counted from `added`: a reused id adds a derived key too
+    before = len(corpus.messages) if held is None else held, len(corpus.people)
     corpus.add_people(parsed.people)
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))

@@ -24,6 +24,7 @@ from graphapi.store.nx_write import GraphWriter
 from loaders.assembly.assemble import assemble
 from loaders.identity.companies import CompanyMap
 from loaders.records import Message
+from tests.conftest import FIXTURES
 
 
 def _ordered(graph: Any) -> list[Any]:
@@ -212,3 +213,17 @@ def test_the_c_heap_is_given_back_where_glibc_is() -> None:
     give_back()  # never fails, with or without glibc
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert _trim() is not None
+
+
+def test_a_fresh_load_says_so_when_it_reuses_a_message_id(tmp_path: Path) -> None:
+    """A reused Message-ID adds a derived key beside the plain one: a first load is still
+    told apart from a load into a corpus that held messages."""
+    reused = FIXTURES / "reused"
+    both = tmp_path / "both.mbox"
+    both.write_bytes((reused / "first.mbox").read_bytes() + (reused / "second.mbox").read_bytes())
+    store = NetworkXStore()
+    summary = load_sources(store, [both])
+    assert summary.reused_ids == 1
+    assert summary.rebuilt_because == "a fresh load"
+    again = load_sources(store, [reused / "first.mbox"])
+    assert again.loaded == 0 and again.rebuilt_because != "a fresh load"
