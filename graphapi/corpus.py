@@ -94,6 +94,12 @@ class StoredMessages(MutableMapping[str, Message]):
         self.fetch(list(self._held))
         return ValuesView(self)
 
+    def forget(self) -> None:
+        """Drop every decoded message (each is read again when asked for). A whole rebuild
+        calls it once assembly holds them: they die as the graph is built from it, and the
+        graph grows in their place (a load's memory peak is the graph, not both)."""
+        self._held = dict.fromkeys(self._held)
+
     def items(self) -> ItemsView[str, Message]:
         self.fetch(list(self._held))
         return ItemsView(self)

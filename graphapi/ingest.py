@@ -8,7 +8,7 @@ decided here too, from the configured `CompanyMap`, so one map applies to every 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from graphapi.identity import Identities
@@ -321,22 +321,25 @@ def emit_assembly(
     maintainers: Maintainers | None = None,
     *,
     bodies: bool = True,
+    consume: bool = False,
 ) -> None:
     """Give `sink` the records of `batch_from_assembly`, in its order, without holding them
-    (the embedded store builds its graph from them as they come: `nx_write.GraphWriter`)."""
+    (the embedded store builds its graph from them as they come: `nx_write.GraphWriter`).
+
+    `consume` (a rebuild's, whose assembly is spent): the assembly's messages, series and
+    patches are taken out of it and each is dropped once mapped, so the graph grows into
+    the memory they held instead of beside it."""
     builder = _Builder(companies, assembly.aliases, identities or Identities(), sink)
     builder.bodies = bodies
     for address in assembly.people:
         builder.person(address)
-    patch_keys = {p.key for p in assembly.patches}
-    cover_keys = {s.cover_key for s in assembly.series if s.cover_key}
-    for message in assembly.messages:
-        builder.message(message, message.key in patch_keys or message.key in cover_keys)
-    for series in assembly.series:
-        builder.series(series)
+    shown = {p.key for p in assembly.patches}  # messages that are patches or covers
+    shown.update(s.cover_key for s in assembly.series if s.cover_key)
     patch_ids = {m.key: m.info.patch_id for m in assembly.messages if m.info.patch_id}
-    for patch in assembly.patches:
-        builder.patch(patch, patch_ids.get(patch.key))
+    messages, series, patches = _taken(assembly, consume)
+    _each(messages, lambda message: builder.message(message, message.key in shown), consume)
+    _each(series, builder.series, consume)
+    _each(patches, lambda patch: builder.patch(patch, patch_ids.get(patch.key)), consume)
     for edge in assembly.versions:
         source = (NodeKind.SERIES, edge.newer)
         target = (NodeKind.SERIES, edge.older)
@@ -346,6 +349,31 @@ def emit_assembly(
         _subsystems(builder, maintainers)
     for key, counts in builder.names.items():  # names counted over the whole batch
         builder.sink.node(NodeRecord(PERSON, key, {}, True, counts))
+
+
+def _taken(
+    assembly: Assembly, consume: bool
+) -> tuple[list[Message], list[SeriesRecord], list[PatchRecord]]:
+    """The assembly's messages, series and patches; with `consume`, taken out of it (the
+    caller's assembly no longer holds them: they die as they are mapped)."""
+    taken = assembly.messages, assembly.series, assembly.patches
+    if consume:
+        assembly.messages, assembly.series, assembly.patches = [], [], []
+    return taken
+
+
+def _each(records: list[Any], take: Callable[[Any], None], consume: bool) -> None:
+    """`take` each record in order; with `consume`, the list drops each one as it goes, so
+    that a record nothing else holds is freed once mapped (a rebuild's memory peak is the
+    graph: what assembly read should not be alive beside all of it)."""
+    if not consume:
+        for record in records:
+            take(record)
+        return
+    for index, record in enumerate(records):
+        records[index] = None
+        take(record)
+    records.clear()
 
 
 def _subsystems(builder: _Builder, maintainers: Maintainers) -> None:

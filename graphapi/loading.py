@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from graphapi.corpus import Corpus
+from graphapi.corpus import Corpus, StoredMessages
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
 from graphapi.incremental import KeptFiles, kept_files_of, rederive
@@ -129,9 +129,13 @@ class _CorpusIntake:
         self.store = store
         self.tally = _Tally()
         self.added: set[str] = set()  # keys of the messages this load added
+        #: How many messages the corpus held before this load's first (None: none came).
+        self.held_before: int | None = None
 
     def __call__(self, messages: list[Message]) -> None:
         corpus = self.store.corpus
+        if self.held_before is None:
+            self.held_before = len(corpus.messages)
         reused: list[Message] = []
         added = corpus.add_messages(messages, reused)
         self.tally.count(added)
@@ -234,7 +238,8 @@ def _rebuild_corpus(
     wanted = given.wanted(kept, parsed)
     store.keep_files(wanted.as_dict())  # the rebuild applies them to every message
     corpus = store.corpus
-    before = len(corpus.messages) - len(intake.added), len(corpus.people)
+    held = intake.held_before  # not counted from `added`: a reused id adds a derived key too
+    before = len(corpus.messages) if held is None else held, len(corpus.people)
     corpus.add_people(parsed.people)
     summary = _summary_of(parsed, tally)
     summary.commits = len(corpus.add_commits(parsed.commits))
@@ -319,13 +324,18 @@ def _region(
 def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
     """Re-assemble the whole graph from the store's corpus and swap it in; returns how
     many series (resolved) and patches it holds. Memory: the graph is built from the
-    assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch."""
+    assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch,
+    and what assembly read dies as it is mapped (the corpus' decoded messages are dropped:
+    the database has them)."""
     corpus = store.corpus
     kept = kept_files_of(store)
     identities, maintainers = kept.identities(), kept.ownership()
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = assembly.counts()
-    # bodies stay in the corpus (and the database), not in the graph; no whole batch is held
+    if isinstance(corpus.messages, StoredMessages):
+        corpus.messages.forget()  # the database has them: only the assembly holds them now
+    # bodies stay in the corpus (and the database), not in the graph; no whole batch is held,
+    # and the assembly's messages, series and patches are freed as they are mapped
     store.replace_with(
         partial(
             emit_assembly,
@@ -334,6 +344,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
             identities=identities,
             maintainers=maintainers,
             bodies=False,
+            consume=True,
         )
     )
     del assembly

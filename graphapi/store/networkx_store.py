@@ -18,6 +18,7 @@ import networkx as nx
 from graphapi.corpus import Corpus
 from graphapi.errors import SnapshotError
 from graphapi.gcpause import paused_gc
+from graphapi.heap import give_back
 from graphapi.model import (
     MESSAGE_BODY_LIMIT,
     EdgeKind,
@@ -181,12 +182,15 @@ class NetworkXStore:
         """Rebuild the graph from the records `fill` gives the writer it is handed (as the
         assembly mapping makes them: `ingest.emit_assembly`), keeping the corpus; swapped in
         at the end. No batch of every record is held: a load's memory peak is the graph."""
+        give_back()  # what parsing and assembly freed: the graph's small objects cannot use it
         fresh: Any = nx.MultiDiGraph()
         fresh.graph["corpus"] = self.corpus
         writer = GraphWriter(fresh)
         fill(writer)
         writer.finish()
+        del writer
         self.graph, self.touched, self.partial = fresh, None, None
+        give_back()  # what the build freed (the records it mapped), before the rows are written
 
     def defer(self, read: Callable[[], Any]) -> None:
         """Read the graph with `read` when it is next asked for (instead of the one held)."""
