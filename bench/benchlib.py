@@ -21,6 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPORA = Path(os.environ.get("BENCH_CORPORA", ROOT.parent / "shared" / "corpora"))
 KVM_CC = CORPORA / "kvm-cc-2025plus.mbox.gz"
 KVM_PPC_BUNDLE = CORPORA / "kvm-ppc.vger.kernel.org.0.bundle"
+#: The public-inbox archives of the shared corpora, by the name benchmarks take.
+INBOX_BUNDLES = {
+    "virtualization": CORPORA / "virtualization.lists.linux-foundation.org.0.bundle",
+    "kvm-ppc": KVM_PPC_BUNDLE,
+    "riscv": CORPORA / "linux-riscv.lists.infradead.org.0.bundle",
+}
 
 
 def need(path: Path) -> Path:

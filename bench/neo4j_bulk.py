@@ -1,12 +1,12 @@
 """A first load of Neo4j by bulk import, and an online update on top (issue 17 items 1 and 3).
 
     .venv/bin/python bench/neo4j_bulk.py [--corpora kvm-ppc,95000] [--share 0.01]
-                                         [--admin-java-opts OPTS] [--keep DIR]
+                                         [--admin-java-opts OPTS]
 
-Each corpus (`kvm-ppc`: the public-inbox bundle, cloned into a scratch directory; a number:
-a synthetic list of about that many messages from `graphapi.sample`) is split into its first
-(1 - share) and the rest (by commit range for kvm-ppc, into two mbox files for a synthetic
-list). Then, each step a child process, wall seconds:
+Each corpus (`kvm-ppc`, `riscv`, `virtualization`: the public-inbox bundle, cloned into a
+scratch directory; a number: a synthetic list of about that many messages from
+`graphapi.sample`) is split into its first (1 - share) and the rest (by commit range for an
+archive, into two mbox files for a synthetic list). Then, each step a child process, wall seconds:
 
 - `graphapi load --db` of the first part (the embedded store's load: the baseline), then of
   the rest (the embedded store's update);
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchlib import (
-    KVM_PPC_BUNDLE,
+    INBOX_BUNDLES,
     ROOT,
     children_cpu,
     clone_inbox,
@@ -95,8 +95,8 @@ def _step(result: Result, name: str, args: list[str], env: dict[str, str] | None
 
 def _parts(corpus: str, scratch: Path, share: float) -> tuple[list[str], list[str]]:
     """`graphapi load` arguments for the first part and for the rest of the corpus."""
-    if corpus == "kvm-ppc":
-        repo = clone_inbox(KVM_PPC_BUNDLE, scratch)
+    if corpus in INBOX_BUNDLES:
+        repo = clone_inbox(INBOX_BUNDLES[corpus], scratch)
         cut = commit_at(repo, share)
         return ["--range", f"..{cut}", str(repo)], [str(repo)]
     size = int(corpus)
