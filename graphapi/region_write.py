@@ -28,7 +28,7 @@ from typing import Any
 from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
-from graphapi.region import Region
+from graphapi.region import Region, completing
 from graphapi.region_graph import RegionGraph
 from graphapi.region_names import Lookup, Names
 from graphapi.row_diff import Touched
@@ -39,6 +39,7 @@ from loaders.assembly.assemble import assemble, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
+from loaders.mail.files import raw_files, shortened_tail
 from loaders.records import Message
 
 __all__ = ["apply_region"]
@@ -138,8 +139,13 @@ def apply_region(
     """Change `store.graph` (the graph of the corpus before this load) into the graph of
     the corpus with it; None when done, else why not (the graph is then unchanged).
     `names`: how the whole corpus resolves shortlog names (`graphapi.region_names`)."""
-    old = _side(region.old, region.known_before, companies, identities, names.before)
-    new = _side(region.new, region.known_after, companies, identities, names.after)
+    tails = {
+        t for m in region.new for c in raw_files(m) if (t := shortened_tail(c.path)) is not None
+    }
+    known_before = completing(region.known_before, tails)
+    known_after = known_before | completing(region.known_after - region.known_before, tails)
+    old = _side(region.old, known_before, companies, identities, names.before)
+    new = _side(region.new, known_after, companies, identities, names.after)
     outside: dict[str, set[str]] = {}  # file -> kinds of its edges in, not read
     if store.partial is not None:
         outside = _read_rows(store.partial, old, new, names)
