@@ -216,18 +216,17 @@ def _refusal(graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: N
 
 def _not_closed(graph: Any, old: _Side, new: _Side) -> str | None:
     """An owned row that something outside the region makes or points at."""
-    nodes = graph.nodes
+    nodes = graph._node  # the adjacency itself: networkx's edge views cost more than the check
     for nid in new.owned - old.owned:
         if nid in nodes:
             return f"{nid} is already in the graph, made outside the region"
     owned = old.owned | new.owned
+    pred, succ = graph._pred, graph._succ
     for nid in old.owned:
         if nid not in nodes:
             continue
-        for source, target in (*graph.in_edges(nid), *graph.out_edges(nid)):
-            other = target if source == nid else source
-            kind = nodes[other]["kind"]
-            if kind not in SHARED_ENDS and other not in owned:
+        for other in (*pred[nid], *succ[nid]):  # a neighbour once, whatever its edges
+            if other not in owned and nodes[other]["kind"] not in SHARED_ENDS:
                 return f"{nid} is tied to {other}, outside the region"
     return None
 
@@ -306,7 +305,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
             if e.kind is not EdgeKind.EMPLOYED_BY or node_id(*e.source) not in known
         ],
     )
-    store.write(batch)
+    store.write(batch, read=True)  # a part of `new.batch`, whose rows `_read_rows` read
     for key, counts in new.names.items():
         before = stored_names.get(key, {})
         taken = old.names.get(key, {})
