@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from graphapi.identity import Identities
@@ -146,7 +145,7 @@ def apply_region(
     known_after = known_before | completing(region.known_after - region.known_before, tails)
     old = _side(region.old, known_before, companies, identities, names.before)
     new = _side(region.new, known_after, companies, identities, names.after)
-    outside: dict[str, set[str]] = {}  # file -> kinds of its edges in, not read
+    outside: set[str] = set()  # files touched by a row not read
     if store.partial is not None:
         outside = _read_rows(store.partial, old, new, names)
     graph = store.graph
@@ -169,12 +168,12 @@ def apply_region(
     return None
 
 
-def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[str, set[str]]:
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> set[str]:
     """Read every stored row the checks and writes below look at (`region_graph`): the
     owned rows, shortlog-only people and the people a moved shortlog name may leave, each
     with all its edges; files with their edges out (of their edges in, those from the
-    owned rows are read with them, and the kinds of the others are returned, by file);
-    and what the new batch merges into."""
+    owned rows are read with them; the files something else touches are returned); and
+    what the new batch merges into."""
     person = NodeKind.PERSON
     rows.around(
         [
@@ -184,7 +183,8 @@ def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[
             *(node_id(person, key) for _, key in _moved(names)),
         ]
     )
-    outside = rows.around_out(node_id(NodeKind.FILE, key) for key in old.files | new.files)
+    files = (node_id(NodeKind.FILE, key) for key in old.files | new.files)
+    outside = rows.around_out(files, EdgeKind.TOUCHES)
     rows.records(new.batch)
     return outside
 
@@ -347,11 +347,11 @@ def _rederive_files(
     files: set[str],
     maintainers: Maintainers | None,
     touched: Touched,
-    outside: Mapping[str, set[str]],
+    outside: set[str],
 ) -> None:
     """A file no series or patch touches any more is gone (with its subsystem edges); a
-    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the kinds
-    of a file's edges in that the graph does not hold (`_read_rows`)."""
+    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the
+    files a row the graph does not hold touches (`_read_rows`)."""
     graph = store.graph
     added = GraphBatch()
     touches = EdgeKind.TOUCHES
@@ -359,9 +359,9 @@ def _rederive_files(
         nid = node_id(NodeKind.FILE, path)
         if nid not in graph.nodes:
             continue
-        ins = {d["kind"]._value_ for _, _, d in graph.in_edges(nid, data=True)}
         outs = list(graph.out_edges(nid, keys=True))
-        if touches._value_ not in ins | outside.get(nid, set()):
+        touched_by = (d["kind"] for _, _, d in graph.in_edges(nid, data=True))
+        if nid not in outside and touches not in touched_by:
             if store.partial is not None:  # removed whole: every edge in, too
                 store.partial.around([nid])
             touched[0].add(nid)
