@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from graphapi.identity import Identities
@@ -291,9 +292,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
         if (nid := node_id(NodeKind.PERSON, key)) in nodes
     }
     doomed = [nid for nid in old.owned | new.owned if nid in nodes]
-    for nid in doomed:
-        edge_keys.update(graph.in_edges(nid, keys=True))
-        edge_keys.update(graph.out_edges(nid, keys=True))
+    edge_keys.update(_edge_keys(graph, doomed))
     graph.remove_nodes_from(doomed)
     node_ids.update(doomed)
     known = {node_id(NodeKind.PERSON, key) for key in stored_names}
@@ -316,6 +315,19 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
         attrs = nodes[node_id(NodeKind.PERSON, key)]
         attrs["names"] = {name: count for name, count in summed.items() if count > 0}
         refresh_name(attrs)
+
+
+def _edge_keys(graph: Any, ids: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(source, target, key) of every edge in and out of these nodes, from the adjacency
+    (networkx's edge views, two per node, cost more than the keys)."""
+    pred, succ = graph._pred, graph._succ
+    for nid in ids:
+        for source, keyed in pred[nid].items():
+            for key in keyed:
+                yield source, nid, key
+        for target, keyed in succ[nid].items():
+            for key in keyed:
+                yield nid, target, key
 
 
 def _rederive_named(graph: Any, named: set[str], touched: Touched) -> None:
