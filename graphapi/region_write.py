@@ -76,10 +76,14 @@ class _Side:
                     names[name] = max(names.get(name, 0), count)
             elif kind is NodeKind.FILE:
                 self.files.add(key)
+        owned = self.owned
+        # the most rows of a side: `node_id` spelt out (its enum lookup doubled this loop)
         for edge in batch.edges:
-            for kind, key in (edge.source, edge.target):
-                if kind in OWNED:
-                    self.owned.add(node_id(kind, key))
+            (kind, key), (other, other_key) = edge.source, edge.target
+            if kind in OWNED:
+                owned.add(f"{kind._value_}:{key}")
+            if other in OWNED:
+                owned.add(f"{other._value_}:{other_key}")
 
 
 def _side(
