@@ -1,5 +1,5 @@
 """`python -m graphapi` is the `graphapi` command."""
 
-from graphapi.cli import main
+from graphapi.cli import run
 
-raise SystemExit(main())
+run()

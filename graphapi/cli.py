@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from graphapi.errors import GraphAPIError, UsageError
 from loaders.errors import LoaderError
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
     from loaders.sources.detect import SourceFormat
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 DEFAULT_DB = "graphapi.db"
 _FORMATS = ["digest", "mbox", "maildir", "public-inbox", "maintainers", "mailmap"]
@@ -117,13 +117,19 @@ def _user_file(path: str, check: Callable[[str, str], object]) -> str:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from graphapi.gcpause import paused_gc
+
     settings = _check_store_choice(args)
-    if settings is None:
-        summary = _load_snapshot(args)
-    elif args.db is not None:
-        summary = _load_mirrored(args, settings)
-    else:
-        summary = _load_neo4j(args, settings)
+    # The collector stays off from the parsing to the end: turned back on between the
+    # load's steps, its first pass walked every object the load had made (~20 ms of a 1 %
+    # update) only to find them alive; `run` then ends the process without one.
+    with paused_gc():
+        if settings is None:
+            summary = _load_snapshot(args)
+        elif args.db is not None:
+            summary = _load_mirrored(args, settings)
+        else:
+            summary = _load_neo4j(args, settings)
     print(summary.line())
     for reason, count in sorted(summary.defect_reasons.items()):
         print(f"  defective: {count} x {reason}")
@@ -132,6 +138,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     graph_line = summary.graph_line()
     if graph_line is not None:
         print(f"  {graph_line}")
+    _ended[0] = True
     return 0
 
 
@@ -463,6 +470,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Whether a load ended in this process (`run` then ends the process at once).
+_ended = [False]
+
+
+def run() -> NoReturn:
+    """The process entry (`python -m graphapi`, the `graphapi` script): `main`, then the
+    exit. After a load, the process ends without freeing what it built, one object at a
+    time (0.1-0.15 s of a 1 % update's ~1 s; more after a fresh load): the database is
+    committed and closed, and the load's workers are stopped, so only the output is left
+    to flush. Anything else exits as usual."""
+    code = main()
+    if not _ended[0]:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `graphapi load ... | head`: the reader left
+        code = 141
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -499,4 +527,4 @@ def _sigterm_unwinds(active: bool) -> Iterator[None]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

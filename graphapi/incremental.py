@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 from graphapi.errors import UsageError
 from graphapi.identity import Identities
@@ -49,6 +50,7 @@ from loaders.records import Address
 
 __all__ = [
     "KeptFiles",
+    "ParsedFiles",
     "PersonState",
     "keep_files",
     "kept_files_of",
@@ -95,6 +97,27 @@ class KeptFiles:
 
     def ownership(self) -> Maintainers | None:
         return parse_maintainers(self.maintainers) if self.maintainers else None
+
+
+class ParsedFiles:
+    """Kept files, each parsed when first asked for and then kept: a load asks in more
+    than one place (an update, then the whole rebuild it may give way to), and the
+    kernel's MAINTAINERS alone is some 25,000 lines."""
+
+    def __init__(self, kept: KeptFiles) -> None:
+        self.kept = kept
+
+    @cached_property
+    def companies(self) -> CompanyMap:
+        return self.kept.companies()
+
+    @cached_property
+    def identities(self) -> Identities:
+        return self.kept.identities()
+
+    @cached_property
+    def ownership(self) -> Maintainers | None:
+        return self.kept.ownership()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 from graphapi.corpus import Corpus, StoredMessages
 from graphapi.gcpause import paused_gc
 from graphapi.identity import Identities
-from graphapi.incremental import KeptFiles, kept_files_of, rederive
+from graphapi.incremental import KeptFiles, ParsedFiles, kept_files_of, rederive
 from graphapi.ingest import batch_from_assembly, emit_assembly
 from graphapi.merge_graph import commit_batch, sync_merges
 from graphapi.merging import person_resolver
@@ -247,10 +247,11 @@ def _rebuild_corpus(
     if store.partial is None:  # a partial graph's hint holds the updates made before
         store.touched = None
     changed = _whole_change(before, corpus, wanted != kept, tally.reused)
-    outcome = changed or _update(store, given.companies, intake.added)
+    files = ParsedFiles(kept_files_of(store))  # parsed once, whichever way the graph goes
+    outcome = changed or _update(store, given.companies, intake.added, files)
     if isinstance(outcome, str):
         summary.rebuilt_because = outcome
-        store.counts = rebuild(store, given.companies)
+        store.counts = rebuild(store, given.companies, files)
     else:
         summary.reassembled = (outcome, len(corpus.messages))
     summary.series, summary.patches = store.counts
@@ -276,21 +277,22 @@ def incremental_enabled() -> bool:
     return os.environ.get("GRAPHAPI_INCREMENTAL", "1") != "0"
 
 
-def _update(store: NetworkXStore, companies: CompanyMap | None, added: set[str]) -> str | int:
+def _update(
+    store: NetworkXStore, companies: CompanyMap | None, added: set[str], files: ParsedFiles
+) -> str | int:
     """Re-assemble only the region the added messages touch and change the stored graph by
     the difference (`graphapi.region`); how many messages the region held when done, else
     why the graph must be rebuilt whole (the files and people kept are unchanged: the
-    caller checked)."""
+    caller checked; `files`: the kept ones)."""
     if not incremental_enabled():
         return "incremental updates are off"
     corpus = store.corpus
     if corpus.commits:
         return "the corpus holds code trees' commits"
-    kept = kept_files_of(store)
-    kept_map = kept.companies()
+    kept_map = files.companies
     if companies is not None and companies != kept_map:
         return "a company map other than the kept one"
-    identities, maintainers = kept.identities(), kept.ownership()
+    identities, maintainers = files.identities, files.ownership
     region, names = _region(store, added, identities)
     if region.refusal is not None:
         return region.refusal
@@ -321,15 +323,19 @@ def _region(
     return region, partial(name_indexes, index, people, added, identities)
 
 
-def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[int, int]:
+def rebuild(
+    store: NetworkXStore, companies: CompanyMap | None = None, files: ParsedFiles | None = None
+) -> tuple[int, int]:
     """Re-assemble the whole graph from the store's corpus and swap it in; returns how
     many series (resolved) and patches it holds. Memory: the graph is built from the
     assembly's records as they are made (`ingest.emit_assembly`), never from a whole batch,
     and what assembly read dies as it is mapped (the corpus' decoded messages are dropped:
-    the database has them)."""
+    the database has them). `files`: the store's kept files, parsed already (an update that
+    was refused)."""
     corpus = store.corpus
-    kept = kept_files_of(store)
-    identities, maintainers = kept.identities(), kept.ownership()
+    if files is None:
+        files = ParsedFiles(kept_files_of(store))
+    identities, maintainers = files.identities, files.ownership
     assembly = assemble(corpus.messages.values(), corpus.people.values())
     counts = assembly.counts()
     if isinstance(corpus.messages, StoredMessages):
@@ -340,7 +346,7 @@ def rebuild(store: NetworkXStore, companies: CompanyMap | None = None) -> tuple[
         partial(
             emit_assembly,
             assembly,
-            kept.companies() if companies is None else companies,
+            files.companies if companies is None else companies,
             identities=identities,
             maintainers=maintainers,
             bodies=False,

@@ -268,6 +268,22 @@ class StoredIndex:
         row = self._conn.execute("SELECT 1 FROM message_keys WHERE token = ? LIMIT 1", (token,))
         return row.fetchone() is not None
 
+    def distinct(self, prefix: str) -> Iterator[str]:
+        """Every token starting with `prefix`, once (without the prefix): the table is
+        sorted by token, so SQLite skips a token's repeats without handing them over (a
+        path named by a hundred messages is one row here, not a hundred)."""
+        high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self._conn.execute(
+            "SELECT DISTINCT token FROM message_keys WHERE token >= ? AND token < ?",
+            (prefix, high),
+        )
+        return (token[len(prefix) :] for (token,) in rows)
+
+    def holders(self, tokens: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(token, message key) of every message holding any of these tokens."""
+        select = "token, key FROM message_keys"
+        return iter(rows_keyed(self._conn, select, "token", sorted(set(tokens))))
+
     def with_prefix(self, prefix: str) -> Iterator[tuple[str, str]]:
         """(token without the prefix, message key) of every token starting with `prefix`."""
         high = prefix[:-1] + chr(ord(prefix[-1]) + 1)

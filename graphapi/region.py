@@ -40,6 +40,7 @@ __all__ = [
     "UNDATED",
     "UNDATED_REFUSAL",
     "Region",
+    "completing",
     "find_region",
     "links_of",
     "walk_region",
@@ -204,8 +205,7 @@ def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: s
         return Region(refusal=refusal)
     if index.holds(UNDATED):
         return Region(refusal=UNDATED_REFUSAL)
-    known_before = {path for path, key in index.with_prefix("path:") if key not in changed}
-    new_paths = {p for e in index.entries(changed).values() for p in e.known} - known_before
+    known_before, new_paths = _known_paths(index, changed)
     pulled = index.keys_with("tail:" + tail for path in new_paths for tail in suffixes(path))
     keys = changed | pulled
     limit = _max_share() * total
@@ -225,6 +225,29 @@ def walk_region(index: StoredIndex, order: Iterable[str], total: int, changed: s
         known_before=known_before,
         known_after=known_before | new_paths,
     )
+
+
+def _known_paths(index: StoredIndex, changed: set[str]) -> tuple[set[str], set[str]]:
+    """The full paths known before this load (stated by a message not in `changed`), and
+    those only this load's messages state. Every path is read once (`distinct`), not once
+    per message naming it; only the new messages' own paths are looked up by holder."""
+    theirs = {p for e in index.entries(changed).values() for p in e.known}
+    held = {
+        token for token, key in index.holders("path:" + p for p in theirs) if key not in changed
+    }
+    new_paths = {p for p in theirs if "path:" + p not in held}
+    return set(index.distinct("path:")) - new_paths, new_paths
+
+
+def completing(paths: Iterable[str], tails: Iterable[str]) -> set[str]:
+    """The `paths` that can complete any of `tails` (a path equal to a tail or ending with
+    `/tail`: `files.FileResolver`): only they matter to assembling messages whose
+    shortened paths are `tails`, so a region is assembled with them, not every path of the
+    corpus (whose suffixes each assembly would index)."""
+    wanted = set(tails)
+    if not wanted:
+        return set()
+    return {path for path in paths if any(s in wanted for s in suffixes(path))}
 
 
 def find_region(entries: Mapping[str, Entry], changed: set[str]) -> Region:

@@ -8,8 +8,8 @@ rows the update looks at or writes, into a networkx graph like the whole one:
 - `nodes`: node rows (an id without a row is remembered as absent);
 - `around`: node rows with every edge in and out, and those edges' other ends (what a node
   must have to be removed, or its neighbours counted);
-- `around_out`: node rows with every edge out, and of their edges in only the kinds of
-  those not read (a file: is it still touched from outside the region?);
+- `around_out`: node rows with every edge out, and whether an edge in of a kind comes
+  from a node not read (a file: is it still touched from outside the region?);
 - `records`: what a batch's write merges into (its nodes, its edges' ends, its edges).
 
 Everything else is left out, so the graph answers only about what was read: the writer
@@ -32,7 +32,7 @@ import networkx as nx
 
 from graphapi.database import rows_keyed
 from graphapi.graph_rows import EDGE_COLUMNS, NODE_COLUMNS, RowReader
-from graphapi.model import GraphBatch
+from graphapi.model import EdgeKind, GraphBatch
 from graphapi.store.nx_write import edge_key
 
 __all__ = ["RegionGraph"]
@@ -81,22 +81,23 @@ class RegionGraph:
         ]
         self._add_edges(wanted, rows)
 
-    def around_out(self, ids: Iterable[str]) -> dict[str, set[str]]:
-        """Read these nodes with every edge out of them (and their ends); the kinds of
-        their stored edges in that were not read (their sources were not read whole), by
-        node. A file, touched by hundreds of patches outside the region, is read so: what
-        an update asks of it is whether anything outside still touches it."""
+    def around_out(self, ids: Iterable[str], kind: EdgeKind) -> set[str]:
+        """Read these nodes with every edge out of them (and their ends); those of them
+        with a stored edge in of `kind` that was not read (its source was not read whole).
+        A file, touched by hundreds of patches outside the region, is read so: what an
+        update asks of it is whether anything outside still touches it, and the first
+        such edge answers (reading every edge in cost as much as the rest of the region)."""
         wanted = sorted(set(ids) - self._whole)
         select = f"{EDGE_COLUMNS} FROM edges"
         self._add_edges(wanted, rows_keyed(self._conn, select, "source", wanted))
         self._out_whole.update(wanted)
-        outside: dict[str, set[str]] = {}
-        for target, source, kind in rows_keyed(
-            self._conn, "target, source, kind FROM edges", "target", wanted
-        ):
-            if source not in self._whole:
-                outside.setdefault(target, set()).add(kind)
-        return outside
+        whole, execute = self._whole, self._conn.execute
+        sql = "SELECT source FROM edges WHERE target = ? AND kind = ?"
+        return {
+            nid
+            for nid in wanted
+            if any(source not in whole for (source,) in execute(sql, (nid, kind._value_)))
+        }
 
     def records(self, batch: GraphBatch) -> None:
         """Read what writing `batch` merges into: its nodes, its edges' ends, its edges."""

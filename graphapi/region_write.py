@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from graphapi.identity import Identities
 from graphapi.ingest import batch_from_assembly
 from graphapi.model import EdgeKind, EdgeRecord, GraphBatch, NodeKind, NodeRecord, node_id
-from graphapi.region import Region
+from graphapi.region import Region, completing
 from graphapi.region_graph import RegionGraph
 from graphapi.region_names import Lookup, Names
 from graphapi.row_diff import Touched
@@ -39,6 +39,7 @@ from loaders.assembly.assemble import assemble, normalise_title
 from loaders.assembly.results import Assembly
 from loaders.identity.companies import CompanyMap
 from loaders.identity.maintainers import Maintainers
+from loaders.mail.files import raw_files, shortened_tail
 from loaders.records import Message
 
 __all__ = ["apply_region"]
@@ -75,10 +76,14 @@ class _Side:
                     names[name] = max(names.get(name, 0), count)
             elif kind is NodeKind.FILE:
                 self.files.add(key)
+        owned = self.owned
+        # the most rows of a side: `node_id` spelt out (its enum lookup doubled this loop)
         for edge in batch.edges:
-            for kind, key in (edge.source, edge.target):
-                if kind in OWNED:
-                    self.owned.add(node_id(kind, key))
+            (kind, key), (other, other_key) = edge.source, edge.target
+            if kind in OWNED:
+                owned.add(f"{kind._value_}:{key}")
+            if other in OWNED:
+                owned.add(f"{other._value_}:{other_key}")
 
 
 def _side(
@@ -138,9 +143,14 @@ def apply_region(
     """Change `store.graph` (the graph of the corpus before this load) into the graph of
     the corpus with it; None when done, else why not (the graph is then unchanged).
     `names`: how the whole corpus resolves shortlog names (`graphapi.region_names`)."""
-    old = _side(region.old, region.known_before, companies, identities, names.before)
-    new = _side(region.new, region.known_after, companies, identities, names.after)
-    outside: dict[str, set[str]] = {}  # file -> kinds of its edges in, not read
+    tails = {
+        t for m in region.new for c in raw_files(m) if (t := shortened_tail(c.path)) is not None
+    }
+    known_before = completing(region.known_before, tails)
+    known_after = known_before | completing(region.known_after - region.known_before, tails)
+    old = _side(region.old, known_before, companies, identities, names.before)
+    new = _side(region.new, known_after, companies, identities, names.after)
+    outside: set[str] = set()  # files touched by a row not read
     if store.partial is not None:
         outside = _read_rows(store.partial, old, new, names)
     graph = store.graph
@@ -163,12 +173,12 @@ def apply_region(
     return None
 
 
-def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[str, set[str]]:
+def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> set[str]:
     """Read every stored row the checks and writes below look at (`region_graph`): the
     owned rows, shortlog-only people and the people a moved shortlog name may leave, each
     with all its edges; files with their edges out (of their edges in, those from the
-    owned rows are read with them, and the kinds of the others are returned, by file);
-    and what the new batch merges into."""
+    owned rows are read with them; the files something else touches are returned); and
+    what the new batch merges into."""
     person = NodeKind.PERSON
     rows.around(
         [
@@ -178,7 +188,8 @@ def _read_rows(rows: RegionGraph, old: _Side, new: _Side, names: Names) -> dict[
             *(node_id(person, key) for _, key in _moved(names)),
         ]
     )
-    outside = rows.around_out(node_id(NodeKind.FILE, key) for key in old.files | new.files)
+    files = (node_id(NodeKind.FILE, key) for key in old.files | new.files)
+    outside = rows.around_out(files, EdgeKind.TOUCHES)
     rows.records(new.batch)
     return outside
 
@@ -210,18 +221,17 @@ def _refusal(graph: Any, old: _Side, new: _Side, companies: CompanyMap, names: N
 
 def _not_closed(graph: Any, old: _Side, new: _Side) -> str | None:
     """An owned row that something outside the region makes or points at."""
-    nodes = graph.nodes
+    nodes = graph._node  # the adjacency itself: networkx's edge views cost more than the check
     for nid in new.owned - old.owned:
         if nid in nodes:
             return f"{nid} is already in the graph, made outside the region"
     owned = old.owned | new.owned
+    pred, succ = graph._pred, graph._succ
     for nid in old.owned:
         if nid not in nodes:
             continue
-        for source, target in (*graph.in_edges(nid), *graph.out_edges(nid)):
-            other = target if source == nid else source
-            kind = nodes[other]["kind"]
-            if kind not in SHARED_ENDS and other not in owned:
+        for other in (*pred[nid], *succ[nid]):  # a neighbour once, whatever its edges
+            if other not in owned and nodes[other]["kind"] not in SHARED_ENDS:
                 return f"{nid} is tied to {other}, outside the region"
     return None
 
@@ -286,9 +296,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
         if (nid := node_id(NodeKind.PERSON, key)) in nodes
     }
     doomed = [nid for nid in old.owned | new.owned if nid in nodes]
-    for nid in doomed:
-        edge_keys.update(graph.in_edges(nid, keys=True))
-        edge_keys.update(graph.out_edges(nid, keys=True))
+    edge_keys.update(_edge_keys(graph, doomed))
     graph.remove_nodes_from(doomed)
     node_ids.update(doomed)
     known = {node_id(NodeKind.PERSON, key) for key in stored_names}
@@ -300,7 +308,7 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
             if e.kind is not EdgeKind.EMPLOYED_BY or node_id(*e.source) not in known
         ],
     )
-    store.write(batch)
+    store.write(batch, read=True)  # a part of `new.batch`, whose rows `_read_rows` read
     for key, counts in new.names.items():
         before = stored_names.get(key, {})
         taken = old.names.get(key, {})
@@ -311,6 +319,19 @@ def _write(store: NetworkXStore, old: _Side, new: _Side, touched: Touched) -> No
         attrs = nodes[node_id(NodeKind.PERSON, key)]
         attrs["names"] = {name: count for name, count in summed.items() if count > 0}
         refresh_name(attrs)
+
+
+def _edge_keys(graph: Any, ids: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(source, target, key) of every edge in and out of these nodes, from the adjacency
+    (networkx's edge views, two per node, cost more than the keys)."""
+    pred, succ = graph._pred, graph._succ
+    for nid in ids:
+        for source, keyed in pred[nid].items():
+            for key in keyed:
+                yield source, nid, key
+        for target, keyed in succ[nid].items():
+            for key in keyed:
+                yield nid, target, key
 
 
 def _rederive_named(graph: Any, named: set[str], touched: Touched) -> None:
@@ -342,11 +363,11 @@ def _rederive_files(
     files: set[str],
     maintainers: Maintainers | None,
     touched: Touched,
-    outside: Mapping[str, set[str]],
+    outside: set[str],
 ) -> None:
     """A file no series or patch touches any more is gone (with its subsystem edges); a
-    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the kinds
-    of a file's edges in that the graph does not hold (`_read_rows`)."""
+    file new to the graph gets the subsystems MAINTAINERS gives it. `outside`: the
+    files a row the graph does not hold touches (`_read_rows`)."""
     graph = store.graph
     added = GraphBatch()
     touches = EdgeKind.TOUCHES
@@ -354,9 +375,9 @@ def _rederive_files(
         nid = node_id(NodeKind.FILE, path)
         if nid not in graph.nodes:
             continue
-        ins = {d["kind"]._value_ for _, _, d in graph.in_edges(nid, data=True)}
         outs = list(graph.out_edges(nid, keys=True))
-        if touches._value_ not in ins | outside.get(nid, set()):
+        touched_by = (d["kind"] for _, _, d in graph.in_edges(nid, data=True))
+        if nid not in outside and touches not in touched_by:
             if store.partial is not None:  # removed whole: every edge in, too
                 store.partial.around([nid])
             touched[0].add(nid)

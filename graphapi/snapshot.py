@@ -422,7 +422,7 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     database keeps the rest, `_Spool` reads it back)."""
     corpus = Corpus()
     if slimmed:  # each record decoded when asked for: an update decodes only its region's
-        keys = [key for (key,) in conn.execute("SELECT key FROM messages ORDER BY seq")]
+        keys = _keys_in_order(conn)
         corpus.messages = StoredMessages(keys, partial(_read_slim, conn, corpus.shared))
     else:
         for key, record, body in conn.execute(
@@ -441,6 +441,15 @@ def _read_corpus(conn: sqlite3.Connection, slimmed: bool = False) -> Corpus:
     for name in _KEPT_TEXTS:
         setattr(corpus, name, db.get_meta(conn, name))
     return corpus
+
+
+def _keys_in_order(conn: sqlite3.Connection) -> list[str]:
+    """Every message's key, in the corpus' order (`seq`). Read from the keys' index and
+    sorted here: `ORDER BY seq` walks the table itself, records and bodies (twice the time
+    on a 27k-message database)."""
+    rows = conn.execute("SELECT seq, key FROM messages").fetchall()
+    rows.sort()
+    return [key for _, key in rows]
 
 
 def _read_slim(

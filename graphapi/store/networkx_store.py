@@ -197,11 +197,13 @@ class NetworkXStore:
         self._graph, self._deferred, self.partial = None, read, None
 
     # -- writing ---------------------------------------------------------------------
-    def write(self, batch: GraphBatch) -> None:
+    def write(self, batch: GraphBatch, *, read: bool = False) -> None:
         """Merge the batch's nodes, then its edges (an edge's missing ends become
-        placeholders), then choose people's display names (`nx_write.GraphWriter`)."""
+        placeholders), then choose people's display names (`nx_write.GraphWriter`).
+        `read`: the caller read what a partial graph merges the batch into already
+        (`RegionGraph.records` of this batch or of one holding it), so it is not read again."""
         self._writable()
-        if self.partial is not None:
+        if self.partial is not None and not read:
             self.partial.records(batch)  # what it merges into, before it is merged
         writer = GraphWriter(self.graph)
         for record in batch.nodes:

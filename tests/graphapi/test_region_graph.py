@@ -116,20 +116,23 @@ def test_around_out_reads_edges_out_and_says_what_comes_in_unread(
     conn: sqlite3.Connection,
 ) -> None:
     """A file: its edges out are read; of its edges in, those from nodes read whole are in
-    the graph and the kinds of the others are returned."""
+    the graph, and it is returned when one of the others is of the kind asked for."""
     whole = graph_of(conn)
     path = _busiest(whole, NodeKind.FILE, 1)[0]
     sources = sorted(whole.predecessors(path))
     assert len(sources) >= 2
     rows = RegionGraph(conn)
     rows.around(sources[:1])
-    outside = rows.around_out([path])
+    outside = rows.around_out([path], EdgeKind.TOUCHES)
     assert sorted(rows.graph.out_edges(path, keys=True)) == sorted(whole.out_edges(path, keys=True))
     assert {source for source, _ in rows.graph.in_edges(path)} == {sources[0]}
-    unread = {d["kind"].value for s, _, d in whole.in_edges(path, data=True) if s != sources[0]}
-    assert unread and outside == {path: unread}
+    unread = {d["kind"] for s, _, d in whole.in_edges(path, data=True) if s != sources[0]}
+    assert unread == {EdgeKind.TOUCHES} and outside == {path}
+    assert rows.around_out([path], EdgeKind.IN_SUBSYSTEM) == set()  # no such edge comes in
+    rows.around(sources[1:-1])  # one source left unread: it alone makes the answer
+    assert rows.around_out([path], EdgeKind.TOUCHES) == {path}
     rows.around(sources)  # every source read whole: nothing comes in unread
-    assert rows.around_out([path]) == {}
+    assert rows.around_out([path], EdgeKind.TOUCHES) == set()
     assert _edges(rows.graph, path) == _edges(whole, path)
 
 
@@ -141,7 +144,7 @@ def test_the_stored_rows_it_knows_are_the_rows_stored(conn: sqlite3.Connection) 
     files = _busiest(whole, NodeKind.FILE, 2)
     rows = RegionGraph(conn)
     rows.around(patches)
-    rows.around_out(files)
+    rows.around_out(files, EdgeKind.TOUCHES)
     rows.nodes(["Person:nobody@example.org"])
     asked_nodes = [*whole.nodes, "Person:nobody@example.org", "File:not/stored.c"]
     asked_edges = [
