@@ -38,13 +38,7 @@ import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
-from benchlib import CORPORA, clone_inbox, machine, median, print_table, temp_dir
-
-BUNDLES = {
-    "virtualization": "virtualization.lists.linux-foundation.org.0.bundle",
-    "kvm-ppc": "kvm-ppc.vger.kernel.org.0.bundle",
-    "riscv": "linux-riscv.lists.infradead.org.0.bundle",
-}
+from benchlib import INBOX_BUNDLES, clone_inbox, machine, median, print_table, temp_dir
 
 SERVE_RSS = """
 import resource, sys
@@ -171,7 +165,7 @@ def served_update(db: Path, inbox: Path, cut: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", choices=sorted(BUNDLES), default="virtualization")
+    parser.add_argument("--corpus", choices=sorted(INBOX_BUNDLES), default="virtualization")
     parser.add_argument("--share", type=float, default=0.01, help="share of commits updated")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -179,7 +173,7 @@ def main() -> None:
     with temp_dir("updates") as scratch:
         root = Path(scratch)
         use_bytecode_cache(root)
-        inbox = clone_inbox(CORPORA / BUNDLES[args.corpus], root)
+        inbox = clone_inbox(INBOX_BUNDLES[args.corpus], root)
         history = commits(inbox)
         cut = history[int(len(history) * (1 - args.share)) - 1]
         fresh_db, update_db = root / "fresh.db", root / "update.db"
