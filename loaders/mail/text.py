@@ -20,6 +20,7 @@ __all__ = [
     "collapse_ws",
     "find_urls",
     "is_quoted",
+    "may_hold_folded",
     "normalise_newlines",
     "paragraph_spans",
     "paragraphs",
@@ -259,6 +260,17 @@ def _line_indexes(text: str, needles: tuple[str, ...]) -> list[int]:
             line, counted = line + 1, end + 1
             hit = text.find(needle, counted)
     return sorted(found)
+
+
+def may_hold_folded(text: str, needles: tuple[str, ...]) -> bool:
+    """False only when no case-insensitive regex match needing one of the lower-case
+    `needles` can be in `text`: a `str.find` on the lower-cased text, many times cheaper than
+    the regex engine trying every line. True (try the regex) when the text holds a
+    character `re.IGNORECASE` matches to an ASCII letter that `lower()` does not give."""
+    if not text.isascii() and _CASE_TRAPS_RE.search(text) is not None:
+        return True
+    folded = text.lower()
+    return any(needle in folded for needle in needles)
 
 
 def bounded_int(text: str | None, default: int | None = 0) -> int | None:
