@@ -24,7 +24,7 @@ from loaders.mail.text import may_hold_folded, normalise_newlines, strip_signatu
 from loaders.mail.trailers import parse_trailers
 from loaders.records import Trailer, TrailerKind
 
-__all__ = ["REPLY_KINDS", "own_text", "reply_text", "review_trailers_in"]
+__all__ = ["REPLY_KINDS", "own_text", "reply_kinds", "reply_text", "review_trailers_in"]
 
 REPLY_KINDS = frozenset(
     {
@@ -74,9 +74,15 @@ def own_text(text: str) -> str:
 
 def review_trailers_in(text: str) -> tuple[Trailer, ...]:
     """The Reviewed/Acked/Tested/Reported/Suggested-by trailers of a reply's own text."""
+    return reply_kinds(parse_trailers(text))
+
+
+def reply_kinds(trailers: tuple[Trailer, ...]) -> tuple[Trailer, ...]:
+    """Those of `trailers` a reply gives (`REPLY_KINDS`, naming a person): for a text whose
+    trailers are parsed already (a patch's commit message), without parsing it again."""
     return tuple(
         trailer
-        for trailer in parse_trailers(text)
+        for trailer in trailers
         if trailer.kind in REPLY_KINDS and trailer.person is not None
     )
 

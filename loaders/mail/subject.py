@@ -20,6 +20,7 @@ _REPLY_RE = re.compile(r"(?:re|aw|fwd?)\s*+(?:\[\d+\]\s*+)?:\s*+", re.IGNORECASE
 # One bracket group at the start; no nesting, so no backtracking.
 _GROUP_RE = re.compile(r"\[([^\[\]]*)\]\s*")
 _OF_RE = re.compile(r"(?<!\d)(\d++)\s++of\s++(\d++)", re.IGNORECASE)
+_TOKEN_SEPARATORS = re.compile(r"[\s,]+")  # between the words of a `[...]` group
 # At most six ASCII digits: anything longer is no real version or patch number (and int() of
 # thousands of digits raises), so such a token stays a tag.
 _NUMBER_RE = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")
@@ -77,7 +78,7 @@ def parse_subject(subject: str) -> SubjectParts:
 def _read_group(content: str, flags: _Flags) -> None:
     """Read one bracket group's tokens (`RFC PATCH v3 07/24`, `PATCH 1 of 3`, `net-next`)."""
     content = _OF_RE.sub(r"\1/\2", content)
-    for token in re.split(r"[\s,]+", content):
+    for token in _TOKEN_SEPARATORS.split(content):
         if token:
             _read_token(token, flags)
 
