@@ -86,22 +86,19 @@ def _read_group(content: str, flags: _Flags) -> None:
 def _read_token(token: str, flags: _Flags) -> None:
     """Classify one prefix token; anything unrecognised is kept as a tag."""
     upper = token.upper()
-    glued = _GLUED_RE.fullmatch(token)
-    number = _NUMBER_RE.fullmatch(token)
-    version = _VERSION_RE.fullmatch(token)
     if upper == "PATCH":
         flags.is_patch = True
     elif upper == "RFC":
         flags.is_rfc = True
     elif upper == "RESEND":
         flags.is_resend = True
-    elif glued:
+    elif glued := _GLUED_RE.fullmatch(token):  # each pattern tried only when the last failed
         flags.is_patch = flags.is_patch or glued.group(1).upper() == "PATCH"
         flags.is_rfc = flags.is_rfc or glued.group(1).upper() == "RFC"
         flags.version = int(glued.group(2))
-    elif version:
+    elif version := _VERSION_RE.fullmatch(token):
         flags.version = int(version.group(1))
-    elif number:
+    elif number := _NUMBER_RE.fullmatch(token):
         flags.number, flags.total = int(number.group(1)), int(number.group(2))
     else:
         flags.tags.append(token)
