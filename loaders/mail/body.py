@@ -30,7 +30,7 @@ from loaders.mail.footnotes import find_footnotes_in
 from loaders.mail.patchid import patch_id
 from loaders.mail.replytext import own_text, reply_kinds, review_trailers_in
 from loaders.mail.shortlog import parse_shortlog_in
-from loaders.mail.text import TextLines, normalise_newlines, strip_signature
+from loaders.mail.text import TextLines, findall_folded, normalise_newlines, strip_signature
 from loaders.mail.trailers import parse_trailers_in
 from loaders.records import Address, BodyInfo
 
@@ -41,6 +41,7 @@ __all__ = ["parse_body"]
 _B4_LINE_RE = re.compile(
     r"\n((?:base-commit|change-id|prerequisite-[a-z-]+):[^\n]*)", re.IGNORECASE
 )
+_B4_NEEDLES = ("\nbase-commit:", "\nchange-id:", "\nprerequisite-")  # every match starts so
 
 
 def parse_body(body: str) -> BodyInfo:
@@ -56,7 +57,7 @@ def parse_body(body: str) -> BodyInfo:
     pre_text = text[start_at:pre_end] if before_diff else ""
     cut = _separator(pre_text, len(before_diff))
     message_lines = _commit_message_lines(before_diff[:cut])
-    b4_lines = _B4_LINE_RE.findall(text, diff_off) if diff_off >= 0 else []
+    b4_lines = findall_folded(_B4_LINE_RE, text, _B4_NEEDLES, diff_off) if diff_off >= 0 else []
     pre = TextLines(pre_text, before_diff or [""])
     meta = TextLines(pre_text + "\n" + "\n".join(b4_lines), pre.lines + (b4_lines or [""]))
     footnotes = find_footnotes_in(pre)

