@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from loaders.mail.footnotes import citation_phrase, message_id_from_url
 from loaders.mail.text import (
@@ -368,7 +368,7 @@ class _Cues:
 
     def __init__(self, sentence: str) -> None:
         self.sentence = sentence
-        matches = list(_CUE_RE.finditer(sentence))
+        matches = list(_cue_matches(sentence))
         self.spans = [(match.start(), match.end(), match.group(0)) for match in matches]
         self.ends = [match.end() for match in matches]
 
@@ -405,12 +405,18 @@ def _cue_sentences(text: TextLines) -> Iterable[str]:
 
 
 def _cue_search(text: str) -> re.Match[str] | None:
-    """`_CUE_RE.search(text)`, tried only where a cue can start: at each of `_CUE_WORDS` in
-    the lower-cased text, two letters before `based` (`rebased`), and at the `on` before the
-    whitespace before `top`. The regex alone, with its word boundaries and alternatives in
-    any case, walks prose at about 0.2 us a character; texts with a case trap still do."""
+    """`_CUE_RE.search(text)`: the first of `_cue_matches`."""
+    return next(_cue_matches(text), None)
+
+
+def _cue_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_CUE_RE.finditer(text)`, tried only where a cue can start: at each of `_CUE_WORDS`
+    in the lower-cased text, two letters before `based` (`rebased`), and at the `on` before
+    the whitespace before `top`. The regex alone, with its word boundaries and alternatives
+    in any case, walks prose at about 0.2 us a character; texts with a case trap still do."""
     if has_case_traps(text):
-        return _CUE_RE.search(text)
+        yield from _CUE_RE.finditer(text)
+        return
     folded = text.lower()
     starts: set[int] = set()
     for word in _CUE_WORDS:
@@ -426,11 +432,12 @@ def _cue_search(text: str) -> re.Match[str] | None:
                 if word == "based":
                     starts.add(at - 2)
             at = folded.find(word, at + 1)
+    end = 0
     for start in sorted(starts):
-        match = _CUE_RE.match(text, start) if start >= 0 else None
+        match = _CUE_RE.match(text, start) if start >= end else None
         if match is not None:
-            return match
-    return None
+            end = max(match.end(), start + 1)
+            yield match
 
 
 def _is_prose_line(line: str) -> bool:

@@ -308,11 +308,13 @@ def test_adversarial_inputs_finish(text: str) -> None:
 )
 def test_cue_search_equals_the_regex(text: str) -> None:
     """The cue is searched only where one of its words stands; it finds what the regex finds."""
-    from loaders.mail.changelog import _CUE_RE, _cue_search
+    from loaders.mail.changelog import _CUE_RE, _cue_matches, _cue_search
 
-    for variant in (text, text.upper(), "x " + text + " y"):
+    for variant in (text, text.upper(), "x " + text + " y", f"{text}. {text}, {text}"):
         expected = _CUE_RE.search(variant)
         found = _cue_search(variant)
         assert (found and (found.span(), found.group(0))) == (
             expected and (expected.span(), expected.group(0))
         ), variant
+        every = [(m.span(), m.group(0)) for m in _CUE_RE.finditer(variant)]
+        assert [(m.span(), m.group(0)) for m in _cue_matches(variant)] == every
