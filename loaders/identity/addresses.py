@@ -85,7 +85,7 @@ def _clean_email(text: str) -> str:
     if email.startswith("mailto:"):
         email = email[len("mailto:") :]
     local, _, domain = email.partition("@")
-    if not local or not domain or any(ch.isspace() for ch in email):
+    if not local or not domain or email.split(None, 1)[0] != email:  # holds whitespace
         return ""
     return email
 

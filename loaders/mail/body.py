@@ -28,9 +28,9 @@ from loaders.mail.diffstat import parse_diff_lines, parse_diffstat_in
 from loaders.mail.footers import strip_footers
 from loaders.mail.footnotes import find_footnotes_in
 from loaders.mail.patchid import patch_id
-from loaders.mail.replytext import own_text, review_trailers_in
+from loaders.mail.replytext import own_text, reply_kinds, review_trailers_in
 from loaders.mail.shortlog import parse_shortlog_in
-from loaders.mail.text import TextLines, normalise_newlines, strip_signature
+from loaders.mail.text import TextLines, findall_folded, normalise_newlines, strip_signature
 from loaders.mail.trailers import parse_trailers_in
 from loaders.records import Address, BodyInfo
 
@@ -41,6 +41,7 @@ __all__ = ["parse_body"]
 _B4_LINE_RE = re.compile(
     r"\n((?:base-commit|change-id|prerequisite-[a-z-]+):[^\n]*)", re.IGNORECASE
 )
+_B4_NEEDLES = ("\nbase-commit:", "\nchange-id:", "\nprerequisite-")  # every match starts so
 
 
 def parse_body(body: str) -> BodyInfo:
@@ -56,7 +57,7 @@ def parse_body(body: str) -> BodyInfo:
     pre_text = text[start_at:pre_end] if before_diff else ""
     cut = _separator(pre_text, len(before_diff))
     message_lines = _commit_message_lines(before_diff[:cut])
-    b4_lines = _B4_LINE_RE.findall(text, diff_off) if diff_off >= 0 else []
+    b4_lines = findall_folded(_B4_LINE_RE, text, _B4_NEEDLES, diff_off) if diff_off >= 0 else []
     pre = TextLines(pre_text, before_diff or [""])
     meta = TextLines(pre_text + "\n" + "\n".join(b4_lines), pre.lines + (b4_lines or [""]))
     footnotes = find_footnotes_in(pre)
@@ -64,9 +65,10 @@ def parse_body(body: str) -> BodyInfo:
     base_commit, base_ref = find_base_in(meta)
     commit_message = "\n".join(message_lines)
     has_diff = diff_off >= 0
+    trailers = parse_trailers_in(TextLines(commit_message, message_lines or [""]))
     return BodyInfo(
         commit_message=commit_message,
-        trailers=parse_trailers_in(TextLines(commit_message, message_lines or [""])),
+        trailers=trailers,
         diffstat=parse_diffstat_in(pre, cut + 1) or parse_diffstat_in(pre),
         diff_files=parse_diff_lines(lines[diff_at:]) if diff_off >= 0 else (),
         footnotes=footnotes,
@@ -79,7 +81,8 @@ def parse_body(body: str) -> BodyInfo:
         shortlog=parse_shortlog_in(pre),
         has_diff=has_diff,
         patch_id=patch_id(body) if has_diff else None,  # of the body as sent, as git does
-        review_trailers=review_trailers_in(commit_message if has_diff else own_text(text)),
+        # a patch's review trailers are read from its commit message: those just parsed
+        review_trailers=reply_kinds(trailers) if has_diff else review_trailers_in(own_text(text)),
     )
 
 

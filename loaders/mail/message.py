@@ -50,7 +50,6 @@ _HEADER = re.compile(
     re.IGNORECASE,
 )
 _FIRST_LINE_IS_HEADER = re.compile(rb"[!-9;-~]+[ \t]*:")
-_FOLD = re.compile(r"\r?\n")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _ANGLE = re.compile(r"<([^<>]*)>")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
@@ -59,6 +58,20 @@ _DIFF_GIT = re.compile(rb"\ndiff --git a/(\S+) b/(\S+)")
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _SIMPLE_CTE = frozenset({"", "7bit", "8bit", "binary", "quoted-printable", "base64"})
 _MAX_ZONE_SECONDS = 14 * 3600  # real zones run from -12:00 to +14:00
+# The usual Date: optional `Day,` (one or two spaces after it), `D Mon YYYY HH:MM:SS +HHMM`,
+# an optional `(comment)` that `parsedate_tz` ignores. Four-digit years only (it shifts short
+# ones).
+_PLAIN_DATE = re.compile(
+    r"(?:[A-Za-z]+,  ?)?([0-9]{1,2}) ([A-Za-z]{3}) ([1-9][0-9]{3}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})(?: \([A-Za-z0-9 +:-]*\))?"
+    r"\Z"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 
 
 def parse_mail(raw: bytes, origin: str, *, max_body: int = MAX_BODY_BYTES) -> Message:
@@ -143,8 +156,8 @@ def _header_text(value: bytes, name: str, defects: list[str]) -> str:
         except UnicodeError:  # UnicodeDecodeError, and the bare parent some codecs raise
             text = value.decode("latin-1")
             defects.append(f"undecodable bytes in {name}")
-    if "\n" in text:
-        text = _FOLD.sub("", text)
+    if "\n" in text:  # unfold: drop each LF and a CR right before it (as `\r?\n` would)
+        text = text.replace("\r\n", "").replace("\n", "")  # 10x a regex sub on References
     if "\x00" in text:
         text = text.replace("\x00", "")
     text = text.strip()
@@ -255,14 +268,11 @@ def _date(text: str, defects: list[str]) -> datetime | None:
     if not text:
         defects.append("no Date")
         return None
-    try:
-        parts = parsedate_tz(text)
-    except (ValueError, IndexError, TypeError):
-        parts = None
+    parts = _plain_date(text) or _stdlib_date(text)
     if parts is None:
         defects.append("unparsable Date")
         return None
-    offset = parts[9] or 0
+    offset = parts[6]
     if abs(offset) > _MAX_ZONE_SECONDS:
         defects.append("bogus time zone in Date")
         offset = 0
@@ -272,6 +282,41 @@ def _date(text: str, defects: list[str]) -> datetime | None:
     except (ValueError, OverflowError):
         defects.append("impossible Date")
         return None
+
+
+_DateParts = tuple[int, int, int, int, int, int, int]  # year .. second, zone offset in seconds
+
+
+def _plain_date(text: str) -> _DateParts | None:
+    """`Tue, 3 Mar 2026 11:00:00 +0100 (CET)` (nearly every Date) read by one regex, as
+    `parsedate_tz` reads it; None for any other shape, which the stdlib then reads."""
+    match = _PLAIN_DATE.match(text)
+    month = _MONTHS.get(match.group(2).lower(), 0) if match is not None else 0
+    if match is None or not month:
+        return None
+    day, _, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    offset = int(zone_hours) * 3600 + int(zone_minutes) * 60
+    return (
+        int(year),
+        month,
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
+        -offset if sign == "-" else offset,
+    )
+
+
+def _stdlib_date(text: str) -> _DateParts | None:
+    """`parsedate_tz`'s reading (a missing zone is UTC); None when it cannot read the text."""
+    try:
+        parts = parsedate_tz(text)
+    except (ValueError, IndexError, TypeError):
+        return None
+    if parts is None:
+        return None
+    year, month, day, hour, minute, second = parts[:6]
+    return year, month, day, hour, minute, second, parts[9] or 0
 
 
 # --- body ------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ What git does (builtin/patch-id.c, the "stable" variant):
   (`From <sha>`, `commit <sha>` or a bare `<sha>` at the start of a line).
 
 One pass over the lines with a constant amount of state: linear in the size of the diff.
+A well-formed diff (the usual case) takes a faster path that checks and hashes whole hunks
+with C-level `bytes` calls; anything it is not sure of goes through the line loop.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _SPACE = b" \t\n\r"  # git's own isspace(): \v and \f are not space to git
 _DIGITS = b"0123456789"
 _SHA1_SIZE = 20
+_SUM_MODULUS = 1 << (8 * _SHA1_SIZE)  # git's sum of digests drops the last carry
 _HUNK_WINDOW = 128  # lines hashed at once inside a hunk
 # A line `take_hunk_lines` leaves to `feed`: not `-`, `+`, ` ` or empty (a context line whose
 # space a mailer stripped, which counts for neither side, as in git)
 _ODD_HUNK_LINE = re.compile(rb"^[^-+ \n]", re.MULTILINE)
+_ODD_LINE_AFTER = re.compile(rb"\n[^-+ \n]")  # the same, found by the newline before it
+# A hunk header as git writes it; anything else goes through `_hunk_counts`, git's own scan.
+_PLAIN_HUNK_HEADER = re.compile(rb"@@ -[0-9]+(?:,([0-9]+))? \+[0-9]+(?:,([0-9]+))?(?![,0-9])")
 
 
 def patch_id(diff_text: str | bytes) -> str | None:
@@ -47,6 +53,14 @@ def patch_id(diff_text: str | bytes) -> str | None:
     data = (
         diff_text if isinstance(diff_text, bytes) else diff_text.encode("utf-8", "surrogateescape")
     )
+    first = 0 if data.startswith(b"diff ") else data.find(b"\ndiff ") + 1
+    if not first and not data.startswith(b"diff "):
+        return None  # no `diff ` line: nothing is hashed
+    return _well_formed_patch_id(data, first) or _line_by_line(data)
+
+
+def _line_by_line(data: bytes) -> str | None:
+    """git's loop, one line at a time (hunk lines in windows): any input, however damaged."""
     state = _State()
     start = 0
     size = len(data)
@@ -68,6 +82,150 @@ def patch_id(diff_text: str | bytes) -> str | None:
             break
         start = end
     return state.finish()
+
+
+# --- the fast path: whole files and hunks at once ---------------------------------------------
+
+_END = -1  # the patch ends here (what follows is not part of it)
+_IRREGULAR = -2  # something `_line_by_line` must judge
+_MAX_GIVEN_BACK = 8  # lines `_overshot` gives back before leaving the hunk to the line loop
+
+
+def _well_formed_patch_id(data: bytes, start: int) -> str | None:
+    """The patch-id of a well-formed diff (from its first `diff ` line at `start`), or None
+    when anything is irregular and `_line_by_line` must decide.
+
+    Why: the line loop costs a Python iteration per diff line, and diffs are most of a patch
+    mail. Here a file's header is read line by line (a handful of lines), but each hunk is
+    checked in C: its lines up to the next line not starting with `-`, `+` or ` ` (nor empty)
+    are counted with `bytes.count`, and a hunk whose counts match its `@@` header exactly is
+    what the line loop would take line by line. Each file is hashed in one call, whitespace
+    stripped from the whole of it at once. Anything else (a count off, a binary file, a NUL,
+    a stray line inside a hunk) returns None, so the answer is always git's.
+    """
+    if data.find(b"\0", start) >= 0:
+        return None  # git cuts lines at a NUL: leave that to the line loop
+    total = 0  # git's 160-bit little-endian sum of the files' digests
+    at = start
+    while at >= 0:
+        pieces: list[bytes] = []
+        body = _file_header(data, at, pieces)
+        if body < 0:
+            return None
+        at = _file_hunks(data, body, pieces)
+        if at == _IRREGULAR:
+            return None
+        digest = hashlib.sha1(b"".join(pieces).translate(None, _SPACE)).digest()
+        total = (total + int.from_bytes(digest, "little")) % _SUM_MODULUS
+    return total.to_bytes(_SHA1_SIZE, "little").hex()
+
+
+def _line_end(data: bytes, start: int) -> int:
+    """Where the line at `start` ends (after its LF), or the end of the data."""
+    return data.find(b"\n", start) + 1 or len(data)
+
+
+def _file_header(data: bytes, start: int, pieces: list[bytes]) -> int:
+    """Collect a file's hashed header lines (its `diff ` line, mode lines, `---`, `+++`; not
+    `index`); returns where its first hunk header stands, or _IRREGULAR."""
+    end = _line_end(data, start)
+    pieces.append(data[start:end])
+    while end < len(data):
+        line_start, end = end, _line_end(data, end)
+        line = data[line_start:end]
+        if line.startswith(b"--- "):
+            if not data.startswith(b"+++ ", end):
+                return _IRREGULAR
+            plus_end = _line_end(data, end)
+            pieces.append(data[line_start:plus_end])
+            return plus_end
+        if not line[:1].isalpha() or _starts_with_oid(line):
+            return _IRREGULAR  # ends the patch, or a new one: the line loop knows which
+        if line.startswith((b"GIT binary patch", b"Binary files")):
+            return _IRREGULAR
+        if not line.startswith(b"index "):
+            pieces.append(line)
+    return _IRREGULAR
+
+
+def _file_hunks(data: bytes, start: int, pieces: list[bytes]) -> int:
+    """Collect the hunks from `start` (after `+++`); returns where the next file's `diff `
+    line starts, _END where the patch ends, or _IRREGULAR."""
+    at = start
+    while True:
+        at = _skip_markers(data, at)
+        if at >= len(data):
+            return _END
+        if data.startswith(b"diff ", at):
+            return at
+        if not data.startswith(b"@@ -", at):
+            return _END  # after a complete hunk, any other line ends the patch
+        end = _line_end(data, at)
+        plain = _PLAIN_HUNK_HEADER.match(data, at, end)
+        if plain is not None:
+            old, new = plain.groups()
+            before, after = int(old or 1), int(new or 1)
+        else:
+            before, after = _hunk_counts(data[at:end], 0, 0)
+        at = _hunk_body(data, end, before, after, pieces)
+        if at < 0:
+            return at
+
+
+def _overshot(
+    data: bytes, start: int, stop: int, before: int, after: int, pieces: list[bytes]
+) -> int:
+    """Lines past the hunk's end that start with `-`, `+` or ` ` (a `-- ` signature after
+    the last hunk): give back the last few lines until the counts are exactly zero. The
+    line after the hunk then ends the patch (it is neither `@@ -` nor `diff `)."""
+    cut = stop
+    for _ in range(_MAX_GIVEN_BACK):
+        line_start = data.rfind(b"\n", start - 1, cut - 1) + 1
+        if line_start <= start:
+            break
+        first = data[line_start : line_start + 1]
+        before += first in (b"-", b" ")
+        after += first in (b"+", b" ")
+        cut = line_start
+        if before > 0 or after > 0:
+            break
+        if before == after == 0 and data[cut - 2 : cut - 1] != b"\n":
+            pieces.append(data[start:cut])  # its last line is the one that ended the hunk
+            return _END
+    return _IRREGULAR
+
+
+def _skip_markers(data: bytes, at: int) -> int:
+    """Past `\\ No newline at end of file` lines, which git skips anywhere."""
+    while data.startswith(b"\\ ", at):
+        end = _line_end(data, at)
+        if end - at <= 12:  # the line loop's `len(line) > 12`
+            return at
+        at = end
+    return at
+
+
+def _hunk_body(data: bytes, start: int, before: int, after: int, pieces: list[bytes]) -> int:
+    """Take a hunk's lines (old and new counts from its header) from `start`; returns where
+    the next line stands, _END when a blank line after it ends the patch, or _IRREGULAR."""
+    at = start
+    while before > 0 or after > 0:
+        odd = _ODD_LINE_AFTER.search(data, at - 1)  # `\n` first: the engine skips to it fast
+        stop = odd.start() + 1 if odd is not None else len(data)
+        context = data.count(b"\n ", at - 1, stop)
+        before -= data.count(b"\n-", at - 1, stop) + context
+        after -= data.count(b"\n+", at - 1, stop) + context
+        if before < 0 or after < 0:
+            return _overshot(data, at, stop, before, after, pieces)
+        pieces.append(data[at:stop])
+        if before == after == 0:
+            # a blank line right after the hunk's last line ends the patch
+            return _END if data.endswith(b"\n\n", at - 1, stop) else stop
+        marker_end = _skip_markers(data, stop)
+        if marker_end == stop:
+            return _IRREGULAR  # a stray line inside the hunk, or the data ends in it
+        at = marker_end
+    return at
 
 
 def _line_ends(data: bytes, start: int, count: int) -> int:

@@ -17,13 +17,14 @@ signature-free text at hand already, so it keeps the result in `BodyInfo.review_
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from loaders.mail.footers import strip_footers
-from loaders.mail.text import normalise_newlines, strip_signature
+from loaders.mail.text import may_hold_folded, normalise_newlines, strip_signature
 from loaders.mail.trailers import parse_trailers
 from loaders.records import Trailer, TrailerKind
 
-__all__ = ["REPLY_KINDS", "own_text", "reply_text", "review_trailers_in"]
+__all__ = ["REPLY_KINDS", "own_text", "reply_kinds", "reply_text", "review_trailers_in"]
 
 REPLY_KINDS = frozenset(
     {
@@ -48,6 +49,8 @@ _INLINE_COPY = re.compile(
     r"^From:[^\n]*\nSent:",
     re.IGNORECASE | re.MULTILINE,
 )
+# What every match of `_INLINE_COPY` holds, lower-cased.
+_INLINE_COPY_NEEDLES = ("original message", "forwarded message", "\nsent:")
 
 
 def reply_text(body: str, has_diff: bool, commit_message: str) -> str:
@@ -60,19 +63,26 @@ def reply_text(body: str, has_diff: bool, commit_message: str) -> str:
 def own_text(text: str) -> str:
     """A body without diff, footers and signature already cut: its own part, with its
     `Name-by:` lines made paragraphs the trailer parser reads."""
-    copy = _INLINE_COPY.search(text)
+    copy = _INLINE_COPY.search(text) if may_hold_folded(text, _INLINE_COPY_NEEDLES) else None
     if copy is not None:
         text = text[: copy.start()]
     if "-by:" in text or "-By:" in text:
-        text = _BY_LINE.sub(_own_paragraph, _dedent_trailers(text))
+        text = _dedent_trailers(text)
+        text = _sub_on_lines(_BY_LINE, _own_paragraph, text, _by_line_starts(text))
     return text
 
 
 def review_trailers_in(text: str) -> tuple[Trailer, ...]:
     """The Reviewed/Acked/Tested/Reported/Suggested-by trailers of a reply's own text."""
+    return reply_kinds(parse_trailers(text))
+
+
+def reply_kinds(trailers: tuple[Trailer, ...]) -> tuple[Trailer, ...]:
+    """Those of `trailers` a reply gives (`REPLY_KINDS`, naming a person): for a text whose
+    trailers are parsed already (a patch's commit message), without parsing it again."""
     return tuple(
         trailer
-        for trailer in parse_trailers(text)
+        for trailer in trailers
         if trailer.kind in REPLY_KINDS and trailer.person is not None
     )
 
@@ -88,7 +98,39 @@ def _dedent_trailers(text: str) -> str:
         paragraph = text[start + 1 : end if end >= 0 else len(text)]
         return match.group(0) if "signed-off-by:" in paragraph.lower() else ""
 
-    return _INDENTED_BY.sub(dedent, text)
+    return _sub_on_lines(_INDENTED_BY, dedent, text, _by_line_starts(text))
+
+
+def _by_line_starts(text: str) -> list[int]:
+    """Where the lines holding `-by:` or `-By:` start: the only lines `_INDENTED_BY` and
+    `_BY_LINE` can match (their `Name-by:` never crosses a line), found with `str.find`
+    rather than by the regex engine trying every line of a reply that quotes a whole patch."""
+    starts: set[int] = set()
+    for needle in ("-by:", "-By:"):
+        at = text.find(needle)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            at = text.find(needle, at + 1)
+    return sorted(starts)
+
+
+def _sub_on_lines(
+    pattern: re.Pattern[str],
+    replace: Callable[[re.Match[str]], str],
+    text: str,
+    line_starts: list[int],
+) -> str:
+    """`pattern.sub(replace, text)` for a `^`-anchored multiline pattern that can only match
+    at `line_starts` (sorted): the same matches, tried only there."""
+    out: list[str] = []
+    done = 0
+    for start in line_starts:
+        match = pattern.match(text, start) if start >= done else None
+        if match is not None:
+            out += (text[done : match.start()], replace(match))
+            done = match.end()
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _own_paragraph(match: re.Match[str]) -> str:

@@ -20,6 +20,7 @@ _REPLY_RE = re.compile(r"(?:re|aw|fwd?)\s*+(?:\[\d+\]\s*+)?:\s*+", re.IGNORECASE
 # One bracket group at the start; no nesting, so no backtracking.
 _GROUP_RE = re.compile(r"\[([^\[\]]*)\]\s*")
 _OF_RE = re.compile(r"(?<!\d)(\d++)\s++of\s++(\d++)", re.IGNORECASE)
+_TOKEN_SEPARATORS = re.compile(r"[\s,]+")  # between the words of a `[...]` group
 # At most six ASCII digits: anything longer is no real version or patch number (and int() of
 # thousands of digits raises), so such a token stays a tag.
 _NUMBER_RE = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")
@@ -76,8 +77,9 @@ def parse_subject(subject: str) -> SubjectParts:
 
 def _read_group(content: str, flags: _Flags) -> None:
     """Read one bracket group's tokens (`RFC PATCH v3 07/24`, `PATCH 1 of 3`, `net-next`)."""
-    content = _OF_RE.sub(r"\1/\2", content)
-    for token in re.split(r"[\s,]+", content):
+    if "of" in content.lower():  # every `N of M` holds it (no case trap folds to o or f)
+        content = _OF_RE.sub(r"\1/\2", content)
+    for token in _TOKEN_SEPARATORS.split(content):
         if token:
             _read_token(token, flags)
 
@@ -85,22 +87,19 @@ def _read_group(content: str, flags: _Flags) -> None:
 def _read_token(token: str, flags: _Flags) -> None:
     """Classify one prefix token; anything unrecognised is kept as a tag."""
     upper = token.upper()
-    glued = _GLUED_RE.fullmatch(token)
-    number = _NUMBER_RE.fullmatch(token)
-    version = _VERSION_RE.fullmatch(token)
     if upper == "PATCH":
         flags.is_patch = True
     elif upper == "RFC":
         flags.is_rfc = True
     elif upper == "RESEND":
         flags.is_resend = True
-    elif glued:
+    elif glued := _GLUED_RE.fullmatch(token):  # each pattern tried only when the last failed
         flags.is_patch = flags.is_patch or glued.group(1).upper() == "PATCH"
         flags.is_rfc = flags.is_rfc or glued.group(1).upper() == "RFC"
         flags.version = int(glued.group(2))
-    elif version:
+    elif version := _VERSION_RE.fullmatch(token):
         flags.version = int(version.group(1))
-    elif number:
+    elif number := _NUMBER_RE.fullmatch(token):
         flags.number, flags.total = int(number.group(1)), int(number.group(2))
     else:
         flags.tags.append(token)

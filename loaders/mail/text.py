@@ -19,7 +19,10 @@ __all__ = [
     "clean_url",
     "collapse_ws",
     "find_urls",
+    "findall_folded",
+    "has_case_traps",
     "is_quoted",
+    "may_hold_folded",
     "normalise_newlines",
     "paragraph_spans",
     "paragraphs",
@@ -259,6 +262,50 @@ def _line_indexes(text: str, needles: tuple[str, ...]) -> list[int]:
             line, counted = line + 1, end + 1
             hit = text.find(needle, counted)
     return sorted(found)
+
+
+def findall_folded(
+    pattern: re.Pattern[str], text: str, needles: tuple[str, ...], start: int = 0
+) -> list[str]:
+    """`pattern.findall(text, start)` for a one-group, case-insensitive pattern whose every
+    match begins with one of the lower-case `needles`: the pattern is tried only where the
+    lower-cased text holds a needle (a few `str.find` calls instead of the regex engine
+    walking a whole diff). Texts holding a case trap (`_CASE_TRAPS_RE`) take the regex."""
+    if not text.isascii() and _CASE_TRAPS_RE.search(text, start) is not None:
+        return pattern.findall(text, start)
+    folded = text[start:].lower()
+    starts: set[int] = set()
+    for needle in needles:
+        at = folded.find(needle)
+        while at >= 0:
+            starts.add(start + at)
+            at = folded.find(needle, at + 1)
+    found: list[str] = []
+    end = start
+    for at in sorted(starts):
+        match = pattern.match(text, at) if at >= end else None
+        if match is not None:
+            found.append(match.group(1))
+            end = max(match.end(), at + 1)
+    return found
+
+
+def may_hold_folded(text: str, needles: tuple[str, ...]) -> bool:
+    """False only when no case-insensitive regex match needing one of the lower-case
+    `needles` can be in `text`: a `str.find` on the lower-cased text, many times cheaper than
+    the regex engine trying every line. True (try the regex) when the text holds a
+    character `re.IGNORECASE` matches to an ASCII letter that `lower()` does not give."""
+    if not text.isascii() and _CASE_TRAPS_RE.search(text) is not None:
+        return True
+    folded = text.lower()
+    return any(needle in folded for needle in needles)
+
+
+def has_case_traps(text: str) -> bool:
+    """True when `text` holds a character `re.IGNORECASE` matches to an ASCII letter but
+    `lower()` does not turn into one (then offsets or finds in the lower-cased text may miss
+    what a case-insensitive regex sees)."""
+    return not text.isascii() and _CASE_TRAPS_RE.search(text) is not None
 
 
 def bounded_int(text: str | None, default: int | None = 0) -> int | None:

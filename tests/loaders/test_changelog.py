@@ -288,3 +288,33 @@ def test_adversarial_inputs_finish(text: str) -> None:
     links = find_version_links(text, footnotes)
     find_dependencies(text, footnotes, links)
     assert find_base(text)[0] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rebased on top of v6.19",
+        "rebased  on\n top  of kvm/next",
+        "This goes on\ttop of the fixes",
+        "ontop of, xon top of, on top",
+        "This is based upon v2 and DEPENDENT ON nothing",
+        "relying on; Relies on; built upon; applies to",
+        "a prerequisite, nonprerequisite, preRequisiteS.",
+        "on \u2003 top of it (an em space is whitespace to the regex)",
+        "re based on, unbased on",
+        "\u017fomething based on a long s (a case trap: the regex alone decides)",
+        "no cue at all here",
+    ],
+)
+def test_cue_search_equals_the_regex(text: str) -> None:
+    """The cue is searched only where one of its words stands; it finds what the regex finds."""
+    from loaders.mail.changelog import _CUE_RE, _cue_matches, _cue_search
+
+    for variant in (text, text.upper(), "x " + text + " y", f"{text}. {text}, {text}"):
+        expected = _CUE_RE.search(variant)
+        found = _cue_search(variant)
+        assert (found and (found.span(), found.group(0))) == (
+            expected and (expected.span(), expected.group(0))
+        ), variant
+        every = [(m.span(), m.group(0)) for m in _CUE_RE.finditer(variant)]
+        assert [(m.span(), m.group(0)) for m in _cue_matches(variant)] == every

@@ -444,3 +444,43 @@ def test_corpus_kvm_cc_parses_every_message() -> None:
     # Parse speed against the compat32 floor is a benchmark (bench/ingest.py), not a test.
     assert all(message.author is not None for message in messages)
     assert sum(1 for message in messages if message.message_id) == len(messages)
+
+
+_USUAL_DATES = (
+    "Tue, 3 Mar 2026 11:00:00 +0100",
+    "Tue,  3 Mar 2026 11:00:00 -0000",
+    "3 Mar 2026 11:00:00 +0530 (IST)",
+    "Sun, 01 JUN 2026 23:59:59 -0700 (PDT)",
+    "Mon, 31 Feb 2026 25:61:61 +9999",
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tue, 3 Mar 2026 11:00:00 +0100",
+        "Tue,  3 Mar 2026 11:00:00 -0000",
+        "3 Mar 2026 11:00:00 +0530 (IST)",
+        "Sun, 01 JUN 2026 23:59:59 -0700 (PDT)",
+        "Mon, 31 Feb 2026 25:61:61 +9999",
+        "Sun, 1 May 0099 11:00:00 +0000",
+        "Sun, 1 Foo 2026 11:00:00 +0000",
+        "Tue, 3 Mar 2026 11:00:00 GMT",
+        "Tue 3 Mar 2026 11:00:00 +0100",
+        "3 Mar 26 11:00 +0100",
+    ],
+)
+def test_plain_dates_read_as_the_stdlib_reads_them(text: str) -> None:
+    """The regex fast path for the usual Date shape gives `parsedate_tz`'s reading, or
+    declines; and a parsed message's date is the same either way."""
+    from loaders.mail.message import _plain_date, _stdlib_date
+
+    fast = _plain_date(text)
+    assert fast is None or fast == _stdlib_date(text)
+    if text in _USUAL_DATES:
+        assert fast is not None  # the shapes nearly every mail uses stay fast
+    raw = f"Message-ID: <d@x>\nFrom: A <a@x>\nDate: {text}\n\nbody\n".encode()
+    message = parse_mail(raw, "t")
+    if fast is not None and "impossible Date" not in message.defects:
+        assert message.date is not None
+        assert message.date.utcoffset() is not None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from loaders.mail.patchid import patch_id
+from loaders.mail.patchid import _line_by_line, _well_formed_patch_id, patch_id
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -290,3 +290,63 @@ def _blank_lines_in_context(root: Path) -> None:
     lines[5:5] = ["\n", "\n"]
     lines[8] = "changed between blank lines\n"
     path.write_text("".join(lines), "utf-8")
+
+
+# Shapes the fast path (whole hunks counted in C) hands to the line loop: binary files, and
+# a last file with no hunks (a rename or mode change: where its header ends is the loop's call).
+_IRREGULAR_CASES = {"binary", "diff_lookalikes", "mode_change", "pure_rename"}
+
+
+def _both_paths(patch: bytes) -> tuple[str | None, str | None]:
+    """(the fast path's answer or None when it declined, the line loop's answer)."""
+    first = 0 if patch.startswith(b"diff ") else patch.index(b"\ndiff ") + 1
+    return _well_formed_patch_id(patch, first), _line_by_line(patch)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_path_answers_git_or_declines(repo: Repo, name: str) -> None:
+    """Both paths give git's id; the fast one declines only the shapes it must leave alone."""
+    CASES[name](repo.root)
+    repo.commit(f"fast path: {name}")
+    patch = repo.format_patch("-U2")
+    expected = repo.git_patch_id(patch)
+    fast, slow = _both_paths(patch)
+    assert slow == expected
+    assert fast == expected or (fast is None and name in _IRREGULAR_CASES), fast
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        b"",
+        b"-- \n2.40.0\n",  # the signature: a `-` line right after the last hunk
+        b"\n-- \n2.40.0\n",
+        b"\n+ not a diff line any more\n",
+        b" trailing context beyond the counts\n-and more\n",
+        b"\\ No newline at end of file\n-- \n",
+        b"From 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001\n",
+    ],
+)
+def test_fast_path_where_the_patch_ends(repo: Repo, ending: bytes) -> None:
+    """Whatever follows the last hunk (a signature, prose, lines that look like more hunk
+    lines, a second patch), both paths end the patch where git does."""
+    _two_hunks_two_files(repo.root)
+    repo.commit("ending")
+    patch = repo.format_patch("--no-signature")
+    patch = patch + ending
+    fast, slow = _both_paths(patch)
+    assert slow == repo.git_patch_id(patch)
+    assert fast in (None, slow)
+    assert fast is not None or ending.startswith(b" "), "a plain ending should stay fast"
+
+
+@pytest.mark.parametrize("case", ["two_hunks_two_files", "no_newline_at_end", "whitespace_only"])
+def test_fast_path_on_damaged_diffs(repo: Repo, case: str) -> None:
+    """A damaged hunk never gets a wrong fast answer: git's id, or the line loop decides."""
+    CASES[case](repo.root)
+    _blank_lines_in_context(repo.root)
+    repo.commit(f"damaged fast: {case}")
+    for damage, patch in _damaged(repo.format_patch("-U5")).items():
+        fast, slow = _both_paths(patch)
+        assert slow == repo.git_patch_id(patch), damage
+        assert fast in (None, slow), damage

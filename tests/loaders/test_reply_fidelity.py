@@ -100,3 +100,39 @@ def test_patch_bodies_keep_their_rule() -> None:
     """Below the first `---` of a patch nothing is a trailer, indented or not."""
     info = parse_body(PATCH.replace("---\n", "---\n\tAcked-by: Ann <ann@example.org>\n", 1))
     assert [t.kind.value for t in info.trailers] == ["Signed-off-by"]
+
+
+def test_own_text_cuts_inline_copies_in_any_case() -> None:
+    """The inline-copy cut is found by a lower-cased `str.find` first; a header spelt with
+    a character that only the regex folds to ASCII (long s, U+017F) still cuts."""
+    from loaders.mail.replytext import own_text
+
+    mine = "Looks good.\n\nAcked-by: Ana Ortiz <ana@example.org>\n\n"
+    copied = "From: Bob <bob@example.com>\nSent: Monday\n\nReviewed-by: Bob <bob@example.com>\n"
+    for header in ("-----Original Message-----\n", "---- FORWARDED MESSAGE ----\n", ""):
+        kept = own_text(mine + header + copied)
+        assert "Acked-by: Ana Ortiz" in kept
+        assert "Reviewed-by" not in kept
+        assert "Monday" not in kept
+    trapped = mine + "-----Original Me\u017f\u017fage-----\n" + "Reviewed-by: X <x@example.com>\n"
+    assert "Reviewed-by" not in own_text(trapped)
+    assert own_text(mine + "Reviewed-by: X <x@example.com>\n").count("-by:") == 2
+
+
+def test_own_text_by_lines_match_the_whole_text_regex() -> None:
+    """`Name-by:` lines are rewritten only where `str.find` saw `-by:`; the result equals the
+    regexes run over the whole text (indented, mid-prose, several on a line, at the start)."""
+    from loaders.mail import replytext
+
+    text = (
+        "  Tested-by: Lee <lee@example.com>\nSome prose Reviewed-by: not a trailer\n"
+        "For that:\n    Acked-By: Kim <kim@example.com>\nbut please understand\n\n"
+        "  Signed-off-by: Pasted <p@example.com>\n  Reviewed-by: Pasted <p@example.com>\n\n"
+        "Reviewed-by: A <a@example.com> Acked-by: B <b@example.com>\n  continued\n"
+    )
+    starts = replytext._by_line_starts(text)
+    for pattern in (replytext._INDENTED_BY, replytext._BY_LINE):
+        expected = pattern.sub(lambda m: "<" + m.group(0) + ">", text)
+        got = replytext._sub_on_lines(pattern, lambda m: "<" + m.group(0) + ">", text, starts)
+        assert got == expected
+    assert replytext.own_text(text).startswith("\nTested-by: Lee")  # dedented, own paragraph

@@ -54,3 +54,27 @@ def test_urls() -> None:
         (28, "https://b.org/y"),
     ]
     assert find_urls("https:// nothing") == []
+
+
+def test_findall_folded_equals_findall() -> None:
+    """Tried only at the needles of the lower-cased text, the pattern finds what findall does,
+    from the start offset on, in any case, and with a case trap (regex fallback)."""
+    import re
+
+    from loaders.mail.text import findall_folded
+
+    pattern = re.compile(r"\n((?:base-commit|prerequisite-[a-z-]+):[^\n]*)", re.IGNORECASE)
+    needles = ("\nbase-commit:", "\nprerequisite-")
+    text = (
+        "intro\nbase-commit: early\ndiff --git a/x b/x\n+x\n-- \nBASE-COMMIT: abc\n"
+        "Prerequisite-Patch-Id: 123\nprerequisite-: empty\nbase-commit:\n"
+    )
+    for variant in (text, text + "\u017f", text.replace("Patch", "Pat\u017fch")):
+        for start in (0, variant.index("diff")):
+            got = findall_folded(pattern, variant, needles, start)
+            assert got == pattern.findall(variant, start)
+    assert findall_folded(pattern, text, needles, text.index("diff")) == [
+        "BASE-COMMIT: abc",
+        "Prerequisite-Patch-Id: 123",
+        "base-commit:",
+    ]
