@@ -8,10 +8,12 @@ running statements and failures: `neo4j_connection`.
 
 Aggregates over much of the graph (statistics, review networks and statistics, whole-kind
 lists, review ties) are kept per state of the database (`neo4j_kept`), as the embedded
-store keeps them per graph; so are the rows of the per-key reads (a node by key, lineages,
-relations, dependencies), apart (`kept_rows`). A kept answer costs one round trip that
-reads the database's mark, or none while a server's refresher follows the mark; any commit
-to the database, whoever makes it, retires it. Message bodies are never kept.
+store keeps them per graph: a kept answer costs one round trip that reads the database's
+mark, or none while a server's refresher follows the mark; any commit to the database,
+whoever makes it, retires it. While the mark is followed (a server), the rows of per-key
+reads (a node by key, lineages, relations, dependencies) are kept too, apart
+(`kept_rows`); elsewhere (a load, a one-shot command) they would cost a round trip each for
+the mark and hold memory for nothing. Message bodies are never kept.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from graphapi.store.neo4j_connection import (
     Neo4jSettings,
     WriteStats,
 )
+from graphapi.store.neo4j_kept import UNFOLLOWED
 from graphapi.store.rules import DEFAULT_REVIEW_KINDS, SUBSYSTEM_REVIEW_KINDS
 
 __all__ = [
@@ -225,8 +228,7 @@ class Neo4jStore(Neo4jConnection):
             props = dict(zip(unique, self._props_of(kind, unique), strict=True))
         else:
             questions: list[Hashable] = [("node", kind, key) for key in unique]
-            found = self.kept_rows.answers(
-                self.database_mark(),
+            found = self._rows_kept(
                 questions,
                 lambda missing: self._props_of(kind, [q[-1] for q in missing]),  # type: ignore[index]
             )
@@ -386,17 +388,24 @@ class Neo4jStore(Neo4jConnection):
         return self.kept.answer(self.database_mark(), question, compute)
 
     def _kept_rows(self, query: str, **params: Any) -> list[Any]:
-        """The rows of a small read (a lookup), kept per database state (`kept_rows`)."""
+        """The rows of a small read (a lookup), kept while the mark is followed."""
         question = ("rows", query, _signature(params))
-        found = self.kept_rows.answers(
-            self.database_mark(), [question], lambda _: [self.run_read(query, **params)]
-        )
-        return list(found[0])
+        return list(self._rows_kept([question], lambda _: [self.run_read(query, **params)])[0])
+
+    def _rows_kept(
+        self, questions: list[Hashable], compute: Callable[[list[Hashable]], list[T]]
+    ) -> list[T]:
+        """Each question's answer, kept per followed mark (`kept_rows`); read at once (all
+        of them by one `compute`) when no refresher follows the mark."""
+        mark = self.followed.current()
+        if mark is UNFOLLOWED:
+            return compute(questions)
+        return self.kept_rows.answers(mark, questions, compute)
 
     # -- batched reads: one statement for all the keys (`neo4j_cypher.per_key`) ---------------
     def _per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:
         """Each key's rows of `query` (a `per_key` statement), in `keys` order, kept per
-        database state and key (`kept_rows`): the keys not kept are read in one round trip."""
+        followed mark and key (`_rows_kept`): the keys not kept are read in one round trip."""
         unique = list(dict.fromkeys(keys))
         if not unique:
             return []
@@ -406,8 +415,7 @@ class Neo4jStore(Neo4jConnection):
         def compute(missing: list[Hashable]) -> list[list[Any]]:
             return self._read_per_key(query, [q[-1] for q in missing], **params)  # type: ignore[index]
 
-        found = self.kept_rows.answers(self.database_mark(), questions, compute)
-        groups = dict(zip(unique, found, strict=True))
+        groups = dict(zip(unique, self._rows_kept(questions, compute), strict=True))
         return [list(groups[key]) for key in keys]
 
     def _read_per_key(self, query: str, keys: Sequence[str], **params: Any) -> list[list[Any]]:

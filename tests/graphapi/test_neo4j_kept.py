@@ -11,9 +11,10 @@ costs no statement but the mark's.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -489,19 +490,21 @@ def test_kept_lookups_follow_each_load(
     monkeypatch.setattr(neo4j_store, "run_read", counting_read)
     asked: list[tuple[str, str, dict[str, Any]]] = []
     answers: list[list[dict[str, Any]]] = []
-    for path in loads:
-        for store in (nx, neo4j_store):
-            load_into_store(store, [path], companies)
-        asked += _lookups(_execute(nx, PICKS))
-        found = []
-        for what, query, variables in asked:
-            expected = _run(nx, query, variables)
-            assert _run(neo4j_store, query, variables) == expected, f"{what}, computed"
-            statements.clear()
-            assert _run(neo4j_store, query, variables) == expected, f"{what}, kept"
-            assert statements == [], what
-            found.append(expected)
-        answers.append(found)
+    with _following(neo4j_store):
+        for path in loads:
+            for store in (nx, neo4j_store):
+                load_into_store(store, [path], companies)
+            _wait_followed(neo4j_store)
+            asked += _lookups(_execute(nx, PICKS))
+            found = []
+            for what, query, variables in asked:
+                expected = _run(nx, query, variables)
+                assert _run(neo4j_store, query, variables) == expected, f"{what}, computed"
+                statements.clear()
+                assert _run(neo4j_store, query, variables) == expected, f"{what}, kept"
+                assert statements == [], what
+                found.append(expected)
+            answers.append(found)
     first = len(answers[0])
     assert any(answers[0][i] != answers[1][i] for i in range(first)), "the load changed none"
 
@@ -517,15 +520,36 @@ def test_a_kept_lookup_sees_another_process_commit(
     picked = next(s for s in _execute(neo4j_store, PICKS)["allSeries"]["nodes"] if s["patches"])
     query = "query($id: ID!) { series(id: $id) { title patches { messageId title } } }"
     variables = {"id": picked["id"]}
-    before = _run(neo4j_store, query, variables)["series"]
-    assert _run(neo4j_store, query, variables)["series"] == before  # kept
     key = picked["id"].split(":", 1)[1]
-    with GraphDatabase.driver(neo4j_uri, auth=None) as other:
+    with _following(neo4j_store), GraphDatabase.driver(neo4j_uri, auth=None) as other:
+        _wait_followed(neo4j_store)
+        before = _run(neo4j_store, query, variables)["series"]
+        assert _run(neo4j_store, query, variables)["series"] == before  # kept
         other.execute_query("MATCH (s:Series {key: $key}) SET s.title = 'Retitled'", key=key)
         other.execute_query(
             "MATCH (p:Patch) WHERE p.key IN $keys SET p.title = 'Retitled'",
             keys=[p["messageId"] for p in before["patches"]],
         )
-    after = _run(neo4j_store, query, variables)["series"]
+        deadline = time.monotonic() + 10  # within the refresher's next look
+        after = before
+        while after["title"] != "Retitled" and time.monotonic() < deadline:
+            time.sleep(0.02)
+            after = _run(neo4j_store, query, variables)["series"]
     assert after["title"] == "Retitled" != before["title"]
     assert before["patches"] and {p["title"] for p in after["patches"]} == {"Retitled"}
+
+
+@contextlib.contextmanager
+def _following(store: Neo4jStore) -> Iterator[None]:
+    """A refresher that follows the mark every 0.05 s and never refreshes (a refresh would
+    run statements of its own beside the ones a test counts)."""
+    with KeptRefresher(store.kept, store.read_mark, 0.05, settle=3600, followed=store.followed):
+        yield
+
+
+def _wait_followed(store: Neo4jStore) -> None:
+    """Until the refresher has looked since the last write (a write forgets the mark)."""
+    deadline = time.monotonic() + 10
+    while store.followed.current() is UNFOLLOWED and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.followed.current() is not UNFOLLOWED
