@@ -66,7 +66,7 @@ REFRESHED = 32
 #: more and smaller answers, kept apart so that a browsing client cannot push the costly
 #: whole-graph answers out.
 KEPT_ROWS_ENTRIES = 20_000
-KEPT_ROWS_WEIGHT = 2_000_000
+KEPT_ROWS_WEIGHT = 250_000  # rows and the lists in them: a few hundred MB at worst
 #: How often a server's refresher reads the mark, which is how late a request may see a
 #: commit made by another process; a followed mark older than three looks is not used
 #: (the refresher is busy refreshing, or stuck): requests read the mark themselves then.
