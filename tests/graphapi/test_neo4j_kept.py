@@ -119,21 +119,8 @@ def test_a_kept_answer_costs_only_the_mark(
 ) -> None:
     neo4j_store.clear()
     load_into_store(neo4j_store, loads[:1], load_company_map())
-    statements: list[str] = []
-    marks: list[object] = []
-    read: Callable[..., Any] = neo4j_store.run_read
-    mark: Callable[[], Any] = neo4j_store.database_mark
-
-    def counting_read(query: str, **params: Any) -> Any:
-        statements.append(query)
-        return read(query, **params)
-
-    def counting_mark() -> Any:
-        marks.append(None)
-        return mark()
-
-    monkeypatch.setattr(neo4j_store, "run_read", counting_read)
-    monkeypatch.setattr(neo4j_store, "database_mark", counting_mark)
+    statements = _calls(monkeypatch, neo4j_store, "run_read")
+    marks = _calls(monkeypatch, neo4j_store, "database_mark")
     for name in ("stats", "network", "people"):
         first = _execute(neo4j_store, QUERIES[name])
         computed = len(statements)
@@ -341,14 +328,7 @@ def test_after_a_load_the_server_finds_its_answers_kept(
         while refresher.refreshed != mark and time.monotonic() < deadline:
             time.sleep(0.05)  # (a pause between the load's commits may be refreshed for too)
         assert refresher.refreshed == mark
-        statements: list[str] = []
-        read: Callable[..., Any] = neo4j_store.run_read
-
-        def counting_read(query: str, **params: Any) -> Any:
-            statements.append(query)
-            return read(query, **params)
-
-        monkeypatch.setattr(neo4j_store, "run_read", counting_read)
+        statements = _calls(monkeypatch, neo4j_store, "run_read")
         after = _execute(neo4j_store, QUERIES["stats"])
     assert statements == []
     assert after != before
@@ -397,17 +377,8 @@ def test_with_a_refresher_a_kept_answer_costs_no_round_trip(
     load_into_store(neo4j_store, loads[:1], companies)
     with neo4j_store.refresher(interval=0.05):
         first = _execute(neo4j_store, QUERIES["stats"])
-        marks: list[object] = []
-        read_mark: Callable[[], Any] = neo4j_store.read_mark
-
-        def counting_mark() -> Any:
-            marks.append(None)
-            return read_mark()
-
-        monkeypatch.setattr(neo4j_store, "read_mark", counting_mark)
-        deadline = time.monotonic() + 10
-        while neo4j_store.followed.current() is UNFOLLOWED and time.monotonic() < deadline:
-            time.sleep(0.01)
+        marks = _calls(monkeypatch, neo4j_store, "read_mark")
+        _wait_followed(neo4j_store)
         marks.clear()
         for _ in range(5):
             assert _execute(neo4j_store, QUERIES["stats"]) == first
@@ -480,14 +451,7 @@ def test_kept_lookups_follow_each_load(
     neo4j_store.clear()
     nx = NetworkXStore()
     companies = load_company_map()
-    statements: list[str] = []
-    read: Callable[..., Any] = neo4j_store.run_read
-
-    def counting_read(query: str, **params: Any) -> Any:
-        statements.append(query)
-        return read(query, **params)
-
-    monkeypatch.setattr(neo4j_store, "run_read", counting_read)
+    statements = _calls(monkeypatch, neo4j_store, "run_read")
     asked: list[tuple[str, str, dict[str, Any]]] = []
     answers: list[list[dict[str, Any]]] = []
     with _following(neo4j_store):
@@ -553,3 +517,18 @@ def _wait_followed(store: Neo4jStore) -> None:
     while store.followed.current() is UNFOLLOWED and time.monotonic() < deadline:
         time.sleep(0.01)
     assert store.followed.current() is not UNFOLLOWED
+
+
+def _calls(monkeypatch: pytest.MonkeyPatch, store: Neo4jStore, method: str) -> list[Any]:
+    """Count the calls of one of the store's methods: each call's first argument (a read's
+    statement), None for a call without one. The refresher's looks, bound before, are not
+    counted."""
+    calls: list[Any] = []
+    original: Callable[..., Any] = getattr(store, method)
+
+    def counting(*args: Any, **params: Any) -> Any:
+        calls.append(args[0] if args else None)
+        return original(*args, **params)
+
+    monkeypatch.setattr(store, method, counting)
+    return calls
