@@ -426,12 +426,12 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         execute_field = super().execute_field
+        attempt = self._attempt  # empty between attempts: a success clears what it noted
         try:
             for response_name, details, plan in self._steps_of(parent_type, grouped_field_set):
                 field_path = None
                 if plan is not None:
                     charged = [1]
-                    self._attempt.clear()
                     try:
                         if isinstance(plan, _Leaf):
                             value = _serialise(plan, plan.read(source_value))
@@ -446,10 +446,11 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
                     except _Slow:
                         self._fell_back()
                     else:
+                        if attempt:
+                            attempt.clear()
                         if self._charge(charged[0]):
                             results[response_name] = value
                             continue
-                        self._fell_back()
                 result = execute_field(
                     parent_type,
                     source_value,
@@ -497,15 +498,14 @@ class LeafShortcut(StrawberryGraphQLCoreExecutionContext):
             plan = self._list_plan(return_type, field_details_list)
             if plan is not None:
                 charged = [0]
-                self._attempt.clear()
                 try:
                     completed = self._complete(plan, result, path, charged)
                 except _Slow:
                     self._fell_back()
                 else:
+                    self._attempt.clear()
                     if self._charge(charged[0]):
                         return completed
-                    self._fell_back()
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
