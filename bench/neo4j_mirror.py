@@ -24,8 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import CORPORA, ROOT, clone_inbox, commit_at, machine, print_table, temp_dir
-from updates import BUNDLES
+from benchlib import INBOX_BUNDLES, ROOT, clone_inbox, commit_at, machine, print_table, temp_dir
 
 from graphapi.store.neo4j_store import Neo4jSettings, Neo4jStore
 
@@ -61,7 +60,7 @@ def clear(uri: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", choices=sorted(BUNDLES), default="kvm-ppc")
+    parser.add_argument("--corpus", choices=sorted(INBOX_BUNDLES), default="kvm-ppc")
     parser.add_argument("--share", type=float, default=0.01)
     parser.add_argument("--uri")
     args = parser.parse_args()
@@ -82,7 +81,7 @@ def main() -> None:
 
 
 def measure(scratch: Path, uri: str, corpus: str, share: float) -> list[list[object]]:
-    inbox = clone_inbox(CORPORA / BUNDLES[corpus], scratch)
+    inbox = clone_inbox(INBOX_BUNDLES[corpus], scratch)
     cut = commit_at(inbox, share)
     runs: dict[str, tuple[float, float]] = {}
     for name in ("embedded", "mirrored", "merging"):
