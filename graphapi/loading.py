@@ -247,7 +247,7 @@ def _rebuild_corpus(
     if store.partial is None:  # a partial graph's hint holds the updates made before
         store.touched = None
     changed = _whole_change(before, corpus, wanted != kept, tally.reused)
-    files = ParsedFiles(kept_files_of(store))  # parsed once, whichever way the graph goes
+    files = ParsedFiles(wanted)  # what the store now keeps, parsed once for either way
     outcome = changed or _update(store, given.companies, intake.added, files)
     if isinstance(outcome, str):
         summary.rebuilt_because = outcome
