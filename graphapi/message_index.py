@@ -163,8 +163,13 @@ def save(conn: sqlite3.Connection, messages: Iterable[tuple[str, Message]]) -> N
     _stage(conn)
     if replaced:
         gone = list(_key_rows(replaced.values()))
-        for table in ("message_keys", _STAGED):
-            conn.executemany(f"DELETE FROM {table} WHERE token = ? AND at = ? AND key = ?", gone)
+        conn.executemany("DELETE FROM message_keys WHERE token = ? AND at = ? AND key = ?", gone)
+        # the staging table has no index: one scan for all the replaced keys, not one a row
+        keys = list(replaced)
+        for at in range(0, len(keys), 500):
+            chunk = keys[at : at + 500]
+            marks = ", ".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM {_STAGED} WHERE key IN ({marks})", chunk)
     conn.executemany(
         "INSERT OR REPLACE INTO message_index (key, data) VALUES (?, ?)",
         ((key, _encode(entry)) for key, entry in made.items()),
@@ -283,14 +288,6 @@ class StoredIndex:
         """(token, message key) of every message holding any of these tokens."""
         select = "token, key FROM message_keys"
         return iter(rows_keyed(self._conn, select, "token", sorted(set(tokens))))
-
-    def with_prefix(self, prefix: str) -> Iterator[tuple[str, str]]:
-        """(token without the prefix, message key) of every token starting with `prefix`."""
-        high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        rows = self._conn.execute(
-            "SELECT token, key FROM message_keys WHERE token >= ? AND token < ?", (prefix, high)
-        )
-        return ((token[len(prefix) :], key) for token, key in rows)
 
     def sightings(self, token: str) -> Iterator[tuple[int, str]]:
         """(at, key) of the messages holding `token`, earliest first (then by key)."""
