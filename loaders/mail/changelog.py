@@ -21,6 +21,7 @@ from loaders.mail.text import (
     find_urls,
     has_case_traps,
     is_quoted,
+    matches_at,
     paragraph_spans,
     prose_blocks,
     sentences,
@@ -432,12 +433,7 @@ def _cue_matches(text: str) -> Iterator[re.Match[str]]:
                 if word == "based":
                     starts.add(at - 2)
             at = folded.find(word, at + 1)
-    end = 0
-    for start in sorted(starts):
-        match = _CUE_RE.match(text, start) if start >= end else None
-        if match is not None:
-            end = max(match.end(), start + 1)
-            yield match
+    yield from matches_at(_CUE_RE, text, starts)
 
 
 def _is_prose_line(line: str) -> bool:

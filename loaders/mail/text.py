@@ -22,7 +22,9 @@ __all__ = [
     "findall_folded",
     "has_case_traps",
     "is_quoted",
+    "matches_at",
     "may_hold_folded",
+    "needle_starts",
     "normalise_newlines",
     "paragraph_spans",
     "paragraphs",
@@ -225,24 +227,13 @@ class TextLines:
         if folded is None or self.text is not self.joined:  # offsets would not line up
             yield from pattern.finditer(self.text)
             return
-        starts: set[int] = set()
-        for needle in needles:
-            at = folded.find(needle)
-            while at >= 0:
-                starts.add(at)
-                at = folded.find(needle, at + 1)
-        end = 0
-        for at in sorted(starts):
-            match = pattern.match(self.text, at) if at >= end else None
-            if match is not None:
-                end = max(match.end(), at + 1)
-                yield match
+        yield from matches_at(pattern, self.text, needle_starts(folded, needles))
 
     def _fold(self) -> str | None:
         """The lower-cased text, computed once; None when case traps make it unsafe."""
         if self._folded is None and not self._trapped:
             joined = self.joined
-            self._trapped = not joined.isascii() and _CASE_TRAPS_RE.search(joined) is not None
+            self._trapped = has_case_traps(joined)
             self._folded = None if self._trapped else joined.lower()
         return self._folded
 
@@ -271,23 +262,11 @@ def findall_folded(
     match begins with one of the lower-case `needles`: the pattern is tried only where the
     lower-cased text holds a needle (a few `str.find` calls instead of the regex engine
     walking a whole diff). Texts holding a case trap (`_CASE_TRAPS_RE`) take the regex."""
-    if not text.isascii() and _CASE_TRAPS_RE.search(text, start) is not None:
+    tail = text[start:]
+    if has_case_traps(tail):
         return pattern.findall(text, start)
-    folded = text[start:].lower()
-    starts: set[int] = set()
-    for needle in needles:
-        at = folded.find(needle)
-        while at >= 0:
-            starts.add(start + at)
-            at = folded.find(needle, at + 1)
-    found: list[str] = []
-    end = start
-    for at in sorted(starts):
-        match = pattern.match(text, at) if at >= end else None
-        if match is not None:
-            found.append(match.group(1))
-            end = max(match.end(), at + 1)
-    return found
+    starts = needle_starts(tail.lower(), needles, start)
+    return [match.group(1) for match in matches_at(pattern, text, starts)]
 
 
 def may_hold_folded(text: str, needles: tuple[str, ...]) -> bool:
@@ -295,10 +274,34 @@ def may_hold_folded(text: str, needles: tuple[str, ...]) -> bool:
     `needles` can be in `text`: a `str.find` on the lower-cased text, many times cheaper than
     the regex engine trying every line. True (try the regex) when the text holds a
     character `re.IGNORECASE` matches to an ASCII letter that `lower()` does not give."""
-    if not text.isascii() and _CASE_TRAPS_RE.search(text) is not None:
+    if has_case_traps(text):
         return True
     folded = text.lower()
     return any(needle in folded for needle in needles)
+
+
+def needle_starts(folded: str, needles: tuple[str, ...], offset: int = 0) -> set[int]:
+    """Where each of the lower-case `needles` starts in `folded` (plus `offset`)."""
+    starts: set[int] = set()
+    for needle in needles:
+        at = folded.find(needle)
+        while at >= 0:
+            starts.add(offset + at)
+            at = folded.find(needle, at + 1)
+    return starts
+
+
+def matches_at(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int]
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` when every match starts at one of `starts`: the pattern tried
+    at each, in order, none inside the match before (as `finditer` walks)."""
+    end = 0
+    for at in sorted(starts):
+        match = pattern.match(text, at) if at >= end else None
+        if match is not None:
+            end = max(match.end(), at + 1)
+            yield match
 
 
 def has_case_traps(text: str) -> bool:
