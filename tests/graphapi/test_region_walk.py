@@ -5,6 +5,7 @@ must answer exactly what the whole-corpus way answers (`find_region` over every 
 
 from __future__ import annotations
 
+import itertools
 import random
 import sqlite3
 from pathlib import Path
@@ -19,6 +20,7 @@ from graphapi.region_names import _produced, name_indexes, stored_names
 from graphapi.sample import write_sample_mbox
 from graphapi.snapshot import open_for_load
 from loaders.identity.mailmap import parse_mailmap
+from loaders.records import Address
 from tests.graphapi.test_region import SCENARIOS, _mbox, _unrelated
 
 
@@ -114,10 +116,19 @@ def test_first_sightings_read_by_name_equal_those_of_the_whole_corpus(
         for person in entry.people:
             for name in _produced(person, identities)[1]:
                 first_sightings.setdefault(name, entry.key)
+    # people the corpus names outside its messages (MAINTAINERS, .mailmap): one sharing a
+    # message author's name under another address, one no message names
+    author = next(p for e in entries.values() for p in e.people if p.name)
+    named = [
+        Address(author.name, "elsewhere@example.org", f"{author.name} <elsewhere@example.org>"),
+        Address("Nobody Known", "nobody@example.org", "Nobody Known <nobody@example.org>"),
+    ]
     # new messages that sight names first: before them, later sightings (of others) decide
-    for changed in [*_changed_sets(order), set(first_sightings.values())]:
-        whole = name_indexes(entries, [], changed, identities)
-        stored = stored_names(index, [], changed, identities)
+    for changed, people in itertools.product(
+        [*_changed_sets(order), set(first_sightings.values())], ([], named)
+    ):
+        whole = name_indexes(entries, people, changed, identities)
+        stored = stored_names(index, people, changed, identities)
         for name in sorted(folded):
             assert stored.before.get(name) == whole.before.get(name), (name, changed)
             assert stored.after.get(name) == whole.after.get(name), (name, changed)
